@@ -1,0 +1,13 @@
+//! getimages: paste a social profile, get its avatar and banner at full resolution.
+//!
+//! The data path: request → parse input → provider → fetch → extract → cache → render.
+//! Lifecycle: [`startup::Application`] serves until [`idle::IdleWatcher`] says nobody
+//! has used it for the idle timeout, then stops with exit code 0.
+
+pub mod assets;
+pub mod configuration;
+pub mod idle;
+pub mod pages;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,28 @@
+//! The `getimages` server binary: read settings, set up logs, build, run.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use getimages::configuration::Settings;
+use getimages::startup::Application;
+use getimages::telemetry;
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let settings = Settings::parse();
+    telemetry::init(&settings.log_filter, settings.log_format);
+    let app = match Application::build(&settings) {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match app.run_until_stopped().await {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("server failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! HTML pages: askama templates under `templates/`, all extending `base.html`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, HttpResponseBuilder};
+use askama::Template;
+
+use crate::assets;
+
+/// A platform offered in the home page's picker.
+pub struct PlatformChoice {
+    /// Provider id sent in the form.
+    pub id: &'static str,
+    /// Name shown to the visitor.
+    pub name: &'static str,
+}
+
+/// The home page: the lookup form.
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage<'a> {
+    /// Platforms for the picker.
+    pub platforms: &'a [PlatformChoice],
+}
+
+/// An error page (also used for 404).
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    /// Short title, e.g. "Page not found".
+    pub title: &'a str,
+    /// What happened and what the visitor can do.
+    pub message: &'a str,
+    /// HTTP status code shown on the page.
+    pub status: u16,
+}
+
+/// Helpers the templates call.
+pub mod layout {
+    /// URL of the stylesheet, content-hashed.
+    pub fn style_href() -> String {
+        super::assets::STYLE.href()
+    }
+    /// URL of the favicon, content-hashed.
+    pub fn favicon_href() -> String {
+        super::assets::FAVICON.href()
+    }
+}
+
+/// Renders a template into an HTML response with `status`.
+pub fn render(status: StatusCode, page: &impl Template) -> HttpResponse {
+    match page.render() {
+        Ok(html) => HttpResponseBuilder::new(status)
+            .content_type("text/html; charset=utf-8")
+            .body(html),
+        Err(e) => {
+            tracing::error!("template failed to render: {e}");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("internal error: a page failed to render")
+        }
+    }
+}
+
+/// Renders the error page for `status`.
+pub fn error(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    render(
+        status,
+        &ErrorPage {
+            title,
+            message,
+            status: status.as_u16(),
+        },
+    )
+}

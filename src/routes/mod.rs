@@ -1,0 +1,25 @@
+//! HTTP routes: one module per resource, handlers kept thin.
+
+mod assets;
+mod health;
+mod home;
+mod not_found;
+mod test_support;
+
+use actix_web::{guard, web};
+
+/// Registers every route; `test_routes` adds the `/__test/*` helpers for the test suite.
+pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool) {
+    cfg.route("/", read().to(home::home))
+        .route("/healthz", read().to(health::healthz))
+        .route("/static/{name}", read().to(assets::serve));
+    if test_routes {
+        cfg.route("/__test/stream", read().to(test_support::stream));
+    }
+    cfg.default_service(web::to(not_found::not_found));
+}
+
+/// A route for GET and HEAD (actix strips the body from HEAD responses).
+fn read() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}

@@ -1,0 +1,175 @@
+//! Start-up and lifecycle: bind (or inherit) the listener, serve, and stop on idle or signal.
+
+use std::net::{SocketAddr, TcpListener};
+use std::time::{Duration, Instant};
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{App, HttpServer, middleware::from_fn};
+
+use crate::configuration::Settings;
+use crate::idle::IdleWatcher;
+use crate::{routes, telemetry};
+
+/// After pausing the acceptor, how long to wait for connections it had already taken
+/// before deciding the stop is final.
+const STOP_GRACE: Duration = Duration::from_millis(50);
+
+/// Why the server stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopReason {
+    /// Nobody used it for the idle timeout.
+    Idle(Duration),
+    /// SIGTERM or SIGINT.
+    Signal(&'static str),
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configured address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address that was asked for.
+        addr: SocketAddr,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// An inherited socket (`LISTEN_FDS`) could not be used.
+    #[error("cannot use the socket passed in LISTEN_FDS: {0}")]
+    Inherited(std::io::Error),
+    /// The HTTP server could not be set up on the listener.
+    #[error("cannot start the HTTP server: {0}")]
+    Server(std::io::Error),
+}
+
+/// A bound, ready server: `build`, then `port`, then `run_until_stopped`.
+pub struct Application {
+    addr: SocketAddr,
+    inherited: bool,
+    server: Server,
+    watcher: IdleWatcher,
+    started: Instant,
+}
+
+impl Application {
+    /// Binds the listener (or takes the one from socket activation) and prepares the server.
+    /// Nothing slow happens here: no network calls, no large allocations.
+    pub fn build(settings: &Settings) -> Result<Self, StartError> {
+        let started = Instant::now();
+        let (listener, inherited) = take_listener(settings)?;
+        let addr = listener.local_addr().map_err(StartError::Inherited)?;
+        let watcher = IdleWatcher::new(settings.idle_timeout(), &settings.idle_ignore_paths);
+        let app_watcher = watcher.clone();
+        let test_routes = settings.test_routes;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(app_watcher.middleware())
+                .wrap(from_fn(telemetry::log_request))
+                .configure(|cfg| routes::configure(cfg, test_routes))
+        })
+        .disable_signals()
+        .keep_alive(settings.effective_keep_alive())
+        .shutdown_timeout(settings.shutdown_timeout.as_secs().max(1));
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers.get());
+        }
+        let server = server
+            .listen(listener)
+            .map_err(StartError::Server)?
+            .run();
+        Ok(Self {
+            addr,
+            inherited,
+            server,
+            watcher,
+            started,
+        })
+    }
+
+    /// The port actually bound (useful with port 0 in tests).
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Serves until idle or a signal, stops gracefully, and says why.
+    pub async fn run_until_stopped(self) -> std::io::Result<StopReason> {
+        let source = if self.inherited {
+            " (socket from LISTEN_FDS)"
+        } else {
+            ""
+        };
+        tracing::info!(
+            "listening on http://{}{source} (ready in {} ms)",
+            self.addr,
+            self.started.elapsed().as_millis()
+        );
+        let lifecycle = tokio::spawn(stop_when_done(self.server.handle(), self.watcher));
+        self.server.await?;
+        lifecycle.await.map_err(std::io::Error::other)
+    }
+}
+
+/// Waits for idleness or a signal, then stops the server gracefully.
+async fn stop_when_done(handle: ServerHandle, watcher: IdleWatcher) -> StopReason {
+    let reason = loop {
+        tokio::select! {
+            idle = watcher.idle() => {
+                // Stop taking connections, let the ones already taken arrive, then decide.
+                handle.pause().await;
+                tokio::time::sleep(STOP_GRACE).await;
+                if watcher.begin_stop(idle) {
+                    tracing::info!("idle for {}, stopping", humantime::format_duration(round_to_ms(idle.idle_for)));
+                    break StopReason::Idle(idle.idle_for);
+                }
+                handle.resume().await;
+            }
+            signal = shutdown_signal() => {
+                watcher.force_stopping();
+                tracing::info!("received {signal}, stopping gracefully ({} requests in flight)", watcher.in_flight());
+                break StopReason::Signal(signal);
+            }
+        }
+    };
+    handle.stop(true).await;
+    reason
+}
+
+fn round_to_ms(d: Duration) -> Duration {
+    Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Resolves on SIGTERM or SIGINT with the signal's name.
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::warn!("cannot install signal handlers; only idle stop will work");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    }
+}
+
+/// The socket from systemd-style activation if there is one, else a freshly bound one.
+fn take_listener(settings: &Settings) -> Result<(TcpListener, bool), StartError> {
+    let mut fds = listenfd::ListenFd::from_env();
+    if fds.len() > 0 {
+        let listener = fds
+            .take_tcp_listener(0)
+            .map_err(StartError::Inherited)?
+            .ok_or_else(|| {
+                StartError::Inherited(std::io::Error::other("fd 3 is not a TCP listener"))
+            })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(StartError::Inherited)?;
+        return Ok((listener, true));
+    }
+    let addr = SocketAddr::new(settings.host, settings.port);
+    let listener = TcpListener::bind(addr).map_err(|source| StartError::Bind { addr, source })?;
+    Ok((listener, false))
+}
