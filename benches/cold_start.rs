@@ -1,1 +1,227 @@
-fn main() {}
+//! Cold start: how long from exec to the first `200` on `/`, and what memory that costs.
+//!
+//! A scale-to-zero server pays its start-up on the first visitor's request, so this measures
+//! exactly that: spawn the binary, poll-connect to its port in a tight loop, send one raw
+//! `GET /`, and stop the clock at the response. Then it reads the process's resident memory
+//! (`VmRSS`) and peak (`VmHWM`) from `/proc/PID/status`, and kills it.
+//!
+//! `cargo bench --bench cold_start` builds the server with the release settings (the bench
+//! profile inherits them) and measures it [`RUNS`] times, each on a fresh port.
+//! `GETIMAGES_BIN=/path/to/getimages` measures another build instead (e.g. the musl one).
+//! The child inherits the environment, so `GETIMAGES_WORKERS=1 cargo bench ...` works too.
+//! Under `cargo test --all-targets` it does a single run as a smoke check.
+//! Timings are reported, never asserted: they depend on the machine.
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+/// Measured starts under `cargo bench`.
+const RUNS: usize = 20;
+/// Give up on a start that has not answered by then.
+const START_LIMIT: Duration = Duration::from_secs(10);
+
+/// What one cold start cost.
+struct Sample {
+    /// Exec until the port accepts a connection.
+    accepting: Duration,
+    /// Exec until the `200` response to `GET /` has been read in full.
+    first_ok: Duration,
+    /// Resident memory right after that response, in KiB.
+    rss_kib: u64,
+    /// Peak resident memory up to then, in KiB.
+    hwm_kib: u64,
+}
+
+fn main() -> ExitCode {
+    // `cargo bench` passes `--bench`; `cargo test` does not.
+    let measuring = std::env::args().any(|a| a == "--bench");
+    match run(if measuring { RUNS } else { 1 }) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cold_start: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(runs: usize) -> Result<(), String> {
+    let bin = server_binary()?;
+    let size = std::fs::metadata(&bin)
+        .map_err(|e| format!("cannot read {}: {e}", bin.display()))?
+        .len();
+    let samples = (0..runs)
+        .map(|_| cold_start(&bin))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let [one] = samples.as_slice() {
+        println!(
+            "cold_start smoke check: first 200 on / {:.1} ms after exec, VmRSS {:.1} MiB \
+             (`cargo bench --bench cold_start` measures {RUNS} release runs)",
+            one.first_ok.as_secs_f64() * 1000.0,
+            one.rss_kib as f64 / 1024.0
+        );
+    } else {
+        print_report(&bin, size, &samples);
+    }
+    Ok(())
+}
+
+/// `GETIMAGES_BIN` if set, else the binary cargo built alongside this bench.
+fn server_binary() -> Result<PathBuf, String> {
+    let bin = std::env::var_os("GETIMAGES_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_getimages")));
+    if bin.is_file() {
+        Ok(bin)
+    } else {
+        Err(format!(
+            "no server binary at {} (build it with `cargo build --release`, or point \
+             GETIMAGES_BIN at one)",
+            bin.display()
+        ))
+    }
+}
+
+/// Starts the server once, measures it, and kills it.
+fn cold_start(bin: &Path) -> Result<Sample, String> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
+    let started = Instant::now();
+    let mut child = Command::new(bin)
+        .env("PORT", addr.port().to_string())
+        .env("GETIMAGES_HOST", addr.ip().to_string())
+        // A socket-activated shell must not hand its socket to the child.
+        .env_remove("LISTEN_FDS")
+        .env_remove("LISTEN_PID")
+        .env_remove("LISTEN_FDNAMES")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+    let sample = measure(&mut child, addr, started);
+    // Kill whatever happened; a leftover server would skew the next run.
+    let _ = child.kill();
+    let _ = child.wait();
+    sample
+}
+
+fn measure(child: &mut Child, addr: SocketAddr, started: Instant) -> Result<Sample, String> {
+    let mut stream = loop {
+        match TcpStream::connect(addr) {
+            Ok(stream) => break stream,
+            Err(_) if started.elapsed() < START_LIMIT => {
+                if let Ok(Some(status)) = child.try_wait() {
+                    return Err(format!("server exited before listening: {status}"));
+                }
+                std::thread::yield_now();
+            }
+            Err(e) => return Err(format!("no listener on {addr} after {START_LIMIT:?}: {e}")),
+        }
+    };
+    let accepting = started.elapsed();
+
+    let request = format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream
+        .set_read_timeout(Some(START_LIMIT))
+        .and_then(|()| stream.write_all(request.as_bytes()))
+        .map_err(|e| format!("cannot send the request: {e}"))?;
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .map_err(|e| format!("cannot read the response: {e}"))?;
+    let first_ok = started.elapsed();
+
+    let status_line = response
+        .split(|&b| b == b'\r')
+        .next()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    if !status_line.starts_with("HTTP/1.1 200") {
+        return Err(format!("expected 200 on /, got {status_line:?}"));
+    }
+    let (rss_kib, hwm_kib) = memory_kib(child.id())?;
+    Ok(Sample {
+        accepting,
+        first_ok,
+        rss_kib,
+        hwm_kib,
+    })
+}
+
+/// A port that was free a moment ago (the OS picks it; we release it for the server).
+fn free_port() -> Result<u16, String> {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("cannot find a free port: {e}"))
+}
+
+/// `VmRSS` and `VmHWM` of a process, in KiB.
+fn memory_kib(pid: u32) -> Result<(u64, u64), String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_err(|e| format!("cannot read /proc/{pid}/status: {e}"))?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .ok_or_else(|| format!("no {name} in /proc/{pid}/status"))
+    };
+    Ok((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+fn print_report(bin: &Path, size: u64, samples: &[Sample]) {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!();
+    println!(
+        "cold start of {} ({:.1} MiB), {} run{}, {cpus} CPUs",
+        bin.display(),
+        size as f64 / 1024.0 / 1024.0,
+        samples.len(),
+        if samples.len() == 1 { "" } else { "s" },
+    );
+    println!();
+    println!(
+        "{:<28} {:>8} {:>8} {:>8} {:>8}",
+        "", "min", "median", "p90", "max"
+    );
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    row(
+        "exec -> accepting (ms)",
+        samples.iter().map(|s| ms(s.accepting)),
+    );
+    row(
+        "exec -> first 200 on / (ms)",
+        samples.iter().map(|s| ms(s.first_ok)),
+    );
+    row(
+        "VmRSS after it (MiB)",
+        samples.iter().map(|s| mib(s.rss_kib)),
+    );
+    row(
+        "VmHWM after it (MiB)",
+        samples.iter().map(|s| mib(s.hwm_kib)),
+    );
+    println!();
+}
+
+/// One table row: min, median, p90 (nearest rank) and max of `values`.
+fn row(label: &str, values: impl Iterator<Item = f64>) {
+    let mut v: Vec<f64> = values.collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = if n.is_multiple_of(2) {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    } else {
+        v[n / 2]
+    };
+    let p90 = v[((0.9 * n as f64).ceil() as usize).clamp(1, n) - 1];
+    println!(
+        "{label:<28} {:>8.2} {median:>8.2} {p90:>8.2} {:>8.2}",
+        v[0],
+        v[n - 1]
+    );
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The project's one test command: installs what the tests need, then runs
+# rustfmt, clippy and every test target. CI runs it through .ci/run.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+# System tools the tests need, as "command:debian-package". A package is
+# installed only when its command is missing. Add new needs here, e.g.
+# "chromium:chromium" "chromedriver:chromium-driver".
+NEEDS=(
+  "systemd-socket-activate:systemd"
+)
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "System packages"
+missing=()
+for need in "${NEEDS[@]}"; do
+  command -v "${need%%:*}" >/dev/null 2>&1 || missing+=("${need#*:}")
+done
+if ((${#missing[@]} == 0)); then
+  echo "all present: ${NEEDS[*]%%:*}"
+else
+  echo "installing: ${missing[*]}"
+  sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null 2>&1 || {
+      echo "error: need root (or sudo) to apt-get install ${missing[*]}" >&2
+      exit 1
+    }
+    sudo=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# rustfmt and clippy ship with the usual toolchain, but a minimal profile lacks them.
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+
+step "Toolchain"
+rustc --version
+cargo --version
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (warnings are errors)"
+cargo clippy --locked --all-targets -- -D warnings
+
+# --all-targets includes benches/cold_start.rs, which does one quick cold start
+# under `cargo test` (the full 20-run measurement is `cargo bench`).
+step "cargo test"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --locked --all-targets 2>&1 | tee "$log"
+
+# One closing line over every test binary, so the total is easy to find.
+step "Summary"
+grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed; [0-9]+ failed; [0-9]+ ignored' "$log" |
+  awk '{ p += $4; f += $6; i += $8 } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, i }'
