@@ -125,8 +125,7 @@ impl IdleWatcher {
     /// Returns `false`, and clears the mark, when activity came after `idle` was decided.
     pub fn begin_stop(&self, idle: Idle) -> bool {
         self.state.stopping.store(true, Ordering::SeqCst);
-        if self.in_flight() > 0 || self.state.generation.load(Ordering::SeqCst) != idle.generation
-        {
+        if self.in_flight() > 0 || self.state.generation.load(Ordering::SeqCst) != idle.generation {
             self.state.stopping.store(false, Ordering::SeqCst);
             return false;
         }

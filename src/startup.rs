@@ -73,10 +73,7 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers.get());
         }
-        let server = server
-            .listen(listener)
-            .map_err(StartError::Server)?
-            .run();
+        let server = server.listen(listener).map_err(StartError::Server)?.run();
         Ok(Self {
             addr,
             inherited,

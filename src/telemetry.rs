@@ -54,7 +54,9 @@ pub async fn log_request(
             latency_ms,
             "request"
         ),
-        Err(e) => tracing::warn!(request_id = id, %method, path, latency_ms, error = %e, "request failed"),
+        Err(e) => {
+            tracing::warn!(request_id = id, %method, path, latency_ms, error = %e, "request failed")
+        }
     }
     result.map(|mut res| {
         res.headers_mut().insert(

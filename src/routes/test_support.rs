@@ -25,5 +25,7 @@ pub async fn stream(query: web::Query<StreamQuery>) -> HttpResponse {
         let chunk = Bytes::from(format!("chunk {}\n", sent + 1));
         Some((Ok::<_, actix_web::Error>(chunk), sent + 1))
     });
-    HttpResponse::Ok().content_type("text/plain").streaming(chunks)
+    HttpResponse::Ok()
+        .content_type("text/plain")
+        .streaming(chunks)
 }
