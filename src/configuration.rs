@@ -62,7 +62,9 @@ pub struct Settings {
     pub log_format: LogFormat,
 
     /// Serve /__test/* routes used by the test suite. Never enable in production.
-    #[arg(long, env = "GETIMAGES_TEST_ROUTES", default_value_t = false)]
+    // Boolish, so the variable takes 1/0, true/false, yes/no, on/off, not only true/false.
+    #[arg(long, env = "GETIMAGES_TEST_ROUTES", default_value_t = false,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub test_routes: bool,
 }
 
@@ -117,6 +119,12 @@ mod tests {
         assert!(err.to_string().contains("expected a duration"), "{err}");
         assert_eq!(parse(&["--port", "70000"]).unwrap_err().exit_code(), 2);
         assert_eq!(parse(&["--host", "not-an-ip"]).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn test_routes_flag_needs_no_value() {
+        assert!(parse(&["--test-routes"]).unwrap().test_routes);
+        assert!(!parse(&[]).unwrap().test_routes);
     }
 
     #[test]

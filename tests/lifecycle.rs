@@ -1,0 +1,300 @@
+//! The server's life as a scale-to-zero machine sees it: it starts, serves, and stops
+//! itself (exit 0) once nobody has used it for the idle timeout, without ever dropping a
+//! visitor's request. Every test runs the real binary as a separate process on loopback.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use support::{Supervisor, TestApp, app_command, free_port, get, spawn_app};
+
+/// The idle timeout these tests run with.
+const IDLE: Duration = Duration::from_secs(1);
+
+/// The server must be gone within this long after its last request finished: the idle
+/// timeout plus one second for the stop itself.
+const STOP_WINDOW: Duration = Duration::from_secs(2);
+
+/// Generous bound for anything that should happen "soon", so a bug fails instead of hangs.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+fn assert_stopped_in_window(app: &TestApp, exit: support::Exit, last_response: Instant) {
+    assert!(
+        exit.status.success(),
+        "expected exit code 0, got {}\n--- stderr ---\n{}",
+        exit.status,
+        app.stderr()
+    );
+    let after = exit.at.duration_since(last_response);
+    assert!(
+        (IDLE..STOP_WINDOW).contains(&after),
+        "stopped {after:?} after the last response; expected between {IDLE:?} and \
+         {STOP_WINDOW:?}\n--- stderr ---\n{}",
+        app.stderr()
+    );
+}
+
+#[test]
+fn an_unused_server_stops_itself_with_exit_0_after_the_idle_timeout() {
+    let mut app = spawn_app(&[("GETIMAGES_IDLE_TIMEOUT", "1s")]);
+
+    let home = app.get("/");
+    assert_eq!(home.status, 200);
+
+    let exit = app.wait_for_exit(PATIENCE);
+    assert_stopped_in_window(&app, exit, home.finished_at);
+    assert!(
+        app.stderr().contains("idle for 1s, stopping"),
+        "{}",
+        app.stderr()
+    );
+}
+
+#[test]
+fn health_checks_do_not_keep_the_server_up() {
+    let mut app = spawn_app(&[("GETIMAGES_IDLE_TIMEOUT", "1s")]);
+    let port = app.port;
+    let stopped = Arc::new(AtomicBool::new(false));
+    let healthy = Arc::new(AtomicUsize::new(0));
+    let checker = {
+        let (stopped, healthy) = (Arc::clone(&stopped), Arc::clone(&healthy));
+        thread::spawn(move || {
+            // Like the platform's checker: every 200 ms, until the machine is gone.
+            while !stopped.load(Ordering::SeqCst) {
+                if get(port, "/healthz").is_ok_and(|r| r.status == 200 && r.body == "ok") {
+                    healthy.fetch_add(1, Ordering::SeqCst);
+                }
+                thread::sleep(Duration::from_millis(200));
+            }
+        })
+    };
+
+    let home = app.get("/");
+    assert_eq!(home.status, 200);
+    let exit = app.wait_for_exit(PATIENCE);
+    stopped.store(true, Ordering::SeqCst);
+    checker.join().unwrap();
+
+    assert_stopped_in_window(&app, exit, home.finished_at);
+    let checks = healthy.load(Ordering::SeqCst);
+    assert!(
+        checks >= 3,
+        "only {checks} health checks answered while it ran"
+    );
+}
+
+#[test]
+fn a_long_download_finishes_whole_before_the_server_stops() {
+    let mut app = spawn_app(&[("GETIMAGES_IDLE_TIMEOUT", "1s")]);
+    let started = Instant::now();
+
+    let download = app.get("/__test/stream?ms=3000");
+
+    assert_eq!(download.status, 200);
+    let expected: String = (1..=10).map(|n| format!("chunk {n}\n")).collect();
+    assert_eq!(download.body, expected, "the download was cut short");
+    assert!(
+        started.elapsed() >= Duration::from_millis(2700),
+        "the stream took only {:?}",
+        started.elapsed()
+    );
+    let exit = app.wait_for_exit(PATIENCE);
+    assert_stopped_in_window(&app, exit, download.finished_at);
+}
+
+/// A signal stops the server gracefully: a download in flight still completes, then exit 0.
+fn a_signal_stops_the_server_gracefully(signal: libc::c_int, name: &str) {
+    // No idle stop here: only the signal may stop it.
+    let mut app = spawn_app(&[("GETIMAGES_IDLE_TIMEOUT", "0")]);
+    let port = app.port;
+    let download = thread::spawn(move || get(port, "/__test/stream?ms=1500"));
+    app.wait_for_log("/__test/stream", PATIENCE);
+
+    app.signal(signal);
+
+    let download = download.join().unwrap().unwrap_or_else(|e| {
+        panic!(
+            "download failed after {name}: {e}\n--- stderr ---\n{}",
+            app.stderr()
+        )
+    });
+    assert_eq!(download.status, 200);
+    assert!(
+        download.body.ends_with("chunk 10\n"),
+        "cut short: {:?}",
+        download.body
+    );
+    let exit = app.wait_for_exit(PATIENCE);
+    assert!(
+        exit.status.success(),
+        "expected exit code 0 after {name}, got {}\n--- stderr ---\n{}",
+        exit.status,
+        app.stderr()
+    );
+    let log = app.stderr();
+    assert!(
+        log.contains(&format!("received {name}, stopping gracefully")),
+        "{log}"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully_with_exit_0() {
+    a_signal_stops_the_server_gracefully(libc::SIGTERM, "SIGTERM");
+}
+
+#[test]
+fn sigint_stops_the_server_gracefully_with_exit_0() {
+    a_signal_stops_the_server_gracefully(libc::SIGINT, "SIGINT");
+}
+
+#[test]
+fn a_taken_port_fails_the_start_with_a_clear_message() {
+    let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = squatter.local_addr().unwrap().port();
+
+    let mut app = TestApp::launch(
+        app_command(&[("GETIMAGES_HOST", "127.0.0.1"), ("PORT", &port.to_string())]),
+        port,
+    );
+    let exit = app.wait_for_exit(PATIENCE);
+
+    assert!(
+        !exit.status.success(),
+        "started on a taken port: {}",
+        app.stderr()
+    );
+    let expected = format!("cannot listen on 127.0.0.1:{port}: Address already in use");
+    assert!(app.stderr().contains(&expected), "{}", app.stderr());
+}
+
+#[test]
+fn a_bad_setting_fails_the_start_with_exit_2_and_names_the_problem() {
+    let mut app = TestApp::launch(app_command(&[("GETIMAGES_IDLE_TIMEOUT", "soon")]), 0);
+    let exit = app.wait_for_exit(PATIENCE);
+
+    assert_eq!(exit.status.code(), Some(2), "{}", app.stderr());
+    let log = app.stderr();
+    for part in ["'soon'", "idle-timeout", "expected a duration"] {
+        assert!(log.contains(part), "message lacks {part:?}: {log}");
+    }
+}
+
+#[test]
+fn under_systemd_socket_activation_a_request_starts_the_server_which_then_stops_itself() {
+    let activate = Path::new("/usr/bin/systemd-socket-activate");
+    assert!(
+        activate.exists(),
+        "{} is missing: install the Debian package `systemd` \
+         (apt-get install systemd), or run scripts/test.sh which does",
+        activate.display()
+    );
+    let port = free_port();
+    let mut command = Command::new(activate);
+    // systemd-socket-activate passes only the variables given with -E to the server.
+    command.arg(format!("--listen=127.0.0.1:{port}"));
+    for setting in ["GETIMAGES_IDLE_TIMEOUT=1s", "RUST_LOG=info", "NO_COLOR=1"] {
+        command.arg(format!("--setenv={setting}"));
+    }
+    command.arg(support::APP).env_clear();
+    let mut app = TestApp::launch(command, port);
+    app.wait_for_log(&format!("Listening on 127.0.0.1:{port}"), PATIENCE);
+
+    let home = app.get("/");
+
+    assert_eq!(home.status, 200);
+    let exit = app.wait_for_exit(PATIENCE);
+    assert_stopped_in_window(&app, exit, home.finished_at);
+    let listening = app.wait_for_log("listening on http://", Duration::ZERO);
+    assert!(
+        listening.contains(&format!("127.0.0.1:{port} (socket from LISTEN_FDS)")),
+        "{listening}"
+    );
+}
+
+/// When the next visitor comes, relative to the previous response.
+#[derive(Debug, Clone, Copy)]
+enum Moment {
+    /// Well within the idle timeout: the same server answers.
+    Soon,
+    /// Right at the idle deadline (1 s ± 60 ms): the server may be deciding to stop.
+    AtTheDeadline,
+    /// After the server has stopped: a new one must start.
+    AfterTheStop,
+}
+
+impl Moment {
+    fn pick() -> Self {
+        match fastrand::u8(0..20) {
+            0..=8 => Self::AtTheDeadline,
+            9..=12 => Self::Soon,
+            _ => Self::AfterTheStop,
+        }
+    }
+
+    fn gap(self) -> Duration {
+        Duration::from_millis(match self {
+            Self::Soon => fastrand::u64(0..=600),
+            Self::AtTheDeadline => fastrand::u64(940..=1060),
+            Self::AfterTheStop => fastrand::u64(1150..=1400),
+        })
+    }
+}
+
+#[test]
+fn socket_activated_servers_come_and_go_without_losing_a_request() {
+    const CYCLES: usize = 20;
+    const BUDGET: Duration = Duration::from_secs(55);
+    let seed = fastrand::u64(..);
+    fastrand::seed(seed);
+    let supervisor = Supervisor::start(&[("GETIMAGES_IDLE_TIMEOUT", "1s")]);
+    let began = Instant::now();
+    let mut failures = Vec::new();
+    let mut requests = 0;
+
+    let mut moment = Moment::Soon;
+    let mut gap = Duration::ZERO;
+    let mut last_response = Instant::now();
+    while supervisor.started() < CYCLES && began.elapsed() < BUDGET {
+        thread::sleep((last_response + gap).saturating_duration_since(Instant::now()));
+        requests += 1;
+        match get(supervisor.port, "/") {
+            Ok(r) if r.status == 200 => last_response = r.finished_at,
+            outcome => {
+                let outcome = outcome.map(|r| r.status);
+                failures.push(format!(
+                    "request {requests} ({moment:?}, {gap:?}): {outcome:?}"
+                ));
+                last_response = Instant::now();
+            }
+        }
+        moment = Moment::pick();
+        gap = moment.gap();
+    }
+    let runs = supervisor.finish(Duration::from_secs(5));
+
+    let bad_runs: Vec<_> = runs
+        .iter()
+        .enumerate()
+        .filter(|(_, run)| !run.status.is_some_and(|s| s.success()))
+        .collect();
+    let report = format!(
+        "seed {seed}: {} requests, {} servers started in {:?}\nfailed requests: {failures:#?}\n\
+         servers that did not exit 0: {bad_runs:#?}",
+        requests,
+        runs.len(),
+        began.elapsed(),
+    );
+    assert!(failures.is_empty(), "{report}");
+    assert!(bad_runs.is_empty(), "{report}");
+    assert!(
+        runs.len() >= CYCLES,
+        "too few start/stop cycles within {BUDGET:?}: {report}"
+    );
+    println!("{report}");
+}
