@@ -47,8 +47,15 @@ pub static FAVICON: Asset = Asset::new(
     include_bytes!("../static/favicon.svg"),
 );
 
+/// The results page's script (copy buttons; everything works without it).
+pub static SCRIPT: Asset = Asset::new(
+    "app.js",
+    "text/javascript; charset=utf-8",
+    include_bytes!("../static/app.js"),
+);
+
 /// Every embedded asset.
-pub static ALL: [&Asset; 2] = [&STYLE, &FAVICON];
+pub static ALL: [&Asset; 3] = [&STYLE, &FAVICON, &SCRIPT];
 
 /// Looks an asset up by file name.
 pub fn find(name: &str) -> Option<&'static Asset> {

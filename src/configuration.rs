@@ -5,6 +5,10 @@ use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
+use url::Url;
+
+/// Prefix of the per-provider upstream override variables.
+const UPSTREAM_ENV_PREFIX: &str = "GETIMAGES_UPSTREAM_";
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -61,6 +65,40 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Deadline for one whole profile lookup.
+    #[arg(long, env = "GETIMAGES_LOOKUP_TIMEOUT", default_value = "8s", value_parser = parse_duration)]
+    pub lookup_timeout: Duration,
+
+    /// Time allowed to connect to a platform.
+    #[arg(long, env = "GETIMAGES_CONNECT_TIMEOUT", default_value = "3s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+
+    /// Largest page or API answer read from a platform, in bytes.
+    #[arg(long, env = "GETIMAGES_MAX_PAGE_BYTES", default_value_t = 5 * 1024 * 1024)]
+    pub max_page_bytes: usize,
+
+    /// How long a found profile is cached.
+    #[arg(long, env = "GETIMAGES_CACHE_TTL", default_value = "24h", value_parser = parse_duration)]
+    pub cache_ttl: Duration,
+
+    /// How long "profile not found" is cached.
+    #[arg(long, env = "GETIMAGES_CACHE_MISS_TTL", default_value = "5m", value_parser = parse_duration)]
+    pub cache_miss_ttl: Duration,
+
+    /// Most lookup answers kept in memory.
+    #[arg(long, env = "GETIMAGES_CACHE_ENTRIES", default_value_t = 10_000)]
+    pub cache_entries: u64,
+
+    /// Let lookups reach loopback and private addresses. For tests and local development only.
+    #[arg(long, env = "GETIMAGES_ALLOW_PRIVATE_NETWORKS", default_value_t = false,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_private_networks: bool,
+
+    /// Send a provider's requests to another origin, as ID=URL (repeatable; also
+    /// GETIMAGES_UPSTREAM_<ID>=URL with the id upper-cased and - as _). For tests.
+    #[arg(long = "upstream", value_name = "ID=URL", value_parser = parse_upstream)]
+    pub upstreams: Vec<(String, Url)>,
+
     /// Serve /__test/* routes used by the test suite. Never enable in production.
     // Boolish, so the variable takes 1/0, true/false, yes/no, on/off, not only true/false.
     #[arg(long, env = "GETIMAGES_TEST_ROUTES", default_value_t = false,
@@ -82,6 +120,39 @@ impl Settings {
             None => self.keep_alive,
         }
     }
+}
+
+impl Settings {
+    /// Every upstream override: `--upstream` flags, then `GETIMAGES_UPSTREAM_<ID>` variables,
+    /// keyed by provider id (lower case, `_` read as `-`). A bad variable is an error naming it.
+    pub fn upstream_overrides(&self) -> Result<Vec<(String, Url)>, String> {
+        let mut out = self.upstreams.clone();
+        for (name, value) in std::env::vars() {
+            let Some(id) = name.strip_prefix(UPSTREAM_ENV_PREFIX) else {
+                continue;
+            };
+            let id = id.to_ascii_lowercase().replace('_', "-");
+            let url = parse_origin(&value).map_err(|e| format!("invalid value for {name}: {e}"))?;
+            out.push((id, url));
+        }
+        Ok(out)
+    }
+}
+
+/// Parses `ID=URL` for `--upstream`.
+fn parse_upstream(value: &str) -> Result<(String, Url), String> {
+    let (id, url) = value
+        .split_once('=')
+        .ok_or_else(|| "expected ID=URL, e.g. github=http://127.0.0.1:9001".to_owned())?;
+    Ok((id.trim().to_ascii_lowercase(), parse_origin(url)?))
+}
+
+fn parse_origin(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value.trim()).map_err(|e| format!("{e} (expected an http(s) URL)"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("{value} is not an http(s) URL"));
+    }
+    Ok(url)
 }
 
 /// Parses `0`, a bare number of seconds, or a humantime duration such as `30s` or `2m`.
@@ -125,6 +196,18 @@ mod tests {
     fn test_routes_flag_needs_no_value() {
         assert!(parse(&["--test-routes"]).unwrap().test_routes);
         assert!(!parse(&[]).unwrap().test_routes);
+    }
+
+    #[test]
+    fn upstream_overrides_take_id_equals_url() {
+        let s = parse(&["--upstream", "X=http://127.0.0.1:9001"]).unwrap();
+        assert_eq!(s.upstreams[0].0, "x");
+        assert_eq!(s.upstreams[0].1.as_str(), "http://127.0.0.1:9001/");
+        assert_eq!(parse(&["--upstream", "x"]).unwrap_err().exit_code(), 2);
+        assert_eq!(
+            parse(&["--upstream", "x=ftp://a"]).unwrap_err().exit_code(),
+            2
+        );
     }
 
     #[test]

@@ -6,8 +6,12 @@
 
 pub mod assets;
 pub mod configuration;
+pub mod extract;
+pub mod fetch;
 pub mod idle;
+pub mod lookup;
 pub mod pages;
+pub mod providers;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

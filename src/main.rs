@@ -10,6 +10,11 @@ use getimages::telemetry;
 #[actix_web::main]
 async fn main() -> ExitCode {
     let settings = Settings::parse();
+    if let Err(e) = settings.upstream_overrides() {
+        // Same exit code as clap gives a bad flag.
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     telemetry::init(&settings.log_filter, settings.log_format);
     let app = match Application::build(&settings) {
         Ok(app) => app,

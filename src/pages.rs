@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, HttpResponseBuilder};
 use askama::Template;
 
 use crate::assets;
+use crate::lookup::Profile;
 
 /// A platform offered in the home page's picker.
 pub struct PlatformChoice {
@@ -34,11 +35,34 @@ pub struct ErrorPage<'a> {
     pub status: u16,
 }
 
+/// A lookup's results: the profile's images with open, download and copy actions.
+#[derive(Template)]
+#[template(path = "results.html")]
+pub struct ResultsPage<'a> {
+    /// What the visitor typed, to refill the form.
+    pub query: &'a str,
+    /// What was found.
+    pub profile: &'a Profile,
+    /// The platform's name.
+    pub provider_name: &'a str,
+}
+
+impl ResultsPage<'_> {
+    /// The profile's name, else its handle.
+    pub fn display_name(&self) -> &str {
+        self.profile.name.as_deref().unwrap_or(&self.profile.id)
+    }
+}
+
 /// Helpers the templates call.
 pub mod layout {
     /// URL of the stylesheet, content-hashed.
     pub fn style_href() -> String {
         super::assets::STYLE.href()
+    }
+    /// URL of the script, content-hashed.
+    pub fn script_src() -> String {
+        super::assets::SCRIPT.href()
     }
     /// URL of the favicon, content-hashed.
     pub fn favicon_href() -> String {

@@ -4,10 +4,12 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::{App, HttpServer, middleware::from_fn};
+use actix_web::{App, HttpServer, middleware::from_fn, web};
 
 use crate::configuration::Settings;
+use crate::fetch::{FetchSettings, Fetcher};
 use crate::idle::IdleWatcher;
+use crate::lookup::{Lookup, LookupSettings};
 use crate::{routes, telemetry};
 
 /// After pausing the acceptor, how long to wait for connections it had already taken
@@ -37,6 +39,9 @@ pub enum StartError {
     /// An inherited socket (`LISTEN_FDS`) could not be used.
     #[error("cannot use the socket passed in LISTEN_FDS: {0}")]
     Inherited(std::io::Error),
+    /// A setting read from the environment is invalid.
+    #[error("{0}")]
+    Setting(String),
     /// The HTTP server could not be set up on the listener.
     #[error("cannot start the HTTP server: {0}")]
     Server(std::io::Error),
@@ -58,11 +63,13 @@ impl Application {
         let started = Instant::now();
         let (listener, inherited) = take_listener(settings)?;
         let addr = listener.local_addr().map_err(StartError::Inherited)?;
+        let lookup = web::Data::new(lookup_service(settings)?);
         let watcher = IdleWatcher::new(settings.idle_timeout(), &settings.idle_ignore_paths);
         let app_watcher = watcher.clone();
         let test_routes = settings.test_routes;
         let mut server = HttpServer::new(move || {
             App::new()
+                .app_data(lookup.clone())
                 .wrap(app_watcher.middleware())
                 .wrap(from_fn(telemetry::log_request))
                 .configure(|cfg| routes::configure(cfg, test_routes))
@@ -104,6 +111,31 @@ impl Application {
         self.server.await?;
         lifecycle.await.map_err(std::io::Error::other)
     }
+}
+
+/// The lookup service the settings describe. Cheap: HTTP clients are built on first use.
+fn lookup_service(settings: &Settings) -> Result<Lookup, StartError> {
+    let upstreams = settings.upstream_overrides().map_err(StartError::Setting)?;
+    for (id, url) in &upstreams {
+        tracing::info!("requests of provider {id} go to {url}");
+    }
+    let fetcher = Fetcher::new(FetchSettings {
+        connect_timeout: settings.connect_timeout,
+        request_timeout: settings.lookup_timeout,
+        max_body_bytes: settings.max_page_bytes,
+        allow_private_networks: settings.allow_private_networks,
+        upstreams: upstreams.into_iter().collect(),
+    });
+    Ok(Lookup::new(
+        fetcher,
+        LookupSettings {
+            timeout: settings.lookup_timeout,
+            ttl: settings.cache_ttl,
+            miss_ttl: settings.cache_miss_ttl,
+            max_entries: settings.cache_entries,
+            allow_private_networks: settings.allow_private_networks,
+        },
+    ))
 }
 
 /// Waits for idleness or a signal, then stops the server gracefully.

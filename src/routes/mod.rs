@@ -1,8 +1,11 @@
 //! HTTP routes: one module per resource, handlers kept thin.
 
+mod api;
 mod assets;
+mod avatar;
 mod health;
 mod home;
+mod lookup;
 mod not_found;
 mod test_support;
 
@@ -12,10 +15,15 @@ use actix_web::{guard, web};
 pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool) {
     cfg.route("/", read().to(home::home))
         .route("/healthz", read().to(health::healthz))
-        .route("/static/{name}", read().to(assets::serve));
+        .route("/static/{name}", read().to(assets::serve))
+        .route("/lookup", read().to(lookup::results))
+        .route("/api/v1/lookup", read().to(api::lookup))
+        .route("/api/v1/providers", read().to(api::providers));
     if test_routes {
         cfg.route("/__test/stream", read().to(test_support::stream));
     }
+    // Last: any other two-part path is an unavatar-style `/{provider}/{id}`.
+    cfg.route("/{provider}/{id:.+}", read().to(avatar::avatar));
     cfg.default_service(web::to(not_found::not_found));
 }
 

@@ -1,0 +1,316 @@
+//! The extraction toolkit: everything providers read out of an HTML page, written once.
+//!
+//! Real pages are hostile: placeholder og:images, avatars only in JSON-LD or embedded JSON,
+//! JSON-LD with raw newlines, relative URLs, entity-encoded URLs, several size variants.
+
+pub mod json;
+
+use scraper::{ElementRef, Html, Selector};
+use serde_json::Value;
+use url::Url;
+
+/// Substrings of image URLs that are platform placeholders, never a profile's own picture.
+const PLACEHOLDERS: &[&str] = &[
+    "abs.twimg.com/rweb/ssr/default",
+    "abs.twimg.com/responsive-web",
+    "abs.twimg.com/sticky/default_profile_images",
+    "/default_profile_images/",
+    "static.xx.fbcdn.net/rsrc.php",
+    "static.cdninstagram.com/rsrc.php",
+    "/static/images/logo",
+    "github.githubassets.com/images/modules/open_graph",
+    "redditstatic.com/avatars/defaults",
+    "www.redditstatic.com/icon",
+    "/original/missing.png",
+    "/images/default-avatar",
+    "default-avatar",
+    "placeholder",
+];
+
+/// Whether `url` is a known placeholder rather than a real picture.
+pub fn is_placeholder(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    PLACEHOLDERS.iter().any(|p| lower.contains(p))
+}
+
+/// A parsed HTML page and the URL it came from (for resolving relative links).
+pub struct Page {
+    doc: Html,
+    base: Url,
+}
+
+impl Page {
+    /// Parses `html` fetched from `base`.
+    pub fn parse(html: &str, base: Url) -> Self {
+        let doc = Html::parse_document(html);
+        // <base href> changes what relative URLs mean.
+        let base = Self::select_in(&doc, "base[href]")
+            .next()
+            .and_then(|b| b.value().attr("href"))
+            .and_then(|href| base.join(href.trim()).ok())
+            .unwrap_or(base);
+        Self { doc, base }
+    }
+
+    /// The URL relative links resolve against.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    fn select_in<'a>(doc: &'a Html, css: &str) -> impl Iterator<Item = ElementRef<'a>> {
+        let selector = Selector::parse(css).ok();
+        selector
+            .into_iter()
+            .flat_map(move |s| doc.select(&s).collect::<Vec<_>>())
+    }
+
+    /// Elements matching the CSS selector `css` (none when it does not parse).
+    pub fn select(&self, css: &str) -> impl Iterator<Item = ElementRef<'_>> {
+        Self::select_in(&self.doc, css)
+    }
+
+    /// `raw` (as found in an attribute or JSON) as an absolute http(s) URL.
+    pub fn resolve(&self, raw: &str) -> Option<Url> {
+        let raw = raw.trim();
+        if raw.is_empty() || raw.starts_with("data:") {
+            return None;
+        }
+        let url = self.base.join(&raw.replace("&amp;", "&")).ok()?;
+        matches!(url.scheme(), "http" | "https").then_some(url)
+    }
+
+    /// The content of the first non-empty `<meta property|name=key>` among `keys`, in order.
+    pub fn meta(&self, keys: &[&str]) -> Option<String> {
+        keys.iter().find_map(|key| {
+            self.select("meta[content]").find_map(|m| {
+                let el = m.value();
+                let name = el.attr("property").or_else(|| el.attr("name"))?;
+                let content = el.attr("content")?.trim();
+                (name.trim().eq_ignore_ascii_case(key) && !content.is_empty())
+                    .then(|| content.to_owned())
+            })
+        })
+    }
+
+    /// The first `keys` meta value that is a URL and not a placeholder.
+    pub fn meta_image(&self, keys: &[&str]) -> Option<Url> {
+        keys.iter()
+            .filter_map(|k| self.meta(&[k]))
+            .filter(|v| !is_placeholder(v))
+            .find_map(|v| self.resolve(&v))
+    }
+
+    /// `og:image` (secure URL first), else `twitter:image`, skipping placeholders.
+    pub fn og_image(&self) -> Option<Url> {
+        self.meta_image(&[
+            "og:image:secure_url",
+            "og:image",
+            "og:image:url",
+            "twitter:image",
+            "twitter:image:src",
+        ])
+    }
+
+    /// The `href` of the first `<link rel=…>` whose rel list contains `rel`.
+    pub fn link(&self, rel: &str) -> Option<Url> {
+        self.select("link[rel][href]").find_map(|l| {
+            let el = l.value();
+            el.attr("rel")?
+                .split_ascii_whitespace()
+                .any(|r| r.eq_ignore_ascii_case(rel))
+                .then(|| self.resolve(el.attr("href")?))?
+        })
+    }
+
+    /// The page's canonical URL: `og:url`, else `<link rel=canonical>`.
+    pub fn canonical(&self) -> Option<Url> {
+        self.meta(&["og:url"])
+            .and_then(|u| self.resolve(&u))
+            .or_else(|| self.link("canonical"))
+    }
+
+    /// The page title: `og:title`, else `<title>`.
+    pub fn title(&self) -> Option<String> {
+        self.meta(&["og:title", "twitter:title"]).or_else(|| {
+            self.select("title")
+                .next()
+                .map(|t| t.text().collect::<String>().trim().to_owned())
+                .filter(|t| !t.is_empty())
+        })
+    }
+
+    /// Every JSON-LD block, parsed leniently; `@graph` arrays and top-level arrays flattened.
+    pub fn json_ld(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        for script in self.select(r#"script[type="application/ld+json"]"#) {
+            let text: String = script.text().collect();
+            match json::parse_lenient(&text) {
+                Some(Value::Array(items)) => out.extend(items),
+                Some(Value::Object(mut map)) => match map.remove("@graph") {
+                    Some(Value::Array(items)) => out.extend(items),
+                    _ => out.push(Value::Object(map)),
+                },
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The profile picture JSON-LD states: a `ProfilePage`'s `mainEntity` image, a `Person`'s
+    /// or `Organization`'s image, or a publisher's logo.
+    pub fn json_ld_image(&self) -> Option<Url> {
+        let blocks = self.json_ld();
+        let entities = blocks.iter().flat_map(|b| {
+            let main = json::at(b, "mainEntity").or_else(|| json::at(b, "author"));
+            [Some(b), main, json::at(b, "publisher")]
+                .into_iter()
+                .flatten()
+        });
+        entities
+            .filter(|e| {
+                json::str_at(e, "@type").is_some_and(|t| {
+                    matches!(
+                        t,
+                        "Person" | "Organization" | "ProfilePage" | "NewsMediaOrganization"
+                    )
+                })
+            })
+            .find_map(|e| {
+                ["image", "logo"].iter().find_map(|key| {
+                    let v = json::at(e, key)?;
+                    let raw = image_object_url(v)?;
+                    (!is_placeholder(raw)).then(|| self.resolve(raw))?
+                })
+            })
+    }
+
+    /// The parsed JSON inside `<script id=…>` (embedded app state such as Next.js data).
+    pub fn script_json(&self, id: &str) -> Option<Value> {
+        let script = self
+            .select("script[id]")
+            .find(|s| s.value().attr("id") == Some(id))?;
+        json::parse_lenient(&script.text().collect::<String>())
+    }
+
+    /// The largest candidate of the first element matching `css` with a `srcset` (falling
+    /// back to its `src`).
+    pub fn largest_src(&self, css: &str) -> Option<Url> {
+        let el = self.select(css).next()?;
+        let attrs = el.value();
+        attrs
+            .attr("srcset")
+            .and_then(largest_in_srcset)
+            .or_else(|| attrs.attr("src"))
+            .and_then(|raw| self.resolve(raw))
+    }
+
+    /// The largest `apple-touch-icon` or `icon` the page links, by its `sizes`.
+    pub fn best_icon(&self) -> Option<Url> {
+        self.select("link[rel][href]")
+            .filter(|l| {
+                let rel = l.value().attr("rel").unwrap_or("").to_ascii_lowercase();
+                rel.split_ascii_whitespace().any(|r| {
+                    matches!(
+                        r,
+                        "apple-touch-icon" | "apple-touch-icon-precomposed" | "icon"
+                    )
+                })
+            })
+            .filter_map(|l| {
+                let el = l.value();
+                let size = el
+                    .attr("sizes")
+                    .and_then(|s| s.split(['x', 'X']).next()?.trim().parse::<u32>().ok())
+                    .unwrap_or(if el.attr("rel")?.contains("apple") {
+                        180
+                    } else {
+                        16
+                    });
+                Some((size, self.resolve(el.attr("href")?)?))
+            })
+            .max_by_key(|(size, _)| *size)
+            .map(|(_, url)| url)
+    }
+}
+
+/// An image value from JSON-LD: a URL string, an `ImageObject` (`contentUrl`/`url`), or a list.
+fn image_object_url(value: &Value) -> Option<&str> {
+    match value {
+        Value::String(s) => Some(s.as_str()).filter(|s| !s.trim().is_empty()),
+        Value::Array(items) => items.iter().find_map(image_object_url),
+        Value::Object(_) => json::first_str(value, &["contentUrl", "url", "thumbnailUrl"]),
+        _ => None,
+    }
+}
+
+/// The URL of the widest (`w`) or densest (`x`) candidate in a `srcset`.
+pub fn largest_in_srcset(srcset: &str) -> Option<&str> {
+    // Candidates are separated by commas followed by whitespace; URLs may contain commas
+    // themselves (CDN transform strings), so split on ", " only.
+    srcset
+        .split(", ")
+        .filter_map(|candidate| {
+            let mut parts = candidate.split_ascii_whitespace();
+            let url = parts.next()?;
+            let weight = parts
+                .next()
+                .and_then(|d| {
+                    let (n, unit) = d.split_at(d.len().saturating_sub(1));
+                    let n: f64 = n.parse().ok()?;
+                    Some(if unit == "x" { n * 10_000.0 } else { n })
+                })
+                .unwrap_or(1.0);
+            Some((weight, url))
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, url)| url.trim_end_matches(','))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(html: &str) -> Page {
+        Page::parse(html, Url::parse("https://example.com/u/me").unwrap())
+    }
+
+    #[test]
+    fn og_image_skips_placeholders_and_resolves_relative_urls() {
+        let p = page(
+            r#"<meta property="og:image" content="https://abs.twimg.com/rweb/ssr/default/v2/og/image.png">
+               <meta name="twitter:image" content="/img/me.png?a=1&amp;b=2">"#,
+        );
+        assert_eq!(
+            p.og_image().unwrap().as_str(),
+            "https://example.com/img/me.png?a=1&b=2"
+        );
+    }
+
+    #[test]
+    fn json_ld_profile_images_are_found_in_several_blocks() {
+        let p = page(
+            "<script type=\"application/ld+json\">{\"@type\":\"WebSite\"}</script>\
+             <script type=\"application/ld+json\">{\"@type\":\"ProfilePage\",\"mainEntity\":\
+             {\"@type\":\"Person\",\"description\":\"a\nb\",\"image\":{\"contentUrl\":\"https://cdn/x.jpg\"}}}</script>",
+        );
+        assert_eq!(p.json_ld_image().unwrap().as_str(), "https://cdn/x.jpg");
+    }
+
+    #[test]
+    fn srcset_picks_the_widest_candidate_even_with_commas_in_urls() {
+        let s = "https://c/a,w_88/x.png 88w, https://c/a,w_264/x.png 264w, https://c/a,w_176/x.png 176w";
+        assert_eq!(largest_in_srcset(s), Some("https://c/a,w_264/x.png"));
+        assert_eq!(largest_in_srcset("a.png 1x, b.png 2x"), Some("b.png"));
+    }
+
+    #[test]
+    fn the_largest_icon_wins() {
+        let p = page(
+            r#"<link rel="icon" href="/16.png" sizes="16x16"><link rel="apple-touch-icon" href="/180.png" sizes="180x180">"#,
+        );
+        assert_eq!(
+            p.best_icon().unwrap().as_str(),
+            "https://example.com/180.png"
+        );
+    }
+}

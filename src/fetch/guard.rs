@@ -1,0 +1,199 @@
+//! The SSRF guard: URLs a stranger supplies may only reach public internet addresses.
+//!
+//! Checked twice: on the literal host of every URL and redirect hop ([`check_url`]), and on
+//! every address a host name resolves to ([`PublicOnlyResolver`]), so a public-looking name
+//! whose DNS answer is loopback is refused too.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use url::{Host, Url};
+
+/// A request refused because it would reach a non-public address.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0} is not a public internet address")]
+pub struct Refused(pub String);
+
+/// Whether `ip` is a public unicast address (not loopback, private, link-local, CGNAT,
+/// multicast, unspecified, documentation, reserved, or an IPv6 form wrapping one of those).
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_multicast()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        || a == 0 // "this network"
+        || (a == 100 && (64..128).contains(&b)) // CGNAT 100.64.0.0/10
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking
+        || a >= 240) // reserved
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = embedded_v4(ip) {
+        return is_public_v4(v4);
+    }
+    let first = ip.segments()[0];
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_multicast()
+        || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
+        || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
+        || (first & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated)
+        || (first == 0x2001 && ip.segments()[1] == 0x0db8)) // documentation
+}
+
+/// The IPv4 address inside IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`) and
+/// NAT64 (`64:ff9b::a.b.c.d`) addresses, which reach that IPv4 host.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let tail = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    let mapped = s[..5] == [0; 5] && s[5] == 0xffff;
+    let compatible = s[..6] == [0; 6] && !(s[6] == 0 && s[7] <= 1);
+    let nat64 = s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4];
+    (mapped || compatible || nat64).then_some(tail)
+}
+
+/// Refuses URLs that are not http(s), or whose host is a literal non-public IP address.
+/// (Host names are checked when they resolve, by [`PublicOnlyResolver`].)
+pub fn check_url(url: &Url) -> Result<(), Refused> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Refused(format!("{}: (only http and https)", url.scheme())));
+    }
+    let ip = match url.host() {
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
+        Some(Host::Domain(name)) => {
+            // "localhost" and its subdomains resolve to loopback by convention (RFC 6761),
+            // whatever a resolver says.
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            if name == "localhost" || name.ends_with(".localhost") {
+                return Err(Refused(name));
+            }
+            return Ok(());
+        }
+        None => return Err(Refused("a URL without a host".into())),
+    };
+    if is_public(ip) {
+        Ok(())
+    } else {
+        Err(Refused(ip.to_string()))
+    }
+}
+
+/// A DNS resolver for reqwest that drops every non-public address, and fails when none is
+/// left.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PublicOnlyResolver;
+
+impl Resolve for PublicOnlyResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<SocketAddr> = found
+                .iter()
+                .copied()
+                .filter(|a| is_public(a.ip()))
+                .collect();
+            if public.is_empty() {
+                let shown = match found.first() {
+                    Some(a) => format!("{host} ({})", a.ip()),
+                    None => host,
+                };
+                return Err(Box::new(Refused(shown)) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(public.into_iter()) as Addrs)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn public(s: &str) -> bool {
+        is_public(s.parse().unwrap())
+    }
+
+    #[test]
+    fn private_and_special_addresses_are_not_public() {
+        for ip in [
+            "127.0.0.1",
+            "127.1.2.3",
+            "0.0.0.0",
+            "0.1.2.3",
+            "10.0.0.1",
+            "172.16.5.4",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "100.127.255.254",
+            "224.0.0.1",
+            "255.255.255.255",
+            "198.18.0.1",
+            "::1",
+            "::",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::7f00:1",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "ff02::1",
+            "2001:db8::1",
+        ] {
+            assert!(!public(ip), "{ip} must not count as public");
+        }
+    }
+
+    #[test]
+    fn ordinary_internet_addresses_are_public() {
+        for ip in [
+            "1.1.1.1",
+            "140.82.112.3",
+            "100.128.0.1",
+            "172.32.0.1",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+        ] {
+            assert!(public(ip), "{ip} must count as public");
+        }
+    }
+
+    #[test]
+    fn urls_with_private_literal_hosts_or_other_schemes_are_refused() {
+        for url in [
+            "http://127.0.0.1/",
+            "http://127.1/",
+            "http://2130706433/",
+            "http://0x7f000001/",
+            "http://0177.0.0.1/",
+            "http://0/",
+            "http://[::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://evil@127.0.0.1/",
+            "http://localhost:8080/",
+            "http://api.localhost/",
+            "file:///etc/passwd",
+            "gopher://example.com/",
+            "ftp://example.com/",
+        ] {
+            let parsed = Url::parse(url).unwrap();
+            assert!(check_url(&parsed).is_err(), "{url} must be refused");
+        }
+        assert!(check_url(&Url::parse("https://example.com/x").unwrap()).is_ok());
+    }
+}

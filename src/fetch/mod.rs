@@ -1,0 +1,309 @@
+//! Fetching from platforms: one shared pair of HTTP clients, upstream overrides for tests,
+//! capped bodies, checked redirects, and upstream failures mapped to [`LookupError`]s.
+
+pub mod guard;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use reqwest::redirect::Policy;
+use reqwest::{Client, header};
+use url::Url;
+
+use crate::lookup::LookupError;
+use guard::{PublicOnlyResolver, Refused};
+
+/// Redirect hops followed before giving up.
+const MAX_REDIRECTS: usize = 5;
+
+/// Who we say we are. Platforms serve different pages to browsers and to link-preview
+/// crawlers; each provider picks the one that gets it the profile's images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Agent {
+    /// A desktop browser.
+    Browser,
+    /// A link-preview crawler, which many platforms answer with a server-rendered page.
+    Crawler,
+    /// A plain API client.
+    Api,
+}
+
+impl Agent {
+    fn user_agent(self) -> &'static str {
+        match self {
+            Self::Browser => {
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                 Chrome/142.0.0.0 Safari/537.36"
+            }
+            Self::Crawler => {
+                "Mozilla/5.0 (compatible; getimages/0.1; +https://github.com/getimages) \
+                 facebookexternalhit/1.1 Twitterbot/1.0"
+            }
+            Self::Api => concat!("getimages/", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// What the fetcher needs from the settings.
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    /// Time allowed to open a connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole request.
+    pub request_timeout: Duration,
+    /// Largest body read; bigger ones fail.
+    pub max_body_bytes: usize,
+    /// Let visitor-supplied URLs reach private addresses (tests and local development only).
+    pub allow_private_networks: bool,
+    /// Provider id → origin replacing the provider's own origin (`GETIMAGES_UPSTREAM_<ID>`).
+    pub upstreams: HashMap<String, Url>,
+}
+
+/// One request a provider wants made.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Where to send it.
+    pub url: Url,
+    /// The provider making it (selects its upstream override).
+    pub provider: &'static str,
+    /// The User-Agent to send.
+    pub agent: Agent,
+    /// A JSON body to POST instead of a GET.
+    pub json_body: Option<String>,
+}
+
+/// A successful (2xx) response, body read in full.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The URL after redirects (as the provider sees it: overrides undone).
+    pub url: Url,
+    /// The response's content type, lower-cased, parameters dropped.
+    pub content_type: String,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Fetched {
+    /// The body as text, invalid UTF-8 replaced.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// The shared HTTP clients, built on first use so start-up stays fast.
+pub struct Fetcher {
+    settings: FetchSettings,
+    guarded: OnceLock<Result<Client, String>>,
+    trusted: OnceLock<Result<Client, String>>,
+}
+
+impl Fetcher {
+    /// A fetcher with `settings`; no client is built yet.
+    pub fn new(settings: FetchSettings) -> Self {
+        if settings.allow_private_networks {
+            tracing::warn!(
+                "GETIMAGES_ALLOW_PRIVATE_NETWORKS is on: lookups may reach private and loopback \
+                 addresses. Use it for tests and local development only."
+            );
+        }
+        Self {
+            settings,
+            guarded: OnceLock::new(),
+            trusted: OnceLock::new(),
+        }
+    }
+
+    /// The origin that replaces `provider`'s own, if the operator set one.
+    pub fn upstream(&self, provider: &str) -> Option<&Url> {
+        self.settings.upstreams.get(provider)
+    }
+
+    /// Makes `request` and returns the body of a 2xx answer; anything else becomes the
+    /// matching [`LookupError`].
+    pub async fn fetch(&self, request: Request) -> Result<Fetched, LookupError> {
+        let (url, overridden) = match self.upstream(request.provider) {
+            Some(origin) => (with_origin(&request.url, origin), true),
+            None => (request.url.clone(), false),
+        };
+        // Operator-set upstreams are trusted; everything else may only reach public hosts.
+        let trusted = overridden || self.settings.allow_private_networks;
+        if !trusted {
+            guard::check_url(&url).map_err(forbidden)?;
+        }
+        let client = self.client(trusted)?;
+        let builder = match &request.json_body {
+            Some(body) => client
+                .post(url.clone())
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.clone()),
+            None => client.get(url.clone()),
+        };
+        let accept = if request.agent == Agent::Api || request.json_body.is_some() {
+            "application/json"
+        } else {
+            "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8"
+        };
+        let response = builder
+            .header(header::USER_AGENT, request.agent.user_agent())
+            .header(header::ACCEPT, accept)
+            .header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.8")
+            .send()
+            .await
+            .map_err(|e| transport_error(&e))?;
+        let status = response.status();
+        let mut final_url = response.url().clone();
+        if overridden {
+            final_url = with_origin(&final_url, &origin_of(&request.url));
+        }
+        if !status.is_success() {
+            return Err(status_error(status.as_u16(), &final_url));
+        }
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let body = read_capped(response, self.settings.max_body_bytes).await?;
+        Ok(Fetched {
+            url: final_url,
+            content_type,
+            body,
+        })
+    }
+
+    fn client(&self, trusted: bool) -> Result<&Client, LookupError> {
+        let cell = if trusted {
+            &self.trusted
+        } else {
+            &self.guarded
+        };
+        cell.get_or_init(|| self.build_client(trusted).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| LookupError::Upstream(format!("cannot set up the HTTP client: {e}")))
+    }
+
+    fn build_client(&self, trusted: bool) -> reqwest::Result<Client> {
+        let mut builder = Client::builder()
+            .connect_timeout(self.settings.connect_timeout)
+            .timeout(self.settings.request_timeout)
+            .gzip(true)
+            .brotli(true)
+            .deflate(true)
+            .use_rustls_tls();
+        builder = if trusted {
+            builder.redirect(Policy::limited(MAX_REDIRECTS))
+        } else {
+            builder
+                .dns_resolver(std::sync::Arc::new(PublicOnlyResolver))
+                .redirect(Policy::custom(|attempt| {
+                    if attempt.previous().len() >= MAX_REDIRECTS {
+                        return attempt.error(TooManyRedirects);
+                    }
+                    match guard::check_url(attempt.url()) {
+                        Ok(()) => attempt.follow(),
+                        Err(refused) => attempt.error(refused),
+                    }
+                }))
+        };
+        builder.build()
+    }
+}
+
+/// `url` with scheme, host and port taken from `origin`; path and query kept.
+fn with_origin(url: &Url, origin: &Url) -> Url {
+    let mut out = origin.clone();
+    out.set_path(url.path());
+    out.set_query(url.query());
+    out
+}
+
+fn origin_of(url: &Url) -> Url {
+    let mut origin = url.clone();
+    origin.set_path("/");
+    origin.set_query(None);
+    origin
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("too many redirects")]
+struct TooManyRedirects;
+
+fn forbidden(refused: Refused) -> LookupError {
+    LookupError::Forbidden(format!("Refused to fetch: {refused}."))
+}
+
+/// Maps a transport failure, looking through its causes for the guard's refusal.
+fn transport_error(error: &reqwest::Error) -> LookupError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if let Some(refused) = e.downcast_ref::<Refused>() {
+            return forbidden(refused.clone());
+        }
+        if e.is::<TooManyRedirects>() {
+            return LookupError::Upstream("The platform redirected too many times.".into());
+        }
+        cause = e.source();
+    }
+    if error.is_timeout() {
+        LookupError::Timeout("The platform did not answer in time.".into())
+    } else if error.is_connect() {
+        LookupError::Upstream("Could not connect to the platform.".into())
+    } else if error.is_redirect() {
+        LookupError::Upstream("The platform redirected too many times.".into())
+    } else {
+        LookupError::Upstream("The connection to the platform failed.".into())
+    }
+}
+
+fn status_error(status: u16, url: &Url) -> LookupError {
+    match status {
+        404 | 410 => LookupError::NotFound(format!("There is no profile at {url}.")),
+        401 | 403 | 429 | 999 => LookupError::Blocked(format!(
+            "The platform refused the request (HTTP {status}); it may require a login or be \
+             rate-limiting us. Try again later."
+        )),
+        _ => LookupError::Upstream(format!("The platform answered with HTTP {status}.")),
+    }
+}
+
+/// Reads the body, failing as soon as it passes `max` bytes (so an endless body costs at
+/// most `max`).
+async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, LookupError> {
+    if response.content_length().is_some_and(|n| n > max as u64) {
+        return Err(too_large(max));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(&e))? {
+        if body.len() + chunk.len() > max {
+            return Err(too_large(max));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn too_large(max: usize) -> LookupError {
+    LookupError::Upstream(format!(
+        "The platform's page is larger than the {} KiB we read.",
+        max / 1024
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_override_replaces_only_the_origin() {
+        let url = Url::parse("https://api.github.com/users/torvalds?x=1").unwrap();
+        let origin = Url::parse("http://127.0.0.1:9001").unwrap();
+        assert_eq!(
+            with_origin(&url, &origin).as_str(),
+            "http://127.0.0.1:9001/users/torvalds?x=1"
+        );
+    }
+}

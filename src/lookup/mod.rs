@@ -1,0 +1,290 @@
+//! The lookup service: query → provider → fetch → pick → upgrade, cached with single-flight.
+
+mod error;
+mod query;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use moka::Expiry;
+use moka::future::Cache;
+use serde::Serialize;
+use url::Url;
+
+use crate::extract::Page;
+use crate::fetch::{Fetcher, Request, guard};
+use crate::providers::{self, Found, Image, Provider, Target, pick};
+pub use error::LookupError;
+pub use query::{MAX_INPUT_LEN, ProfileQuery};
+
+/// A profile's images, as the API returns them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Profile {
+    /// Provider id whose rules found it.
+    pub provider: &'static str,
+    /// The handle, normalized (a URL for the generic page provider).
+    pub id: String,
+    /// The profile's page.
+    pub profile_url: String,
+    /// Display name, when known.
+    pub name: Option<String>,
+    /// Avatar first, then banner.
+    pub images: Vec<Image>,
+}
+
+impl Profile {
+    /// The avatar's URL, if the profile has one.
+    pub fn avatar(&self) -> Option<&str> {
+        self.images
+            .iter()
+            .find(|i| i.kind == providers::ImageKind::Avatar)
+            .map(|i| i.url.as_str())
+    }
+}
+
+/// Whether an answer came from the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheStatus {
+    /// Served from the cache (or from a lookup another request had in flight).
+    Hit,
+    /// Looked up for this request.
+    Miss,
+}
+
+impl CacheStatus {
+    /// The `x-cache-status` header value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hit => "HIT",
+            Self::Miss => "MISS",
+        }
+    }
+}
+
+/// What a lookup answered, as cached: a profile, or a lasting failure (not found).
+type Answer = Result<Arc<Profile>, LookupError>;
+
+/// Cache and deadline settings.
+#[derive(Debug, Clone)]
+pub struct LookupSettings {
+    /// Deadline for one whole lookup.
+    pub timeout: Duration,
+    /// How long a found profile is cached.
+    pub ttl: Duration,
+    /// How long "not found" is cached.
+    pub miss_ttl: Duration,
+    /// Most answers kept.
+    pub max_entries: u64,
+    /// Whether image URLs on private addresses may be returned (tests and development).
+    pub allow_private_networks: bool,
+}
+
+/// Looks profiles up, at most once per key at a time, remembering answers.
+pub struct Lookup {
+    fetcher: Fetcher,
+    cache: Cache<String, Answer>,
+    settings: LookupSettings,
+}
+
+struct AnswerExpiry {
+    ttl: Duration,
+    miss_ttl: Duration,
+}
+
+impl Expiry<String, Answer> for AnswerExpiry {
+    fn expire_after_create(&self, _: &String, answer: &Answer, _: Instant) -> Option<Duration> {
+        Some(if answer.is_ok() {
+            self.ttl
+        } else {
+            self.miss_ttl
+        })
+    }
+}
+
+impl Lookup {
+    /// A lookup service over `fetcher`; the cache starts empty and small.
+    pub fn new(fetcher: Fetcher, settings: LookupSettings) -> Self {
+        let cache = Cache::builder()
+            .max_capacity(settings.max_entries)
+            .expire_after(AnswerExpiry {
+                ttl: settings.ttl,
+                miss_ttl: settings.miss_ttl,
+            })
+            .build();
+        Self {
+            fetcher,
+            cache,
+            settings,
+        }
+    }
+
+    /// Refuses a visitor-supplied URL that is not http(s) or points at a private address
+    /// (allowed when private networks are).
+    pub fn check_public(&self, url: &Url) -> Result<(), LookupError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(LookupError::Input(
+                "Only http and https links can be used.".into(),
+            ));
+        }
+        if self.settings.allow_private_networks {
+            return Ok(());
+        }
+        guard::check_url(url).map_err(|e| LookupError::Forbidden(format!("Refused: {e}.")))
+    }
+
+    /// Looks `query` up: from the cache, by joining an identical lookup in flight, or by
+    /// asking the platform within the deadline.
+    pub async fn lookup(&self, query: &ProfileQuery) -> (Answer, CacheStatus) {
+        let entry = self
+            .cache
+            .entry(cache_key(query))
+            .or_try_insert_with(self.ask_platform(query))
+            .await;
+        match entry {
+            Ok(entry) => {
+                let status = if entry.is_fresh() {
+                    CacheStatus::Miss
+                } else {
+                    CacheStatus::Hit
+                };
+                (entry.into_value(), status)
+            }
+            Err(e) => (Err(LookupError::clone(&e)), CacheStatus::Miss),
+        }
+    }
+
+    /// One lookup against the platform. `Ok` holds what may be cached (a profile or a
+    /// not-found); `Err` what must not be (timeouts, blocks, upstream errors).
+    async fn ask_platform(&self, query: &ProfileQuery) -> Result<Answer, LookupError> {
+        let started = Instant::now();
+        let outcome = tokio::time::timeout(self.settings.timeout, self.run(query)).await;
+        let answer = outcome.unwrap_or_else(|_| {
+            Err(LookupError::Timeout(format!(
+                "{} did not answer within {} s.",
+                query.provider.name,
+                self.settings.timeout.as_secs_f32()
+            )))
+        });
+        tracing::info!(
+            provider = query.provider.id,
+            handle = %query.handle,
+            outcome = answer.as_ref().map_or_else(|e| e.code(), |_| "found"),
+            ms = started.elapsed().as_millis() as u64,
+            "lookup"
+        );
+        match answer {
+            Ok(profile) => Ok(Ok(Arc::new(profile))),
+            Err(e) if e.is_cacheable() => Ok(Err(e)),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn run(&self, query: &ProfileQuery) -> Result<Profile, LookupError> {
+        let provider = query.provider;
+        let handle = query.handle.as_str();
+        let target = (provider.request)(handle);
+        let fetched = self.fetch(provider, &target).await?;
+        // A page that says it is a known platform's profile is read by that platform's rules.
+        let (provider, handle, found) = match self.recognized(provider, &fetched) {
+            Some((owner, owner_handle)) => {
+                let found = if (owner.request)(&owner_handle).is_page {
+                    (owner.pick)(&fetched, &owner_handle)?
+                } else {
+                    pick::from_metadata(&pick::page(&fetched)?)
+                        .or_not_found(&format!("{} {owner_handle}", owner.name))?
+                };
+                (owner, owner_handle, found)
+            }
+            None => (
+                provider,
+                handle.to_owned(),
+                (provider.pick)(&fetched, handle)?,
+            ),
+        };
+        self.profile(provider, handle, found)
+    }
+
+    async fn fetch(
+        &self,
+        provider: &'static Provider,
+        target: &Target,
+    ) -> Result<crate::fetch::Fetched, LookupError> {
+        let url = Url::parse(&target.url).map_err(|_| {
+            LookupError::Input(format!("\"{}\" is not a valid address.", target.url))
+        })?;
+        self.fetcher
+            .fetch(Request {
+                url,
+                provider: provider.id,
+                agent: provider.agent,
+                json_body: target.json_body.clone(),
+            })
+            .await
+    }
+
+    /// For the generic page provider: the platform and handle the page's canonical URL names.
+    fn recognized(
+        &self,
+        provider: &'static Provider,
+        fetched: &crate::fetch::Fetched,
+    ) -> Option<(&'static Provider, String)> {
+        if provider.id != providers::generic_page().id || !fetched.content_type.contains("html") {
+            return None;
+        }
+        let canonical = Page::parse(&fetched.text(), fetched.url.clone()).canonical()?;
+        providers::recognize(&canonical)
+    }
+
+    /// Upgrades image URLs to full size and drops any a visitor could not be sent to.
+    fn profile(
+        &self,
+        provider: &'static Provider,
+        handle: String,
+        found: Found,
+    ) -> Result<Profile, LookupError> {
+        let mut refused = None;
+        let images: Vec<Image> = found
+            .images
+            .into_iter()
+            .map(|image| Image {
+                url: (provider.upgrade)(&image.url),
+                ..image
+            })
+            .filter(|image| match Url::parse(&image.url) {
+                Ok(url) => self
+                    .check_public(&url)
+                    .map_err(|e| refused = Some(e))
+                    .is_ok(),
+                Err(_) => false,
+            })
+            .collect();
+        if images.is_empty() {
+            return Err(match refused {
+                Some(e) => e,
+                None => LookupError::NotFound(format!(
+                    "{} {handle} has no usable image.",
+                    provider.name
+                )),
+            });
+        }
+        Ok(Profile {
+            provider: provider.id,
+            profile_url: found
+                .profile_url
+                .unwrap_or_else(|| (provider.profile_url)(&handle)),
+            id: handle,
+            name: found.name,
+            images,
+        })
+    }
+}
+
+/// Handles are case-insensitive on every platform we support; page URLs are not.
+fn cache_key(query: &ProfileQuery) -> String {
+    let handle = if query.provider.id == providers::generic_page().id {
+        query.handle.clone()
+    } else {
+        query.handle.to_lowercase()
+    };
+    format!("{}:{handle}", query.provider.id)
+}

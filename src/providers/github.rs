@@ -1,0 +1,77 @@
+//! GitHub: the public REST API's user record.
+
+use super::{Provider, Target, pick};
+use crate::extract::json::str_at;
+use crate::fetch::Agent;
+
+/// GitHub users and organizations.
+pub const PROVIDER: Provider = Provider {
+    id: "github",
+    name: "GitHub",
+    aliases: &["gh"],
+    input: "username",
+    example: "torvalds",
+    hosts: &["github.com"],
+    paths: &["/{handle}"],
+    reserved: &[
+        "about",
+        "apps",
+        "collections",
+        "customer-stories",
+        "enterprise",
+        "explore",
+        "features",
+        "login",
+        "marketplace",
+        "new",
+        "notifications",
+        "orgs",
+        "organizations",
+        "pricing",
+        "pulls",
+        "issues",
+        "search",
+        "security",
+        "settings",
+        "signup",
+        "sponsors",
+        "topics",
+        "trending",
+        "codespaces",
+        "site",
+        "readme",
+    ],
+    recognize: None,
+    handle: |raw| {
+        let h = super::plain_handle(raw, "-", 39)?;
+        (!h.starts_with('-')).then_some(h)
+    },
+    agent: Agent::Api,
+    request: |handle| Target::json(format!("https://api.github.com/users/{handle}")),
+    profile_url: |handle| format!("https://github.com/{handle}"),
+    pick: |fetched, handle| {
+        let user = pick::json(fetched)?;
+        let mut found = pick::Found::default()
+            .name(str_at(&user, "name").or(str_at(&user, "login")))
+            .avatar(str_at(&user, "avatar_url"));
+        found.profile_url = str_at(&user, "html_url").map(str::to_owned);
+        found.or_not_found(&format!("GitHub user {handle}"))
+    },
+    // Without `s=` GitHub serves the avatar as stored, its largest size.
+    upgrade: |url| {
+        let Ok(mut parsed) = url::Url::parse(url) else {
+            return url.to_owned();
+        };
+        let kept: Vec<(String, String)> = parsed
+            .query_pairs()
+            .filter(|(k, _)| k != "s" && k != "size")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if kept.is_empty() {
+            parsed.set_query(None);
+        } else {
+            parsed.query_pairs_mut().clear().extend_pairs(kept);
+        }
+        parsed.into()
+    },
+};

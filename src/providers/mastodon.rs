@@ -1,0 +1,78 @@
+//! Mastodon (and compatible fediverse servers): the instance's public account lookup API.
+
+use url::Url;
+
+use super::{Provider, Target, pick};
+use crate::extract::json::str_at;
+use crate::fetch::Agent;
+
+/// Mastodon on any instance; the handle is `user@instance`.
+pub const PROVIDER: Provider = Provider {
+    id: "mastodon",
+    name: "Mastodon",
+    aliases: &["fediverse"],
+    input: "@user@instance",
+    example: "Gargron@mastodon.social",
+    hosts: &[],
+    paths: &[],
+    reserved: &[],
+    recognize: Some(recognize),
+    handle: normalize,
+    agent: Agent::Api,
+    request: |handle| {
+        let (user, instance) = split(handle);
+        Target::json(format!(
+            "https://{instance}/api/v1/accounts/lookup?acct={user}"
+        ))
+    },
+    profile_url: |handle| {
+        let (user, instance) = split(handle);
+        format!("https://{instance}/@{user}")
+    },
+    pick: |fetched, handle| {
+        let account = pick::json(fetched)?;
+        let mut found = pick::Found::default()
+            .name(str_at(&account, "display_name").or(str_at(&account, "username")))
+            .avatar(str_at(&account, "avatar"))
+            .banner(str_at(&account, "header"));
+        found.profile_url = str_at(&account, "url").map(str::to_owned);
+        found.or_not_found(&format!("@{handle}"))
+    },
+    upgrade: super::same_size,
+};
+
+/// `https://instance/@user` or `https://instance/users/user` on any host.
+fn recognize(url: &Url) -> Option<String> {
+    let host = url.host_str()?;
+    let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
+    let user = match segments.as_slice() {
+        [first, ..] if first.starts_with('@') && first.len() > 1 => &first[1..],
+        ["users", user, ..] => user,
+        _ => return None,
+    };
+    // A remote account shown on another server: /@user@origin.
+    if user.contains('@') {
+        return Some(user.to_owned());
+    }
+    Some(format!("{user}@{host}"))
+}
+
+/// `@user@instance` or `user@instance`, instance a plausible host name.
+fn normalize(raw: &str) -> Option<String> {
+    let raw = raw.trim().trim_start_matches('@');
+    let (user, instance) = raw.split_once('@')?;
+    let user = super::plain_handle(user, "_.-", 64)?;
+    let instance = instance.trim().trim_end_matches('/').to_ascii_lowercase();
+    let host_ok = instance.contains('.')
+        && instance.len() <= 253
+        && instance
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+    host_ok.then(|| format!("{user}@{instance}"))
+}
+
+fn split(handle: &str) -> (&str, &str) {
+    handle
+        .split_once('@')
+        .unwrap_or((handle, "mastodon.social"))
+}

@@ -1,0 +1,237 @@
+//! Providers as data: one small file per platform over one shared mechanism
+//! (request → fetch → pick), registered in [`ALL`].
+//!
+//! To add a platform, write `src/providers/<id>.rs` with a `pub const PROVIDER: Provider`,
+//! add it to [`ALL`], and add its fixture-backed test under `tests/providers/`.
+
+pub mod pick;
+
+mod github;
+mod mastodon;
+mod page;
+mod x;
+
+use url::Url;
+
+use crate::fetch::{Agent, Fetched};
+use crate::lookup::LookupError;
+pub use pick::{Found, Image, ImageKind};
+
+/// One platform's rules.
+pub struct Provider {
+    /// Stable id used in URLs and the API (`github`, `x`).
+    pub id: &'static str,
+    /// Name shown to visitors.
+    pub name: &'static str,
+    /// Other ids accepted for it (`twitter` for `x`).
+    pub aliases: &'static [&'static str],
+    /// What a visitor types for it, e.g. "username" or "@user@instance".
+    pub input: &'static str,
+    /// An example handle.
+    pub example: &'static str,
+    /// Hosts whose URLs are this platform's (compared without a leading `www.`).
+    pub hosts: &'static [&'static str],
+    /// Profile URL path patterns on those hosts, such as `/{handle}` or `/user/{handle}`;
+    /// the first that matches gives the handle. Extra trailing segments are allowed.
+    pub paths: &'static [&'static str],
+    /// First path segments that are the platform's own pages, never a profile.
+    pub reserved: &'static [&'static str],
+    /// Recognizes a profile URL where hosts and paths are not enough (any Mastodon
+    /// instance, `name.substack.com`).
+    pub recognize: Option<fn(&Url) -> Option<String>>,
+    /// Checks and normalizes a handle typed with the platform picked.
+    pub handle: fn(&str) -> Option<String>,
+    /// Who we say we are when fetching.
+    pub agent: Agent,
+    /// What to fetch for a handle.
+    pub request: fn(&str) -> Target,
+    /// The public profile page for a handle.
+    pub profile_url: fn(&str) -> String,
+    /// Reads the profile's images out of what was fetched (`handle` as normalized).
+    pub pick: fn(&Fetched, &str) -> Result<Found, LookupError>,
+    /// Rewrites an avatar URL to the largest size the platform serves.
+    pub upgrade: fn(&str) -> String,
+}
+
+/// What a provider fetches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The URL on the platform's own site or API.
+    pub url: String,
+    /// A JSON body to POST (GraphQL-style APIs); `None` for a GET.
+    pub json_body: Option<String>,
+    /// Whether the answer is an HTML page (as opposed to an API's JSON).
+    pub is_page: bool,
+}
+
+impl Target {
+    /// An HTML page.
+    pub fn page(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            json_body: None,
+            is_page: true,
+        }
+    }
+
+    /// A JSON API answer to a GET.
+    pub fn json(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            json_body: None,
+            is_page: false,
+        }
+    }
+
+    /// A JSON API answer to a POST of `body`.
+    pub fn post_json(url: impl Into<String>, body: String) -> Self {
+        Self {
+            url: url.into(),
+            json_body: Some(body),
+            is_page: false,
+        }
+    }
+}
+
+/// Every provider, in the order the API lists them. `page` (any URL) comes last.
+pub static ALL: &[&Provider] = &[
+    &github::PROVIDER,
+    &x::PROVIDER,
+    &mastodon::PROVIDER,
+    &page::PROVIDER,
+];
+
+/// The generic provider for any other web page.
+pub fn generic_page() -> &'static Provider {
+    &page::PROVIDER
+}
+
+/// The provider with id or alias `id` (case-insensitive).
+pub fn by_id(id: &str) -> Option<&'static Provider> {
+    let id = id.trim();
+    ALL.iter().copied().find(|p| {
+        p.id.eq_ignore_ascii_case(id) || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(id))
+    })
+}
+
+/// The platform profile `url` points at, with its normalized handle.
+pub fn recognize(url: &Url) -> Option<(&'static Provider, String)> {
+    ALL.iter()
+        .copied()
+        .filter(|p| p.id != page::PROVIDER.id)
+        .find_map(|p| Some((p, p.recognize_url(url)?)))
+}
+
+impl Provider {
+    /// The handle in `url` if it is one of this platform's profile URLs.
+    pub fn recognize_url(&self, url: &Url) -> Option<String> {
+        if let Some(recognize) = self.recognize {
+            return recognize(url).and_then(|h| (self.handle)(&h));
+        }
+        let host = url.host_str()?.to_ascii_lowercase();
+        let host = host.strip_prefix("www.").unwrap_or(&host);
+        let host = host.strip_prefix("m.").unwrap_or(host);
+        if !self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+            return None;
+        }
+        let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
+        if segments
+            .first()
+            .is_some_and(|first| self.reserved.iter().any(|r| r.eq_ignore_ascii_case(first)))
+        {
+            return None;
+        }
+        self.paths
+            .iter()
+            .find_map(|pattern| match_path(pattern, &segments))
+            .and_then(|raw| {
+                let decoded = percent_decode(&raw);
+                (self.handle)(&decoded)
+            })
+    }
+}
+
+/// Matches path `segments` against a pattern like `/user/{handle}` or `/@{handle}`.
+pub fn match_path(pattern: &str, segments: &[&str]) -> Option<String> {
+    let parts: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+    if segments.len() < parts.len() {
+        return None;
+    }
+    let mut handle = None;
+    for (part, segment) in parts.iter().zip(segments) {
+        match part.split_once("{handle}") {
+            Some((prefix, suffix)) => {
+                let inner = segment.strip_prefix(prefix)?.strip_suffix(suffix)?;
+                if inner.is_empty() {
+                    return None;
+                }
+                handle = Some(inner.to_owned());
+            }
+            None if part.eq_ignore_ascii_case(segment) => {}
+            None => return None,
+        }
+    }
+    handle
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| s.to_owned())
+}
+
+/// A handle of letters, digits and `extra` characters, 1 to `max` long, `@` prefix dropped.
+pub fn plain_handle(raw: &str, extra: &str, max: usize) -> Option<String> {
+    let h = raw.trim().trim_start_matches('@');
+    let ok = !h.is_empty()
+        && h.chars().count() <= max
+        && h.chars().all(|c| c.is_alphanumeric() || extra.contains(c));
+    ok.then(|| h.to_owned())
+}
+
+/// The identity upgrade, for platforms that serve one size.
+pub fn same_size(url: &str) -> String {
+    url.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_patterns_capture_the_handle() {
+        assert_eq!(
+            match_path("/@{handle}", &["@mkbhd", "videos"]),
+            Some("mkbhd".into())
+        );
+        assert_eq!(
+            match_path("/user/{handle}", &["user", "spez"]),
+            Some("spez".into())
+        );
+        assert_eq!(match_path("/user/{handle}", &["r", "spez"]), None);
+        assert_eq!(match_path("/{handle}", &[]), None);
+    }
+
+    #[test]
+    fn ids_and_aliases_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for p in ALL {
+            for id in std::iter::once(&p.id).chain(p.aliases) {
+                assert!(seen.insert(id.to_ascii_lowercase()), "duplicate id {id}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_example_is_a_valid_handle() {
+        for p in ALL.iter().filter(|p| p.id != "page") {
+            assert!(
+                (p.handle)(p.example).is_some(),
+                "{}: bad example {}",
+                p.id,
+                p.example
+            );
+        }
+    }
+}

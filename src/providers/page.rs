@@ -1,0 +1,40 @@
+//! The generic provider: any public web page, read through its metadata.
+
+use url::Url;
+
+use super::{Provider, Target, pick};
+use crate::fetch::Agent;
+
+/// Any other http(s) page; the handle is the URL itself.
+pub const PROVIDER: Provider = Provider {
+    id: "page",
+    name: "Any web page",
+    aliases: &["url", "web"],
+    input: "a page URL",
+    example: "https://example.com/about",
+    hosts: &[],
+    paths: &[],
+    reserved: &[],
+    recognize: None,
+    handle: |raw| {
+        let url = Url::parse(raw.trim()).ok()?;
+        matches!(url.scheme(), "http" | "https")
+            .then(|| url.host_str().is_some())
+            .filter(|has_host| *has_host)
+            .map(|_| url.into())
+    },
+    agent: Agent::Crawler,
+    request: |url| Target::page(url),
+    profile_url: |url| url.to_owned(),
+    pick: |fetched, url| {
+        let page = pick::page(fetched)?;
+        let found = pick::from_metadata(&page);
+        let found = if found.images.is_empty() {
+            found.avatar(page.best_icon().as_ref().map(Url::as_str))
+        } else {
+            found
+        };
+        found.or_not_found(url)
+    },
+    upgrade: super::same_size,
+};

@@ -1,0 +1,253 @@
+//! What a lookup finds, and the helpers providers share to pick it out of a response.
+
+use serde::Serialize;
+use serde_json::Value;
+use url::Url;
+
+use crate::extract::{self, Page};
+use crate::fetch::Fetched;
+use crate::lookup::LookupError;
+
+/// Which picture of the profile an image is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageKind {
+    /// The profile picture.
+    Avatar,
+    /// The header or banner.
+    Banner,
+}
+
+impl ImageKind {
+    /// The kind as a word (`avatar`, `banner`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Avatar => "avatar",
+            Self::Banner => "banner",
+        }
+    }
+}
+
+/// One image of the profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Image {
+    /// Avatar or banner.
+    pub kind: ImageKind,
+    /// Where the image is (on the platform's CDN).
+    pub url: String,
+    /// Width in pixels, when the platform states it.
+    pub width: Option<u32>,
+    /// Height in pixels, when the platform states it.
+    pub height: Option<u32>,
+}
+
+impl Image {
+    /// `400×400` when both sides are known.
+    pub fn dimensions(&self) -> Option<String> {
+        Some(format!("{}×{}", self.width?, self.height?))
+    }
+}
+
+/// What a provider found on a profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Found {
+    /// The profile's display name.
+    pub name: Option<String>,
+    /// The profile's page, when the response says (otherwise the provider's own rule).
+    pub profile_url: Option<String>,
+    /// Avatar first, then banner.
+    pub images: Vec<Image>,
+}
+
+impl Found {
+    /// Sets the display name (trimmed; empty ignored).
+    pub fn name(mut self, name: Option<&str>) -> Self {
+        self.name = name
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
+        self
+    }
+
+    /// Adds an image of `kind` if `url` is a real picture (not empty, not a placeholder).
+    pub fn image(mut self, kind: ImageKind, url: Option<&str>) -> Self {
+        if let Some(url) = url
+            .map(str::trim)
+            .filter(|u| !u.is_empty() && !extract::is_placeholder(u))
+        {
+            self.images.push(Image {
+                kind,
+                url: url.to_owned(),
+                width: None,
+                height: None,
+            });
+        }
+        self
+    }
+
+    /// Adds the avatar.
+    pub fn avatar(self, url: Option<&str>) -> Self {
+        self.image(ImageKind::Avatar, url)
+    }
+
+    /// Adds the banner.
+    pub fn banner(self, url: Option<&str>) -> Self {
+        self.image(ImageKind::Banner, url)
+    }
+
+    /// States the size of the last image added.
+    pub fn sized(mut self, width: Option<u32>, height: Option<u32>) -> Self {
+        if let Some(last) = self.images.last_mut() {
+            last.width = width.filter(|w| *w > 0);
+            last.height = height.filter(|h| *h > 0);
+        }
+        self
+    }
+
+    /// The avatar, if found.
+    pub fn avatar_url(&self) -> Option<&str> {
+        self.images
+            .iter()
+            .find(|i| i.kind == ImageKind::Avatar)
+            .map(|i| i.url.as_str())
+    }
+
+    /// `Ok(self)` if at least one image was found, else a not-found error naming `what`.
+    pub fn or_not_found(self, what: &str) -> Result<Self, LookupError> {
+        if self.images.is_empty() {
+            Err(LookupError::NotFound(format!(
+                "{what} has no public profile picture."
+            )))
+        } else {
+            Ok(self)
+        }
+    }
+}
+
+/// Parses a fetched HTML page, refusing login walls and anti-bot pages first.
+pub fn page(fetched: &Fetched) -> Result<Page, LookupError> {
+    refuse_walls(fetched)?;
+    Ok(Page::parse(&fetched.text(), fetched.url.clone()))
+}
+
+/// Parses a fetched JSON answer; anything else is the platform's malfunction.
+pub fn json(fetched: &Fetched) -> Result<Value, LookupError> {
+    refuse_walls(fetched)?;
+    extract::json::parse_lenient(&fetched.text()).ok_or_else(|| {
+        LookupError::Upstream("The platform's answer was not the JSON we expected.".into())
+    })
+}
+
+/// Path fragments of the pages platforms redirect to instead of a profile.
+const WALL_PATHS: &[&str] = &[
+    "/login",
+    "/accounts/login",
+    "/signin",
+    "/sign_in",
+    "/i/flow/login",
+    "/challenge",
+    "/checkpoint",
+    "/captcha",
+    "/consent",
+    "/authwall",
+];
+
+/// Titles of anti-bot interstitials.
+const WALL_TITLES: &[&str] = &[
+    "just a moment...",
+    "attention required",
+    "access denied",
+    "security check",
+    "verify you are human",
+    "are you a robot",
+    "log in or sign up",
+];
+
+/// Fails with `EBLOCKED` when the response is a login wall or an anti-bot page.
+pub fn refuse_walls(fetched: &Fetched) -> Result<(), LookupError> {
+    let path = fetched.url.path().to_ascii_lowercase();
+    let walled_path = WALL_PATHS.iter().any(|w| path.starts_with(w));
+    let walled_title = fetched.content_type.contains("html") && {
+        let head = String::from_utf8_lossy(&fetched.body[..fetched.body.len().min(4096)])
+            .to_ascii_lowercase();
+        head.split_once("<title")
+            .and_then(|(_, rest)| rest.split_once("</title>"))
+            .is_some_and(|(title, _)| WALL_TITLES.iter().any(|w| title.contains(w)))
+    };
+    if walled_path || walled_title {
+        return Err(LookupError::Blocked(
+            "The platform showed a login or anti-bot page instead of the profile. Try again \
+             later."
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The images any profile page states in its metadata: the JSON-LD person's image, else
+/// og:image / twitter:image, else `link rel=image_src`; name from og:title.
+pub fn from_metadata(page: &Page) -> Found {
+    let avatar = page
+        .json_ld_image()
+        .or_else(|| page.og_image())
+        .or_else(|| page.link("image_src"));
+    Found::default()
+        .name(page.title().as_deref().map(clean_title).as_deref())
+        .avatar(avatar.as_ref().map(Url::as_str))
+}
+
+/// A page title without the platform suffix: `Jack (@jack) / X` → `Jack`.
+pub fn clean_title(title: &str) -> String {
+    let cut = [" | ", " / ", " - ", " (@", " on ", " • ", " · "]
+        .iter()
+        .filter_map(|sep| title.find(sep))
+        .min()
+        .unwrap_or(title.len());
+    title[..cut].trim().to_owned()
+}
+
+/// `s` with the last occurrence of `from` replaced by `to`.
+pub fn replace_last(s: &str, from: &str, to: &str) -> String {
+    match s.rfind(from) {
+        Some(i) => format!("{}{to}{}", &s[..i], &s[i + from.len()..]),
+        None => s.to_owned(),
+    }
+}
+
+/// `url` with query parameter `key` set to `value` (added or replaced).
+pub fn with_query(url: &str, key: &str, value: &str) -> String {
+    let Ok(mut parsed) = Url::parse(url) else {
+        return url.to_owned();
+    };
+    let kept: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(k, _)| k != key)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    parsed
+        .query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair(key, value);
+    parsed.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_lose_the_platform_suffix() {
+        assert_eq!(clean_title("Jack (@jack) / X"), "Jack");
+        assert_eq!(clean_title("torvalds - Overview"), "torvalds");
+        assert_eq!(clean_title("Plain"), "Plain");
+    }
+
+    #[test]
+    fn query_parameters_are_replaced() {
+        assert_eq!(
+            with_query("https://a/x.png?s=80&v=4", "s", "460"),
+            "https://a/x.png?v=4&s=460"
+        );
+    }
+}
