@@ -55,6 +55,11 @@ pub struct Idle {
 }
 
 impl IdleWatcher {
+    /// The idle timeout (`None`: never idle).
+    pub fn timeout(&self) -> Option<Duration> {
+        self.state.timeout
+    }
+
     /// A watcher for `timeout` (`None`: never idle) that ignores `/healthz` and `ignored` paths.
     pub fn new(timeout: Option<Duration>, ignored: &[String]) -> Self {
         let ignored = ignored

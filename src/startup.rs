@@ -147,7 +147,10 @@ async fn stop_when_done(handle: ServerHandle, watcher: IdleWatcher) -> StopReaso
                 handle.pause().await;
                 tokio::time::sleep(STOP_GRACE).await;
                 if watcher.begin_stop(idle) {
-                    tracing::info!("idle for {}, stopping", humantime::format_duration(round_to_ms(idle.idle_for)));
+                    // The configured timeout reads better than the measured 1s 1ms.
+                    let timeout = watcher.timeout().unwrap_or(idle.idle_for);
+                    tracing::info!("idle for {}, stopping", humantime::format_duration(timeout));
+                    tracing::debug!("last activity {} ago", humantime::format_duration(round_to_ms(idle.idle_for)));
                     break StopReason::Idle(idle.idle_for);
                 }
                 handle.resume().await;
