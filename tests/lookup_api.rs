@@ -1,0 +1,286 @@
+//! The lookup as API clients and visitors see it: caching, single-flight, errors, the
+//! unavatar-style image URLs, the providers list and the results page.
+
+mod harness;
+
+use std::time::{Duration, Instant};
+
+use harness::*;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const AVATAR: &str = "https://avatars.githubusercontent.com/u/1024025?v=4";
+
+/// A GitHub API that knows torvalds (after `delay`) and nobody else.
+async fn github_api(delay: Duration) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/users/torvalds"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("github/torvalds.json"), "application/json")
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/users/nobody"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_raw(fixture("github/not-found.json"), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn requests_to(server: &MockServer, route: &str) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == route)
+        .count()
+}
+
+#[tokio::test]
+async fn a_repeated_lookup_is_served_from_the_cache() {
+    let upstream = github_api(Duration::ZERO).await;
+    let app = spawn_app_for("github", &upstream);
+
+    let first = app.api_lookup("torvalds", Some("github")).await;
+    let second = app.api_lookup("https://github.com/TORVALDS", None).await;
+
+    assert_eq!(first.header("x-cache-status"), Some("MISS"));
+    assert_eq!(second.header("x-cache-status"), Some("HIT"));
+    assert_eq!(success(&second)["images"], success(&first)["images"]);
+    assert!(first.header("cache-control").unwrap().contains("max-age="));
+    assert_eq!(requests_to(&upstream, "/users/torvalds").await, 1);
+}
+
+#[tokio::test]
+async fn concurrent_identical_lookups_reach_the_platform_once() {
+    let upstream = github_api(Duration::from_millis(400)).await;
+    let app = spawn_app_for("github", &upstream);
+
+    let replies =
+        futures_util::future::join_all((0..10).map(|_| app.api_lookup("torvalds", Some("github"))))
+            .await;
+
+    for reply in &replies {
+        assert_eq!(image_url(&success(reply), "avatar"), Some(AVATAR));
+    }
+    assert_eq!(requests_to(&upstream, "/users/torvalds").await, 1);
+}
+
+#[tokio::test]
+async fn a_missing_profile_is_remembered_for_a_while() {
+    let upstream = github_api(Duration::ZERO).await;
+    let app = spawn_app_for("github", &upstream);
+
+    let first = app.api_lookup("nobody", Some("github")).await;
+    let second = app.api_lookup("nobody", Some("github")).await;
+
+    assert_failure(&first, 404, "ENOTFOUND");
+    assert_failure(&second, 404, "ENOTFOUND");
+    assert_eq!(first.json()["status"], "fail");
+    assert_eq!(second.header("x-cache-status"), Some("HIT"));
+    assert_eq!(requests_to(&upstream, "/users/nobody").await, 1);
+}
+
+#[tokio::test]
+async fn a_slow_platform_times_out_at_the_deadline_and_is_not_cached() {
+    let upstream = github_api(Duration::from_secs(5)).await;
+    let var = upstream.uri();
+    let app = spawn_app(&[
+        ("GETIMAGES_UPSTREAM_GITHUB", var.as_str()),
+        ("GETIMAGES_LOOKUP_TIMEOUT", "500ms"),
+    ]);
+
+    let started = Instant::now();
+    let reply = app.api_lookup("torvalds", Some("github")).await;
+    let took = started.elapsed();
+
+    assert_failure(&reply, 504, "ETIMEOUT");
+    assert_eq!(reply.json()["status"], "error");
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    let again = app.api_lookup("torvalds", Some("github")).await;
+    assert_eq!(again.header("x-cache-status"), Some("MISS"));
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_400_with_a_helpful_message() {
+    let app = spawn_app(&[]);
+    let long = format!("https://example.com/{}", "a".repeat(3000));
+    for (q, provider) in [
+        ("", None),
+        ("jack", None),
+        ("jack", Some("myspace")),
+        ("not a handle!", Some("github")),
+        ("ftp://example.com/me", None),
+        (long.as_str(), None),
+    ] {
+        let reply = app.api_lookup(q, provider).await;
+        assert_failure(&reply, 400, "EINPUT");
+        let json = reply.json();
+        assert_eq!(json["status"], "fail");
+        assert!(json["message"].as_str().unwrap().len() > 10, "{json}");
+    }
+    let page = app.page_lookup("jack", None).await;
+    assert_eq!(page.status, 400);
+    assert!(
+        page.text
+            .contains("Pick one, or paste the full profile URL"),
+        "{}",
+        page.text
+    );
+}
+
+#[tokio::test]
+async fn pages_on_private_addresses_are_refused_without_contacting_them() {
+    let canary = upstream_serving(
+        "/",
+        "text/html",
+        "<meta property=\"og:image\" content=\"https://cdn.example/a.png\">",
+    )
+    .await;
+    let port = canary.address().port();
+    let app = spawn_app(&[]);
+
+    for url in [
+        format!("http://127.0.0.1:{port}/"),
+        format!("http://localhost:{port}/"),
+        format!("http://[::1]:{port}/"),
+        format!("http://2130706433:{port}/"),
+        format!("http://user@127.0.0.1:{port}/"),
+    ] {
+        let reply = app.api_lookup(&url, None).await;
+        assert_failure(&reply, 403, "EFORBIDDEN");
+    }
+    assert_eq!(canary.received_requests().await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn an_oversized_page_is_refused() {
+    let big = format!("<html>{}</html>", "x".repeat(50_000));
+    let upstream = upstream_serving("/jack", "text/html", &big).await;
+    let var = upstream.uri();
+    let app = spawn_app(&[
+        ("GETIMAGES_UPSTREAM_X", var.as_str()),
+        ("GETIMAGES_MAX_PAGE_BYTES", "10000"),
+    ]);
+
+    assert_failure(&app.api_lookup("jack", Some("x")).await, 502, "EUPSTREAM");
+}
+
+#[tokio::test]
+async fn unavatar_urls_redirect_to_the_avatar() {
+    let upstream = github_api(Duration::ZERO).await;
+    let app = spawn_app_for("github", &upstream);
+
+    let reply = app.get("/github/torvalds").await;
+    assert_eq!(reply.status, 302);
+    assert_eq!(reply.header("location"), Some(AVATAR));
+
+    let json = app.get("/github/torvalds?json").await;
+    assert_eq!(image_url(&success(&json), "avatar"), Some(AVATAR));
+}
+
+#[tokio::test]
+async fn unavatar_fallbacks_apply_when_there_is_no_avatar() {
+    let upstream = github_api(Duration::ZERO).await;
+    let app = spawn_app_for("github", &upstream);
+
+    let fallback = app
+        .get("/github/nobody?fallback=https%3A%2F%2Fexample.com%2Fdefault.png")
+        .await;
+    assert_eq!(fallback.status, 302);
+    assert_eq!(
+        fallback.header("location"),
+        Some("https://example.com/default.png")
+    );
+
+    assert_failure(
+        &app.get("/github/nobody?fallback=false").await,
+        404,
+        "ENOTFOUND",
+    );
+    assert_failure(&app.get("/github/nobody").await, 404, "ENOTFOUND");
+    assert_failure(
+        &app.get("/github/nobody?fallback=http%3A%2F%2F169.254.169.254%2F")
+            .await,
+        403,
+        "EFORBIDDEN",
+    );
+    assert_eq!(app.get("/myspace/tom").await.status, 404);
+}
+
+#[tokio::test]
+async fn the_providers_list_names_every_platform_with_an_example() {
+    let app = spawn_app(&[]);
+
+    let reply = app.get("/api/v1/providers").await;
+    let list = success(&reply);
+    let list = list.as_array().unwrap();
+
+    assert!(list.len() >= 31, "only {} providers", list.len());
+    for p in list {
+        for field in ["id", "name", "input", "example"] {
+            assert!(p[field].as_str().is_some_and(|s| !s.is_empty()), "{p}");
+        }
+    }
+    for id in [
+        "github", "x", "youtube", "bluesky", "mastodon", "gravatar", "page",
+    ] {
+        assert!(list.iter().any(|p| p["id"] == id), "{id} missing");
+    }
+}
+
+#[tokio::test]
+async fn the_results_page_shows_each_image_with_its_actions() {
+    let mastodon = MockServer::start().await;
+    serve(
+        &mastodon,
+        "/api/v1/accounts/lookup",
+        200,
+        "application/json",
+        &fixture("mastodon/gargron.json"),
+    )
+    .await;
+    let app = spawn_app_for("mastodon", &mastodon);
+
+    let page = app
+        .page_lookup("https://mastodon.social/@Gargron", None)
+        .await;
+
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = &page.text;
+    assert!(
+        html.contains("<h1 id=\"profile-title\">Eugen Rochko</h1>"),
+        "{html}"
+    );
+    assert!(html.contains("src=\"https://files.mastodon.social/accounts/avatars/000/000/001/original/dc4286ceb8fab734.jpg\""));
+    assert!(html.contains("src=\"https://files.mastodon.social/accounts/headers/000/000/001/original/3b91c9965d00888b.jpeg\""));
+    for action in [">Open<", ">Download<", ">Copy link<"] {
+        assert!(html.contains(action), "{action} missing");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_lookup_shows_a_friendly_error_page() {
+    let upstream = github_api(Duration::ZERO).await;
+    let app = spawn_app_for("github", &upstream);
+
+    let page = app.page_lookup("nobody", Some("github")).await;
+
+    assert_eq!(page.status, 404);
+    assert!(page.text.contains("Profile not found"), "{}", page.text);
+    assert!(page.text.contains("href=\"/\""));
+}
