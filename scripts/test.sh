@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System tools the tests need, as "command:debian-package". A package is
-# installed only when its command is missing. Add new needs here, e.g.
-# "chromium:chromium" "chromedriver:chromium-driver".
+# installed only when its command is missing.
 NEEDS=(
-  "systemd-socket-activate:systemd"
+  "systemd-socket-activate:systemd" # tests/lifecycle.rs: socket activation
+  "chromium:chromium"               # tests/browser.rs: the UI in a real browser
+  "chromedriver:chromium-driver"
 )
 
 step() { printf '\n==> %s\n' "$*"; }
