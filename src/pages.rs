@@ -6,21 +6,14 @@ use askama::Template;
 
 use crate::assets;
 use crate::lookup::Profile;
-
-/// A platform offered in the home page's picker.
-pub struct PlatformChoice {
-    /// Provider id sent in the form.
-    pub id: &'static str,
-    /// Name shown to the visitor.
-    pub name: &'static str,
-}
+use crate::providers::Provider;
 
 /// The home page: the lookup form.
 #[derive(Template)]
 #[template(path = "home.html")]
-pub struct HomePage<'a> {
+pub struct HomePage {
     /// Platforms for the picker.
-    pub platforms: &'a [PlatformChoice],
+    pub providers: &'static [&'static Provider],
 }
 
 /// An error page (also used for 404).
