@@ -186,14 +186,19 @@ pub fn refuse_walls(fetched: &Fetched) -> Result<(), LookupError> {
 
 /// The images any profile page states in its metadata: the JSON-LD person's image, else
 /// og:image / twitter:image, else `link rel=image_src`; name from og:title.
+/// Sizes come from `og:image:width`/`height` when the og:image is the one used.
 pub fn from_metadata(page: &Page) -> Found {
-    let avatar = page
-        .json_ld_image()
-        .or_else(|| page.og_image())
-        .or_else(|| page.link("image_src"));
-    Found::default()
-        .name(page.title().as_deref().map(clean_title).as_deref())
-        .avatar(avatar.as_ref().map(Url::as_str))
+    let found = Found::default().name(page.title().as_deref().map(clean_title).as_deref());
+    if let Some(url) = page.json_ld_image() {
+        return found.avatar(Some(url.as_str()));
+    }
+    if let Some(url) = page.og_image() {
+        let side = |key: &str| page.meta(&[key]).and_then(|v| v.trim().parse().ok());
+        return found
+            .avatar(Some(url.as_str()))
+            .sized(side("og:image:width"), side("og:image:height"));
+    }
+    found.avatar(page.link("image_src").as_ref().map(Url::as_str))
 }
 
 /// A page title without the platform suffix: `Jack (@jack) / X` → `Jack`.
@@ -241,6 +246,22 @@ mod tests {
         assert_eq!(clean_title("Jack (@jack) / X"), "Jack");
         assert_eq!(clean_title("torvalds - Overview"), "torvalds");
         assert_eq!(clean_title("Plain"), "Plain");
+    }
+
+    #[test]
+    fn metadata_gives_the_og_image_with_its_stated_size() {
+        let page = Page::parse(
+            r#"<title>Ana | Example</title>
+               <meta property="og:image" content="/ana.jpg">
+               <meta property="og:image:width" content="800">
+               <meta property="og:image:height" content="600">"#,
+            Url::parse("https://example.com/ana").unwrap(),
+        );
+        let found = from_metadata(&page);
+        assert_eq!(found.name.as_deref(), Some("Ana"));
+        let avatar = &found.images[0];
+        assert_eq!(avatar.url, "https://example.com/ana.jpg");
+        assert_eq!((avatar.width, avatar.height), (Some(800), Some(600)));
     }
 
     #[test]
