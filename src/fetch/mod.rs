@@ -73,6 +73,16 @@ pub struct Request {
     pub json_body: Option<String>,
 }
 
+/// One HTTP exchange, whatever asked for it.
+struct Send {
+    url: Url,
+    trusted: bool,
+    agent: Agent,
+    accept: &'static str,
+    json_body: Option<String>,
+    max_bytes: usize,
+}
+
 /// A successful (2xx) response, body read in full.
 #[derive(Debug, Clone)]
 pub struct Fetched {
@@ -119,43 +129,83 @@ impl Fetcher {
         self.settings.upstreams.get(provider)
     }
 
-    /// Makes `request` and returns the body of a 2xx answer; anything else becomes the
-    /// matching [`LookupError`].
+    /// Makes a provider's `request` and returns the body of a 2xx answer; anything else
+    /// becomes the matching [`LookupError`].
     pub async fn fetch(&self, request: Request) -> Result<Fetched, LookupError> {
         let (url, overridden) = match self.upstream(request.provider) {
             Some(origin) => (with_origin(&request.url, origin), true),
             None => (request.url.clone(), false),
-        };
-        // Operator-set upstreams are trusted; everything else may only reach public hosts.
-        let trusted = overridden || self.settings.allow_private_networks;
-        if !trusted {
-            guard::check_url(&url).map_err(forbidden)?;
-        }
-        let client = self.client(trusted)?;
-        let builder = match &request.json_body {
-            Some(body) => client
-                .post(url.clone())
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(body.clone()),
-            None => client.get(url.clone()),
         };
         let accept = if request.agent == Agent::Api || request.json_body.is_some() {
             "application/json"
         } else {
             "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8"
         };
+        let mut fetched = self
+            .send(Send {
+                url,
+                trusted: overridden,
+                agent: request.agent,
+                accept,
+                json_body: request.json_body,
+                max_bytes: self.settings.max_body_bytes,
+            })
+            .await
+            // A page too large to read is the platform's failure, not the visitor's.
+            .map_err(|e| match e {
+                LookupError::TooLarge(message) => LookupError::Upstream(message),
+                other => other,
+            })?;
+        if overridden {
+            fetched.url = with_origin(&fetched.url, &origin_of(&request.url));
+        }
+        Ok(fetched)
+    }
+
+    /// Downloads the image at `url` (found in a page or given by a visitor: never rewritten,
+    /// always guarded), failing with `ETOOLARGE` past `max_bytes`.
+    pub async fn fetch_image(&self, url: Url, max_bytes: usize) -> Result<Fetched, LookupError> {
+        self.send(Send {
+            url,
+            trusted: false,
+            agent: Agent::Browser,
+            accept: "image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8,*/*;q=0.5",
+            json_body: None,
+            max_bytes,
+        })
+        .await
+        .map_err(|e| match e {
+            LookupError::TooLarge(_) => LookupError::TooLarge(format!(
+                "The image is larger than the {} MiB we fetch.",
+                max_bytes / (1024 * 1024)
+            )),
+            other => other,
+        })
+    }
+
+    async fn send(&self, send: Send) -> Result<Fetched, LookupError> {
+        // Operator-set upstreams are trusted; everything else may only reach public hosts.
+        let trusted = send.trusted || self.settings.allow_private_networks;
+        if !trusted {
+            guard::check_url(&send.url).map_err(forbidden)?;
+        }
+        let client = self.client(trusted)?;
+        let builder = match send.json_body {
+            Some(body) => client
+                .post(send.url)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body),
+            None => client.get(send.url),
+        };
         let response = builder
-            .header(header::USER_AGENT, request.agent.user_agent())
-            .header(header::ACCEPT, accept)
+            .header(header::USER_AGENT, send.agent.user_agent())
+            .header(header::ACCEPT, send.accept)
             .header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.8")
             .send()
             .await
             .map_err(|e| transport_error(&e))?;
         let status = response.status();
-        let mut final_url = response.url().clone();
-        if overridden {
-            final_url = with_origin(&final_url, &origin_of(&request.url));
-        }
+        let final_url = response.url().clone();
         if !status.is_success() {
             return Err(status_error(status.as_u16(), &final_url));
         }
@@ -167,7 +217,7 @@ impl Fetcher {
             .unwrap_or("")
             .trim()
             .to_ascii_lowercase();
-        let body = read_capped(response, self.settings.max_body_bytes).await?;
+        let body = read_capped(response, send.max_bytes).await?;
         Ok(Fetched {
             url: final_url,
             content_type,
@@ -287,7 +337,7 @@ async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Vec<
 }
 
 fn too_large(max: usize) -> LookupError {
-    LookupError::Upstream(format!(
+    LookupError::TooLarge(format!(
         "The platform's page is larger than the {} KiB we read.",
         max / 1024
     ))

@@ -20,6 +20,9 @@ pub enum LookupError {
     /// The platform answered with an error or something we cannot read.
     #[error("{0}")]
     Upstream(String),
+    /// The answer is larger than we read.
+    #[error("{0}")]
+    TooLarge(String),
     /// The URL points at a private or otherwise forbidden address.
     #[error("{0}")]
     Forbidden(String),
@@ -34,6 +37,7 @@ impl LookupError {
             Self::Blocked(_) => "EBLOCKED",
             Self::Timeout(_) => "ETIMEOUT",
             Self::Upstream(_) => "EUPSTREAM",
+            Self::TooLarge(_) => "ETOOLARGE",
             Self::Forbidden(_) => "EFORBIDDEN",
         }
     }
@@ -45,6 +49,7 @@ impl LookupError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Blocked(_) | Self::Upstream(_) => StatusCode::BAD_GATEWAY,
             Self::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
         }
     }
@@ -57,6 +62,7 @@ impl LookupError {
             Self::Blocked(_) => "The platform blocked us",
             Self::Timeout(_) => "The platform took too long",
             Self::Upstream(_) => "The platform answered with an error",
+            Self::TooLarge(_) => "Too large",
             Self::Forbidden(_) => "That address is not allowed",
         }
     }
