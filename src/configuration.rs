@@ -89,6 +89,32 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_CACHE_ENTRIES", default_value_t = 10_000)]
     pub cache_entries: u64,
 
+    /// Folder for the disk cache of lookups and images [default: a getimages folder in the
+    /// OS cache dir]; an empty value keeps the cache in memory only.
+    #[arg(long, env = "GETIMAGES_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<String>,
+
+    /// Most bytes the disk cache keeps; the least recently used entries go first.
+    #[arg(long, env = "GETIMAGES_CACHE_MAX_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub cache_max_bytes: u64,
+
+    /// Most bytes the memory cache of images and lookups keeps.
+    #[arg(long, env = "GETIMAGES_MEMORY_CACHE_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub memory_cache_bytes: u64,
+
+    /// Largest image fetched for /image, in bytes.
+    #[arg(long, env = "GETIMAGES_MAX_IMAGE_BYTES", default_value_t = 15 * 1024 * 1024)]
+    pub max_image_bytes: usize,
+
+    /// Largest image decoded, in pixels (width × height).
+    #[arg(long, env = "GETIMAGES_MAX_IMAGE_PIXELS", default_value_t = 40_000_000)]
+    pub max_image_pixels: u64,
+
+    /// How long past its TTL a lookup may still be served (marked STALE) while a fresh one
+    /// is fetched in the background.
+    #[arg(long, env = "GETIMAGES_CACHE_STALE", default_value = "7d", value_parser = parse_duration)]
+    pub cache_stale: Duration,
+
     /// Let lookups reach loopback and private addresses. For tests and local development only.
     #[arg(long, env = "GETIMAGES_ALLOW_PRIVATE_NETWORKS", default_value_t = false,
           value_parser = clap::builder::BoolishValueParser::new())]
@@ -123,6 +149,17 @@ impl Settings {
 }
 
 impl Settings {
+    /// The disk cache folder: the flag or variable, the OS default when unset, `None` when set
+    /// to an empty value.
+    pub fn cache_dir(&self) -> Option<std::path::PathBuf> {
+        // clap treats an empty variable as unset; an empty value means "no disk cache".
+        let raw = self
+            .cache_dir
+            .clone()
+            .or_else(|| std::env::var("GETIMAGES_CACHE_DIR").ok());
+        crate::cache::dir_from_setting(raw.as_deref())
+    }
+
     /// Every upstream override: `--upstream` flags, then `GETIMAGES_UPSTREAM_<ID>` variables,
     /// keyed by provider id (lower case, `_` read as `-`). A bad variable is an error naming it.
     pub fn upstream_overrides(&self) -> Result<Vec<(String, Url)>, String> {

@@ -5,13 +5,16 @@
 //! has used it for the idle timeout, then stops with exit code 0.
 
 pub mod assets;
+pub mod cache;
 pub mod configuration;
 pub mod extract;
 pub mod fetch;
 pub mod idle;
+pub mod imaging;
 pub mod lookup;
 pub mod pages;
 pub mod providers;
+pub mod proxy;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -6,7 +6,7 @@ use askama::Template;
 
 use crate::assets;
 use crate::lookup::Profile;
-use crate::providers::Provider;
+use crate::providers::{Image, Provider};
 
 /// The home page: the lookup form.
 #[derive(Template)]
@@ -44,6 +44,38 @@ impl ResultsPage<'_> {
     /// The profile's name, else its handle.
     pub fn display_name(&self) -> &str {
         self.profile.name.as_deref().unwrap_or(&self.profile.id)
+    }
+
+    /// `image` through our proxy with extra query parameters (`w=480&format=webp`).
+    pub fn via(&self, image: &Image, extra: &str) -> String {
+        let url: String = url::form_urlencoded::byte_serialize(image.url.as_bytes()).collect();
+        if extra.is_empty() {
+            format!("/image?url={url}")
+        } else {
+            format!("/image?url={url}&{extra}")
+        }
+    }
+
+    /// A `width`-pixel-wide preview of `image`.
+    pub fn preview(&self, image: &Image, width: u32) -> String {
+        self.via(image, &format!("w={width}"))
+    }
+
+    /// A download link for `image` with `extra` parameters, saved as
+    /// `<provider>-<handle>-<kind>.<ext>`.
+    pub fn download(&self, image: &Image, extra: &str) -> String {
+        let name = format!(
+            "{}-{}-{}",
+            self.profile.provider,
+            self.profile.id,
+            image.kind.as_str()
+        );
+        let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+        let mut params = format!("download=1&name={name}");
+        if !extra.is_empty() {
+            params = format!("{params}&{extra}");
+        }
+        self.via(image, &params)
     }
 }
 

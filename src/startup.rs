@@ -1,15 +1,19 @@
 //! Start-up and lifecycle: bind (or inherit) the listener, serve, and stop on idle or signal.
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, middleware::from_fn, web};
 
+use crate::cache::{CacheSettings, TieredCache};
 use crate::configuration::Settings;
 use crate::fetch::{FetchSettings, Fetcher};
 use crate::idle::IdleWatcher;
+use crate::imaging::Limits;
 use crate::lookup::{Lookup, LookupSettings};
+use crate::proxy::ImageProxy;
 use crate::{routes, telemetry};
 
 /// After pausing the acceptor, how long to wait for connections it had already taken
@@ -63,13 +67,29 @@ impl Application {
         let started = Instant::now();
         let (listener, inherited) = take_listener(settings)?;
         let addr = listener.local_addr().map_err(StartError::Inherited)?;
-        let lookup = web::Data::new(lookup_service(settings)?);
+        let fetcher = Arc::new(fetcher(settings)?);
+        let cache = TieredCache::new(CacheSettings {
+            memory_bytes: settings.memory_cache_bytes,
+            dir: settings.cache_dir(),
+            max_disk_bytes: settings.cache_max_bytes,
+        });
+        let lookup = web::Data::new(lookup_service(settings, fetcher.clone()));
+        let proxy = web::Data::new(ImageProxy::new(
+            fetcher,
+            cache,
+            Limits {
+                max_source_bytes: settings.max_image_bytes,
+                max_pixels: settings.max_image_pixels,
+                ..Limits::default()
+            },
+        ));
         let watcher = IdleWatcher::new(settings.idle_timeout(), &settings.idle_ignore_paths);
         let app_watcher = watcher.clone();
         let test_routes = settings.test_routes;
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(lookup.clone())
+                .app_data(proxy.clone())
                 .wrap(app_watcher.middleware())
                 .wrap(from_fn(telemetry::log_request))
                 .configure(|cfg| routes::configure(cfg, test_routes))
@@ -113,20 +133,24 @@ impl Application {
     }
 }
 
-/// The lookup service the settings describe. Cheap: HTTP clients are built on first use.
-fn lookup_service(settings: &Settings) -> Result<Lookup, StartError> {
+/// The shared HTTP clients the settings describe. Cheap: clients are built on first use.
+fn fetcher(settings: &Settings) -> Result<Fetcher, StartError> {
     let upstreams = settings.upstream_overrides().map_err(StartError::Setting)?;
     for (id, url) in &upstreams {
         tracing::info!("requests of provider {id} go to {url}");
     }
-    let fetcher = Fetcher::new(FetchSettings {
+    Ok(Fetcher::new(FetchSettings {
         connect_timeout: settings.connect_timeout,
         request_timeout: settings.lookup_timeout,
         max_body_bytes: settings.max_page_bytes,
         allow_private_networks: settings.allow_private_networks,
         upstreams: upstreams.into_iter().collect(),
-    });
-    Ok(Lookup::new(
+    }))
+}
+
+/// The lookup service the settings describe.
+fn lookup_service(settings: &Settings, fetcher: Arc<Fetcher>) -> Lookup {
+    Lookup::new(
         fetcher,
         LookupSettings {
             timeout: settings.lookup_timeout,
@@ -135,7 +159,7 @@ fn lookup_service(settings: &Settings) -> Result<Lookup, StartError> {
             max_entries: settings.cache_entries,
             allow_private_networks: settings.allow_private_networks,
         },
-    ))
+    )
 }
 
 /// Waits for idleness or a signal, then stops the server gracefully.

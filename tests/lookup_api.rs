@@ -176,16 +176,41 @@ async fn an_oversized_page_is_refused() {
 }
 
 #[tokio::test]
-async fn unavatar_urls_redirect_to_the_avatar() {
-    let upstream = github_api(Duration::ZERO).await;
-    let app = spawn_app_for("github", &upstream);
+async fn unavatar_urls_answer_with_the_avatar_itself() {
+    let cdn = image_cdn().await;
+    let mut user: serde_json::Value =
+        serde_json::from_str(&fixture("github/torvalds.json")).unwrap();
+    user["avatar_url"] = format!("{}/avatar.png", cdn.uri()).into();
+    let api = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/users/torvalds"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(user))
+        .mount(&api)
+        .await;
+    let upstream = api.uri();
+    let app = spawn_app(&[
+        ("GETIMAGES_UPSTREAM_GITHUB", upstream.as_str()),
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+    ]);
 
-    let reply = app.get("/github/torvalds").await;
-    assert_eq!(reply.status, 302);
-    assert_eq!(reply.header("location"), Some(AVATAR));
+    let original = app.get("/github/torvalds").await;
+    assert_eq!(original.status, 200);
+    assert_eq!(original.header("content-type"), Some("image/png"));
+    assert_eq!(
+        image::load_from_memory(&original.bytes).unwrap().width(),
+        256
+    );
+
+    let small = app.get("/github/torvalds?size=64&format=jpeg").await;
+    assert_eq!(small.header("content-type"), Some("image/jpeg"));
+    let decoded = image::load_from_memory(&small.bytes).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (64, 64));
 
     let json = app.get("/github/torvalds?json").await;
-    assert_eq!(image_url(&success(&json), "avatar"), Some(AVATAR));
+    assert_eq!(
+        image_url(&success(&json), "avatar"),
+        Some(format!("{}/avatar.png", cdn.uri()).as_str())
+    );
 }
 
 #[tokio::test]
@@ -266,9 +291,17 @@ async fn the_results_page_shows_each_image_with_its_actions() {
         html.contains("<h1 id=\"profile-title\">Eugen Rochko</h1>"),
         "{html}"
     );
-    assert!(html.contains("src=\"https://files.mastodon.social/accounts/avatars/000/000/001/original/dc4286ceb8fab734.jpg\""));
-    assert!(html.contains("src=\"https://files.mastodon.social/accounts/headers/000/000/001/original/3b91c9965d00888b.jpeg\""));
-    for action in [">Open<", ">Download<", ">Copy link<"] {
+    let avatar = "https%3A%2F%2Ffiles.mastodon.social%2Faccounts%2Favatars%2F000%2F000%2F001%2Foriginal%2Fdc4286ceb8fab734.jpg";
+    assert!(
+        html.contains(&format!("src=\"/image?url={avatar}&#38;w=400\"")),
+        "{html}"
+    );
+    assert!(html.contains(&format!("/image?url={avatar}&#38;w=800 2x")));
+    assert!(html.contains(&format!(
+        "/image?url={avatar}&#38;download=1&#38;name=mastodon-Gargron%40mastodon.social-avatar\""
+    )));
+    assert!(html.contains("/image?url=https%3A%2F%2Ffiles.mastodon.social%2Faccounts%2Fheaders%2F000%2F000%2F001%2Foriginal%2F3b91c9965d00888b.jpeg&#38;w=960"));
+    for action in [">Open<", ">Download original<", ">Copy link<", ">WebP<"] {
         assert!(html.contains(action), "{action} missing");
     }
 }

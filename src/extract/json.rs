@@ -12,6 +12,19 @@ pub fn parse_lenient(text: &str) -> Option<Value> {
     serde_json::from_str(&escape_controls_in_strings(text)).ok()
 }
 
+/// The first JSON value at the start of `text` (after whitespace), ignoring whatever follows
+/// it: the value of a script assignment such as `window.__state = {...};var x = 1`.
+/// Raw control characters inside strings are tolerated as in [`parse_lenient`].
+pub fn parse_prefix(text: &str) -> Option<Value> {
+    let first = |t: &str| {
+        serde_json::Deserializer::from_str(t.trim_start())
+            .into_iter::<Value>()
+            .next()?
+            .ok()
+    };
+    first(text).or_else(|| first(&escape_controls_in_strings(text)))
+}
+
 fn escape_controls_in_strings(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     let (mut in_string, mut escaped) = (false, false);
@@ -109,6 +122,13 @@ mod tests {
         assert_eq!(str_at(&v, "a"), Some("line one\nline two"));
         assert_eq!(str_at(&v, "b.1.c"), Some("x"));
         assert_eq!(u32_at(&v, "b.0"), Some(1));
+    }
+
+    #[test]
+    fn a_leading_value_is_parsed_and_the_rest_ignored() {
+        let v = parse_prefix(" [{\"a\":\"x\ny\"}];\nwindow.b = 2;").unwrap();
+        assert_eq!(str_at(&v, "0.a"), Some("x\ny"));
+        assert_eq!(parse_prefix("nope"), None);
     }
 
     #[test]

@@ -24,6 +24,9 @@ const PLACEHOLDERS: &[&str] = &[
     "/original/missing.png",
     "/images/default-avatar",
     "default-avatar",
+    "/default_avatar",
+    "telegram.org/img/t_logo",
+    "/images/buddyicon",
     "placeholder",
 ];
 
@@ -192,6 +195,45 @@ impl Page {
         json::parse_lenient(&script.text().collect::<String>())
     }
 
+    /// The JSON an inline script assigns to `name`, as in
+    /// `<script>window.__sc_hydration = [...];</script>` (for app state kept in a script
+    /// without an id).
+    pub fn script_assigned(&self, name: &str) -> Option<Value> {
+        self.select("script:not([src])").find_map(|script| {
+            let text: String = script.text().collect();
+            text.match_indices(name).find_map(|(at, _)| {
+                let rest = text[at + name.len()..].trim_start();
+                let value = rest.strip_prefix('=').filter(|r| !r.starts_with('='))?;
+                json::parse_prefix(value)
+            })
+        })
+    }
+
+    /// Every inline `<script>` whose whole text is JSON mentioning `needle`, parsed (for
+    /// pages that ship their state as many anonymous `type="application/json"` blocks).
+    pub fn scripts_json_containing(&self, needle: &str) -> Vec<Value> {
+        self.select("script:not([src])")
+            .filter_map(|script| {
+                let text: String = script.text().collect();
+                if !text.contains(needle) {
+                    return None;
+                }
+                json::parse_lenient(&text)
+            })
+            .collect()
+    }
+
+    /// The `url(...)` of the `background-image` (or `background`) in the inline style of
+    /// the first element matching `css`.
+    pub fn background_image(&self, css: &str) -> Option<Url> {
+        self.select(css).find_map(|el| {
+            let style = el.value().attr("style")?;
+            let (_, rest) = style.split_once("url(")?;
+            let (raw, _) = rest.split_once(')')?;
+            self.resolve(raw.trim().trim_matches(['"', '\'']))
+        })
+    }
+
     /// The largest candidate of the first element matching `css` with a `srcset` (falling
     /// back to its `src`).
     pub fn largest_src(&self, css: &str) -> Option<Url> {
@@ -301,6 +343,33 @@ mod tests {
         let s = "https://c/a,w_88/x.png 88w, https://c/a,w_264/x.png 264w, https://c/a,w_176/x.png 176w";
         assert_eq!(largest_in_srcset(s), Some("https://c/a,w_264/x.png"));
         assert_eq!(largest_in_srcset("a.png 1x, b.png 2x"), Some("b.png"));
+    }
+
+    #[test]
+    fn script_state_is_found_by_assignment_or_content() {
+        let p = page(
+            "<script>window.__v = 1; window.__state = [{\"user\": {\"id\": 7}}];</script>\
+             <script type=\"application/json\">{\"a\": {\"profilePic\": 1}}</script>\
+             <script type=\"application/json\">{\"b\": 2}</script>",
+        );
+        let state = p.script_assigned("window.__state").unwrap();
+        assert_eq!(json::u32_at(&state, "0.user.id"), Some(7));
+        assert!(p.script_assigned("window.__missing").is_none());
+        let blocks = p.scripts_json_containing("profilePic");
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(json::u32_at(&blocks[0], "a.profilePic"), Some(1));
+    }
+
+    #[test]
+    fn background_images_are_read_from_inline_styles() {
+        let p = page(
+            r#"<div class="cover" style="height: 2px; background-image: url('//cdn.example.com/c_h.jpg?1')"></div>"#,
+        );
+        assert_eq!(
+            p.background_image(".cover").unwrap().as_str(),
+            "https://cdn.example.com/c_h.jpg?1"
+        );
+        assert!(p.background_image(".missing").is_none());
     }
 
     #[test]

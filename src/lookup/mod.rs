@@ -49,6 +49,8 @@ pub enum CacheStatus {
     Hit,
     /// Looked up for this request.
     Miss,
+    /// Served past its freshness while a refresh runs in the background.
+    Stale,
 }
 
 impl CacheStatus {
@@ -57,6 +59,7 @@ impl CacheStatus {
         match self {
             Self::Hit => "HIT",
             Self::Miss => "MISS",
+            Self::Stale => "STALE",
         }
     }
 }
@@ -81,7 +84,7 @@ pub struct LookupSettings {
 
 /// Looks profiles up, at most once per key at a time, remembering answers.
 pub struct Lookup {
-    fetcher: Fetcher,
+    fetcher: Arc<Fetcher>,
     cache: Cache<String, Answer>,
     settings: LookupSettings,
 }
@@ -103,7 +106,7 @@ impl Expiry<String, Answer> for AnswerExpiry {
 
 impl Lookup {
     /// A lookup service over `fetcher`; the cache starts empty and small.
-    pub fn new(fetcher: Fetcher, settings: LookupSettings) -> Self {
+    pub fn new(fetcher: Arc<Fetcher>, settings: LookupSettings) -> Self {
         let cache = Cache::builder()
             .max_capacity(settings.max_entries)
             .expire_after(AnswerExpiry {

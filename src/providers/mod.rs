@@ -6,10 +6,38 @@
 
 pub mod pick;
 
+mod behance;
+mod bluesky;
+mod codepen;
+mod dev;
+mod deviantart;
+mod dockerhub;
+mod dribbble;
+mod facebook;
+mod flickr;
 mod github;
+mod gitlab;
+mod gravatar;
+mod huggingface;
+mod instagram;
+mod keybase;
 mod mastodon;
+mod medium;
 mod page;
+mod pinterest;
+mod reddit;
+mod soundcloud;
+mod stackoverflow;
+mod steam;
+mod substack;
+mod telegram;
+mod threads;
+mod tiktok;
+mod tumblr;
+mod twitch;
+mod vimeo;
 mod x;
+mod youtube;
 
 use url::Url;
 
@@ -97,6 +125,34 @@ impl Target {
 pub static ALL: &[&Provider] = &[
     &github::PROVIDER,
     &x::PROVIDER,
+    &facebook::PROVIDER,
+    &telegram::PROVIDER,
+    &medium::PROVIDER,
+    &soundcloud::PROVIDER,
+    &pinterest::PROVIDER,
+    &dribbble::PROVIDER,
+    &behance::PROVIDER,
+    &deviantart::PROVIDER,
+    &codepen::PROVIDER,
+    &flickr::PROVIDER,
+    &dev::PROVIDER,
+    &dockerhub::PROVIDER,
+    &gitlab::PROVIDER,
+    &gravatar::PROVIDER,
+    &huggingface::PROVIDER,
+    &keybase::PROVIDER,
+    &stackoverflow::PROVIDER,
+    &tumblr::PROVIDER,
+    &vimeo::PROVIDER,
+    &bluesky::PROVIDER,
+    &instagram::PROVIDER,
+    &reddit::PROVIDER,
+    &steam::PROVIDER,
+    &substack::PROVIDER,
+    &threads::PROVIDER,
+    &tiktok::PROVIDER,
+    &twitch::PROVIDER,
+    &youtube::PROVIDER,
     &mastodon::PROVIDER,
     &page::PROVIDER,
 ];

@@ -1,21 +1,28 @@
-//! unavatar-style image URLs: `GET /{provider}/{id}` redirects to the avatar.
+//! unavatar-style image URLs: `GET /{provider}/{id}` answers with the avatar itself,
+//! through the image proxy and its cache.
 //!
-//! `?json` answers with the lookup JSON instead; `?fallback=<url>` redirects there when no
-//! avatar is found, and `?fallback=false` answers 404.
+//! `?size=N` makes it an N×N square, `?format=` converts it, `?json` answers with the
+//! lookup JSON instead; `?fallback=<url>` redirects there when no avatar is found, and
+//! `?fallback=false` (or none) answers 404.
 
 use std::collections::HashMap;
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use url::Url;
 
 use super::api::{error_json, profile_json, set_cache_headers};
+use super::image::transform_from;
+use crate::imaging::{Fit, Transform};
 use crate::lookup::{Lookup, LookupError, ProfileQuery};
 use crate::providers;
+use crate::proxy::ImageProxy;
 
-/// Redirects to the profile's avatar (or answers JSON with `?json`).
+/// Answers with the profile's avatar (or JSON with `?json`).
 pub async fn avatar(
+    req: HttpRequest,
     lookup: web::Data<Lookup>,
+    proxy: web::Data<ImageProxy>,
     path: web::Path<(String, String)>,
     params: web::Query<HashMap<String, String>>,
 ) -> HttpResponse {
@@ -33,9 +40,17 @@ pub async fn avatar(
     }
     let failure = match answer.as_ref().map(|p| p.avatar()) {
         Ok(Some(avatar)) => {
-            let mut response = redirect(avatar);
-            set_cache_headers(&mut response, Ok(()), cache);
-            return response;
+            let transform = match transform_from(&params, "size", "size") {
+                Ok(t) => Transform {
+                    fit: Fit::Cover,
+                    ..t
+                },
+                Err(e) => return error_json(&e),
+            };
+            return match Url::parse(avatar) {
+                Ok(url) => super::image::serve(&req, &proxy, &url, &transform, None).await,
+                Err(_) => error_json(&LookupError::Upstream(format!("bad avatar URL {avatar}"))),
+            };
         }
         Ok(None) => LookupError::NotFound(format!("{id} has no avatar.")),
         Err(e) => e.clone(),

@@ -5,6 +5,7 @@ mod assets;
 mod avatar;
 mod health;
 mod home;
+mod image;
 mod lookup;
 mod not_found;
 mod test_support;
@@ -18,7 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool) {
         .route("/static/{name}", read().to(assets::serve))
         .route("/lookup", read().to(lookup::results))
         .route("/api/v1/lookup", read().to(api::lookup))
-        .route("/api/v1/providers", read().to(api::providers));
+        .route("/api/v1/providers", read().to(api::providers))
+        .route("/image", read().to(image::image));
     if test_routes {
         cfg.route("/__test/stream", read().to(test_support::stream));
     }

@@ -30,8 +30,10 @@ pub struct Reply {
     pub status: u16,
     /// Response headers.
     pub headers: reqwest::header::HeaderMap,
-    /// Body as text.
+    /// Body as text (invalid UTF-8 replaced).
     pub text: String,
+    /// Body as sent.
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -87,11 +89,16 @@ impl App {
             });
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = response.text().await.unwrap_or_default();
+        let bytes = response
+            .bytes()
+            .await
+            .map(|b| b.to_vec())
+            .unwrap_or_default();
         Reply {
             status,
             headers,
-            text,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
         }
     }
 
@@ -139,6 +146,26 @@ pub async fn serve(server: &MockServer, route: &str, status: u16, content_type: 
         )
         .mount(server)
         .await;
+}
+
+/// A loopback server playing an image CDN: `/avatar.png` (256×256) and `/banner.png`
+/// (1500×500) from `tests/fixtures/images/`.
+pub async fn image_cdn() -> MockServer {
+    let server = MockServer::start().await;
+    for name in ["avatar.png", "banner.png"] {
+        let bytes = std::fs::read(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/images")
+                .join(name),
+        )
+        .expect("image fixture");
+        Mock::given(method("GET"))
+            .and(path(format!("/{name}")))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(bytes, "image/png"))
+            .mount(&server)
+            .await;
+    }
+    server
 }
 
 /// The `data` of a successful lookup reply; panics showing the reply otherwise.

@@ -4,7 +4,17 @@
 #[path = "../harness/mod.rs"]
 mod harness;
 
+mod behance;
+mod codepen;
+mod deviantart;
+mod dribbble;
+mod facebook;
+mod flickr;
 mod github;
 mod mastodon;
+mod medium;
+mod pinterest;
 mod real_pages;
+mod soundcloud;
+mod telegram;
 mod x;

@@ -39,6 +39,8 @@ pub fn app_command(envs: &[(&str, &str)]) -> Command {
         .env("GETIMAGES_HOST", "127.0.0.1")
         .env("PORT", "0")
         .env("GETIMAGES_TEST_ROUTES", "1")
+        // Memory-only cache unless a test gives a folder: tests must not share one.
+        .env("GETIMAGES_CACHE_DIR", "")
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1");
     if let Ok(backtrace) = std::env::var("RUST_BACKTRACE") {

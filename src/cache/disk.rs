@@ -1,0 +1,348 @@
+//! The disk tier: one file per entry under the cache folder, bounded by bytes.
+//!
+//! A key's file is `<dir>/<h[..2]>/<h>`, where `h` is the hex SHA-256 of the key; the
+//! two-character fan-out keeps any one folder small. Writes go to a temp file in the same
+//! folder and are renamed over the old one, so a reader sees either the old entry or the
+//! new one, never half of either.
+//!
+//! Recency is the file's modification time: a write sets it, a read bumps it. It survives
+//! restarts and needs no index to keep in sync. The byte total is counted by a scan on
+//! the first write and kept approximately after that; when it goes over the budget, a
+//! scan finds the exact total and deletes the least recently used files until the folder
+//! is under 90% of the budget, so evictions come in batches rather than on every write.
+//!
+//! Only files whose names we could have made are ever counted or deleted, so pointing the
+//! cache at a folder with other things in it does not lose them.
+//!
+//! Every filesystem call runs on tokio's blocking pool.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
+use tokio::task;
+
+use super::{Entry, format};
+
+/// Temp files older than this are left over from a crash, not a write in progress.
+const STALE_TEMP: Duration = Duration::from_secs(3600);
+
+pub(super) struct DiskTier {
+    dir: PathBuf,
+    max_bytes: u64,
+    /// Bytes in entry files: counted on first write, approximate between eviction scans.
+    used: OnceCell<AtomicU64>,
+    /// Set while an eviction runs, so concurrent writes do not start a second one.
+    evicting: Arc<AtomicBool>,
+}
+
+impl DiskTier {
+    /// Touches nothing on disk: the folder is scanned on the first write and created by it.
+    pub(super) fn new(dir: PathBuf, max_bytes: u64) -> Self {
+        Self {
+            dir,
+            max_bytes,
+            used: OnceCell::new(),
+            evicting: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub(super) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(super) fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+
+    /// The entry stored for `key`; a missing, unreadable or corrupt file is a miss.
+    pub(super) async fn read(&self, key: &str) -> Option<Entry> {
+        let path = self.path(key);
+        match blocking(move || read_file(&path)).await? {
+            Read::Hit(entry) => Some(entry),
+            Read::Miss => None,
+            Read::Corrupt { freed } => {
+                self.release(freed);
+                None
+            }
+        }
+    }
+
+    /// Stores `entry` for `key`, replacing any older one, then evicts if over budget.
+    pub(super) async fn write(&self, key: &str, entry: Entry) {
+        let header = format::header(&entry)
+            .filter(|header| (header.len() + entry.bytes.len()) as u64 <= self.max_bytes / 8);
+        let Some(header) = header else {
+            // One entry may not crowd out most of the cache. The older version goes, so a
+            // restart cannot serve it in place of the one just put.
+            tracing::debug!(key, "cache entry too large for disk; not stored");
+            self.remove(key).await;
+            return;
+        };
+        let size = (header.len() + entry.bytes.len()) as u64;
+        let used = self.used().await;
+        let path = self.path(key);
+        let written = blocking(move || {
+            write_file(&path, &header, &entry.bytes)
+                .inspect_err(|error| {
+                    tracing::warn!(path = %path.display(), %error, "could not write cache file");
+                })
+                .ok()
+        });
+        let Some(replaced) = written.await.flatten() else {
+            return;
+        };
+        used.fetch_add(size, Ordering::Relaxed);
+        self.release(replaced);
+        if used.load(Ordering::Relaxed) > self.max_bytes {
+            self.evict().await;
+        }
+    }
+
+    /// Deletes the entry for `key`, if there is one.
+    pub(super) async fn remove(&self, key: &str) {
+        let path = self.path(key);
+        if let Some(freed) = blocking(move || delete(&path)).await.flatten() {
+            self.release(freed);
+        }
+    }
+
+    /// The file that holds `key`'s entry.
+    pub(super) fn path(&self, key: &str) -> PathBuf {
+        let name: String = Sha256::digest(key.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        self.dir.join(&name[..2]).join(name)
+    }
+
+    /// The byte counter, scanning the folder for it on first use.
+    pub(super) async fn used(&self) -> &AtomicU64 {
+        self.used
+            .get_or_init(|| async {
+                let dir = self.dir.clone();
+                let files = blocking(move || scan(&dir)).await.unwrap_or_default();
+                AtomicU64::new(files.iter().map(|f| f.len).sum())
+            })
+            .await
+    }
+
+    /// Takes `bytes` that left the folder off the count (if it has been counted yet).
+    fn release(&self, bytes: u64) {
+        if let Some(used) = self.used.get() {
+            let _ = used.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                Some(used.saturating_sub(bytes))
+            });
+        }
+    }
+
+    async fn evict(&self) {
+        if self.evicting.swap(true, Ordering::Acquire) {
+            return;
+        }
+        let (dir, max_bytes, evicting) = (self.dir.clone(), self.max_bytes, self.evicting.clone());
+        // The flag is cleared by the eviction itself, not by this future, which is dropped
+        // if the request that made the `put` goes away mid-eviction.
+        let evicted = blocking(move || {
+            let total = evict(&dir, max_bytes);
+            evicting.store(false, Ordering::Release);
+            total
+        });
+        if let Some(total) = evicted.await
+            && let Some(used) = self.used.get()
+        {
+            used.store(total, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Runs filesystem work off the async threads; `None` if it could not finish (the runtime
+/// is shutting down, or the work panicked).
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    match task::spawn_blocking(work).await {
+        Ok(done) => Some(done),
+        Err(error) => {
+            tracing::warn!(%error, "disk cache task did not finish");
+            None
+        }
+    }
+}
+
+enum Read {
+    Hit(Entry),
+    Miss,
+    Corrupt { freed: u64 },
+}
+
+fn read_file(path: &Path) -> Read {
+    let file = match fs::read(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Read::Miss,
+        Err(error) => {
+            tracing::debug!(path = %path.display(), %error, "cache file unreadable");
+            return Read::Miss;
+        }
+    };
+    let len = file.len() as u64;
+    match format::decode(file) {
+        Ok(entry) => {
+            touch(path);
+            Read::Hit(entry)
+        }
+        Err(why) => {
+            tracing::debug!(path = %path.display(), %why, "corrupt cache file; deleting it");
+            match fs::remove_file(path) {
+                Ok(()) => Read::Corrupt { freed: len },
+                Err(_) => Read::Miss,
+            }
+        }
+    }
+}
+
+/// Marks `path` as just used. Best effort: a failure only makes eviction less precise.
+fn touch(path: &Path) {
+    if let Ok(file) = File::options().write(true).open(path) {
+        let _ = file.set_modified(SystemTime::now());
+    }
+}
+
+/// Writes the entry beside `path` and renames it into place; the size of the file it
+/// replaced (0 if none).
+fn write_file(path: &Path, header: &[u8], body: &[u8]) -> io::Result<u64> {
+    fs::create_dir_all(path.parent().expect("entry paths have a folder"))?;
+    let temp = temp_path(path);
+    let written = write_temp(&temp, header, body).and_then(|()| {
+        let replaced = fs::metadata(path).map_or(0, |m| m.len());
+        fs::rename(&temp, path)?;
+        Ok(replaced)
+    });
+    if written.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    written
+}
+
+fn write_temp(temp: &Path, header: &[u8], body: &[u8]) -> io::Result<()> {
+    let mut file = File::create_new(temp)?;
+    file.write_all(header)?;
+    file.write_all(body)?;
+    // The kernel stamps writes with a coarse clock; an exact time keeps the recency order
+    // of writes made within the same few milliseconds. Best effort, like `touch`.
+    let _ = file.set_modified(SystemTime::now());
+    Ok(())
+}
+
+/// A name no other write, in this process or another, is using.
+fn temp_path(path: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let unique = NEXT.fetch_add(1, Ordering::Relaxed);
+    path.with_file_name(format!(".{name}.{}.{unique}.tmp", std::process::id()))
+}
+
+/// Deletes `path`, returning the bytes freed (`None` if there was nothing to delete).
+fn delete(path: &Path) -> Option<u64> {
+    let len = fs::metadata(path).ok()?.len();
+    fs::remove_file(path).ok()?;
+    Some(len)
+}
+
+/// An entry file found by a scan.
+pub(super) struct CachedFile {
+    pub(super) path: PathBuf,
+    pub(super) len: u64,
+    /// Last written or read.
+    pub(super) used: SystemTime,
+}
+
+/// Every entry file under `dir`, deleting temp files a crash left behind on the way.
+pub(super) fn scan(dir: &Path) -> Vec<CachedFile> {
+    let mut files = Vec::new();
+    let Ok(folders) = fs::read_dir(dir) else {
+        return files;
+    };
+    for folder in folders.flatten() {
+        if !is_hex(&folder.file_name(), 2) || !folder.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let Ok(entries) = fs::read_dir(folder.path()) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(meta) = entry.metadata() else {
+                continue;
+            };
+            let name = entry.file_name();
+            let used = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+            if !meta.is_file() {
+                continue;
+            } else if is_hex(&name, 64) {
+                files.push(CachedFile {
+                    path: entry.path(),
+                    len: meta.len(),
+                    used,
+                });
+            } else if is_stale_temp(&name, used) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+    files
+}
+
+/// Deletes the least recently used files until `dir` is under 90% of `max_bytes`, if it
+/// is over `max_bytes`; the bytes left.
+fn evict(dir: &Path, max_bytes: u64) -> u64 {
+    let mut files = scan(dir);
+    let mut total: u64 = files.iter().map(|f| f.len).sum();
+    if total <= max_bytes {
+        return total;
+    }
+    let target = max_bytes / 10 * 9;
+    let before = total;
+    files.sort_unstable_by_key(|f| f.used);
+    for file in files {
+        if total <= target {
+            break;
+        }
+        match fs::remove_file(&file.path) {
+            Ok(()) => total -= file.len,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => total -= file.len,
+            Err(error) => {
+                tracing::warn!(path = %file.path.display(), %error, "could not evict cache file");
+            }
+        }
+    }
+    tracing::info!(
+        dir = %dir.display(),
+        bytes_before = before,
+        bytes_after = total,
+        "evicted least recently used disk cache entries"
+    );
+    total
+}
+
+fn is_hex(name: &std::ffi::OsStr, len: usize) -> bool {
+    name.to_str().is_some_and(|name| {
+        name.len() == len && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
+
+/// `.<64 hex>.<pid>.<n>.tmp`, last written long enough ago that no write still owns it.
+fn is_stale_temp(name: &std::ffi::OsStr, modified: SystemTime) -> bool {
+    let ours = name.to_str().is_some_and(|name| {
+        name.strip_prefix('.')
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|rest| rest.get(..64))
+            .is_some_and(|hash| is_hex(hash.as_ref(), 64))
+    });
+    ours && modified.elapsed().is_ok_and(|age| age > STALE_TEMP)
+}

@@ -1,0 +1,214 @@
+//! How one entry is laid out in its file: a small header, then the body.
+//!
+//! ```text
+//! magic "GIMC" | version u16 | stored_at u64 | fresh_until u64 | type length u16 | type
+//!              | body length u64 | sha256 (32 bytes) | body
+//! ```
+//!
+//! Integers are little-endian; times are nanoseconds since the Unix epoch. The checksum
+//! covers the header fields before it as well as the body, so a flipped bit in a date or
+//! the content type is caught too, not only one in the body. Anything that does not add
+//! up is [`Corrupt`]; the caller deletes the file and counts a miss.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+
+use super::Entry;
+
+const MAGIC: &[u8; 4] = b"GIMC";
+const VERSION: u16 = 1;
+const CHECKSUM_LEN: usize = 32;
+/// Header bytes besides the content type.
+const FIXED_LEN: usize = 4 + 2 + 8 + 8 + 2 + 8 + CHECKSUM_LEN;
+
+/// Why a file is not a valid entry.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub(super) enum Corrupt {
+    #[error("shorter than its header")]
+    Truncated,
+    #[error("not a cache entry (bad magic)")]
+    BadMagic,
+    #[error("unknown format version {0}")]
+    Version(u16),
+    #[error("body is {actual} bytes, header says {expected}")]
+    Length { expected: u64, actual: u64 },
+    #[error("checksum mismatch")]
+    Checksum,
+    #[error("content type is not UTF-8")]
+    ContentType,
+}
+
+/// The header for `entry`, to be followed by its body; `None` when its content type is too
+/// long to encode (no real one is).
+pub(super) fn header(entry: &Entry) -> Option<Vec<u8>> {
+    let content_type = entry.content_type.as_bytes();
+    let type_len = u16::try_from(content_type.len()).ok()?;
+    let mut header = Vec::with_capacity(FIXED_LEN + content_type.len());
+    header.extend_from_slice(MAGIC);
+    header.extend_from_slice(&VERSION.to_le_bytes());
+    header.extend_from_slice(&to_nanos(entry.stored_at).to_le_bytes());
+    header.extend_from_slice(&to_nanos(entry.fresh_until).to_le_bytes());
+    header.extend_from_slice(&type_len.to_le_bytes());
+    header.extend_from_slice(content_type);
+    header.extend_from_slice(&(entry.bytes.len() as u64).to_le_bytes());
+    let checksum = Sha256::new()
+        .chain_update(&header)
+        .chain_update(&entry.bytes)
+        .finalize();
+    header.extend_from_slice(&checksum);
+    Some(header)
+}
+
+/// The entry stored in `file` (a whole file's contents).
+pub(super) fn decode(file: Vec<u8>) -> Result<Entry, Corrupt> {
+    let mut reader = Reader { file: &file, at: 0 };
+    if reader.take(4)? != MAGIC {
+        return Err(Corrupt::BadMagic);
+    }
+    let version = reader.u16()?;
+    if version != VERSION {
+        return Err(Corrupt::Version(version));
+    }
+    let stored_at = from_nanos(reader.u64()?);
+    let fresh_until = from_nanos(reader.u64()?);
+    let type_len = usize::from(reader.u16()?);
+    let content_type = reader.take(type_len)?;
+    let expected = reader.u64()?;
+    let summed = reader.at;
+    let checksum = reader.take(CHECKSUM_LEN)?;
+    let body_start = reader.at;
+    let actual = (file.len() - body_start) as u64;
+    if actual != expected {
+        return Err(Corrupt::Length { expected, actual });
+    }
+    let computed = Sha256::new()
+        .chain_update(&file[..summed])
+        .chain_update(&file[body_start..])
+        .finalize();
+    if computed.as_slice() != checksum {
+        return Err(Corrupt::Checksum);
+    }
+    let content_type = std::str::from_utf8(content_type)
+        .map_err(|_| Corrupt::ContentType)?
+        .to_owned();
+    // The body is a view into the file's buffer: no second copy of a large image.
+    let bytes = Bytes::from(file).slice(body_start..);
+    Ok(Entry {
+        bytes,
+        content_type,
+        stored_at,
+        fresh_until,
+    })
+}
+
+/// Reads fields front to back, failing on the first one the file is too short for.
+struct Reader<'a> {
+    file: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, len: usize) -> Result<&'a [u8], Corrupt> {
+        let end = self.at.checked_add(len).ok_or(Corrupt::Truncated)?;
+        let field = self.file.get(self.at..end).ok_or(Corrupt::Truncated)?;
+        self.at = end;
+        Ok(field)
+    }
+
+    fn u16(&mut self) -> Result<u16, Corrupt> {
+        let field = self.take(2)?;
+        Ok(u16::from_le_bytes([field[0], field[1]]))
+    }
+
+    fn u64(&mut self) -> Result<u64, Corrupt> {
+        let mut field = [0; 8];
+        field.copy_from_slice(self.take(8)?);
+        Ok(u64::from_le_bytes(field))
+    }
+}
+
+/// Nanoseconds since the epoch, clamped to what a u64 holds (years 1970 to 2554).
+fn to_nanos(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+    })
+}
+
+fn from_nanos(nanos: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_nanos(nanos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> Entry {
+        let now = SystemTime::now();
+        Entry {
+            bytes: Bytes::from_static(b"\x89PNG not really"),
+            content_type: "image/png".to_owned(),
+            stored_at: now,
+            fresh_until: now + Duration::from_secs(3600),
+        }
+    }
+
+    fn encode(entry: &Entry) -> Vec<u8> {
+        let mut file = header(entry).unwrap();
+        file.extend_from_slice(&entry.bytes);
+        file
+    }
+
+    #[test]
+    fn an_encoded_entry_decodes_to_itself() {
+        let entry = entry();
+        assert_eq!(decode(encode(&entry)), Ok(entry));
+    }
+
+    #[test]
+    fn an_empty_body_round_trips() {
+        let entry = Entry {
+            bytes: Bytes::new(),
+            ..entry()
+        };
+        assert_eq!(decode(encode(&entry)), Ok(entry));
+    }
+
+    #[test]
+    fn every_flipped_byte_is_caught() {
+        let file = encode(&entry());
+        for at in 0..file.len() {
+            let mut bad = file.clone();
+            bad[at] ^= 0x01;
+            assert!(decode(bad).is_err(), "flipping byte {at} went unnoticed");
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_caught() {
+        let file = encode(&entry());
+        for len in 0..file.len() {
+            assert!(
+                decode(file[..len].to_vec()).is_err(),
+                "length {len} went unnoticed"
+            );
+        }
+    }
+
+    #[test]
+    fn trailing_bytes_are_caught() {
+        let mut file = encode(&entry());
+        file.push(0);
+        assert!(matches!(decode(file), Err(Corrupt::Length { .. })));
+    }
+
+    #[test]
+    fn garbage_is_not_an_entry() {
+        assert_eq!(
+            decode(b"<html>not ours</html>".to_vec()),
+            Err(Corrupt::BadMagic)
+        );
+        assert_eq!(decode(Vec::new()), Err(Corrupt::Truncated));
+    }
+}

@@ -1,0 +1,174 @@
+//! Image transformation: bytes in, bytes out, under explicit limits. No HTTP, no cache.
+//!
+//! The path is a straight line: check the length → sniff the magic bytes → check the container
+//! is whole → read the header (size, EXIF orientation) and refuse too many pixels → plan the
+//! output size → decode under `image::Limits` → turn upright → resize → encode.
+//! A transform that changes neither the size nor the format hands the source bytes back
+//! untouched, without decoding them, so an animated GIF stays animated.
+//!
+//! Everything here is CPU-bound and synchronous: call it from a blocking thread
+//! (`actix_web::web::block`), never on the async executor.
+
+mod codec;
+mod error;
+mod format;
+mod geometry;
+mod resize;
+
+pub use error::ImageError;
+pub use format::{Format, FormatChoice, sniff};
+pub use geometry::Fit;
+
+use geometry::Plan;
+
+/// JPEG quality used when none is asked for.
+pub const DEFAULT_QUALITY: u8 = 82;
+
+/// What we are willing to spend on one image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest source accepted, in bytes.
+    pub max_source_bytes: usize,
+    /// Most pixels decoded from a source or produced for an output.
+    pub max_pixels: u64,
+    /// Most bytes a decoder may allocate for one image.
+    pub max_alloc: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_source_bytes: 15 * 1024 * 1024,
+            max_pixels: 40_000_000,
+            max_alloc: 512 * 1024 * 1024,
+        }
+    }
+}
+
+impl Limits {
+    /// The same limits, in the decoder's terms.
+    fn decoder_limits(&self) -> image::Limits {
+        let side = u32::try_from(self.max_pixels).unwrap_or(u32::MAX);
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(side);
+        limits.max_image_height = Some(side);
+        limits.max_alloc = Some(self.max_alloc);
+        limits
+    }
+
+    fn check_pixels(&self, (width, height): (u32, u32)) -> Result<(), ImageError> {
+        if u64::from(width) * u64::from(height) > self.max_pixels {
+            return Err(ImageError::TooManyPixels {
+                width,
+                height,
+                max: self.max_pixels,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// What to do to an image: a size, how it fits, a format and a quality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Transform {
+    /// Box width; `None` (or 0) leaves it to the aspect ratio.
+    pub width: Option<u32>,
+    /// Box height; `None` (or 0) leaves it to the aspect ratio.
+    pub height: Option<u32>,
+    /// How the picture meets the box when both sides are given.
+    pub fit: Fit,
+    /// The format written.
+    pub format: FormatChoice,
+    /// JPEG quality, 1..=100 (clamped); the other encoders are lossless and ignore it.
+    pub quality: u8,
+    /// Whether a picture smaller than the box may be enlarged.
+    pub upscale: bool,
+}
+
+impl Default for Transform {
+    fn default() -> Self {
+        Self {
+            width: None,
+            height: None,
+            fit: Fit::default(),
+            format: FormatChoice::Original,
+            quality: DEFAULT_QUALITY,
+            upscale: false,
+        }
+    }
+}
+
+impl Transform {
+    /// Whether this asks for nothing at all: no size and the original format, so the source
+    /// bytes are served as they are.
+    pub fn is_identity(&self) -> bool {
+        self.width.is_none_or(|w| w == 0)
+            && self.height.is_none_or(|h| h == 0)
+            && self.format == FormatChoice::Original
+    }
+}
+
+/// A transformed image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// The encoded image.
+    pub bytes: Vec<u8>,
+    /// Its format.
+    pub format: Format,
+    /// Its width as displayed (after EXIF orientation).
+    pub width: u32,
+    /// Its height as displayed (after EXIF orientation).
+    pub height: u32,
+}
+
+/// Transforms `bytes` as `t` says, within `limits`.
+///
+/// When the result would have the source's size and format (an identity transform, or a
+/// resize that would have to enlarge without `upscale`), the source bytes come back untouched.
+/// A transformed animated GIF keeps only its first frame.
+pub fn transform(bytes: &[u8], t: &Transform, limits: &Limits) -> Result<Output, ImageError> {
+    if bytes.len() > limits.max_source_bytes {
+        return Err(ImageError::TooLarge {
+            bytes: bytes.len(),
+            max: limits.max_source_bytes,
+        });
+    }
+    let source_format = sniff(bytes).ok_or(ImageError::NotAnImage)?;
+    format::ensure_complete(source_format, bytes)?;
+    let header = codec::Header::read(bytes, source_format, limits)?;
+    limits.check_pixels(header.stored_size)?;
+
+    let upright = header.upright_size();
+    let plan = Plan::new(upright, t);
+    let (width, height) = plan.output_size(upright);
+    limits.check_pixels((width, height))?;
+    let format = t.format.resolve(source_format);
+    if plan == Plan::Keep && format == source_format {
+        return Ok(Output {
+            bytes: bytes.to_vec(),
+            format,
+            width,
+            height,
+        });
+    }
+
+    let source = header.decode(limits)?;
+    let image = resize::apply(source, plan)?;
+    let bytes = codec::encode(&image, format, t.quality)?;
+    Ok(Output {
+        bytes,
+        format,
+        width: image.width(),
+        height: image.height(),
+    })
+}
+
+/// The size of an image as displayed (after EXIF orientation), read from its header alone.
+pub fn dimensions(bytes: &[u8]) -> Result<(u32, u32), ImageError> {
+    let format = sniff(bytes).ok_or(ImageError::NotAnImage)?;
+    let header = codec::Header::read(bytes, format, &Limits::default())?;
+    Ok(header.upright_size())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,564 @@
+//! The whole path, with every input built here in code.
+
+use image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
+use image::{
+    AnimationDecoder, Delay, DynamicImage, Frame, GenericImageView, Rgb, RgbImage, Rgba, RgbaImage,
+};
+
+use super::*;
+
+// ---- inputs -------------------------------------------------------------------------------
+
+/// A smooth gradient: a stand-in for a photo that every encoder keeps recognisable.
+fn gradient(width: u32, height: u32) -> RgbImage {
+    RgbImage::from_fn(width, height, |x, y| {
+        Rgb([
+            (x * 255 / width.max(2)) as u8,
+            (y * 255 / height.max(2)) as u8,
+            128,
+        ])
+    })
+}
+
+/// `image` encoded as `format` by the `image` crate itself.
+fn encoded(image: &DynamicImage, format: Format) -> Vec<u8> {
+    let mut out = Vec::new();
+    match format {
+        Format::Jpeg => {
+            image
+                .to_rgb8()
+                .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+                    &mut out, 90,
+                ))
+        }
+        Format::Png => image.write_with_encoder(image::codecs::png::PngEncoder::new(&mut out)),
+        Format::Webp => {
+            image.write_with_encoder(image::codecs::webp::WebPEncoder::new_lossless(&mut out))
+        }
+        Format::Gif => image
+            .to_rgba8()
+            .write_with_encoder(GifEncoder::new_with_speed(&mut out, 10)),
+    }
+    .expect("test image encodes");
+    out
+}
+
+/// A JPEG with an Exif APP1 segment carrying `orientation`, inserted right after SOI.
+fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut tiff = b"MM\x00\x2A".to_vec(); // big-endian TIFF header
+    tiff.extend(8u32.to_be_bytes()); // first IFD right after the header
+    tiff.extend(1u16.to_be_bytes()); // one entry:
+    tiff.extend(0x0112u16.to_be_bytes()); // Orientation,
+    tiff.extend(3u16.to_be_bytes()); // SHORT,
+    tiff.extend(1u32.to_be_bytes()); // one value,
+    tiff.extend(orientation.to_be_bytes()); // left-aligned in the 4-byte field
+    tiff.extend([0, 0]);
+    tiff.extend(0u32.to_be_bytes()); // no next IFD
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(tiff);
+
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(u16::try_from(app1.len() + 2).unwrap().to_be_bytes());
+    out.extend(app1);
+    out.extend(&jpeg[2..]);
+    out
+}
+
+/// A two-frame, looping GIF.
+fn animated_gif() -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = GifEncoder::new_with_speed(&mut out, 10);
+        encoder.set_repeat(Repeat::Infinite).unwrap();
+        let frames = [Rgba([255, 0, 0, 255]), Rgba([0, 0, 255, 255])].map(|colour| {
+            Frame::from_parts(
+                RgbaImage::from_pixel(30, 20, colour),
+                0,
+                0,
+                Delay::from_numer_denom_ms(100, 1),
+            )
+        });
+        encoder.encode_frames(frames).unwrap();
+    }
+    out
+}
+
+/// A real decompression bomb: a `side`×`side` one-bit greyscale PNG of zeros. Its IDAT is
+/// deflate done by hand (a literal zero, then length-258 copies at distance 1 in fixed Huffman
+/// codes), so a 20000×20000 one is about 300 KB on the wire and 400 MB once decoded to 8 bits.
+fn png_bomb(side: u32) -> Vec<u8> {
+    let raw_len = u64::from(side) * (1 + u64::from(side.div_ceil(8)));
+    let mut bits = BitWriter::default();
+    bits.put(1, 1); // final block
+    bits.put(1, 2); // fixed Huffman codes
+    bits.put_code(0x30, 8); // literal 0
+    let mut left = raw_len - 1;
+    while left >= 258 {
+        bits.put_code(0xC5, 8); // length symbol 285 = 258 bytes
+        bits.put_code(0, 5); // distance symbol 0 = 1 byte back
+        left -= 258;
+    }
+    for _ in 0..left {
+        bits.put_code(0x30, 8);
+    }
+    bits.put_code(0, 7); // end of block
+    let mut zlib = vec![0x78, 0x01];
+    zlib.extend(bits.finish());
+    // Adler-32 of zeros: a stays 1, b gains 1 per byte.
+    zlib.extend((((raw_len % 65521) as u32) << 16 | 1).to_be_bytes());
+
+    let mut ihdr = side.to_be_bytes().to_vec();
+    ihdr.extend(side.to_be_bytes());
+    ihdr.extend([1, 0, 0, 0, 0]); // 1 bit, greyscale, deflate, no filter, no interlace
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    for (kind, data) in [(b"IHDR", ihdr), (b"IDAT", zlib), (b"IEND", Vec::new())] {
+        png.extend(u32::try_from(data.len()).unwrap().to_be_bytes());
+        let mut chunk = kind.to_vec();
+        chunk.extend(&data);
+        png.extend(&chunk);
+        png.extend(crc32(&chunk).to_be_bytes());
+    }
+    png
+}
+
+/// Deflate's bit order: values least significant bit first, Huffman codes most significant.
+#[derive(Default)]
+struct BitWriter {
+    out: Vec<u8>,
+    acc: u64,
+    len: u32,
+}
+
+impl BitWriter {
+    fn put(&mut self, value: u32, count: u32) {
+        self.acc |= u64::from(value) << self.len;
+        self.len += count;
+        while self.len >= 8 {
+            self.out.push(self.acc as u8);
+            self.acc >>= 8;
+            self.len -= 8;
+        }
+    }
+
+    fn put_code(&mut self, code: u32, count: u32) {
+        self.put(code.reverse_bits() >> (32 - count), count);
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        if self.len > 0 {
+            self.out.push(self.acc as u8);
+        }
+        self.out
+    }
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+// ---- helpers ------------------------------------------------------------------------------
+
+fn resize_to(width: Option<u32>, height: Option<u32>, fit: Fit, format: FormatChoice) -> Transform {
+    Transform {
+        width,
+        height,
+        fit,
+        format,
+        ..Transform::default()
+    }
+}
+
+fn convert_to(format: Format) -> Transform {
+    resize_to(None, None, Fit::Inside, FormatChoice::To(format))
+}
+
+fn run(bytes: &[u8], t: &Transform) -> Result<Output, ImageError> {
+    transform(bytes, t, &Limits::default())
+}
+
+/// Decodes an output back, checking it is what it says it is.
+fn decoded(output: &Output) -> DynamicImage {
+    assert_eq!(sniff(&output.bytes), Some(output.format), "sniffed format");
+    let image = image::load_from_memory_with_format(&output.bytes, output.format.image_format())
+        .expect("output decodes");
+    assert_eq!(
+        image.dimensions(),
+        (output.width, output.height),
+        "reported size"
+    );
+    image
+}
+
+fn close(actual: [u8; 3], expected: [u8; 3]) -> bool {
+    actual
+        .iter()
+        .zip(expected)
+        .all(|(&a, e)| a.abs_diff(e) <= 40)
+}
+
+const ALL: [Format; 4] = [Format::Jpeg, Format::Png, Format::Webp, Format::Gif];
+
+// ---- stories ------------------------------------------------------------------------------
+
+#[test]
+fn every_format_resizes_into_every_format() {
+    let source = DynamicImage::from(gradient(120, 80));
+    for from in ALL {
+        let bytes = encoded(&source, from);
+        for to in ALL {
+            let t = resize_to(Some(60), None, Fit::Inside, FormatChoice::To(to));
+            let output = run(&bytes, &t).unwrap_or_else(|e| panic!("{from:?} → {to:?}: {e}"));
+            assert_eq!(output.format, to);
+            assert_eq!((output.width, output.height), (60, 40), "{from:?} → {to:?}");
+            decoded(&output);
+        }
+    }
+}
+
+#[test]
+fn original_format_is_kept_when_resizing() {
+    let source = DynamicImage::from(gradient(120, 80));
+    for format in ALL {
+        let t = resize_to(Some(30), Some(30), Fit::Inside, FormatChoice::Original);
+        let output = run(&encoded(&source, format), &t).unwrap();
+        assert_eq!(output.format, format);
+        assert_eq!(decoded(&output).dimensions(), (30, 20));
+    }
+}
+
+#[test]
+fn an_identity_transform_returns_the_bytes_untouched() {
+    let bytes = encoded(&gradient(40, 30).into(), Format::Png);
+    let identity = Transform::default();
+    assert!(identity.is_identity());
+    let output = run(&bytes, &identity).unwrap();
+    assert_eq!(output.bytes, bytes);
+    assert_eq!(
+        (output.format, output.width, output.height),
+        (Format::Png, 40, 30)
+    );
+}
+
+#[test]
+fn an_animated_gif_stays_animated_untouched_and_loses_its_frames_when_resized() {
+    let gif = animated_gif();
+    let frames = |bytes: &[u8]| {
+        GifDecoder::new(std::io::Cursor::new(bytes))
+            .unwrap()
+            .into_frames()
+            .count()
+    };
+    assert_eq!(frames(&gif), 2);
+
+    let untouched = run(&gif, &Transform::default()).unwrap();
+    assert_eq!(untouched.bytes, gif);
+
+    // Asking for a size it already has changes nothing either.
+    let same_size = resize_to(Some(30), None, Fit::Inside, FormatChoice::To(Format::Gif));
+    assert_eq!(run(&gif, &same_size).unwrap().bytes, gif);
+
+    let smaller = run(
+        &gif,
+        &resize_to(Some(15), None, Fit::Inside, FormatChoice::Original),
+    )
+    .unwrap();
+    assert_eq!(frames(&smaller.bytes), 1);
+    assert_eq!(decoded(&smaller).dimensions(), (15, 10));
+}
+
+#[test]
+fn a_one_pixel_image() {
+    let png = encoded(
+        &RgbImage::from_pixel(1, 1, Rgb([10, 200, 30])).into(),
+        Format::Png,
+    );
+
+    let not_enlarged = run(
+        &png,
+        &resize_to(Some(100), None, Fit::Inside, FormatChoice::Original),
+    );
+    assert_eq!(not_enlarged.unwrap().bytes, png);
+
+    let as_jpeg = run(&png, &convert_to(Format::Jpeg)).unwrap();
+    assert_eq!(decoded(&as_jpeg).dimensions(), (1, 1));
+
+    let enlarged = Transform {
+        upscale: true,
+        ..resize_to(Some(16), Some(8), Fit::Cover, FormatChoice::Original)
+    };
+    let output = run(&png, &enlarged).unwrap();
+    let pixel = decoded(&output).to_rgb8().get_pixel(8, 4).0;
+    assert!(close(pixel, [10, 200, 30]), "{pixel:?}");
+}
+
+#[test]
+fn exif_orientation_6_comes_out_turned_upright() {
+    // Stored 40×20, red on the left, blue on the right; orientation 6 means "turn it a
+    // quarter clockwise to display", so upright it is 20×40, red on top, blue below.
+    let stored = RgbImage::from_fn(40, 20, |x, _| {
+        if x < 20 {
+            Rgb([255, 0, 0])
+        } else {
+            Rgb([0, 0, 255])
+        }
+    });
+    let jpeg = with_exif_orientation(&encoded(&stored.into(), Format::Jpeg), 6);
+    assert_eq!(dimensions(&jpeg).unwrap(), (20, 40));
+
+    let output = run(&jpeg, &convert_to(Format::Png)).unwrap();
+    let upright = decoded(&output).to_rgb8();
+    assert_eq!(upright.dimensions(), (20, 40));
+    assert!(close(upright.get_pixel(10, 5).0, [255, 0, 0]), "top is red");
+    assert!(
+        close(upright.get_pixel(10, 35).0, [0, 0, 255]),
+        "bottom is blue"
+    );
+
+    // Resizing works on the upright picture.
+    let resized = run(
+        &jpeg,
+        &resize_to(Some(10), None, Fit::Inside, FormatChoice::Original),
+    )
+    .unwrap();
+    assert_eq!(decoded(&resized).dimensions(), (10, 20));
+
+    // Passed through untouched, the Exif stays, and the reported size is the displayed one.
+    let untouched = run(&jpeg, &Transform::default()).unwrap();
+    assert_eq!(untouched.bytes, jpeg);
+    assert_eq!((untouched.width, untouched.height), (20, 40));
+}
+
+#[test]
+fn a_png_bomb_is_refused_from_its_header() {
+    let bomb = png_bomb(20_000);
+    assert!(
+        bomb.len() < 400_000,
+        "small on the wire: {} bytes",
+        bomb.len()
+    );
+    assert_eq!(dimensions(&bomb).unwrap(), (20_000, 20_000));
+    for t in [Transform::default(), convert_to(Format::Jpeg)] {
+        assert_eq!(
+            run(&bomb, &t).unwrap_err(),
+            ImageError::TooManyPixels {
+                width: 20_000,
+                height: 20_000,
+                max: 40_000_000
+            }
+        );
+    }
+}
+
+#[test]
+fn the_bomb_builder_makes_a_png_that_really_decodes() {
+    // The same construction at a size we can afford, so the test above tests a real bomb.
+    let small = png_bomb(100);
+    let output = run(&small, &convert_to(Format::Png)).unwrap();
+    let image = decoded(&output).to_luma8();
+    assert_eq!(image.dimensions(), (100, 100));
+    assert!(image.pixels().all(|p| p.0 == [0]));
+}
+
+#[test]
+fn a_truncated_jpeg_is_corrupt() {
+    let jpeg = encoded(&gradient(64, 64).into(), Format::Jpeg);
+    let cut = &jpeg[..jpeg.len() * 6 / 10];
+    for t in [Transform::default(), convert_to(Format::Png)] {
+        let err = run(cut, &t).unwrap_err();
+        assert!(matches!(err, ImageError::Corrupt(_)), "{err:?}");
+        assert_eq!(err.code(), "EDECODE");
+    }
+}
+
+#[test]
+fn truncated_files_of_every_format_are_corrupt() {
+    let source = DynamicImage::from(gradient(64, 64));
+    for format in ALL {
+        let bytes = encoded(&source, format);
+        let cut = &bytes[..bytes.len() / 2];
+        let err = run(
+            cut,
+            &resize_to(Some(10), None, Fit::Inside, FormatChoice::Original),
+        );
+        assert!(
+            matches!(err, Err(ImageError::Corrupt(_))),
+            "{format:?}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn files_that_lie_about_themselves_are_corrupt() {
+    // The magic bytes of an image, then something else entirely.
+    let fake_jpeg = b"\xFF\xD8\xFF\xE0 not a jpeg at all, just text \xFF\xD9".to_vec();
+    let fake_png = b"\x89PNG\r\n\x1a\n and then some html".to_vec();
+    let fake_gif = b"GIF89a<html>;".to_vec();
+    let fake_webp = b"RIFF\x0c\0\0\0WEBPnope".to_vec();
+    // Whole containers with nothing decodable inside: a scan without a frame header, a PNG
+    // that ends before it begins.
+    let empty_jpeg = b"\xFF\xD8\xFF\xDA\x00\x02\x00\xFF\xD9".to_vec();
+    let mut empty_png = b"\x89PNG\r\n\x1a\n\0\0\0\0IEND".to_vec();
+    empty_png.extend(crc32(b"IEND").to_be_bytes());
+    for bytes in [
+        fake_jpeg, fake_png, fake_gif, fake_webp, empty_jpeg, empty_png,
+    ] {
+        let err = run(&bytes, &convert_to(Format::Png)).unwrap_err();
+        assert!(matches!(err, ImageError::Corrupt(_)), "{err:?}");
+    }
+
+    // A whole PNG whose pixel data is shorter than its header promises.
+    let mut png = encoded(&gradient(64, 64).into(), Format::Png);
+    let ihdr_width = 16..20;
+    png[ihdr_width.clone()].copy_from_slice(&640u32.to_be_bytes());
+    let crc = crc32(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    let err = run(&png, &convert_to(Format::Jpeg)).unwrap_err();
+    assert!(matches!(err, ImageError::Corrupt(_)), "{err:?}");
+}
+
+#[test]
+fn html_is_not_an_image() {
+    let html = b"<!doctype html><html><body>Not found</body></html>";
+    let err = run(html, &Transform::default()).unwrap_err();
+    assert_eq!(err, ImageError::NotAnImage);
+    assert_eq!((err.code(), err.status().as_u16()), ("ENOTIMAGE", 415));
+    assert_eq!(dimensions(html), Err(ImageError::NotAnImage));
+}
+
+#[test]
+fn a_source_over_the_byte_limit_is_too_large() {
+    let bytes = encoded(&gradient(64, 64).into(), Format::Png);
+    let limits = Limits {
+        max_source_bytes: bytes.len() - 1,
+        ..Limits::default()
+    };
+    let err = transform(&bytes, &Transform::default(), &limits).unwrap_err();
+    assert_eq!(
+        err,
+        ImageError::TooLarge {
+            bytes: bytes.len(),
+            max: bytes.len() - 1
+        }
+    );
+    assert_eq!(err.status().as_u16(), 413);
+}
+
+#[test]
+fn an_output_over_the_pixel_limit_is_refused() {
+    let bytes = encoded(&gradient(10, 10).into(), Format::Png);
+    let huge = Transform {
+        upscale: true,
+        ..resize_to(
+            Some(50_000),
+            Some(50_000),
+            Fit::Cover,
+            FormatChoice::Original,
+        )
+    };
+    let err = run(&bytes, &huge).unwrap_err();
+    assert!(
+        matches!(err, ImageError::TooManyPixels { width: 50_000, .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn cover_fills_the_box_exactly_cropping_the_middle() {
+    // Left third red, middle green, right third blue: a centered square keeps the green.
+    let stripes = RgbImage::from_fn(300, 100, |x, _| match x / 100 {
+        0 => Rgb([255, 0, 0]),
+        1 => Rgb([0, 255, 0]),
+        _ => Rgb([0, 0, 255]),
+    });
+    let png = encoded(&stripes.into(), Format::Png);
+    let output = run(
+        &png,
+        &resize_to(Some(50), Some(50), Fit::Cover, FormatChoice::Original),
+    )
+    .unwrap();
+    let square = decoded(&output).to_rgb8();
+    assert_eq!(square.dimensions(), (50, 50));
+    assert!(
+        square.pixels().all(|p| close(p.0, [0, 255, 0])),
+        "only the middle is left"
+    );
+}
+
+#[test]
+fn contain_letterboxes_transparent_or_white() {
+    let png = encoded(
+        &RgbImage::from_pixel(200, 100, Rgb([0, 0, 0])).into(),
+        Format::Png,
+    );
+    let contain = |format| resize_to(Some(50), Some(50), Fit::Contain, FormatChoice::To(format));
+
+    let as_png = decoded(&run(&png, &contain(Format::Png)).unwrap()).to_rgba8();
+    assert_eq!(as_png.dimensions(), (50, 50));
+    assert_eq!(as_png.get_pixel(25, 2).0[3], 0, "margin is transparent");
+    assert_eq!(
+        as_png.get_pixel(25, 25).0,
+        [0, 0, 0, 255],
+        "picture in the middle"
+    );
+
+    let as_jpeg = decoded(&run(&png, &contain(Format::Jpeg)).unwrap()).to_rgb8();
+    assert_eq!(as_jpeg.dimensions(), (50, 50));
+    assert!(
+        close(as_jpeg.get_pixel(25, 2).0, [255, 255, 255]),
+        "margin is white"
+    );
+}
+
+#[test]
+fn transparency_becomes_white_in_a_jpeg() {
+    // Fully transparent red: the hidden colour must not show through.
+    let png = encoded(
+        &RgbaImage::from_pixel(8, 8, Rgba([255, 0, 0, 0])).into(),
+        Format::Png,
+    );
+    let jpeg = decoded(&run(&png, &convert_to(Format::Jpeg)).unwrap()).to_rgb8();
+    assert!(jpeg.pixels().all(|p| close(p.0, [255, 255, 255])));
+}
+
+#[test]
+fn jpeg_quality_is_applied() {
+    let png = encoded(&gradient(200, 200).into(), Format::Png);
+    let at = |quality| {
+        let t = Transform {
+            quality,
+            ..convert_to(Format::Jpeg)
+        };
+        run(&png, &t).unwrap().bytes.len()
+    };
+    assert!(at(20) < at(95));
+    // Out-of-range qualities are clamped, not refused.
+    assert!(at(0) > 0 && at(255) > 0);
+}
+
+#[test]
+fn sixteen_bit_and_grey_sources_work() {
+    let grey16 = image::ImageBuffer::<image::Luma<u16>, _>::from_fn(40, 40, |x, _| {
+        image::Luma([(x * 1600) as u16])
+    });
+    let png = encoded(&grey16.into(), Format::Png);
+    for to in ALL {
+        let t = resize_to(Some(20), None, Fit::Inside, FormatChoice::To(to));
+        assert_eq!(
+            decoded(&run(&png, &t).unwrap()).dimensions(),
+            (20, 20),
+            "{to:?}"
+        );
+    }
+}

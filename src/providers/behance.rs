@@ -1,0 +1,70 @@
+//! Behance: the profile page's og:image (the avatar on Adobe's mir-s3 CDN).
+
+use super::{Provider, Target, pick};
+use crate::fetch::Agent;
+
+/// The sizes Behance keeps of an avatar, as the path segment after `/user/`; 276 is the
+/// largest.
+const SIZES: &[&str] = &["50", "100", "115", "138", "230"];
+
+/// Behance creatives.
+pub const PROVIDER: Provider = Provider {
+    id: "behance",
+    name: "Behance",
+    aliases: &[],
+    input: "username",
+    example: "jessicawalsh",
+    hosts: &["behance.net"],
+    paths: &["/{handle}"],
+    reserved: &[
+        "about",
+        "assets",
+        "blog",
+        "collection",
+        "featured",
+        "for_you",
+        "galleries",
+        "gallery",
+        "hire",
+        "joblist",
+        "jobs",
+        "live",
+        "login",
+        "misc",
+        "moodboard",
+        "onboarding",
+        "search",
+        "signup",
+    ],
+    recognize: None,
+    handle: |raw| {
+        let h = super::plain_handle(raw, "_-", 60)?;
+        h.is_ascii().then_some(h)
+    },
+    agent: Agent::Crawler,
+    request: |handle| Target::page(format!("https://www.behance.net/{handle}")),
+    profile_url: |handle| format!("https://www.behance.net/{handle}"),
+    pick: |fetched, handle| {
+        let page = pick::page(fetched)?;
+        let avatar = page
+            .og_image()
+            .filter(|u| !u.as_str().contains("/img/profile/no-image"));
+        pick::Found::default()
+            .name(page.title().as_deref().map(pick::clean_title).as_deref())
+            .avatar(avatar.as_ref().map(url::Url::as_str))
+            .or_not_found(&format!("{handle} on Behance"))
+    },
+    // mir-s3-cdn-cf.behance.net/user/{size}/{file}: 50, 100, 115, 138, 230 → 276.
+    upgrade: |url| {
+        if !url.contains(".behance.net/user/") {
+            return url.to_owned();
+        }
+        SIZES
+            .iter()
+            .find(|s| url.contains(&format!("/user/{s}/")))
+            .map_or_else(
+                || url.to_owned(),
+                |s| url.replacen(&format!("/user/{s}/"), "/user/276/", 1),
+            )
+    },
+};

@@ -1,0 +1,62 @@
+//! CodePen: the profile page's og:image (the avatar on assets.codepen.io).
+
+use super::{Provider, Target, pick};
+use crate::fetch::Agent;
+
+/// The largest square CodePen asks of its image service for avatars.
+const FULL: &str = "512";
+
+/// CodePen users.
+pub const PROVIDER: Provider = Provider {
+    id: "codepen",
+    name: "CodePen",
+    aliases: &[],
+    input: "username",
+    example: "chriscoyier",
+    hosts: &["codepen.io"],
+    paths: &["/{handle}"],
+    reserved: &[
+        "about",
+        "accounts",
+        "challenges",
+        "collection",
+        "features",
+        "hire",
+        "login",
+        "pen",
+        "pricing",
+        "privacy",
+        "pro",
+        "project",
+        "search",
+        "settings",
+        "signup",
+        "spark",
+        "support",
+        "team",
+        "topics",
+        "trending",
+        "your-work",
+    ],
+    recognize: None,
+    handle: |raw| {
+        let h = super::plain_handle(raw, "-_", 40)?;
+        h.is_ascii().then_some(h)
+    },
+    agent: Agent::Crawler,
+    request: |handle| Target::page(format!("https://codepen.io/{handle}")),
+    profile_url: |handle| format!("https://codepen.io/{handle}"),
+    pick: |fetched, handle| {
+        let page = pick::page(fetched)?;
+        // og:title is "Name on CodePen".
+        pick::from_metadata(&page).or_not_found(&format!("{handle} on CodePen"))
+    },
+    // assets.codepen.io resizes by `width`/`height` (the page asks 80 or 256): ask 512.
+    upgrade: |url| {
+        if !url.contains("assets.codepen.io/") || !url.contains("height=") {
+            return url.to_owned();
+        }
+        let url = pick::with_query(url, "height", FULL);
+        pick::with_query(&url, "width", FULL)
+    },
+};

@@ -1,0 +1,35 @@
+//! Docker Hub: the public Hub API's account record
+//! (`https://hub.docker.com/v2/users/{handle}/`), which answers for users and organizations.
+
+use super::{Provider, Target, pick};
+use crate::extract::json::str_at;
+use crate::fetch::Agent;
+
+/// Docker Hub users and organizations.
+pub const PROVIDER: Provider = Provider {
+    id: "dockerhub",
+    name: "Docker Hub",
+    aliases: &["docker"],
+    input: "Docker ID",
+    example: "bitnami",
+    hosts: &["hub.docker.com"],
+    paths: &["/u/{handle}", "/orgs/{handle}", "/r/{handle}"],
+    reserved: &[],
+    recognize: None,
+    handle: |raw| {
+        let h = super::plain_handle(raw, "-_", 255)?;
+        (h.is_ascii() && h.len() >= 2).then(|| h.to_ascii_lowercase())
+    },
+    agent: Agent::Api,
+    request: |handle| Target::json(format!("https://hub.docker.com/v2/users/{handle}/")),
+    profile_url: |handle| format!("https://hub.docker.com/u/{handle}"),
+    pick: |fetched, handle| {
+        let account = pick::json(fetched)?;
+        pick::Found::default()
+            .name(str_at(&account, "full_name").or(str_at(&account, "username")))
+            .avatar(str_at(&account, "gravatar_url"))
+            .or_not_found(&format!("Docker Hub account {handle}"))
+    },
+    // Docker Hub's pictures are Gravatars (`?s=80&r=g&d=mm`).
+    upgrade: super::gravatar::full_size,
+};

@@ -1,0 +1,110 @@
+//! Hugging Face: the public Hub API's user overview
+//! (`https://huggingface.co/api/users/{handle}/overview`).
+
+use url::Url;
+
+use super::{Provider, Target, pick};
+use crate::extract::json::str_at;
+use crate::fetch::Agent;
+
+/// Hugging Face users.
+pub const PROVIDER: Provider = Provider {
+    id: "huggingface",
+    name: "Hugging Face",
+    aliases: &["hf"],
+    input: "username",
+    example: "julien-c",
+    hosts: &["huggingface.co", "hf.co"],
+    paths: &["/{handle}"],
+    reserved: &[
+        "api",
+        "blog",
+        "chat",
+        "collections",
+        "datasets",
+        "docs",
+        "enterprise",
+        "inference-endpoints",
+        "join",
+        "learn",
+        "login",
+        "models",
+        "new",
+        "new-dataset",
+        "new-space",
+        "notifications",
+        "organizations",
+        "papers",
+        "posts",
+        "pricing",
+        "privacy",
+        "search",
+        "settings",
+        "spaces",
+        "tasks",
+        "terms-of-service",
+    ],
+    recognize: None,
+    handle: |raw| {
+        let h = super::plain_handle(raw, "-_.", 96)?;
+        (h.is_ascii() && !h.starts_with(['-', '.'])).then_some(h)
+    },
+    agent: Agent::Api,
+    request: |handle| {
+        Target::json(format!(
+            "https://huggingface.co/api/users/{handle}/overview"
+        ))
+    },
+    profile_url: |handle| format!("https://huggingface.co/{handle}"),
+    pick: |fetched, handle| {
+        let user = pick::json(fetched)?;
+        // Default avatars are site-relative (`/avatars/….svg`).
+        let avatar = str_at(&user, "avatarUrl")
+            .and_then(|raw| Url::parse("https://huggingface.co/").ok()?.join(raw).ok());
+        pick::Found::default()
+            .name(str_at(&user, "fullname").or(str_at(&user, "user")))
+            .avatar(avatar.as_ref().map(Url::as_str))
+            .or_not_found(&format!("Hugging Face user {handle}"))
+    },
+    upgrade,
+};
+
+/// Uploads on `cdn-avatars.huggingface.co` are served as uploaded. Older avatars went through
+/// a cloudimg.io resizer (`https://….cloudimg.io/v7/https://cdn-uploads.huggingface.co/…
+/// ?w=200&h=200&f=face`), whose path ends with the original's URL: that is taken, without the
+/// resizer's parameters. Gravatars get Gravatar's largest size.
+fn upgrade(url: &str) -> String {
+    if let Ok(parsed) = Url::parse(url)
+        && parsed
+            .host_str()
+            .is_some_and(|h| h.ends_with(".cloudimg.io"))
+        && let Some(at) = parsed.path().find("/https:/")
+    {
+        let rest = parsed.path()[at + "/https:".len()..].trim_start_matches('/');
+        if let Ok(original) = Url::parse(&format!("https://{rest}")) {
+            return original.into();
+        }
+    }
+    super::gravatar::full_size(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_resizer_is_stripped_and_gravatars_grow() {
+        assert_eq!(
+            upgrade(
+                "https://aeiljuispo.cloudimg.io/v7/https://cdn-uploads.huggingface.co/production/uploads/1621947938344-noauth.png?w=200&h=200&f=face"
+            ),
+            "https://cdn-uploads.huggingface.co/production/uploads/1621947938344-noauth.png"
+        );
+        assert_eq!(
+            upgrade("https://www.gravatar.com/avatar/abc?d=retro&size=100"),
+            "https://www.gravatar.com/avatar/abc?s=2048&d=retro"
+        );
+        let own = "https://cdn-avatars.huggingface.co/v1/production/uploads/1583857146757-5e67bdd61009063689407479.jpeg";
+        assert_eq!(upgrade(own), own);
+    }
+}

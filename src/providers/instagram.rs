@@ -1,0 +1,69 @@
+//! Instagram: the public profile page as served to link-preview crawlers; its og:image is
+//! the profile picture. Instagram shows no banner.
+
+use url::Url;
+
+use super::{Provider, Target, pick};
+use crate::fetch::{Agent, Fetched};
+use crate::lookup::LookupError;
+
+/// Instagram accounts.
+pub const PROVIDER: Provider = Provider {
+    id: "instagram",
+    name: "Instagram",
+    aliases: &["ig"],
+    input: "username",
+    example: "instagram",
+    hosts: &["instagram.com"],
+    paths: &["/{handle}"],
+    reserved: &[
+        "about",
+        "accounts",
+        "api",
+        "challenge",
+        "developer",
+        "direct",
+        "directory",
+        "emails",
+        "explore",
+        "graphql",
+        "legal",
+        "p",
+        "privacy",
+        "reel",
+        "reels",
+        "static",
+        "stories",
+        "terms",
+        "tv",
+        "web",
+    ],
+    recognize: None,
+    // Up to 30 letters, digits, periods and underscores.
+    handle: |raw| {
+        let h = super::plain_handle(raw.trim().trim_end_matches('/'), "._", 30)?;
+        h.is_ascii().then(|| h.to_ascii_lowercase())
+    },
+    agent: Agent::Crawler,
+    request: |handle| Target::page(format!("https://www.instagram.com/{handle}/")),
+    profile_url: |handle| format!("https://www.instagram.com/{handle}/"),
+    pick,
+    // The og:image (`…/t51.2885-19/…_n.jpg?stp=dst-jpg_s150x150…&oh=…&oe=…`) is signed over
+    // its query: any size change breaks the signature, so it is kept as served.
+    upgrade: super::same_size,
+};
+
+fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
+    // A login redirect (/accounts/login/?next=…) is refused by `pick::page` as a wall.
+    let page = pick::page(fetched)?;
+    let avatar = page.og_image();
+    // "Name (@handle) • Instagram photos and videos" → "Name".
+    let name = page
+        .title()
+        .map(|t| pick::clean_title(&t))
+        .filter(|t| !t.eq_ignore_ascii_case("instagram") || handle == "instagram");
+    pick::Found::default()
+        .name(name.as_deref())
+        .avatar(avatar.as_ref().map(Url::as_str))
+        .or_not_found(&format!("@{handle} on Instagram"))
+}

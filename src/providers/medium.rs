@@ -1,0 +1,129 @@
+//! Medium: the `medium.com/@{username}` profile page's JSON-LD person, else its og:image.
+
+use url::Url;
+
+use super::{Provider, Target, pick};
+use crate::fetch::Agent;
+
+/// The grey figure Medium shows for accounts without a picture.
+const DEFAULT_AVATAR: &str = "1*dmbNkD5D-u45r44go_cf0g.png";
+
+/// The size asked of miro for avatars: a 1200×1200 crop.
+const FULL: &str = "resize:fill:1200:1200";
+
+/// Medium writers.
+pub const PROVIDER: Provider = Provider {
+    id: "medium",
+    name: "Medium",
+    aliases: &[],
+    input: "username",
+    example: "ev",
+    hosts: &["medium.com"],
+    paths: &["/@{handle}"],
+    reserved: &[],
+    recognize: Some(recognize),
+    handle: |raw| {
+        let h = super::plain_handle(raw, "_.-", 50)?;
+        h.is_ascii().then_some(h)
+    },
+    agent: Agent::Browser,
+    request: |handle| Target::page(format!("https://medium.com/@{handle}")),
+    profile_url: |handle| format!("https://medium.com/@{handle}"),
+    pick: |fetched, handle| {
+        let page = pick::page(fetched)?;
+        let avatar = page
+            .json_ld_image()
+            .or_else(|| page.og_image())
+            .filter(|u| !u.as_str().contains(DEFAULT_AVATAR));
+        // The title is "Name – Medium".
+        let name = page.title().map(|t| {
+            [" – Medium", " - Medium", " | Medium"]
+                .iter()
+                .find_map(|suffix| t.strip_suffix(suffix))
+                .unwrap_or(&t)
+                .to_owned()
+        });
+        pick::Found::default()
+            .name(name.as_deref())
+            .avatar(avatar.as_ref().map(Url::as_str))
+            .or_not_found(&format!("@{handle} on Medium"))
+    },
+    // miro.medium.com serves any size of an image id through its transform segment:
+    // `/v2/resize:fill:176:176/{id}` (optionally after `da:true/`), the older
+    // `/fit/c/176/176/{id}` and `/max/400/{id}`, and `cdn-images-1.medium.com` alike.
+    // All become `/v2/[da:true/]resize:fill:1200:1200/{id}`.
+    upgrade: |url| {
+        let Ok(parsed) = Url::parse(url) else {
+            return url.to_owned();
+        };
+        let host = parsed.host_str().unwrap_or("");
+        if host != "miro.medium.com" && host != "cdn-images-1.medium.com" {
+            return url.to_owned();
+        }
+        let segments: Vec<&str> = parsed.path_segments().into_iter().flatten().collect();
+        let (keep, id) = match segments.as_slice() {
+            ["v2", "da:true", transform, id] if transform.starts_with("resize:") => {
+                ("da:true/", *id)
+            }
+            ["v2", transform, id] if transform.starts_with("resize:") => ("", *id),
+            ["fit", "c", _, _, id] | ["max", _, id] => ("", *id),
+            _ => return url.to_owned(),
+        };
+        format!("https://miro.medium.com/v2/{keep}{FULL}/{id}")
+    },
+};
+
+/// `medium.com/@name` and `name.medium.com`.
+fn recognize(url: &Url) -> Option<String> {
+    let host = url.host_str()?.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    if host == "medium.com" {
+        let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
+        return super::match_path("/@{handle}", &segments);
+    }
+    let sub = host.strip_suffix(".medium.com")?;
+    let not_a_user = [
+        "help",
+        "policy",
+        "blog",
+        "about",
+        "link",
+        "m",
+        "cdn-images-1",
+        "miro",
+    ];
+    (!sub.contains('.') && !not_a_user.contains(&sub)).then(|| sub.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_miro_shape_becomes_the_1200_crop() {
+        for small in [
+            "https://miro.medium.com/v2/resize:fill:176:176/1*abc.jpeg",
+            "https://miro.medium.com/fit/c/176/176/1*abc.jpeg",
+            "https://cdn-images-1.medium.com/fit/c/200/200/1*abc.jpeg",
+            "https://miro.medium.com/max/400/1*abc.jpeg",
+        ] {
+            assert_eq!(
+                (PROVIDER.upgrade)(small),
+                "https://miro.medium.com/v2/resize:fill:1200:1200/1*abc.jpeg"
+            );
+        }
+        assert_eq!(
+            (PROVIDER.upgrade)("https://miro.medium.com/v2/da:true/resize:fill:88:88/0*xyz"),
+            "https://miro.medium.com/v2/da:true/resize:fill:1200:1200/0*xyz"
+        );
+    }
+
+    #[test]
+    fn subdomain_profiles_are_recognized() {
+        let handle = |u: &str| PROVIDER.recognize_url(&Url::parse(u).unwrap());
+        assert_eq!(handle("https://v3d.medium.com/"), Some("v3d".into()));
+        assert_eq!(handle("https://medium.com/@ev/latest"), Some("ev".into()));
+        assert_eq!(handle("https://medium.com/tag/rust"), None);
+        assert_eq!(handle("https://help.medium.com/"), None);
+    }
+}

@@ -1,0 +1,113 @@
+//! Reddit users: the public `about.json` of `/user/{name}` (`icon_img`, else
+//! `snoovatar_img`; banner from the user's profile subreddit). Subreddits are not profiles
+//! here.
+
+use url::Url;
+
+use super::{Provider, Target, pick};
+use crate::extract::json::{first_str, str_at};
+use crate::fetch::{Agent, Fetched};
+use crate::lookup::LookupError;
+
+/// Reddit users.
+pub const PROVIDER: Provider = Provider {
+    id: "reddit",
+    name: "Reddit",
+    aliases: &[],
+    input: "username (u/name)",
+    example: "spez",
+    hosts: &[
+        "reddit.com",
+        "old.reddit.com",
+        "new.reddit.com",
+        "np.reddit.com",
+    ],
+    paths: &["/user/{handle}", "/u/{handle}"],
+    reserved: &[],
+    recognize: None,
+    // 3 to 20 letters, digits, underscores and hyphens; `u/` and `/u/` prefixes dropped.
+    handle: |raw| {
+        let raw = raw.trim().trim_start_matches('/');
+        let raw = raw
+            .strip_prefix("u/")
+            .or_else(|| raw.strip_prefix("user/"))
+            .unwrap_or(raw);
+        let h = super::plain_handle(raw.trim_end_matches('/'), "_-", 20)?;
+        h.is_ascii().then_some(h)
+    },
+    agent: Agent::Api,
+    request: |handle| Target::json(format!("https://www.reddit.com/user/{handle}/about.json")),
+    profile_url: |handle| format!("https://www.reddit.com/user/{handle}/"),
+    pick,
+    upgrade,
+};
+
+fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
+    let about = pick::json(fetched)?;
+    let Some(user) = about
+        .get("data")
+        .filter(|_| str_at(&about, "kind") == Some("t2"))
+    else {
+        return Err(LookupError::Upstream(
+            "Reddit's answer was not a user record.".into(),
+        ));
+    };
+    // Reddit HTML-escapes the URLs in its JSON (`&amp;`).
+    let unescape = |s: &str| s.replace("&amp;", "&");
+    // A default icon is a placeholder (redditstatic.com/avatars/defaults): the snoovatar, if
+    // any, is then the picture.
+    let icon = str_at(user, "icon_img")
+        .filter(|u| !crate::extract::is_placeholder(u))
+        .or_else(|| str_at(user, "snoovatar_img"))
+        .map(unescape);
+    let banner = str_at(user, "subreddit.banner_img").map(unescape);
+    let name = first_str(user, &["subreddit.title", "name"]);
+    let mut found = pick::Found::default()
+        .name(name)
+        .avatar(icon.as_deref())
+        .banner(banner.as_deref());
+    found.profile_url = str_at(user, "name").map(|n| format!("https://www.reddit.com/user/{n}/"));
+    let what = if user.get("is_suspended").and_then(|v| v.as_bool()) == Some(true) {
+        format!("u/{handle} is suspended and")
+    } else {
+        format!("u/{handle}")
+    };
+    found.or_not_found(&what)
+}
+
+/// Reddit serves resized copies of profile pictures and banners through query parameters
+/// (`?width=256&height=256&crop=256:256,smart&s=…`); on styles.redditmedia.com and i.redd.it
+/// the bare URL is the uploaded original.
+fn upgrade(url: &str) -> String {
+    let url = url.replace("&amp;", "&");
+    let Ok(mut parsed) = Url::parse(&url) else {
+        return url;
+    };
+    if matches!(
+        parsed.host_str(),
+        Some("styles.redditmedia.com" | "i.redd.it")
+    ) {
+        parsed.set_query(None);
+        return parsed.into();
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resizing_parameters_are_dropped() {
+        assert_eq!(
+            upgrade(
+                "https://styles.redditmedia.com/t5_3k30p/styles/profileIcon_abc.png?width=256&amp;height=256&amp;crop=256:256,smart&amp;s=1f2e"
+            ),
+            "https://styles.redditmedia.com/t5_3k30p/styles/profileIcon_abc.png"
+        );
+        assert_eq!(
+            upgrade("https://preview.redd.it/x.png?width=64&amp;s=1"),
+            "https://preview.redd.it/x.png?width=64&s=1"
+        );
+    }
+}

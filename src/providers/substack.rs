@@ -1,0 +1,82 @@
+//! Substack: a publication's home page (`https://{name}.substack.com/`). The avatar is the
+//! publication logo: the largest candidate of the welcome pop-up's logo, else the JSON-LD
+//! publisher logo (post pages), else the og:image. Substack shows no banner.
+
+use url::Url;
+
+use super::{Provider, Target, pick};
+use crate::extract::json::str_at;
+use crate::fetch::{Agent, Fetched};
+use crate::lookup::LookupError;
+
+/// Subdomains of substack.com that are Substack's own, never a publication.
+const RESERVED: &[&str] = &[
+    "www", "api", "cdn", "open", "support", "status", "email", "mail", "help", "reader",
+];
+
+/// Substack publications; the handle is the subdomain.
+pub const PROVIDER: Provider = Provider {
+    id: "substack",
+    name: "Substack",
+    aliases: &[],
+    input: "publication name (name.substack.com)",
+    example: "failingwithdata",
+    hosts: &[],
+    paths: &[],
+    reserved: RESERVED,
+    recognize: Some(recognize),
+    handle: normalize,
+    agent: Agent::Browser,
+    request: |handle| Target::page(format!("https://{handle}.substack.com/")),
+    profile_url: |handle| format!("https://{handle}.substack.com/"),
+    pick,
+    // The logo URLs are substackcdn transforms the page itself uses; kept as served.
+    upgrade: super::same_size,
+};
+
+/// Any page of `{name}.substack.com` (home, `/p/post`, `/about`…) is the publication's.
+fn recognize(url: &Url) -> Option<String> {
+    let host = url.host_str()?.to_ascii_lowercase();
+    let name = host.strip_suffix(".substack.com")?;
+    (!name.contains('.') && !RESERVED.contains(&name)).then(|| name.to_owned())
+}
+
+/// A subdomain label: letters, digits and hyphens, lower-cased; `name.substack.com` accepted.
+fn normalize(raw: &str) -> Option<String> {
+    let raw = raw.trim().to_ascii_lowercase();
+    let raw = raw
+        .strip_prefix("https://")
+        .or_else(|| raw.strip_prefix("http://"))
+        .unwrap_or(&raw);
+    let raw = raw.trim_end_matches('/');
+    let name = raw.strip_suffix(".substack.com").unwrap_or(raw);
+    let name = super::plain_handle(name, "-", 63)?;
+    let ok = name.is_ascii()
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !RESERVED.contains(&name.as_str());
+    ok.then_some(name)
+}
+
+fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
+    let page = pick::page(fetched)?;
+    let avatar = page
+        .largest_src(r#"[data-testid="intro-popup-logo"] img"#)
+        .or_else(|| page.json_ld_image())
+        .or_else(|| page.og_image());
+    let name = page
+        .select(".intro-popup h1.publication-name")
+        .next()
+        .map(|h| h.text().collect::<String>())
+        .or_else(|| {
+            // A post page: the article's publisher is the publication.
+            page.json_ld()
+                .iter()
+                .find_map(|b| str_at(b, "publisher.name").map(str::to_owned))
+        })
+        .or_else(|| page.title().map(|t| pick::clean_title(&t)));
+    pick::Found::default()
+        .name(name.as_deref())
+        .avatar(avatar.as_ref().map(Url::as_str))
+        .or_not_found(&format!("The Substack publication {handle}"))
+}

@@ -1,0 +1,74 @@
+//! Telegram: the public `t.me/{username}` preview page (users, bots, channels and groups).
+
+use super::{Provider, Target, pick};
+use crate::fetch::Agent;
+use crate::lookup::LookupError;
+
+/// Telegram users, bots, channels and public groups.
+pub const PROVIDER: Provider = Provider {
+    id: "telegram",
+    name: "Telegram",
+    aliases: &["tg"],
+    input: "username",
+    example: "durov",
+    hosts: &["t.me", "telegram.me", "telegram.dog"],
+    // `/s/{name}` is a channel's public message feed, same avatar.
+    paths: &["/s/{handle}", "/{handle}"],
+    reserved: &[
+        "addemoji",
+        "addlist",
+        "addstickers",
+        "addtheme",
+        "boost",
+        "c",
+        "confirmphone",
+        "contact",
+        "giftcode",
+        "invoice",
+        "iv",
+        "joinchat",
+        "login",
+        "proxy",
+        "setlanguage",
+        "share",
+        "socks",
+    ],
+    recognize: None,
+    handle: normalize,
+    agent: Agent::Browser,
+    request: |handle| Target::page(format!("https://t.me/{handle}")),
+    profile_url: |handle| format!("https://t.me/{handle}"),
+    pick: |fetched, handle| {
+        let page = pick::page(fetched)?;
+        let title = page
+            .select(".tgme_page_title")
+            .next()
+            .map(|t| t.text().collect::<String>());
+        // An unknown username still gets a 200 page: the generic "contact @name" card,
+        // without a title and with the Telegram logo as its og:image.
+        let Some(title) = title.filter(|t| !t.trim().is_empty()) else {
+            return Err(LookupError::NotFound(format!(
+                "There is no public Telegram account @{handle}."
+            )));
+        };
+        let avatar = page
+            .largest_src("img.tgme_page_photo_image")
+            .or_else(|| page.og_image());
+        pick::Found::default()
+            .name(Some(&title))
+            .avatar(avatar.as_ref().map(url::Url::as_str))
+            .or_not_found(&format!("@{handle} on Telegram"))
+    },
+    // cdn*.telesco.pe/file/<token>.jpg is signed and served in one size (640×640).
+    upgrade: super::same_size,
+};
+
+/// 4 to 32 letters, digits and underscores, starting with a letter.
+fn normalize(raw: &str) -> Option<String> {
+    let h = super::plain_handle(raw, "_", 32)?;
+    let ok = h.len() >= 4
+        && h.is_ascii()
+        && h.starts_with(|c: char| c.is_ascii_alphabetic())
+        && !h.ends_with('_');
+    ok.then_some(h)
+}

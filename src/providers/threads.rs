@@ -1,0 +1,44 @@
+//! Threads: the public profile page (threads.net, now also threads.com) as served to
+//! link-preview crawlers; its og:image is the profile picture, the same signed
+//! Instagram-CDN file as the account's Instagram picture. Threads shows no banner.
+
+use url::Url;
+
+use super::{Provider, Target, pick};
+use crate::fetch::{Agent, Fetched};
+use crate::lookup::LookupError;
+
+/// Threads accounts.
+pub const PROVIDER: Provider = Provider {
+    id: "threads",
+    name: "Threads",
+    aliases: &[],
+    input: "@username",
+    example: "zuck",
+    hosts: &["threads.net", "threads.com"],
+    paths: &["/@{handle}"],
+    reserved: &[],
+    recognize: None,
+    // Threads usernames are the account's Instagram username.
+    handle: |raw| {
+        let h = super::plain_handle(raw.trim().trim_end_matches('/'), "._", 30)?;
+        h.is_ascii().then(|| h.to_ascii_lowercase())
+    },
+    agent: Agent::Crawler,
+    request: |handle| Target::page(format!("https://www.threads.net/@{handle}")),
+    profile_url: |handle| format!("https://www.threads.net/@{handle}"),
+    pick,
+    // Signed over its query (`oh=`, `oe=`): kept as served.
+    upgrade: super::same_size,
+};
+
+fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
+    let page = pick::page(fetched)?;
+    let avatar = page.og_image();
+    // "Name (@handle) • Threads, Say more" → "Name".
+    let name = page.title().map(|t| pick::clean_title(&t));
+    pick::Found::default()
+        .name(name.as_deref())
+        .avatar(avatar.as_ref().map(Url::as_str))
+        .or_not_found(&format!("@{handle} on Threads"))
+}

@@ -1,0 +1,126 @@
+//! TikTok: the public profile page. The avatar is the user record's `avatarLarger` (1080×1080)
+//! in the page's `__UNIVERSAL_DATA_FOR_REHYDRATION__` JSON (`SIGI_STATE` on older
+//! deployments); the og:image, only 720×720, is the fallback. TikTok shows no banner.
+
+use serde_json::Value;
+
+use super::{Provider, Target, pick};
+use crate::extract::json::{find_object, first_str, str_at};
+use crate::fetch::{Agent, Fetched};
+use crate::lookup::LookupError;
+
+/// The largest side TikTok's image CDN renders avatars at.
+const FULL_SIDE: u32 = 1080;
+
+/// Embedded app state, newest layout first.
+const STATE_SCRIPTS: &[&str] = &["__UNIVERSAL_DATA_FOR_REHYDRATION__", "SIGI_STATE"];
+
+/// TikTok accounts.
+pub const PROVIDER: Provider = Provider {
+    id: "tiktok",
+    name: "TikTok",
+    aliases: &[],
+    input: "@username",
+    example: "carlosazaustre",
+    hosts: &["tiktok.com"],
+    paths: &["/@{handle}"],
+    reserved: &[],
+    recognize: None,
+    // 2 to 24 letters, digits, underscores and periods.
+    handle: |raw| super::plain_handle(raw, "._", 24),
+    agent: Agent::Browser,
+    request: |handle| Target::page(format!("https://www.tiktok.com/@{handle}")),
+    profile_url: |handle| format!("https://www.tiktok.com/@{handle}"),
+    pick,
+    upgrade,
+};
+
+fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
+    let page = pick::page(fetched)?;
+    let states: Vec<Value> = STATE_SCRIPTS
+        .iter()
+        .filter_map(|id| page.script_json(id))
+        .collect();
+    let user = states
+        .iter()
+        .find_map(|state| find_object(state, "uniqueId", handle));
+    // A missing account still gets a 200 page: the user-detail scope has a non-zero
+    // statusCode (10221, 10202…) and no user record.
+    let missing = user.is_none()
+        && states.iter().any(|state| {
+            detail(state)
+                .and_then(|d| d.get("statusCode"))
+                .and_then(Value::as_i64)
+                .is_some_and(|code| code != 0)
+        });
+    if missing {
+        return Err(LookupError::NotFound(format!(
+            "There is no TikTok account @{handle}."
+        )));
+    }
+    let og_image = page.og_image();
+    let title = page.title().map(|t| pick::clean_title(&t));
+    let avatar = user
+        .and_then(|u| first_str(u, &["avatarLarger", "avatarMedium"]))
+        .or(og_image.as_ref().map(url::Url::as_str));
+    let name = user
+        .and_then(|u| str_at(u, "nickname"))
+        .or(title.as_deref());
+    pick::Found::default()
+        .name(name)
+        .avatar(avatar)
+        .or_not_found(&format!("@{handle} on TikTok"))
+}
+
+/// The `webapp.user-detail` scope (its key has a dot, so no dotted path reaches it).
+fn detail(state: &Value) -> Option<&Value> {
+    state.get("__DEFAULT_SCOPE__")?.get("webapp.user-detail")
+}
+
+/// `…~tplv-tiktokx-cropcenter:720:720.jpeg?…` → `…cropcenter:1080:1080.jpeg?…` (and the
+/// older `~c5_720x720.jpeg` → `~c5_1080x1080.jpeg`): the CDN renders any of its sizes up to
+/// 1080, the size of `avatarLarger`.
+fn upgrade(url: &str) -> String {
+    let full = FULL_SIDE.to_string();
+    for (marker, sep) in [("cropcenter:", ':'), ("~c5_", 'x')] {
+        let Some(start) = url.find(marker).map(|i| i + marker.len()) else {
+            continue;
+        };
+        let rest = &url[start..];
+        let Some((w, after)) = rest.split_once(sep) else {
+            continue;
+        };
+        let h_len = after.chars().take_while(char::is_ascii_digit).count();
+        let (h, tail) = after.split_at(h_len);
+        let sizes = (w.parse::<u32>(), h.parse::<u32>());
+        if let (Ok(w), Ok(h)) = sizes
+            && w.max(h) < FULL_SIDE
+        {
+            return format!("{}{full}{sep}{full}{tail}", &url[..start]);
+        }
+    }
+    url.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smaller_renditions_are_asked_for_at_1080() {
+        assert_eq!(
+            upgrade("https://p16.tiktokcdn.com/tos/abc~tplv-tiktokx-cropcenter:720:720.jpeg?x=1"),
+            "https://p16.tiktokcdn.com/tos/abc~tplv-tiktokx-cropcenter:1080:1080.jpeg?x=1"
+        );
+        assert_eq!(
+            upgrade("https://p16.tiktokcdn.com/avt/abc~c5_100x100.jpeg?x=1"),
+            "https://p16.tiktokcdn.com/avt/abc~c5_1080x1080.jpeg?x=1"
+        );
+        let full = "https://p16.tiktokcdn.com/tos/abc~tplv-tiktokx-cropcenter:1080:1080.jpeg";
+        assert_eq!(upgrade(full), full);
+        assert_eq!(
+            upgrade("https://p16.tiktokcdn.com/x.jpeg"),
+            "https://p16.tiktokcdn.com/x.jpeg"
+        );
+    }
+}
