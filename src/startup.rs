@@ -73,7 +73,7 @@ impl Application {
             dir: settings.cache_dir(),
             max_disk_bytes: settings.cache_max_bytes,
         });
-        let lookup = web::Data::new(lookup_service(settings, fetcher.clone()));
+        let lookup = web::Data::new(lookup_service(settings, fetcher.clone(), cache.clone()));
         let proxy = web::Data::new(ImageProxy::new(
             fetcher,
             cache,
@@ -149,13 +149,15 @@ fn fetcher(settings: &Settings) -> Result<Fetcher, StartError> {
 }
 
 /// The lookup service the settings describe.
-fn lookup_service(settings: &Settings, fetcher: Arc<Fetcher>) -> Lookup {
+fn lookup_service(settings: &Settings, fetcher: Arc<Fetcher>, store: TieredCache) -> Lookup {
     Lookup::new(
         fetcher,
+        store,
         LookupSettings {
             timeout: settings.lookup_timeout,
             ttl: settings.cache_ttl,
             miss_ttl: settings.cache_miss_ttl,
+            stale: settings.cache_stale,
             max_entries: settings.cache_entries,
             allow_private_networks: settings.allow_private_networks,
         },

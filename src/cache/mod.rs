@@ -2,8 +2,8 @@
 //!
 //! Memory is a byte-bounded moka cache and is lost at every stop. Disk is a folder of
 //! checksummed files that outlives the process, so a server woken from scale-to-zero
-//! serves what the last one fetched without asking the upstream again (see [`disk`] for
-//! its layout and eviction, [`format`] for the file format). Nothing on the disk path runs
+//! serves what the last one fetched without asking the upstream again (see `disk` for
+//! its layout and eviction, `format` for the file format). Nothing on the disk path runs
 //! before the first `get` or `put`, so start-up stays fast.
 //!
 //! Entries carry their freshness but are returned even when stale: whether to serve a

@@ -2,15 +2,18 @@
 
 mod error;
 mod query;
+mod stored;
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use moka::Expiry;
 use moka::future::Cache;
 use serde::Serialize;
 use url::Url;
 
+use crate::cache::{Entry, TieredCache};
 use crate::extract::Page;
 use crate::fetch::{Fetcher, Request, guard};
 use crate::providers::{self, Found, Image, Provider, Target, pick};
@@ -67,56 +70,74 @@ impl CacheStatus {
 /// What a lookup answered, as cached: a profile, or a lasting failure (not found).
 type Answer = Result<Arc<Profile>, LookupError>;
 
+/// An answer and until when it is fresh; a found profile is kept longer than that and
+/// served STALE while a refresh runs.
+#[derive(Clone)]
+struct Cached {
+    answer: Answer,
+    fresh_until: SystemTime,
+}
+
 /// Cache and deadline settings.
 #[derive(Debug, Clone)]
 pub struct LookupSettings {
     /// Deadline for one whole lookup.
     pub timeout: Duration,
-    /// How long a found profile is cached.
+    /// How long a found profile is fresh.
     pub ttl: Duration,
     /// How long "not found" is cached.
     pub miss_ttl: Duration,
-    /// Most answers kept.
+    /// How long past `ttl` a found profile may still be served (STALE) while refreshed.
+    pub stale: Duration,
+    /// Most answers kept in memory.
     pub max_entries: u64,
     /// Whether image URLs on private addresses may be returned (tests and development).
     pub allow_private_networks: bool,
 }
 
-/// Looks profiles up, at most once per key at a time, remembering answers.
+/// Looks profiles up, at most once per key at a time, remembering answers in memory and
+/// found profiles on disk (so they survive a scale-to-zero stop).
 pub struct Lookup {
     fetcher: Arc<Fetcher>,
-    cache: Cache<String, Answer>,
+    answers: Cache<String, Cached>,
+    store: TieredCache,
+    refreshing: Mutex<HashSet<String>>,
     settings: LookupSettings,
 }
 
 struct AnswerExpiry {
-    ttl: Duration,
-    miss_ttl: Duration,
+    stale: Duration,
 }
 
-impl Expiry<String, Answer> for AnswerExpiry {
-    fn expire_after_create(&self, _: &String, answer: &Answer, _: Instant) -> Option<Duration> {
-        Some(if answer.is_ok() {
-            self.ttl
+impl Expiry<String, Cached> for AnswerExpiry {
+    fn expire_after_create(&self, _: &String, cached: &Cached, _: Instant) -> Option<Duration> {
+        let fresh_for = cached
+            .fresh_until
+            .duration_since(SystemTime::now())
+            .unwrap_or_default();
+        Some(if cached.answer.is_ok() {
+            fresh_for + self.stale
         } else {
-            self.miss_ttl
+            fresh_for
         })
     }
 }
 
 impl Lookup {
-    /// A lookup service over `fetcher`; the cache starts empty and small.
-    pub fn new(fetcher: Arc<Fetcher>, settings: LookupSettings) -> Self {
-        let cache = Cache::builder()
+    /// A lookup service over `fetcher`, keeping found profiles in `store` too. Touches
+    /// nothing on disk until the first lookup.
+    pub fn new(fetcher: Arc<Fetcher>, store: TieredCache, settings: LookupSettings) -> Self {
+        let answers = Cache::builder()
             .max_capacity(settings.max_entries)
             .expire_after(AnswerExpiry {
-                ttl: settings.ttl,
-                miss_ttl: settings.miss_ttl,
+                stale: settings.stale,
             })
             .build();
         Self {
             fetcher,
-            cache,
+            answers,
+            store,
+            refreshing: Mutex::new(HashSet::new()),
             settings,
         }
     }
@@ -135,30 +156,90 @@ impl Lookup {
         guard::check_url(url).map_err(|e| LookupError::Forbidden(format!("Refused: {e}.")))
     }
 
-    /// Looks `query` up: from the cache, by joining an identical lookup in flight, or by
-    /// asking the platform within the deadline.
-    pub async fn lookup(&self, query: &ProfileQuery) -> (Answer, CacheStatus) {
+    /// Looks `query` up: from memory, from disk, by joining an identical lookup in flight,
+    /// or by asking the platform within the deadline. A found profile past its TTL is
+    /// answered STALE while one background refresh runs.
+    pub async fn lookup(self: &Arc<Self>, query: &ProfileQuery) -> (Answer, CacheStatus) {
+        let key = cache_key(query);
+        if let Some(cached) = self.answers.get(&key).await {
+            return self.serve(&key, query, cached, CacheStatus::Hit);
+        }
+        let loaded_from = std::sync::Mutex::new(CacheStatus::Miss);
         let entry = self
-            .cache
-            .entry(cache_key(query))
-            .or_try_insert_with(self.ask_platform(query))
+            .answers
+            .entry(key.clone())
+            .or_try_insert_with(async {
+                if let Some(cached) = self.load(&key).await {
+                    *loaded_from.lock().unwrap_or_else(|e| e.into_inner()) = CacheStatus::Hit;
+                    return Ok(cached);
+                }
+                self.ask_platform(&key, query).await
+            })
             .await;
         match entry {
             Ok(entry) => {
                 let status = if entry.is_fresh() {
-                    CacheStatus::Miss
+                    *loaded_from.lock().unwrap_or_else(|e| e.into_inner())
                 } else {
                     CacheStatus::Hit
                 };
-                (entry.into_value(), status)
+                self.serve(&key, query, entry.into_value(), status)
             }
             Err(e) => (Err(LookupError::clone(&e)), CacheStatus::Miss),
         }
     }
 
+    /// Answers `cached`, refreshing it in the background if it is past its TTL.
+    fn serve(
+        self: &Arc<Self>,
+        key: &str,
+        query: &ProfileQuery,
+        cached: Cached,
+        status: CacheStatus,
+    ) -> (Answer, CacheStatus) {
+        if cached.fresh_until > SystemTime::now() {
+            return (cached.answer, status);
+        }
+        self.refresh_in_background(key, query);
+        (cached.answer, CacheStatus::Stale)
+    }
+
+    /// One refresh per key at a time. Not a request, so it never keeps the server awake; if
+    /// the server stops first, the stale answer simply stays.
+    fn refresh_in_background(self: &Arc<Self>, key: &str, query: &ProfileQuery) {
+        let mut refreshing = self.refreshing.lock().unwrap_or_else(|e| e.into_inner());
+        if !refreshing.insert(key.to_owned()) {
+            return;
+        }
+        let (this, key, query) = (Arc::clone(self), key.to_owned(), query.clone());
+        tokio::spawn(async move {
+            if let Ok(cached) = this.ask_platform(&key, &query).await {
+                this.answers.insert(key.clone(), cached).await;
+            }
+            this.refreshing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&key);
+        });
+    }
+
+    /// A found profile stored on disk by this or an earlier process.
+    async fn load(&self, key: &str) -> Option<Cached> {
+        let (entry, _) = self.store.get(&stored_key(key)).await?;
+        let stale_until = entry.fresh_until.checked_add(self.settings.stale)?;
+        if stale_until <= SystemTime::now() {
+            return None;
+        }
+        let profile = stored::decode(&entry.bytes)?;
+        Some(Cached {
+            answer: Ok(Arc::new(profile)),
+            fresh_until: entry.fresh_until,
+        })
+    }
+
     /// One lookup against the platform. `Ok` holds what may be cached (a profile or a
     /// not-found); `Err` what must not be (timeouts, blocks, upstream errors).
-    async fn ask_platform(&self, query: &ProfileQuery) -> Result<Answer, LookupError> {
+    async fn ask_platform(&self, key: &str, query: &ProfileQuery) -> Result<Cached, LookupError> {
         let started = Instant::now();
         let outcome = tokio::time::timeout(self.settings.timeout, self.run(query)).await;
         let answer = outcome.unwrap_or_else(|_| {
@@ -175,9 +256,24 @@ impl Lookup {
             ms = started.elapsed().as_millis() as u64,
             "lookup"
         );
+        let now = SystemTime::now();
         match answer {
-            Ok(profile) => Ok(Ok(Arc::new(profile))),
-            Err(e) if e.is_cacheable() => Ok(Err(e)),
+            Ok(profile) => {
+                let entry = Entry::new(
+                    stored::encode(&profile),
+                    "application/json",
+                    self.settings.ttl,
+                );
+                self.store.put(&stored_key(key), entry).await;
+                Ok(Cached {
+                    answer: Ok(Arc::new(profile)),
+                    fresh_until: now + self.settings.ttl,
+                })
+            }
+            Err(e) if e.is_cacheable() => Ok(Cached {
+                answer: Err(e),
+                fresh_until: now + self.settings.miss_ttl,
+            }),
             Err(e) => Err(e),
         }
     }
@@ -280,6 +376,11 @@ impl Lookup {
             images,
         })
     }
+}
+
+/// The key of a found profile in the shared byte cache.
+fn stored_key(key: &str) -> String {
+    format!("lookup:{key}")
 }
 
 /// Handles are case-insensitive on every platform we support; page URLs are not.
