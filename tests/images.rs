@@ -1,0 +1,439 @@
+//! `/image` and the two-tier cache as users see them: every kind of upstream image (and
+//! every kind of broken or hostile one) gives the right picture or the right error, and the
+//! disk cache survives a restart.
+
+mod harness;
+
+use std::io::Cursor;
+use std::path::PathBuf;
+
+use harness::*;
+use image::codecs::gif::{GifEncoder, Repeat};
+use image::{DynamicImage, Frame, ImageFormat, Rgba, RgbaImage};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn encoded(img: &DynamicImage, format: ImageFormat) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, format).expect("encode fixture");
+    out.into_inner()
+}
+
+/// A colourful test picture.
+fn picture(width: u32, height: u32) -> DynamicImage {
+    DynamicImage::ImageRgba8(RgbaImage::from_fn(width, height, |x, y| {
+        Rgba([
+            (x * 255 / width.max(1)) as u8,
+            (y * 255 / height.max(1)) as u8,
+            160,
+            255,
+        ])
+    }))
+}
+
+fn animated_gif() -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = GifEncoder::new(&mut out);
+        encoder.set_repeat(Repeat::Infinite).unwrap();
+        for shade in [40u8, 200] {
+            let frame = RgbaImage::from_pixel(50, 40, Rgba([shade, 80, 120, 255]));
+            encoder.encode_frame(Frame::new(frame)).unwrap();
+        }
+    }
+    out
+}
+
+/// A 40×20 JPEG whose EXIF says "rotate 90° clockwise to display" (orientation 6).
+fn jpeg_with_orientation_6() -> Vec<u8> {
+    let jpeg = encoded(
+        &DynamicImage::ImageRgb8(picture(40, 20).to_rgb8()),
+        ImageFormat::Jpeg,
+    );
+    let tiff: &[u8] = &[
+        b'M', b'M', 0, 42, 0, 0, 0, 8, // big-endian TIFF header, IFD at 8
+        0, 1, // one entry
+        0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, // Orientation (SHORT) = 6
+        0, 0, 0, 0, // no next IFD
+    ];
+    let mut payload = b"Exif\0\0".to_vec();
+    payload.extend_from_slice(tiff);
+    let length = (payload.len() + 2) as u16;
+    let mut out = jpeg[..2].to_vec(); // SOI
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&length.to_be_bytes());
+    out.extend_from_slice(&payload);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// A PNG that claims 20000×20000 pixels in a few hundred bytes.
+fn png_bomb() -> Vec<u8> {
+    let mut out = Vec::new();
+    let encoder = image::codecs::png::PngEncoder::new(&mut out);
+    // Write a real 1×1 PNG, then patch its header to claim 20000×20000.
+    image::ImageEncoder::write_image(encoder, &[0, 0, 0], 1, 1, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out[16..20].copy_from_slice(&20000u32.to_be_bytes());
+    out[20..24].copy_from_slice(&20000u32.to_be_bytes());
+    let crc = crc32(&out[12..29]);
+    out[29..33].copy_from_slice(&crc.to_be_bytes());
+    out
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+struct Cdn {
+    server: MockServer,
+    photo: Vec<u8>,
+    gif: Vec<u8>,
+}
+
+/// A loopback image CDN with every case the tests need.
+async fn cdn() -> Cdn {
+    let server = MockServer::start().await;
+    let photo = encoded(
+        &DynamicImage::ImageRgb8(picture(800, 600).to_rgb8()),
+        ImageFormat::Jpeg,
+    );
+    let gif = animated_gif();
+    let truncated = photo[..photo.len() / 2].to_vec();
+    let files: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("/photo.jpg", photo.clone(), "image/jpeg"),
+        (
+            "/alpha.png",
+            encoded(&picture(300, 200), ImageFormat::Png),
+            "image/png",
+        ),
+        (
+            "/pic.webp",
+            encoded(&picture(300, 200), ImageFormat::WebP),
+            "image/webp",
+        ),
+        ("/anim.gif", gif.clone(), "image/gif"),
+        ("/rotated.jpg", jpeg_with_orientation_6(), "image/jpeg"),
+        (
+            "/dot.png",
+            encoded(&picture(1, 1), ImageFormat::Png),
+            "image/png",
+        ),
+        ("/bomb.png", png_bomb(), "image/png"),
+        ("/truncated.jpg", truncated, "image/jpeg"),
+        (
+            "/lying.png",
+            b"<!doctype html><html><body>Not an image</body></html>".to_vec(),
+            "image/png",
+        ),
+        ("/huge.jpg", vec![0xFF; 50 * 1024 * 1024], "image/jpeg"),
+    ];
+    for (route, bytes, content_type) in files {
+        Mock::given(method("GET"))
+            .and(path(route))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(bytes, content_type))
+            .mount(&server)
+            .await;
+    }
+    Cdn { server, photo, gif }
+}
+
+fn private_app() -> App {
+    spawn_app(&[("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1")])
+}
+
+fn image_path(cdn: &Cdn, file: &str, extra: &str) -> String {
+    let url: String =
+        url::form_urlencoded::byte_serialize(format!("{}{file}", cdn.server.uri()).as_bytes())
+            .collect();
+    if extra.is_empty() {
+        format!("/image?url={url}")
+    } else {
+        format!("/image?url={url}&{extra}")
+    }
+}
+
+fn decode(reply: &Reply) -> DynamicImage {
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    image::load_from_memory(&reply.bytes).expect("the response decodes as an image")
+}
+
+#[tokio::test]
+async fn originals_are_served_untouched_with_their_type() {
+    let cdn = cdn().await;
+    let app = private_app();
+
+    let photo = app.get(&image_path(&cdn, "/photo.jpg", "")).await;
+    assert_eq!(photo.status, 200);
+    assert_eq!(photo.header("content-type"), Some("image/jpeg"));
+    assert_eq!(photo.bytes, cdn.photo);
+
+    let gif = app
+        .get(&image_path(&cdn, "/anim.gif", "format=original"))
+        .await;
+    assert_eq!(gif.header("content-type"), Some("image/gif"));
+    assert_eq!(gif.bytes, cdn.gif, "an animated GIF keeps every frame");
+
+    for (file, mime) in [("/alpha.png", "image/png"), ("/pic.webp", "image/webp")] {
+        let reply = app.get(&image_path(&cdn, file, "")).await;
+        assert_eq!(reply.header("content-type"), Some(mime));
+        assert_eq!(decode(&reply).width(), 300);
+    }
+}
+
+#[tokio::test]
+async fn resized_and_converted_variants_decode_to_what_was_asked() {
+    let cdn = cdn().await;
+    let app = private_app();
+
+    let small = decode(&app.get(&image_path(&cdn, "/photo.jpg", "w=200")).await);
+    assert_eq!(
+        (small.width(), small.height()),
+        (200, 150),
+        "aspect ratio kept"
+    );
+
+    let square = app
+        .get(&image_path(
+            &cdn,
+            "/photo.jpg",
+            "w=64&h=64&fit=cover&format=png",
+        ))
+        .await;
+    assert_eq!(square.header("content-type"), Some("image/png"));
+    let square = decode(&square);
+    assert_eq!((square.width(), square.height()), (64, 64));
+
+    let webp = app
+        .get(&image_path(&cdn, "/alpha.png", "w=150&format=webp"))
+        .await;
+    assert_eq!(webp.header("content-type"), Some("image/webp"));
+    assert_eq!(image::guess_format(&webp.bytes).unwrap(), ImageFormat::WebP);
+    assert_eq!(decode(&webp).width(), 150);
+
+    let jpeg = app
+        .get(&image_path(&cdn, "/pic.webp", "format=jpeg&q=60"))
+        .await;
+    assert_eq!(image::guess_format(&jpeg.bytes).unwrap(), ImageFormat::Jpeg);
+
+    let gif = app.get(&image_path(&cdn, "/anim.gif", "w=25")).await;
+    assert_eq!(decode(&gif).width(), 25);
+
+    let not_enlarged = decode(&app.get(&image_path(&cdn, "/dot.png", "w=100")).await);
+    assert_eq!((not_enlarged.width(), not_enlarged.height()), (1, 1));
+}
+
+#[tokio::test]
+async fn exif_orientation_is_applied() {
+    let cdn = cdn().await;
+    let app = private_app();
+
+    let upright = decode(
+        &app.get(&image_path(&cdn, "/rotated.jpg", "format=png"))
+            .await,
+    );
+
+    assert_eq!((upright.width(), upright.height()), (20, 40));
+}
+
+#[tokio::test]
+async fn broken_hostile_and_oversized_images_get_clear_errors() {
+    let cdn = cdn().await;
+    let app = private_app();
+
+    for (file, status, code) in [
+        ("/bomb.png", 422, "ETOOMANYPIXELS"),
+        ("/truncated.jpg", 422, "EDECODE"),
+        ("/lying.png", 415, "ENOTIMAGE"),
+        ("/huge.jpg", 413, "ETOOLARGE"),
+        ("/missing.png", 404, "ENOTFOUND"),
+    ] {
+        let reply = app.get(&image_path(&cdn, file, "w=100")).await;
+        assert_failure(&reply, status, code);
+    }
+    // The server is still fine.
+    assert_eq!(
+        app.get(&image_path(&cdn, "/photo.jpg", "w=10"))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn bad_parameters_and_private_addresses_are_refused() {
+    let cdn = cdn().await;
+    let app = spawn_app(&[]);
+
+    assert_failure(&app.get("/image").await, 400, "EINPUT");
+    assert_failure(&app.get("/image?url=not-a-url").await, 400, "EINPUT");
+    assert_failure(
+        &app.get("/image?url=file%3A%2F%2F%2Fetc%2Fpasswd").await,
+        400,
+        "EINPUT",
+    );
+    assert_failure(
+        &app.get(&image_path(&cdn, "/photo.jpg", "w=0")).await,
+        400,
+        "EINPUT",
+    );
+    assert_failure(
+        &app.get(&image_path(&cdn, "/photo.jpg", "format=bmp")).await,
+        400,
+        "EINPUT",
+    );
+    assert_failure(
+        &app.get(&image_path(&cdn, "/photo.jpg", "")).await,
+        403,
+        "EFORBIDDEN",
+    );
+    assert_eq!(cdn.server.received_requests().await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn variants_are_cached_validated_and_downloadable() {
+    let cdn = cdn().await;
+    let app = private_app();
+    let variant = image_path(&cdn, "/photo.jpg", "w=120&format=webp");
+
+    let first = app.get(&variant).await;
+    let second = app.get(&variant).await;
+
+    assert_eq!(first.header("x-cache-status"), Some("MISS"));
+    assert_eq!(second.header("x-cache-status"), Some("HIT"));
+    assert_eq!(first.bytes, second.bytes);
+    assert_eq!(
+        first.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    let etag = first.header("etag").expect("an ETag").to_owned();
+    assert!(etag.starts_with('"'), "strong ETag: {etag}");
+    assert_eq!(cdn.server.received_requests().await.unwrap().len(), 1);
+
+    let client = reqwest::Client::new();
+    let revalidated = client
+        .get(format!("{}{variant}", app.base))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), 304);
+    assert!(revalidated.bytes().await.unwrap().is_empty());
+
+    let download = app
+        .get(&image_path(
+            &cdn,
+            "/alpha.png",
+            "download=1&name=github-torvalds%2F..%5Cavatar",
+        ))
+        .await;
+    assert_eq!(
+        download.header("content-disposition"),
+        Some("attachment; filename=\"github-torvalds-..-avatar.png\"")
+    );
+}
+
+fn temp_cache_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("getimages-restart-{}", fastrand::u64(..)));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Process A looks a profile up and fetches its avatar; process B, on the same cache folder
+/// with every upstream gone, serves both from disk.
+#[tokio::test]
+async fn a_restarted_server_serves_from_the_disk_cache_without_the_upstream() {
+    let dir = temp_cache_dir();
+    let dir_str = dir.to_string_lossy().into_owned();
+    let images = image_cdn().await;
+    let mut account: serde_json::Value =
+        serde_json::from_str(&fixture("mastodon/gargron.json")).unwrap();
+    account["avatar"] = format!("{}/avatar.png", images.uri()).into();
+    let instance = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/lookup"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(account))
+        .mount(&instance)
+        .await;
+    let upstream = instance.uri();
+    let envs = [
+        ("GETIMAGES_UPSTREAM_MASTODON", upstream.as_str()),
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+        ("GETIMAGES_CACHE_DIR", dir_str.as_str()),
+    ];
+    let avatar_path = "/mastodon/Gargron@mastodon.social?size=64";
+
+    let (lookup_a, avatar_a) = {
+        let a = spawn_app(&envs);
+        let lookup = a.api_lookup("@Gargron@mastodon.social", None).await;
+        let avatar = a.get(avatar_path).await;
+        (lookup, avatar)
+        // `a` is dropped (killed) here.
+    };
+    assert_eq!(lookup_a.header("x-cache-status"), Some("MISS"));
+    assert_eq!(avatar_a.status, 200);
+    drop(instance);
+    drop(images);
+
+    let b = spawn_app(&envs);
+    let lookup_b = b.api_lookup("@Gargron@mastodon.social", None).await;
+    let avatar_b = b.get(avatar_path).await;
+
+    assert_eq!(lookup_b.header("x-cache-status"), Some("HIT"));
+    assert_eq!(success(&lookup_b), success(&lookup_a));
+    assert_eq!(avatar_b.status, 200, "{}", avatar_b.text);
+    assert_eq!(avatar_b.header("x-cache-status"), Some("HIT"));
+    assert_eq!(avatar_b.bytes, avatar_a.bytes);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_corrupt_cache_file_is_a_miss_not_an_error() {
+    let dir = temp_cache_dir();
+    let dir_str = dir.to_string_lossy().into_owned();
+    let cdn = cdn().await;
+    let variant = image_path(&cdn, "/photo.jpg", "w=80&format=png");
+    let envs = [
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+        ("GETIMAGES_CACHE_DIR", dir_str.as_str()),
+    ];
+    let first = {
+        let a = spawn_app(&envs);
+        a.get(&variant).await
+    };
+    assert_eq!(first.status, 200);
+
+    // Damage every cache file: flip a byte in the middle.
+    let mut damaged = 0;
+    for sub in std::fs::read_dir(&dir).unwrap().flatten() {
+        if !sub.path().is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(sub.path()).unwrap().flatten() {
+            let mut bytes = std::fs::read(file.path()).unwrap();
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0xFF;
+            std::fs::write(file.path(), bytes).unwrap();
+            damaged += 1;
+        }
+    }
+    assert!(damaged > 0, "the first process wrote nothing to {dir:?}");
+
+    let b = spawn_app(&envs);
+    let again = b.get(&variant).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.header("x-cache-status"), Some("MISS"));
+    assert_eq!(decode(&again).width(), 80);
+    let _ = std::fs::remove_dir_all(&dir);
+}
