@@ -317,3 +317,63 @@ async fn a_failed_lookup_shows_a_friendly_error_page() {
     assert!(page.text.contains("Profile not found"), "{}", page.text);
     assert!(page.text.contains("href=\"/\""));
 }
+
+#[tokio::test]
+async fn a_lookup_past_its_ttl_is_served_stale_and_refreshed_in_the_background() {
+    let upstream = github_api(Duration::ZERO).await;
+    let var = upstream.uri();
+    let app = spawn_app(&[
+        ("GETIMAGES_UPSTREAM_GITHUB", var.as_str()),
+        ("GETIMAGES_CACHE_TTL", "1s"),
+    ]);
+
+    let first = app.api_lookup("torvalds", Some("github")).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let stale = app.api_lookup("torvalds", Some("github")).await;
+
+    assert_eq!(first.header("x-cache-status"), Some("MISS"));
+    assert_eq!(stale.header("x-cache-status"), Some("STALE"));
+    assert_eq!(image_url(&success(&stale), "avatar"), Some(AVATAR));
+    // The background refresh reaches the platform once more, and its answer is then fresh.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while requests_to(&upstream, "/users/torvalds").await < 2 {
+        assert!(Instant::now() < deadline, "no background refresh");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let fresh = app.api_lookup("torvalds", Some("github")).await;
+    assert_eq!(fresh.header("x-cache-status"), Some("HIT"));
+}
+
+#[tokio::test]
+async fn a_background_refresh_never_keeps_the_server_awake() {
+    let slow = github_api(Duration::from_secs(1)).await;
+    let var = slow.uri();
+    let mut app = spawn_app(&[
+        ("GETIMAGES_UPSTREAM_GITHUB", var.as_str()),
+        ("GETIMAGES_CACHE_TTL", "1s"),
+        ("GETIMAGES_LOOKUP_TIMEOUT", "10s"),
+        ("GETIMAGES_IDLE_TIMEOUT", "3s"),
+    ]);
+    assert_eq!(app.api_lookup("torvalds", Some("github")).await.status, 200);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    Mock::given(method("GET"))
+        .and(path("/users/torvalds"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .with_priority(1)
+        .mount(&slow)
+        .await;
+
+    let stale = app.api_lookup("torvalds", Some("github")).await;
+    let last_response = Instant::now();
+    assert_eq!(stale.header("x-cache-status"), Some("STALE"));
+
+    // The refresh waits 30 s on the platform; the server stops 3 s after the last request.
+    let exit = app.process.wait_for_exit(Duration::from_secs(10));
+    assert!(exit.status.success(), "{}", app.process.stderr());
+    let after = exit.at.duration_since(last_response);
+    assert!(
+        after < Duration::from_secs(5),
+        "stopped {after:?} after the last request"
+    );
+}
