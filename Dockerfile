@@ -28,17 +28,20 @@ COPY --from=planner /app/recipe.json recipe.json
 RUN cargo chef cook --release --locked --target "$TARGET" --recipe-path recipe.json
 COPY . .
 RUN cargo build --release --locked --target "$TARGET" --bin getimages \
- && cp "target/$TARGET/release/getimages" /getimages
+ && cp "target/$TARGET/release/getimages" /getimages \
+ && mkdir /cache
 
-# --- runtime: nothing but the binary (about 3 MB today; the image stays well under 25 MB).
-# No CA bundle: outgoing HTTPS will use reqwest with rustls and the compiled-in
+# --- runtime: nothing but the binary (under 10 MB; the image stays well under 25 MB) and
+# an empty /cache for the disk cache (mount a Fly volume there to keep it across starts).
+# No CA bundle: outgoing HTTPS uses reqwest with rustls and the compiled-in
 # webpki-roots, so there is no /etc/ssl to ship. No shell and no curl either, so no
 # HEALTHCHECK here: Fly checks GET /healthz from outside (see fly.toml).
 FROM scratch
 COPY --from=builder /getimages /getimages
+COPY --from=builder --chown=65532:65532 /cache /cache
 # A numeric user works without /etc/passwd; 65532 is the usual "nonroot".
 USER 65532:65532
 EXPOSE 8080
-ENV PORT=8080 GETIMAGES_HOST=0.0.0.0
+ENV PORT=8080 GETIMAGES_HOST=0.0.0.0 GETIMAGES_CACHE_DIR=/cache
 # Exec form: no shell in between, so the stop signal (SIGTERM) reaches the server itself.
 ENTRYPOINT ["/getimages"]
