@@ -16,5 +16,6 @@ pub mod pages;
 pub mod providers;
 pub mod proxy;
 pub mod routes;
+pub mod security;
 pub mod startup;
 pub mod telemetry;

@@ -14,7 +14,7 @@ use crate::idle::IdleWatcher;
 use crate::imaging::Limits;
 use crate::lookup::{Lookup, LookupSettings};
 use crate::proxy::ImageProxy;
-use crate::{routes, telemetry};
+use crate::{routes, security, telemetry};
 
 /// After pausing the acceptor, how long to wait for connections it had already taken
 /// before deciding the stop is final.
@@ -91,6 +91,7 @@ impl Application {
                 .app_data(lookup.clone())
                 .app_data(proxy.clone())
                 .wrap(app_watcher.middleware())
+                .wrap(from_fn(security::headers))
                 .wrap(from_fn(telemetry::log_request))
                 .configure(|cfg| routes::configure(cfg, test_routes))
         })
