@@ -115,6 +115,34 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_CACHE_STALE", default_value = "7d", value_parser = parse_duration)]
     pub cache_stale: Duration,
 
+    /// Lookups (/lookup, /api/v1/lookup, /{provider}/{id}) one client may make per minute
+    /// on average; 0 turns rate limiting off.
+    #[arg(long, env = "GETIMAGES_RATE_LIMIT", default_value_t = 60)]
+    pub rate_limit: u32,
+
+    /// Lookups one client may make at once before the per-minute average applies.
+    #[arg(long, env = "GETIMAGES_RATE_LIMIT_BURST", default_value_t = 20)]
+    pub rate_limit_burst: u32,
+
+    /// Take the client's address from the Fly-Client-IP header (only behind Fly's proxy,
+    /// which sets it; anyone could send it otherwise).
+    #[arg(long, env = "GETIMAGES_TRUST_FLY_CLIENT_IP", default_value_t = false,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub trust_fly_client_ip: bool,
+
+    /// Longest query string accepted (414 beyond it).
+    #[arg(long, env = "GETIMAGES_MAX_QUERY_BYTES", default_value_t = 8192)]
+    pub max_query_bytes: usize,
+
+    /// Most bytes of request headers accepted (431 beyond it).
+    #[arg(long, env = "GETIMAGES_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
+    pub max_header_bytes: usize,
+
+    /// How long a client may take to send a request's headers before the connection is
+    /// closed (slow-header attacks).
+    #[arg(long, env = "GETIMAGES_CLIENT_REQUEST_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub client_request_timeout: Duration,
+
     /// Let lookups reach loopback and private addresses. For tests and local development only.
     #[arg(long, env = "GETIMAGES_ALLOW_PRIVATE_NETWORKS", default_value_t = false,
           value_parser = clap::builder::BoolishValueParser::new())]

@@ -15,6 +15,7 @@ pub mod lookup;
 pub mod pages;
 pub mod providers;
 pub mod proxy;
+pub mod ratelimit;
 pub mod routes;
 pub mod security;
 pub mod startup;

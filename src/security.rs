@@ -1,9 +1,13 @@
-//! Security headers on every response; a strict Content-Security-Policy on HTML pages.
+//! Inbound hardening: security headers on every response (a strict Content-Security-Policy
+//! on HTML pages), and caps on query string and header sizes.
 
-use actix_web::body::MessageBody;
+use actix_web::HttpResponse;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
+use serde_json::json;
 
 /// The policy for our pages: our own scripts, styles and images (every profile image is
 /// shown through `/image`), nothing inline, never framed.
@@ -39,4 +43,55 @@ pub async fn headers(
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     Ok(res)
+}
+
+/// Inbound size limits, checked before any handler runs.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLimits {
+    /// Longest query string (414 beyond it).
+    pub max_query_bytes: usize,
+    /// Most bytes of header names and values together (431 beyond it). actix itself closes
+    /// the connection past 128 KiB or 96 headers.
+    pub max_header_bytes: usize,
+}
+
+/// Refuses requests over `limits` with 414 or 431.
+pub async fn limit_request(
+    limits: RequestLimits,
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    let refusal = if req.query_string().len() > limits.max_query_bytes {
+        Some((
+            StatusCode::URI_TOO_LONG,
+            format!(
+                "The query string is longer than {} bytes.",
+                limits.max_query_bytes
+            ),
+        ))
+    } else if header_bytes > limits.max_header_bytes {
+        Some((
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!(
+                "The request headers are larger than {} bytes.",
+                limits.max_header_bytes
+            ),
+        ))
+    } else {
+        None
+    };
+    if let Some((status, message)) = refusal {
+        let response = HttpResponse::build(status).json(json!({
+            "status": "fail",
+            "code": "EINPUT",
+            "message": message,
+        }));
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }

@@ -14,6 +14,8 @@ use crate::idle::IdleWatcher;
 use crate::imaging::Limits;
 use crate::lookup::{Lookup, LookupSettings};
 use crate::proxy::ImageProxy;
+use crate::ratelimit::RateLimit;
+use crate::security::RequestLimits;
 use crate::{routes, security, telemetry};
 
 /// After pausing the acceptor, how long to wait for connections it had already taken
@@ -86,17 +88,31 @@ impl Application {
         let watcher = IdleWatcher::new(settings.idle_timeout(), &settings.idle_ignore_paths);
         let app_watcher = watcher.clone();
         let test_routes = settings.test_routes;
+        let limiter = RateLimit {
+            per_minute: settings.rate_limit,
+            burst: settings.rate_limit_burst,
+            trust_fly_client_ip: settings.trust_fly_client_ip,
+        }
+        .limiter();
+        let request_limits = RequestLimits {
+            max_query_bytes: settings.max_query_bytes,
+            max_header_bytes: settings.max_header_bytes,
+        };
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(lookup.clone())
                 .app_data(proxy.clone())
                 .wrap(app_watcher.middleware())
+                .wrap(from_fn(move |req, next| {
+                    security::limit_request(request_limits, req, next)
+                }))
                 .wrap(from_fn(security::headers))
                 .wrap(from_fn(telemetry::log_request))
-                .configure(|cfg| routes::configure(cfg, test_routes))
+                .configure(|cfg| routes::configure(cfg, test_routes, &limiter))
         })
         .disable_signals()
         .keep_alive(settings.effective_keep_alive())
+        .client_request_timeout(settings.client_request_timeout)
         .shutdown_timeout(settings.shutdown_timeout.as_secs().max(1));
         if let Some(workers) = settings.workers {
             server = server.workers(workers.get());

@@ -1,0 +1,166 @@
+//! Inbound limits: per-client rate limiting of lookups, long query strings, huge headers,
+//! and clients that send their headers too slowly.
+
+mod harness;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use harness::*;
+
+async fn lookup_with_client_ip(app: &App, ip: &str) -> Reply {
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1/lookup?q=jack", app.base))
+        .header("fly-client-ip", ip)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.unwrap().to_vec();
+    Reply {
+        status,
+        headers,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes,
+    }
+}
+
+#[tokio::test]
+async fn a_client_over_its_lookup_budget_gets_429_with_retry_after() {
+    let app = spawn_app(&[
+        ("GETIMAGES_RATE_LIMIT", "6"),
+        ("GETIMAGES_RATE_LIMIT_BURST", "3"),
+    ]);
+
+    // Bad input still counts: the limit is on asking, not on succeeding.
+    for _ in 0..3 {
+        assert_eq!(app.api_lookup("jack", None).await.status, 400);
+    }
+    let limited = app.api_lookup("jack", None).await;
+
+    assert_failure(&limited, 429, "ERATELIMIT");
+    let retry: u64 = limited
+        .header("retry-after")
+        .expect("retry-after")
+        .parse()
+        .unwrap();
+    assert!((1..=10).contains(&retry), "retry-after {retry}");
+    assert_eq!(
+        app.get("/lookup?q=jack").await.status,
+        429,
+        "the HTML route shares the budget"
+    );
+    assert_eq!(app.get("/github/x").await.status, 429, "so do image URLs");
+    assert_eq!(app.get("/").await.status, 200, "pages are not limited");
+    assert_eq!(app.get("/healthz").await.status, 200);
+}
+
+#[tokio::test]
+async fn fly_client_ip_is_used_only_when_trusted() {
+    let envs = [
+        ("GETIMAGES_RATE_LIMIT", "1"),
+        ("GETIMAGES_RATE_LIMIT_BURST", "1"),
+    ];
+
+    let untrusted = spawn_app(&envs);
+    assert_eq!(
+        lookup_with_client_ip(&untrusted, "203.0.113.1")
+            .await
+            .status,
+        400
+    );
+    // A forged header does not buy a new budget.
+    assert_eq!(
+        lookup_with_client_ip(&untrusted, "203.0.113.2")
+            .await
+            .status,
+        429
+    );
+
+    let trusted = spawn_app(&[envs[0], envs[1], ("GETIMAGES_TRUST_FLY_CLIENT_IP", "1")]);
+    assert_eq!(
+        lookup_with_client_ip(&trusted, "203.0.113.1").await.status,
+        400
+    );
+    assert_eq!(
+        lookup_with_client_ip(&trusted, "203.0.113.1").await.status,
+        429
+    );
+    assert_eq!(
+        lookup_with_client_ip(&trusted, "203.0.113.2").await.status,
+        400
+    );
+}
+
+#[tokio::test]
+async fn an_overlong_query_string_is_refused() {
+    let app = spawn_app(&[]);
+
+    let reply = app
+        .get(&format!("/api/v1/lookup?q={}", "a".repeat(10_000)))
+        .await;
+
+    assert_failure(&reply, 414, "EINPUT");
+}
+
+#[tokio::test]
+async fn huge_request_headers_are_refused() {
+    let app = spawn_app(&[]);
+
+    let client = reqwest::Client::new();
+    let big = client
+        .get(format!("{}/", app.base))
+        .header("x-padding", "a".repeat(20 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(big.status(), 431);
+    let body: serde_json::Value = serde_json::from_slice(&big.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["code"], "EINPUT");
+
+    // Past actix's own 128 KiB the connection is simply closed.
+    let huge = client
+        .get(format!("{}/", app.base))
+        .header("x-padding", "a".repeat(200 * 1024))
+        .send()
+        .await;
+    assert!(huge.map(|r| r.status().is_client_error()).unwrap_or(true));
+    assert_eq!(
+        app.get("/healthz").await.status,
+        200,
+        "the server still serves"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_sends_headers_too_slowly_is_cut_off() {
+    let app = spawn_app(&[("GETIMAGES_CLIENT_REQUEST_TIMEOUT", "1s")]);
+    let port = app.process.port;
+
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+        let started = Instant::now();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        (
+            started.elapsed(),
+            String::from_utf8_lossy(&answer).into_owned(),
+        )
+    })
+    .await
+    .unwrap();
+
+    let (took, text) = answer;
+    assert!(took < Duration::from_secs(5), "held for {took:?}");
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
+    assert_eq!(app.get("/healthz").await.status, 200);
+}
