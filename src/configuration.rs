@@ -143,6 +143,22 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_CLIENT_REQUEST_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
     pub client_request_timeout: Duration,
 
+    /// Answer DNS for these names ourselves, as NAME=IP (repeatable; the variable takes a
+    /// comma-separated list). The SSRF guard still checks the address.
+    #[arg(long = "resolve", env = "GETIMAGES_RESOLVE", value_name = "NAME=IP",
+          value_delimiter = ',', value_parser = parse_resolve)]
+    pub resolve: Vec<(String, IpAddr)>,
+
+    /// Addresses the SSRF guard counts as public, for tests that need a "public" server on
+    /// loopback (comma-separated). Never set in production.
+    #[arg(
+        long = "treat-as-public",
+        env = "GETIMAGES_TREAT_AS_PUBLIC",
+        value_name = "IP",
+        value_delimiter = ','
+    )]
+    pub treat_as_public: Vec<IpAddr>,
+
     /// Let lookups reach loopback and private addresses. For tests and local development only.
     #[arg(long, env = "GETIMAGES_ALLOW_PRIVATE_NETWORKS", default_value_t = false,
           value_parser = clap::builder::BoolishValueParser::new())]
@@ -177,6 +193,15 @@ impl Settings {
 }
 
 impl Settings {
+    /// The SSRF guard these settings describe.
+    pub fn guard(&self) -> crate::fetch::guard::Guard {
+        let mut resolve: std::collections::HashMap<String, Vec<IpAddr>> = Default::default();
+        for (name, ip) in &self.resolve {
+            resolve.entry(name.clone()).or_default().push(*ip);
+        }
+        crate::fetch::guard::Guard::new(resolve, self.treat_as_public.iter().copied().collect())
+    }
+
     /// The disk cache folder: the flag or variable, the OS default when unset, `None` when set
     /// to an empty value.
     pub fn cache_dir(&self) -> Option<std::path::PathBuf> {
@@ -202,6 +227,18 @@ impl Settings {
         }
         Ok(out)
     }
+}
+
+/// Parses `NAME=IP` for `--resolve`.
+fn parse_resolve(value: &str) -> Result<(String, IpAddr), String> {
+    let (name, ip) = value
+        .split_once('=')
+        .ok_or_else(|| "expected NAME=IP, e.g. example.test=203.0.113.7".to_owned())?;
+    let ip = ip
+        .trim()
+        .parse()
+        .map_err(|e| format!("{ip}: {e} (expected an IP address)"))?;
+    Ok((name.trim().to_ascii_lowercase(), ip))
 }
 
 /// Parses `ID=URL` for `--upstream`.

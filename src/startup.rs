@@ -162,6 +162,7 @@ fn fetcher(settings: &Settings) -> Result<Fetcher, StartError> {
         max_body_bytes: settings.max_page_bytes,
         allow_private_networks: settings.allow_private_networks,
         upstreams: upstreams.into_iter().collect(),
+        guard: settings.guard(),
     }))
 }
 

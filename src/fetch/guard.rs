@@ -1,10 +1,12 @@
 //! The SSRF guard: URLs a stranger supplies may only reach public internet addresses.
 //!
-//! Checked twice: on the literal host of every URL and redirect hop ([`check_url`]), and on
-//! every address a host name resolves to ([`PublicOnlyResolver`]), so a public-looking name
-//! whose DNS answer is loopback is refused too.
+//! Checked twice: on the literal host of every URL and redirect hop ([`Guard::check_url`]),
+//! and on every address a host name resolves to ([`PublicOnlyResolver`]), so a
+//! public-looking name whose DNS answer is loopback is refused too.
 
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
@@ -64,57 +66,96 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     (mapped || compatible || nat64).then_some(tail)
 }
 
-/// Refuses URLs that are not http(s), or whose host is a literal non-public IP address.
-/// (Host names are checked when they resolve, by [`PublicOnlyResolver`].)
-pub fn check_url(url: &Url) -> Result<(), Refused> {
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(Refused(format!("{}: (only http and https)", url.scheme())));
-    }
-    let ip = match url.host() {
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
-        Some(Host::Domain(name)) => {
-            // "localhost" and its subdomains resolve to loopback by convention (RFC 6761),
-            // whatever a resolver says.
-            let name = name.trim_end_matches('.').to_ascii_lowercase();
-            if name == "localhost" || name.ends_with(".localhost") {
-                return Err(Refused(name));
-            }
-            return Ok(());
+/// The guard's configuration: operator-set DNS answers, and addresses to count as public
+/// (for tests that need a "public" server on loopback). Both empty by default.
+#[derive(Debug, Clone, Default)]
+pub struct Guard {
+    resolve: Arc<HashMap<String, Vec<IpAddr>>>,
+    treat_as_public: Arc<HashSet<IpAddr>>,
+}
+
+impl Guard {
+    /// A guard answering `resolve` names itself and counting `treat_as_public` as public.
+    pub fn new(resolve: HashMap<String, Vec<IpAddr>>, treat_as_public: HashSet<IpAddr>) -> Self {
+        let resolve = resolve
+            .into_iter()
+            .map(|(name, ips)| (name.trim_end_matches('.').to_ascii_lowercase(), ips))
+            .collect();
+        Self {
+            resolve: Arc::new(resolve),
+            treat_as_public: Arc::new(treat_as_public),
         }
-        None => return Err(Refused("a URL without a host".into())),
-    };
-    if is_public(ip) {
-        Ok(())
-    } else {
-        Err(Refused(ip.to_string()))
+    }
+
+    /// Whether requests may go to `ip`.
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        is_public(ip) || self.treat_as_public.contains(&ip)
+    }
+
+    /// Refuses URLs that are not http(s), or whose host is a literal non-public IP address
+    /// or a `localhost` name. (Other names are checked when they resolve, by the resolver.)
+    pub fn check_url(&self, url: &Url) -> Result<(), Refused> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Refused(format!("{}: (only http and https)", url.scheme())));
+        }
+        let ip = match url.host() {
+            Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
+            Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
+            Some(Host::Domain(name)) => {
+                // "localhost" and its subdomains are loopback by convention (RFC 6761),
+                // whatever a resolver says.
+                let name = name.trim_end_matches('.').to_ascii_lowercase();
+                if name == "localhost" || name.ends_with(".localhost") {
+                    return Err(Refused(name));
+                }
+                return Ok(());
+            }
+            None => return Err(Refused("a URL without a host".into())),
+        };
+        if self.allows(ip) {
+            Ok(())
+        } else {
+            Err(Refused(ip.to_string()))
+        }
+    }
+
+    /// A reqwest DNS resolver that drops every address this guard refuses.
+    pub fn resolver(&self) -> PublicOnlyResolver {
+        PublicOnlyResolver {
+            guard: self.clone(),
+        }
     }
 }
 
 /// A DNS resolver for reqwest that drops every non-public address, and fails when none is
 /// left.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PublicOnlyResolver;
+#[derive(Debug, Clone)]
+pub struct PublicOnlyResolver {
+    guard: Guard,
+}
 
 impl Resolve for PublicOnlyResolver {
     fn resolve(&self, name: Name) -> Resolving {
+        let guard = self.guard.clone();
         Box::pin(async move {
-            let host = name.as_str().to_owned();
-            let found: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let public: Vec<SocketAddr> = found
+            let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
+            let found: Vec<SocketAddr> = match guard.resolve.get(&host) {
+                Some(ips) => ips.iter().map(|ip| SocketAddr::new(*ip, 0)).collect(),
+                None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
+            };
+            let allowed: Vec<SocketAddr> = found
                 .iter()
                 .copied()
-                .filter(|a| is_public(a.ip()))
+                .filter(|a| guard.allows(a.ip()))
                 .collect();
-            if public.is_empty() {
+            if allowed.is_empty() {
                 let shown = match found.first() {
                     Some(a) => format!("{host} ({})", a.ip()),
                     None => host,
                 };
                 return Err(Box::new(Refused(shown)) as Box<dyn std::error::Error + Send + Sync>);
             }
-            Ok(Box::new(public.into_iter()) as Addrs)
+            Ok(Box::new(allowed.into_iter()) as Addrs)
         })
     }
 }
@@ -192,8 +233,27 @@ mod tests {
             "ftp://example.com/",
         ] {
             let parsed = Url::parse(url).unwrap();
-            assert!(check_url(&parsed).is_err(), "{url} must be refused");
+            assert!(
+                Guard::default().check_url(&parsed).is_err(),
+                "{url} must be refused"
+            );
         }
-        assert!(check_url(&Url::parse("https://example.com/x").unwrap()).is_ok());
+        let guard = Guard::default();
+        assert!(
+            guard
+                .check_url(&Url::parse("https://example.com/x").unwrap())
+                .is_ok()
+        );
+        let exempt = Guard::new(HashMap::new(), ["127.0.0.2".parse().unwrap()].into());
+        assert!(
+            exempt
+                .check_url(&Url::parse("http://127.0.0.2:9/").unwrap())
+                .is_ok()
+        );
+        assert!(
+            exempt
+                .check_url(&Url::parse("http://127.0.0.1:9/").unwrap())
+                .is_err()
+        );
     }
 }

@@ -12,7 +12,7 @@ use reqwest::{Client, header};
 use url::Url;
 
 use crate::lookup::LookupError;
-use guard::{PublicOnlyResolver, Refused};
+use guard::{Guard, Refused};
 
 /// Redirect hops followed before giving up.
 const MAX_REDIRECTS: usize = 5;
@@ -58,6 +58,8 @@ pub struct FetchSettings {
     pub allow_private_networks: bool,
     /// Provider id → origin replacing the provider's own origin (`GETIMAGES_UPSTREAM_<ID>`).
     pub upstreams: HashMap<String, Url>,
+    /// The SSRF guard for visitor-supplied URLs.
+    pub guard: Guard,
 }
 
 /// One request a provider wants made.
@@ -124,6 +126,11 @@ impl Fetcher {
         }
     }
 
+    /// The SSRF guard requests to visitor-supplied URLs pass.
+    pub fn guard(&self) -> &Guard {
+        &self.settings.guard
+    }
+
     /// The origin that replaces `provider`'s own, if the operator set one.
     pub fn upstream(&self, provider: &str) -> Option<&Url> {
         self.settings.upstreams.get(provider)
@@ -187,7 +194,10 @@ impl Fetcher {
         // Operator-set upstreams are trusted; everything else may only reach public hosts.
         let trusted = send.trusted || self.settings.allow_private_networks;
         if !trusted {
-            guard::check_url(&send.url).map_err(forbidden)?;
+            self.settings
+                .guard
+                .check_url(&send.url)
+                .map_err(forbidden)?;
         }
         let client = self.client(trusted)?;
         let builder = match send.json_body {
@@ -244,16 +254,17 @@ impl Fetcher {
             .brotli(true)
             .deflate(true)
             .use_rustls_tls();
+        let guard = self.settings.guard.clone();
         builder = if trusted {
             builder.redirect(Policy::limited(MAX_REDIRECTS))
         } else {
             builder
-                .dns_resolver(std::sync::Arc::new(PublicOnlyResolver))
-                .redirect(Policy::custom(|attempt| {
+                .dns_resolver(std::sync::Arc::new(self.settings.guard.resolver()))
+                .redirect(Policy::custom(move |attempt| {
                     if attempt.previous().len() >= MAX_REDIRECTS {
                         return attempt.error(TooManyRedirects);
                     }
-                    match guard::check_url(attempt.url()) {
+                    match guard.check_url(attempt.url()) {
                         Ok(()) => attempt.follow(),
                         Err(refused) => attempt.error(refused),
                     }

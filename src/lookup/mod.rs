@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::cache::{Entry, TieredCache};
 use crate::extract::Page;
-use crate::fetch::{Fetcher, Request, guard};
+use crate::fetch::{Fetcher, Request};
 use crate::providers::{self, Found, Image, Provider, Target, pick};
 pub use error::LookupError;
 pub use query::{MAX_INPUT_LEN, ProfileQuery};
@@ -153,7 +153,10 @@ impl Lookup {
         if self.settings.allow_private_networks {
             return Ok(());
         }
-        guard::check_url(url).map_err(|e| LookupError::Forbidden(format!("Refused: {e}.")))
+        self.fetcher
+            .guard()
+            .check_url(url)
+            .map_err(|e| LookupError::Forbidden(format!("Refused: {e}.")))
     }
 
     /// Looks `query` up: from memory, from disk, by joining an identical lookup in flight,

@@ -103,10 +103,14 @@ fn as_url(q: &str) -> Option<Url> {
     if lower.starts_with("http://") || lower.starts_with("https://") {
         return Url::parse(q).ok().filter(|u| u.host_str().is_some());
     }
-    if q.contains("://") || q.starts_with('@') || q.contains('@') {
+    if q.contains("://") || q.starts_with('@') {
         return None;
     }
     let host = q.split(['/', '?', '#']).next()?;
+    // `user@example.com` is an email; `tiktok.com/@user` is a URL.
+    if host.contains('@') {
+        return None;
+    }
     let looks_like_host = host.contains('.')
         && host
             .rsplit('.')
@@ -144,6 +148,10 @@ mod tests {
     fn profile_urls_are_recognized() {
         assert_eq!(parsed("https://twitter.com/jack", None), pair("x", "jack"));
         assert_eq!(parsed("x.com/jack?lang=en", None), pair("x", "jack"));
+        assert_eq!(
+            parsed("tiktok.com/@scout2015", None),
+            pair("tiktok", "scout2015")
+        );
         assert_eq!(
             parsed("https://github.com/torvalds/linux", None),
             pair("github", "torvalds")
