@@ -72,11 +72,16 @@ fn original(url: &str) -> String {
     let Some(rest) = url.split_once("://").map(|(_, rest)| rest) else {
         return url.to_owned();
     };
-    let embedded = ["/https%3A%2F%2F", "/https%3a%2f%2f", "/https://", "/http://"]
-        .iter()
-        .filter_map(|marker| rest.find(marker))
-        .min()
-        .map(|at| &rest[at + 1..]);
+    let embedded = [
+        "/https%3A%2F%2F",
+        "/https%3a%2f%2f",
+        "/https://",
+        "/http://",
+    ]
+    .iter()
+    .filter_map(|marker| rest.find(marker))
+    .min()
+    .map(|at| &rest[at + 1..]);
     let Some(embedded) = embedded else {
         return url.to_owned();
     };

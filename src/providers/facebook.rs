@@ -54,11 +54,14 @@ pub const PROVIDER: Provider = Provider {
         "notes",
         "notifications",
         "pages",
+        "people",
         "permalink.php",
+        "pg",
         "photo",
         "photo.php",
         "policies",
         "privacy",
+        "profile.php",
         "r.php",
         "recover",
         "reel",
@@ -100,7 +103,8 @@ pub const PROVIDER: Provider = Provider {
     upgrade: super::same_size,
 };
 
-/// `facebook.com/{name}`, `/profile.php?id={id}`, `/people/{name}/{id}` and `/pg/{name}`
+/// `facebook.com/{name}`, `/profile.php?id={id}`, `/people/{name}/{id}`,
+/// `/pages/{name}/{id}` and `/pg/{name}`
 /// on facebook.com, fb.com and their `www.`, `m.`, `web.`, `mbasic.` hosts.
 fn recognize(url: &Url) -> Option<String> {
     let host = url.host_str()?.to_ascii_lowercase();
@@ -118,7 +122,9 @@ fn recognize(url: &Url) -> Option<String> {
             .find(|(k, _)| k == "id")
             .map(|(_, v)| v.into_owned())
             .filter(|id| id.bytes().all(|b| b.is_ascii_digit())),
-        ["people", _, id, ..] => Some((*id).to_owned()),
+        ["people" | "pages", _, id, ..] if id.bytes().all(|b| b.is_ascii_digit()) => {
+            Some((*id).to_owned())
+        }
         ["pg", name, ..] => Some((*name).to_owned()),
         [first, ..]
             if PROVIDER
@@ -240,8 +246,14 @@ mod tests {
             Some("100089".into())
         );
         assert_eq!(handle("https://fb.com/NASA/photos"), Some("NASA".into()));
+        assert_eq!(
+            handle("https://www.facebook.com/pages/Cafe-Luna/123456789"),
+            Some("123456789".into())
+        );
         assert_eq!(handle("https://www.facebook.com/groups/rust"), None);
         assert_eq!(handle("https://www.facebook.com/watch/?v=1"), None);
         assert_eq!(handle("https://www.facebook.com/"), None);
+        assert_eq!(handle("https://www.facebook.com/people/Jane-Doe/"), None);
+        assert_eq!(handle("https://www.facebook.com/profile.php"), None);
     }
 }

@@ -189,15 +189,24 @@ mod tests {
             full_size("https://secure.gravatar.com/bg/1/abc"),
             "https://secure.gravatar.com/bg/1/abc"
         );
-        assert_eq!(full_size("https://cdn.example/a.png"), "https://cdn.example/a.png");
+        assert_eq!(
+            full_size("https://cdn.example/a.png"),
+            "https://cdn.example/a.png"
+        );
     }
 
     #[test]
     fn gravatar_urls_give_a_hash_or_username() {
         let hash = "205e460b479e2e5b48aec07710c08d50";
         for (url, want) in [
-            (format!("https://secure.gravatar.com/avatar/{hash}?s=80"), Some(hash)),
-            (format!("https://0.gravatar.com/avatar/{hash}.jpg"), Some(hash)),
+            (
+                format!("https://secure.gravatar.com/avatar/{hash}?s=80"),
+                Some(hash),
+            ),
+            (
+                format!("https://0.gravatar.com/avatar/{hash}.jpg"),
+                Some(hash),
+            ),
             ("https://en.gravatar.com/beau".into(), Some("beau")),
             ("https://gravatar.com/beau.json".into(), Some("beau")),
             ("https://gravatar.com/support/faq".into(), None),

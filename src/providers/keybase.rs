@@ -15,22 +15,8 @@ pub const PROVIDER: Provider = Provider {
     hosts: &["keybase.io"],
     paths: &["/{handle}"],
     reserved: &[
-        "_",
-        "account",
-        "blog",
-        "decrypt",
-        "docs",
-        "download",
-        "encrypt",
-        "inv",
-        "jobs",
-        "login",
-        "pgp",
-        "settings",
-        "sign",
-        "signup",
-        "team",
-        "verify",
+        "_", "account", "blog", "decrypt", "docs", "download", "encrypt", "inv", "jobs", "login",
+        "pgp", "settings", "sign", "signup", "team", "verify",
     ],
     recognize: None,
     handle: |raw| {
@@ -55,7 +41,10 @@ pub const PROVIDER: Provider = Provider {
             return pick::Found::default().or_not_found(&format!("Keybase user {handle}"));
         };
         pick::Found::default()
-            .name(first_str(user, &["profile.full_name", "basics.username_cased"]))
+            .name(first_str(
+                user,
+                &["profile.full_name", "basics.username_cased"],
+            ))
             .avatar(str_at(user, "pictures.primary.url"))
             .or_not_found(&format!("Keybase user {handle}"))
     },

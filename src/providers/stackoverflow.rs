@@ -118,6 +118,9 @@ mod tests {
 
     #[test]
     fn escaped_names_are_decoded() {
-        assert_eq!(decode_entities("Conor O&#39;Brien &amp; co"), "Conor O'Brien & co");
+        assert_eq!(
+            decode_entities("Conor O&#39;Brien &amp; co"),
+            "Conor O'Brien & co"
+        );
     }
 }

@@ -106,7 +106,11 @@ fn pick(fetched: &crate::fetch::Fetched, handle: &str) -> Result<pick::Found, Lo
         .and_then(|b| {
             json::first_str(
                 b,
-                &["theme.headerImage", "theme.headerImageFocused", "headerImage"],
+                &[
+                    "theme.headerImage",
+                    "theme.headerImageFocused",
+                    "headerImage",
+                ],
             )
         })
         .filter(|u| !u.contains("/default_header/"))
@@ -128,12 +132,16 @@ fn pick(fetched: &crate::fetch::Fetched, handle: &str) -> Result<pick::Found, Lo
 /// The avatar a themed blog's page names: the first Tumblr avatar file among og:image and
 /// the icon links, else whatever og:image is.
 fn page_avatar(page: &Page) -> Option<String> {
-    [page.og_image(), page.link("apple-touch-icon"), page.best_icon()]
-        .into_iter()
-        .flatten()
-        .map(String::from)
-        .find(|u| is_avatar(u))
-        .or_else(|| page.og_image().map(String::from))
+    [
+        page.og_image(),
+        page.link("apple-touch-icon"),
+        page.best_icon(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(String::from)
+    .find(|u| is_avatar(u))
+    .or_else(|| page.og_image().map(String::from))
 }
 
 /// The blog record named `handle` in Tumblr's embedded state: an object with that `name` and

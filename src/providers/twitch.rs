@@ -107,6 +107,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn twitchs_own_pages_are_not_channels() {
+        let url = |s: &str| Url::parse(s).unwrap();
+        assert_eq!(
+            PROVIDER.recognize_url(&url("https://www.twitch.tv/Ninja/videos")),
+            Some("ninja".into())
+        );
+        for other in [
+            "https://www.twitch.tv/directory/category/fortnite",
+            "https://www.twitch.tv/settings/profile",
+            "https://www.twitch.tv/",
+        ] {
+            assert_eq!(PROVIDER.recognize_url(&url(other)), None, "{other}");
+        }
+    }
+
+    #[test]
     fn profile_pictures_are_asked_for_at_600px() {
         assert_eq!(
             upgrade(

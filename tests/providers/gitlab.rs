@@ -5,7 +5,12 @@ use wiremock::{Mock, ResponseTemplate};
 use crate::harness::*;
 
 /// A GitLab whose user search answers `username` with `status` and `body`.
-async fn gitlab_answering(username: &str, status: u16, content_type: &str, body: &str) -> MockServer {
+async fn gitlab_answering(
+    username: &str,
+    status: u16,
+    content_type: &str,
+    body: &str,
+) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v4/users"))
@@ -73,7 +78,10 @@ async fn gitlab_pages_that_are_not_profiles_are_not_taken_for_users() {
     let upstream = MockServer::start().await;
     let app = spawn_app_for("gitlab", &upstream);
 
-    for q in ["https://gitlab.com/explore/projects", "https://gitlab.com/users/sign_in"] {
+    for q in [
+        "https://gitlab.com/explore/projects",
+        "https://gitlab.com/users/sign_in",
+    ] {
         let reply = app.api_lookup(q, Some("gitlab")).await;
         assert_failure(&reply, 400, "EINPUT");
     }

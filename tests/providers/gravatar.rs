@@ -64,7 +64,10 @@ async fn gravatar_profile_and_avatar_urls_are_recognized() {
     for (q, id) in [
         ("https://gravatar.com/beau", "beau"),
         ("https://en.gravatar.com/beau", "beau"),
-        (&format!("https://secure.gravatar.com/avatar/{HASH}?s=80") as &str, HASH),
+        (
+            &format!("https://secure.gravatar.com/avatar/{HASH}?s=80") as &str,
+            HASH,
+        ),
     ] {
         let data = success(&app.api_lookup(q, None).await);
         assert_eq!(data["provider"], "gravatar", "{q}");
@@ -130,8 +133,12 @@ async fn a_malformed_gravatar_answer_is_an_upstream_error() {
 
 #[tokio::test]
 async fn a_gravatar_answer_without_an_entry_is_not_found() {
-    let upstream =
-        upstream_serving(&format!("/{HASH}.json"), "application/json", r#"{"entry":[]}"#).await;
+    let upstream = upstream_serving(
+        &format!("/{HASH}.json"),
+        "application/json",
+        r#"{"entry":[]}"#,
+    )
+    .await;
     let app = spawn_app_for("gravatar", &upstream);
 
     let reply = app.api_lookup("beau@dentedreality.com.au", None).await;

@@ -40,7 +40,7 @@ async fn tiktok_profile_urls_are_recognized() {
 
     for q in [
         "https://www.tiktok.com/@carlosazaustre?lang=en",
-        "tiktok.com/@carlosazaustre/video/7301234567890123456",
+        "https://tiktok.com/@carlosazaustre/video/7301234567890123456",
         "https://m.tiktok.com/@carlosazaustre",
     ] {
         let data = success(&app.api_lookup(q, None).await);
