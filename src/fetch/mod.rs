@@ -73,6 +73,8 @@ pub struct Request {
     pub agent: Agent,
     /// A JSON body to POST instead of a GET.
     pub json_body: Option<String>,
+    /// Extra headers the platform's API wants.
+    pub headers: &'static [(&'static str, &'static str)],
 }
 
 /// One HTTP exchange, whatever asked for it.
@@ -82,6 +84,7 @@ struct Send {
     agent: Agent,
     accept: &'static str,
     json_body: Option<String>,
+    headers: &'static [(&'static str, &'static str)],
     max_bytes: usize,
 }
 
@@ -155,6 +158,7 @@ impl Fetcher {
                 agent: request.agent,
                 accept,
                 json_body: request.json_body,
+                headers: request.headers,
                 max_bytes: self.settings.max_body_bytes,
             })
             .await
@@ -178,6 +182,7 @@ impl Fetcher {
             agent: Agent::Browser,
             accept: "image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8,*/*;q=0.5",
             json_body: None,
+            headers: &[],
             max_bytes,
         })
         .await
@@ -207,6 +212,10 @@ impl Fetcher {
                 .body(body),
             None => client.get(send.url),
         };
+        let builder = send
+            .headers
+            .iter()
+            .fold(builder, |b, (name, value)| b.header(*name, *value));
         let response = builder
             .header(header::USER_AGENT, send.agent.user_agent())
             .header(header::ACCEPT, send.accept)

@@ -320,6 +320,7 @@ impl Lookup {
                 provider: provider.id,
                 agent: provider.agent,
                 json_body: target.json_body.clone(),
+                headers: target.headers,
             })
             .await
     }

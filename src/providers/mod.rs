@@ -90,6 +90,8 @@ pub struct Target {
     pub json_body: Option<String>,
     /// Whether the answer is an HTML page (as opposed to an API's JSON).
     pub is_page: bool,
+    /// Extra request headers the API wants (e.g. a public client id).
+    pub headers: &'static [(&'static str, &'static str)],
 }
 
 impl Target {
@@ -99,6 +101,7 @@ impl Target {
             url: url.into(),
             json_body: None,
             is_page: true,
+            headers: &[],
         }
     }
 
@@ -108,6 +111,7 @@ impl Target {
             url: url.into(),
             json_body: None,
             is_page: false,
+            headers: &[],
         }
     }
 
@@ -117,7 +121,13 @@ impl Target {
             url: url.into(),
             json_body: Some(body),
             is_page: false,
+            headers: &[],
         }
+    }
+
+    /// The same request with extra `headers`.
+    pub fn with_headers(self, headers: &'static [(&'static str, &'static str)]) -> Self {
+        Self { headers, ..self }
     }
 }
 

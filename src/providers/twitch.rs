@@ -1,12 +1,19 @@
-//! Twitch: the public channel page's og:image (the profile picture at 300×300, asked for at
-//! 600×600). The channel banner is only in Twitch's GraphQL API, not on the page, so none is
-//! returned.
+//! Twitch: the public GraphQL API its own web player uses, which gives the profile picture
+//! (asked for at 600×600) and the channel banner. The channel page has only the picture.
 
-use url::Url;
+use serde_json::json;
 
 use super::{Provider, Target, pick};
+use crate::extract::json::str_at;
 use crate::fetch::{Agent, Fetched};
 use crate::lookup::LookupError;
+
+/// The public client id of twitch.tv's own web app, which the GraphQL endpoint requires.
+const WEB_CLIENT_ID: &str = "kimne78kx3ncx6brgo4mv6wki5h1ko";
+
+/// The fields we read: name, picture at its largest, banner.
+const USER_QUERY: &str = "query($login: String!) { user(login: $login) { login displayName \
+     profileImageURL(width: 600) bannerImageURL } }";
 
 /// Twitch channels.
 pub const PROVIDER: Provider = Provider {
@@ -55,28 +62,36 @@ pub const PROVIDER: Provider = Provider {
         let h = super::plain_handle(raw, "_", 25)?;
         (h.is_ascii() && !h.starts_with('_')).then(|| h.to_ascii_lowercase())
     },
-    agent: Agent::Crawler,
-    request: |handle| Target::page(format!("https://www.twitch.tv/{handle}")),
+    agent: Agent::Api,
+    request: |handle| {
+        let body = json!({ "query": USER_QUERY, "variables": { "login": handle } });
+        Target::post_json("https://gql.twitch.tv/gql", body.to_string())
+            .with_headers(&[("Client-Id", WEB_CLIENT_ID)])
+    },
     profile_url: |handle| format!("https://www.twitch.tv/{handle}"),
     pick,
     upgrade,
 };
 
 fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
-    let page = pick::page(fetched)?;
-    // An unknown channel still gets a 200 page, whose og:image is Twitch's own logo
-    // (ttv-static-metadata) and whose title is just "Twitch"; a channel without a picture
-    // has one of the user-default-pictures.
-    let avatar = page
-        .og_image()
-        .filter(|u| u.path().contains("/jtv_user_pictures/"));
-    let name = page
-        .title()
-        .map(|t| pick::clean_title(&t))
-        .filter(|t| !t.eq_ignore_ascii_case("twitch"));
+    let answer = pick::json(fetched)?;
+    // Twitch answers 200 with `errors` when it distrusts the client (integrity checks).
+    if let Some(message) = str_at(&answer, "errors.0.message") {
+        return Err(LookupError::Blocked(format!(
+            "Twitch refused the request ({message}). Try again later."
+        )));
+    }
+    let user = answer
+        .get("data")
+        .and_then(|d| d.get("user"))
+        .filter(|u| !u.is_null())
+        .ok_or_else(|| LookupError::NotFound(format!("There is no Twitch channel {handle}.")))?;
+    // Channels without a picture get one of Twitch's user-default-pictures.
+    let avatar = str_at(user, "profileImageURL").filter(|u| !u.contains("/user-default-pictures"));
     pick::Found::default()
-        .name(name.as_deref())
-        .avatar(avatar.as_ref().map(Url::as_str))
+        .name(str_at(user, "displayName").or(str_at(user, "login")))
+        .avatar(avatar)
+        .banner(str_at(user, "bannerImageURL"))
         .or_not_found(&format!("The Twitch channel {handle}"))
 }
 
