@@ -9,7 +9,8 @@
 //! The source is generated in memory: a photo-like picture (smooth gradients, soft shapes and
 //! sensor-like noise, so the JPEG has realistic entropy), encoded at quality 90.
 //!
-//! `cargo bench --bench image_resize` measures [`ITERATIONS`] runs of each and prints medians.
+//! `cargo bench --bench image_resize` runs every step [`ITERATIONS`] times, round-robin after a
+//! warm-up round, and prints the median and the minimum of each.
 //! Under `cargo test --all-targets` (an unoptimised build) it does a single run on a picture a
 //! tenth the size, as a smoke check that stays fast.
 //! Timings are reported, never asserted: they depend on the machine.
@@ -50,88 +51,103 @@ fn main() {
     let webp_len = encode_webp(&small).len();
     let jpeg_len = encode_jpeg(&small).len();
 
-    let rows = [
-        (
-            format!("decode JPEG {source_side}×{source_side}"),
-            time(iterations, || decode(&source)),
-        ),
-        (
+    let mut steps: Vec<Step> = vec![
+        Step::new(format!("decode JPEG {source_side}×{source_side}"), || {
+            black_box(decode(&source));
+        }),
+        Step::new(
             format!("resize → {side}×{side}, image (Lanczos3)"),
-            time(iterations, || resize_image(&decoded, side)),
+            || {
+                black_box(resize_image(&decoded, side));
+            },
         ),
-        (
+        Step::new(
             format!("resize → {side}×{side}, fast_image_resize (Lanczos3)"),
-            time(iterations, || resize_fir(&decoded, side)),
+            || {
+                black_box(resize_fir(&decoded, side));
+            },
         ),
-        (
-            format!("encode WebP {side}×{side} (lossless)"),
-            time(iterations, || encode_webp(&small)),
-        ),
-        (
-            format!("encode JPEG {side}×{side} q{QUALITY}"),
-            time(iterations, || encode_jpeg(&small)),
-        ),
-        (
-            "pipeline → WebP, image resize".to_string(),
-            time(iterations, || {
-                encode_webp(&resize_image(&decode(&source), side))
-            }),
-        ),
-        (
-            "pipeline → WebP, fast_image_resize".to_string(),
-            time(iterations, || {
-                encode_webp(&resize_fir(&decode(&source), side))
-            }),
-        ),
-        (
-            "pipeline → WebP, imaging::transform".to_string(),
-            time(iterations, || transform(&source, Format::Webp, side)),
-        ),
-        (
-            "pipeline → JPEG, image resize".to_string(),
-            time(iterations, || {
-                encode_jpeg(&resize_image(&decode(&source), side))
-            }),
-        ),
-        (
-            "pipeline → JPEG, fast_image_resize".to_string(),
-            time(iterations, || {
-                encode_jpeg(&resize_fir(&decode(&source), side))
-            }),
-        ),
-        (
-            "pipeline → JPEG, imaging::transform".to_string(),
-            time(iterations, || transform(&source, Format::Jpeg, side)),
-        ),
+        Step::new(format!("encode WebP {side}×{side} (lossless)"), || {
+            black_box(encode_webp(&small));
+        }),
+        Step::new(format!("encode JPEG {side}×{side} q{QUALITY}"), || {
+            black_box(encode_jpeg(&small));
+        }),
+        Step::new("pipeline → WebP, image resize", || {
+            black_box(encode_webp(&resize_image(&decode(&source), side)));
+        }),
+        Step::new("pipeline → WebP, fast_image_resize", || {
+            black_box(encode_webp(&resize_fir(&decode(&source), side)));
+        }),
+        Step::new("pipeline → WebP, imaging::transform", || {
+            black_box(transform(&source, Format::Webp, side));
+        }),
+        Step::new("pipeline → JPEG, image resize", || {
+            black_box(encode_jpeg(&resize_image(&decode(&source), side)));
+        }),
+        Step::new("pipeline → JPEG, fast_image_resize", || {
+            black_box(encode_jpeg(&resize_fir(&decode(&source), side)));
+        }),
+        Step::new("pipeline → JPEG, imaging::transform", || {
+            black_box(transform(&source, Format::Jpeg, side));
+        }),
     ];
+
+    // Round-robin rather than step after step, so that a noisy neighbour or a change of
+    // clock speed during the run spreads over every step alike; one round to warm up.
+    let warm_up = usize::from(measuring);
+    for round in 0..warm_up + iterations {
+        for step in &mut steps {
+            let start = Instant::now();
+            (step.run)();
+            if round >= warm_up {
+                step.samples.push(start.elapsed());
+            }
+        }
+    }
 
     println!(
         "image_resize: source {source_side}×{source_side} JPEG, {:.1} KiB; result {side}×{side}: \
-         WebP {:.1} KiB, JPEG q{QUALITY} {:.1} KiB; median of {iterations} run(s)",
+         WebP {:.1} KiB, JPEG q{QUALITY} {:.1} KiB; {iterations} round(s)",
         kib(source.len()),
         kib(webp_len),
         kib(jpeg_len),
     );
-    for (label, median) in rows {
-        println!("  {label:<48} {:>8.2} ms", median.as_secs_f64() * 1000.0);
+    println!("  {:<50} {:>9} {:>9}", "step", "median", "min");
+    for step in &mut steps {
+        step.samples.sort();
+        println!(
+            "  {:<50} {:>6.2} ms {:>6.2} ms",
+            step.label,
+            ms(step.samples[step.samples.len() / 2]),
+            ms(step.samples[0]),
+        );
     }
+}
+
+/// One measured step and its timings.
+struct Step<'a> {
+    label: String,
+    run: Box<dyn FnMut() + 'a>,
+    samples: Vec<Duration>,
+}
+
+impl<'a> Step<'a> {
+    fn new(label: impl Into<String>, run: impl FnMut() + 'a) -> Self {
+        Self {
+            label: label.into(),
+            run: Box::new(run),
+            samples: Vec::new(),
+        }
+    }
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
 }
 
 fn kib(bytes: usize) -> f64 {
     bytes as f64 / 1024.0
-}
-
-/// The median wall time of `iterations` calls.
-fn time<T>(iterations: usize, mut f: impl FnMut() -> T) -> Duration {
-    let mut samples: Vec<Duration> = (0..iterations)
-        .map(|_| {
-            let start = Instant::now();
-            black_box(f());
-            start.elapsed()
-        })
-        .collect();
-    samples.sort();
-    samples[samples.len() / 2]
 }
 
 /// A deterministic photo-like JPEG.

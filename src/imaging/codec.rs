@@ -31,8 +31,9 @@ impl<'a> Header<'a> {
         format: Format,
         limits: &Limits,
     ) -> Result<Self, ImageError> {
-        // Only the allocation limit here: the size limits are checked by us, below, so that a
-        // refusal can say how big the image claims to be.
+        // Only the allocation limit here: the caller checks `stored_size` against its pixel
+        // limit itself, so that a refusal can say how big the image claims to be; `decode`
+        // then sets the full limits on the decoder.
         let mut header_limits = image::Limits::default();
         header_limits.max_alloc = Some(limits.max_alloc);
         let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
