@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use actix_web::http::StatusCode;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::cache::{Entry, TieredCache};
@@ -63,15 +64,19 @@ pub struct ImageProxy {
     fetcher: Arc<Fetcher>,
     cache: TieredCache,
     limits: Limits,
+    /// Transforms running at once: each may hold a decoded image of up to `max_pixels`.
+    transforms: Arc<Semaphore>,
 }
 
 impl ImageProxy {
     /// A proxy fetching with `fetcher`, caching in `cache`, decoding within `limits`.
     pub fn new(fetcher: Arc<Fetcher>, cache: TieredCache, limits: Limits) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             fetcher,
             cache,
             limits,
+            transforms: Arc::new(Semaphore::new(cores)),
         }
     }
 
@@ -110,6 +115,11 @@ impl ImageProxy {
             .fetch_image(url.clone(), self.limits.max_source_bytes)
             .await?;
         let (limits, t) = (self.limits, *t);
+        let _permit = self
+            .transforms
+            .acquire()
+            .await
+            .map_err(|_| ImageError::Encode("the image workers are shutting down".into()))?;
         let output =
             tokio::task::spawn_blocking(move || imaging::transform(&fetched.body, &t, &limits))
                 .await
