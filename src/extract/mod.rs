@@ -30,6 +30,84 @@ const PLACEHOLDERS: &[&str] = &[
     "placeholder",
 ];
 
+/// Deepest element nesting read. Real profile pages stay well under 100; parsing time grows
+/// with depth times size, so a small page of endlessly nested tags could hold a thread for
+/// minutes.
+pub const MAX_NESTING: usize = 512;
+
+/// Elements that never have a closing tag.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// Elements whose next sibling (or parent's end) closes them, so they do not nest.
+const SELF_CLOSING_SIBLINGS: &[&str] = &[
+    "li", "p", "option", "optgroup", "td", "th", "tr", "dt", "dd", "tbody", "thead", "tfoot", "rb",
+    "rt", "rp", "colgroup",
+];
+
+/// Elements whose content is text, skipped to their end tag.
+const RAW_TEXT: &[&str] = &["script", "style", "textarea", "title", "xmp", "noscript"];
+
+/// An estimate of how deeply `html` nests its elements, from a linear scan of its tags
+/// (no tree is built): start tags open, end tags close, void, self-closed and
+/// sibling-closed elements do not count, and raw-text elements are skipped whole.
+pub fn nesting_depth(html: &str) -> usize {
+    let bytes = html.as_bytes();
+    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    while let Some(offset) = memchr_lt(&bytes[i..]) {
+        i += offset + 1;
+        let closing = bytes.get(i) == Some(&b'/');
+        let start = if closing { i + 1 } else { i };
+        let name_len = bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+            .count();
+        if name_len == 0 || !bytes[start].is_ascii_alphabetic() {
+            continue;
+        }
+        let name = html[start..start + name_len].to_ascii_lowercase();
+        let end = bytes[start..]
+            .iter()
+            .position(|b| *b == b'>')
+            .map_or(bytes.len(), |p| start + p);
+        let self_closed = end > 0 && bytes.get(end - 1) == Some(&b'/');
+        i = end.min(bytes.len());
+        if VOID.contains(&name.as_str()) || SELF_CLOSING_SIBLINGS.contains(&name.as_str()) {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if RAW_TEXT.contains(&name.as_str()) && !self_closed {
+            i = end_of_raw_text(bytes, i, name.as_bytes());
+        } else if !self_closed {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest
+}
+
+fn memchr_lt(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|b| *b == b'<')
+}
+
+/// Where the raw text starting at `from` ends: at its `</name`, case-insensitively (or at
+/// the end of the page).
+fn end_of_raw_text(bytes: &[u8], from: usize, name: &[u8]) -> usize {
+    let mut i = from;
+    while let Some(offset) = memchr_lt(&bytes[i..]) {
+        let at = i + offset;
+        let tag = bytes.get(at + 2..at + 2 + name.len());
+        if bytes.get(at + 1) == Some(&b'/') && tag.is_some_and(|t| t.eq_ignore_ascii_case(name)) {
+            return at;
+        }
+        i = at + 1;
+    }
+    bytes.len()
+}
+
 /// Whether `url` is a known placeholder rather than a real picture.
 pub fn is_placeholder(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
@@ -297,9 +375,12 @@ pub fn largest_in_srcset(srcset: &str) -> Option<&str> {
             let weight = parts
                 .next()
                 .and_then(|d| {
-                    let (n, unit) = d.split_at(d.len().saturating_sub(1));
-                    let n: f64 = n.parse().ok()?;
-                    Some(if unit == "x" { n * 10_000.0 } else { n })
+                    // The unit is the last *character*: a hostile page can end a descriptor
+                    // in a multi-byte one, where `len - 1` is no char boundary (found by
+                    // fuzzing).
+                    let unit = d.chars().next_back()?;
+                    let n: f64 = d[..d.len() - unit.len_utf8()].parse().ok()?;
+                    Some(if unit == 'x' { n * 10_000.0 } else { n })
                 })
                 .unwrap_or(1.0);
             Some((weight, url))
@@ -346,6 +427,16 @@ mod tests {
     }
 
     #[test]
+    fn srcset_descriptors_ending_in_multibyte_characters_are_ignored() {
+        // Used to panic slicing inside the last character.
+        assert_eq!(largest_in_srcset("a.png 2\u{16a64}"), Some("a.png"));
+        assert_eq!(
+            largest_in_srcset("a.png 2é, b.png 100w, c.png ✓"),
+            Some("b.png")
+        );
+    }
+
+    #[test]
     fn script_state_is_found_by_assignment_or_content() {
         let p = page(
             "<script>window.__v = 1; window.__state = [{\"user\": {\"id\": 7}}];</script>\
@@ -370,6 +461,23 @@ mod tests {
             "https://cdn.example.com/c_h.jpg?1"
         );
         assert!(p.background_image(".missing").is_none());
+    }
+
+    #[test]
+    fn nesting_depth_counts_only_real_nesting() {
+        assert_eq!(
+            nesting_depth("<html><body><div><p>a<p>b<br><img src=x></div></body></html>"),
+            3
+        );
+        assert_eq!(nesting_depth("<ul><li>a<li>b<li>c</ul>"), 1);
+        assert_eq!(
+            nesting_depth("<script>if (a<b) { '<div><div><div>' }</SCRIPT><svg/>"),
+            0
+        );
+        assert_eq!(nesting_depth("<style>a<b</style><div></div>"), 1);
+        assert_eq!(nesting_depth(&"<div>".repeat(10_000)), 10_000);
+        let real = include_str!("../../tests/fixtures/real-pages/tiktok.html");
+        assert!(nesting_depth(real) < MAX_NESTING, "{}", nesting_depth(real));
     }
 
     #[test]

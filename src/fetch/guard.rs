@@ -92,8 +92,9 @@ impl Guard {
         is_public(ip) || self.treat_as_public.contains(&ip)
     }
 
-    /// Refuses URLs that are not http(s), or whose host is a literal non-public IP address
-    /// or a `localhost` name. (Other names are checked when they resolve, by the resolver.)
+    /// Refuses URLs that are not http(s), or whose host is a literal non-public IP address,
+    /// a `localhost` name, or a name the operator pinned (`--resolve`) to non-public
+    /// addresses only. (Other names are checked when they resolve, by the resolver.)
     pub fn check_url(&self, url: &Url) -> Result<(), Refused> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Refused(format!("{}: (only http and https)", url.scheme())));
@@ -108,7 +109,15 @@ impl Guard {
                 if name == "localhost" || name.ends_with(".localhost") {
                     return Err(Refused(name));
                 }
-                return Ok(());
+                // A pinned answer is known without a lookup: refuse here what the resolver
+                // would, so URLs we pass on unfetched (fallbacks, image links) are refused too.
+                return match self.resolve.get(&name) {
+                    Some(ips) if !ips.iter().any(|ip| self.allows(*ip)) => {
+                        let shown = ips.first().map(ToString::to_string).unwrap_or_default();
+                        Err(Refused(format!("{name} ({shown})")))
+                    }
+                    _ => Ok(()),
+                };
             }
             None => return Err(Refused("a URL without a host".into())),
         };
@@ -255,5 +264,27 @@ mod tests {
                 .check_url(&Url::parse("http://127.0.0.1:9/").unwrap())
                 .is_err()
         );
+    }
+
+    #[test]
+    fn names_pinned_to_private_addresses_are_refused_without_a_lookup() {
+        let pinned = |name: &str, ips: &[&str]| {
+            let ips = ips.iter().map(|ip| ip.parse().unwrap()).collect();
+            Guard::new([(name.to_owned(), ips)].into(), HashSet::new())
+        };
+        let check = |guard: &Guard, url: &str| guard.check_url(&Url::parse(url).unwrap());
+
+        let evil = pinned("evil.test", &["127.0.0.1"]);
+        for url in [
+            "http://evil.test/",
+            "http://EVIL.test.:8080/",
+            "http://127.0.0.1:80@evil.test/",
+        ] {
+            assert!(check(&evil, url).is_err(), "{url} must be refused");
+        }
+        assert!(check(&evil, "http://other.test/").is_ok());
+        // Like the resolver, which connects to the public address and drops the other.
+        let mixed = pinned("mixed.test", &["10.0.0.1", "93.184.215.14"]);
+        assert!(check(&mixed, "http://mixed.test/").is_ok());
     }
 }

@@ -14,8 +14,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::cache::{Entry, TieredCache};
-use crate::extract::Page;
-use crate::fetch::{Fetcher, Request};
+use crate::fetch::{Fetched, Fetcher, Request};
 use crate::providers::{self, Found, Image, Provider, Target, pick};
 pub use error::LookupError;
 pub use query::{MAX_INPUT_LEN, ProfileQuery};
@@ -283,26 +282,15 @@ impl Lookup {
 
     async fn run(&self, query: &ProfileQuery) -> Result<Profile, LookupError> {
         let provider = query.provider;
-        let handle = query.handle.as_str();
-        let target = (provider.request)(handle);
+        let handle = query.handle.clone();
+        let target = (provider.request)(&handle);
         let fetched = self.fetch(provider, &target).await?;
-        // A page that says it is a known platform's profile is read by that platform's rules.
-        let (provider, handle, found) = match self.recognized(provider, &fetched) {
-            Some((owner, owner_handle)) => {
-                let found = if (owner.request)(&owner_handle).is_page {
-                    (owner.pick)(&fetched, &owner_handle)?
-                } else {
-                    pick::from_metadata(&pick::page(&fetched)?)
-                        .or_not_found(&format!("{} {owner_handle}", owner.name))?
-                };
-                (owner, owner_handle, found)
-            }
-            None => (
-                provider,
-                handle.to_owned(),
-                (provider.pick)(&fetched, handle)?,
-            ),
-        };
+        // Parsing a hostile page can take long: off the async threads, so the deadline holds
+        // and other requests are served meanwhile.
+        let (provider, handle, found) =
+            tokio::task::spawn_blocking(move || read_profile(provider, handle, &fetched))
+                .await
+                .map_err(|e| LookupError::Upstream(format!("reading the page failed: {e}")))??;
         self.profile(provider, handle, found)
     }
 
@@ -310,7 +298,7 @@ impl Lookup {
         &self,
         provider: &'static Provider,
         target: &Target,
-    ) -> Result<crate::fetch::Fetched, LookupError> {
+    ) -> Result<Fetched, LookupError> {
         let url = Url::parse(&target.url).map_err(|_| {
             LookupError::Input(format!("\"{}\" is not a valid address.", target.url))
         })?;
@@ -323,19 +311,6 @@ impl Lookup {
                 headers: target.headers,
             })
             .await
-    }
-
-    /// For the generic page provider: the platform and handle the page's canonical URL names.
-    fn recognized(
-        &self,
-        provider: &'static Provider,
-        fetched: &crate::fetch::Fetched,
-    ) -> Option<(&'static Provider, String)> {
-        if provider.id != providers::generic_page().id || !fetched.content_type.contains("html") {
-            return None;
-        }
-        let canonical = Page::parse(&fetched.text(), fetched.url.clone()).canonical()?;
-        providers::recognize(&canonical)
     }
 
     /// Upgrades image URLs to full size and drops any a visitor could not be sent to.
@@ -380,6 +355,39 @@ impl Lookup {
             images,
         })
     }
+}
+
+/// Picks the profile's images out of what `provider` fetched for `handle`. A page that says
+/// it is a known platform's profile (its canonical URL) is read by that platform's rules.
+fn read_profile(
+    provider: &'static Provider,
+    handle: String,
+    fetched: &Fetched,
+) -> Result<(&'static Provider, String, Found), LookupError> {
+    let Some((owner, owner_handle)) = recognized(provider, fetched)? else {
+        let found = (provider.pick)(fetched, &handle)?;
+        return Ok((provider, handle, found));
+    };
+    let found = if (owner.request)(&owner_handle).is_page {
+        (owner.pick)(fetched, &owner_handle)?
+    } else {
+        pick::from_metadata(&pick::page(fetched)?)
+            .or_not_found(&format!("{} {owner_handle}", owner.name))?
+    };
+    Ok((owner, owner_handle, found))
+}
+
+/// For the generic page provider: the platform and handle the page's canonical URL names.
+fn recognized(
+    provider: &'static Provider,
+    fetched: &Fetched,
+) -> Result<Option<(&'static Provider, String)>, LookupError> {
+    if provider.id != providers::generic_page().id || !fetched.content_type.contains("html") {
+        return Ok(None);
+    }
+    Ok(pick::page(fetched)?
+        .canonical()
+        .and_then(|canonical| providers::recognize(&canonical)))
 }
 
 /// The key of a found profile in the shared byte cache.

@@ -132,8 +132,7 @@ fn normalize(raw: &str) -> Option<String> {
         return Some(raw.to_ascii_lowercase());
     }
     let user = super::plain_handle(raw, "-_.", 64)?;
-    (user.chars().all(|c| c.is_ascii()) && !user.starts_with('.'))
-        .then(|| user.to_ascii_lowercase())
+    (user.is_ascii() && !user.starts_with('.')).then(|| user.to_ascii_lowercase())
 }
 
 /// An MD5 (32) or SHA-256 (64) hex digest, the two hashes Gravatar accepts.

@@ -124,10 +124,18 @@ impl Found {
     }
 }
 
-/// Parses a fetched HTML page, refusing login walls and anti-bot pages first.
+/// Parses a fetched HTML page, refusing login walls, anti-bot pages and pages nested too
+/// deeply to parse in reasonable time first.
 pub fn page(fetched: &Fetched) -> Result<Page, LookupError> {
     refuse_walls(fetched)?;
-    Ok(Page::parse(&fetched.text(), fetched.url.clone()))
+    let html = fetched.text();
+    if extract::nesting_depth(&html) > extract::MAX_NESTING {
+        return Err(LookupError::Upstream(format!(
+            "The page nests its elements more than {} deep; we do not read it.",
+            extract::MAX_NESTING
+        )));
+    }
+    Ok(Page::parse(&html, fetched.url.clone()))
 }
 
 /// Parses a fetched JSON answer; anything else is the platform's malfunction.

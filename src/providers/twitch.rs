@@ -119,6 +119,8 @@ fn upgrade(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use url::Url;
+
     use super::*;
 
     #[test]
