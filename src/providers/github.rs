@@ -58,20 +58,5 @@ pub const PROVIDER: Provider = Provider {
         found.or_not_found(&format!("GitHub user {handle}"))
     },
     // Without `s=` GitHub serves the avatar as stored, its largest size.
-    upgrade: |url| {
-        let Ok(mut parsed) = url::Url::parse(url) else {
-            return url.to_owned();
-        };
-        let kept: Vec<(String, String)> = parsed
-            .query_pairs()
-            .filter(|(k, _)| k != "s" && k != "size")
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        if kept.is_empty() {
-            parsed.set_query(None);
-        } else {
-            parsed.query_pairs_mut().clear().extend_pairs(kept);
-        }
-        parsed.into()
-    },
+    upgrade: |url| pick::without_query(url, &["s", "size"]),
 };

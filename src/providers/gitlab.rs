@@ -76,20 +76,8 @@ fn normalize(raw: &str) -> Option<String> {
 /// `width` parameter; without it GitLab serves the upload as stored. Gravatar fallbacks get
 /// Gravatar's largest size.
 fn upgrade(url: &str) -> String {
-    if url.contains("/uploads/-/system/")
-        && let Ok(mut parsed) = url::Url::parse(url)
-    {
-        let kept: Vec<(String, String)> = parsed
-            .query_pairs()
-            .filter(|(k, _)| k != "width")
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        if kept.is_empty() {
-            parsed.set_query(None);
-        } else {
-            parsed.query_pairs_mut().clear().extend_pairs(kept);
-        }
-        return parsed.into();
+    if url.contains("/uploads/-/system/") {
+        return pick::without_query(url, &["width"]);
     }
     super::gravatar::full_size(url)
 }

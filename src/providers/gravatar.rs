@@ -87,11 +87,7 @@ pub fn full_size(url: &str) -> String {
     if !is_gravatar || !parsed.path().starts_with("/avatar/") {
         return url.to_owned();
     }
-    let kept: Vec<(String, String)> = parsed
-        .query_pairs()
-        .filter(|(k, _)| k != "s" && k != "size")
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let kept = pick::query_without(&parsed, &["s", "size"]);
     parsed
         .query_pairs_mut()
         .clear()

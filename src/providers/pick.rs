@@ -227,22 +227,41 @@ pub fn replace_last(s: &str, from: &str, to: &str) -> String {
     }
 }
 
-/// `url` with query parameter `key` set to `value` (added or replaced).
+/// `url` with query parameter `key` set to `value` (added or replaced, at the end).
 pub fn with_query(url: &str, key: &str, value: &str) -> String {
     let Ok(mut parsed) = Url::parse(url) else {
         return url.to_owned();
     };
-    let kept: Vec<(String, String)> = parsed
-        .query_pairs()
-        .filter(|(k, _)| k != key)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let kept = query_without(&parsed, &[key]);
     parsed
         .query_pairs_mut()
         .clear()
         .extend_pairs(kept)
         .append_pair(key, value);
     parsed.into()
+}
+
+/// `url` without the query parameters `keys` (and without `?` when none is left): how most
+/// CDNs are asked for the stored original instead of a resized copy.
+pub fn without_query(url: &str, keys: &[&str]) -> String {
+    let Ok(mut parsed) = Url::parse(url) else {
+        return url.to_owned();
+    };
+    let kept = query_without(&parsed, keys);
+    if kept.is_empty() {
+        parsed.set_query(None);
+    } else {
+        parsed.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    parsed.into()
+}
+
+/// The query parameters of `url` other than `keys`, in order.
+pub fn query_without(url: &Url, keys: &[&str]) -> Vec<(String, String)> {
+    url.query_pairs()
+        .filter(|(k, _)| !keys.contains(&k.as_ref()))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -270,6 +289,18 @@ mod tests {
         let avatar = &found.images[0];
         assert_eq!(avatar.url, "https://example.com/ana.jpg");
         assert_eq!((avatar.width, avatar.height), (Some(800), Some(600)));
+    }
+
+    #[test]
+    fn query_parameters_are_dropped() {
+        assert_eq!(
+            without_query("https://a/x.png?s=80&v=4", &["s"]),
+            "https://a/x.png?v=4"
+        );
+        assert_eq!(
+            without_query("https://a/x.png?s=80", &["s", "size"]),
+            "https://a/x.png"
+        );
     }
 
     #[test]

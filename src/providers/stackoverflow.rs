@@ -65,26 +65,15 @@ fn decode_entities(name: &str) -> String {
 /// largest size; uploads on its image host (`i.sstatic.net`, formerly `i.stack.imgur.com`)
 /// are resized by `s`, and served as uploaded without it. Others (Google, Facebook) are kept.
 fn upgrade(url: &str) -> String {
-    let Ok(mut parsed) = url::Url::parse(url) else {
-        return url.to_owned();
-    };
-    let own_host = parsed
-        .host_str()
-        .is_some_and(|h| matches!(h, "i.sstatic.net" | "i.stack.imgur.com"));
-    if !own_host {
-        return super::gravatar::full_size(url);
-    }
-    let kept: Vec<(String, String)> = parsed
-        .query_pairs()
-        .filter(|(k, _)| k != "s")
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if kept.is_empty() {
-        parsed.set_query(None);
+    let own_host = url::Url::parse(url).is_ok_and(|u| {
+        u.host_str()
+            .is_some_and(|h| matches!(h, "i.sstatic.net" | "i.stack.imgur.com"))
+    });
+    if own_host {
+        pick::without_query(url, &["s"])
     } else {
-        parsed.query_pairs_mut().clear().extend_pairs(kept);
+        super::gravatar::full_size(url)
     }
-    parsed.into()
 }
 
 #[cfg(test)]
