@@ -34,7 +34,7 @@ impl ProfileQuery {
                 "That input is longer than {MAX_INPUT_LEN} characters."
             )));
         }
-        match picked
+        let query = match picked
             .map(str::trim)
             .filter(|p| !p.is_empty() && *p != "auto")
         {
@@ -47,7 +47,16 @@ impl ProfileQuery {
                 Self::for_provider(provider, q)
             }
             None => Self::detect(q),
+        }?;
+        // A link grows when normalized (each non-ASCII character becomes up to nine
+        // percent-encoded bytes); what comes out must still be something we accept back in,
+        // as the handle in `/page/{handle}` and the canonical links.
+        if query.handle.len() > MAX_INPUT_LEN {
+            return Err(LookupError::Input(format!(
+                "That link is longer than {MAX_INPUT_LEN} characters once encoded."
+            )));
         }
+        Ok(query)
     }
 
     /// Input with a platform picked: a handle, or one of its profile URLs.
@@ -198,5 +207,15 @@ mod tests {
         }
         let long = format!("https://example.com/{}", "a".repeat(3000));
         assert!(ProfileQuery::parse(&long, None).is_err());
+    }
+
+    /// Found by fuzzing: a link under the limit that percent-encoding takes past it.
+    #[test]
+    fn a_link_that_outgrows_the_limit_when_encoded_is_refused() {
+        let q = format!("https://example.com/{}", "\u{FFFD}".repeat(600));
+        assert!(q.len() <= MAX_INPUT_LEN);
+        let err = ProfileQuery::parse(&q, None).err().expect("parsed");
+        assert_eq!(err.code(), "EINPUT");
+        assert!(err.to_string().contains("once encoded"), "{err}");
     }
 }
