@@ -11,6 +11,7 @@ NEEDS=(
   "systemd-socket-activate:systemd" # tests/lifecycle.rs: socket activation
   "chromium:chromium"               # tests/browser.rs: the UI in a real browser
   "chromedriver:chromium-driver"
+  "c++:g++"                         # fuzz/: libFuzzer is C++
 )
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -57,6 +58,11 @@ step "cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --locked --all-targets 2>&1 | tee "$log"
+
+# Twenty seconds per cargo-fuzz target (installs cargo-fuzz if missing): the seeds and
+# anything they lead to must not crash. The long runs are in the README.
+step "Fuzz smoke run"
+FUZZ_SECONDS="${FUZZ_SECONDS:-20}" ./scripts/fuzz-smoke.sh
 
 # One closing line over every test binary, so the total is easy to find.
 step "Summary"
