@@ -112,10 +112,16 @@ fn key(handle: &str) -> String {
 /// Gravatar username.
 fn normalize(raw: &str) -> Option<String> {
     let raw = raw.trim();
-    let raw = raw.strip_prefix("mailto:").unwrap_or(raw);
+    let raw = match raw.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => &raw[7..],
+        _ => raw,
+    };
     if let Some((local, domain)) = raw.split_once('@') {
+        // No `:` in the local part (never valid unquoted), so `mailto:mailto:a@b.c` is
+        // refused rather than read as one address now and another once normalized.
         let ok = !local.is_empty()
             && local.len() <= 64
+            && !local.contains(':')
             && domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
@@ -168,6 +174,17 @@ mod tests {
             key(&handle),
             "84059b07d4be67b806386c0aad8070a23f18836bbaae342275dc0a83414c32ee"
         );
+    }
+
+    /// Found by fuzzing: `mailTo:` was kept, lower-cased, then stripped on the next pass.
+    #[test]
+    fn a_mailto_link_is_read_once_in_any_case() {
+        assert_eq!(
+            normalize("MailTo:Ana@Example.com").unwrap(),
+            "ana@example.com"
+        );
+        assert_eq!(normalize("mailTo::0a@c.=n"), None);
+        assert_eq!(normalize("mailto:mailto:a@b.co"), None);
     }
 
     #[test]
