@@ -22,6 +22,8 @@ pub(crate) struct Header<'a> {
     /// Size as stored, before EXIF orientation.
     pub(crate) stored_size: (u32, u32),
     orientation: Orientation,
+    /// A GIF's first frame, which may claim to be far larger than the logical screen.
+    gif_frame: Option<(u32, u32)>,
 }
 
 impl<'a> Header<'a> {
@@ -46,6 +48,9 @@ impl<'a> Header<'a> {
             decoder: Box::new(decoder),
             stored_size,
             orientation,
+            gif_frame: (format == Format::Gif)
+                .then(|| gif_first_frame(bytes))
+                .flatten(),
         })
     }
 
@@ -73,6 +78,18 @@ impl<'a> Header<'a> {
         if self.decoder.total_bytes() > limits.max_alloc {
             return Err(too_many);
         }
+        // The `image` crate checks the screen against the limits but sizes its buffers by
+        // the first frame (about 5 bytes a pixel): a 1×1 GIF whose frame claims 65535×2000
+        // would take over 600 MB.
+        if let Some((width, height)) = self.gif_frame
+            && u64::from(width) * u64::from(height) > limits.max_pixels
+        {
+            return Err(ImageError::TooManyPixels {
+                width,
+                height,
+                max: limits.max_pixels,
+            });
+        }
         let decoded = self
             .decoder
             .set_limits(limits.decoder_limits())
@@ -92,6 +109,13 @@ impl<'a> Header<'a> {
             _ => image.into_rgb8().into(),
         })
     }
+}
+
+/// The size of a GIF's first frame, from its image descriptor; no pixel is decoded.
+fn gif_first_frame(bytes: &[u8]) -> Option<(u32, u32)> {
+    let mut decoder = gif::DecodeOptions::new().read_info(bytes).ok()?;
+    let frame = decoder.next_frame_info().ok()??;
+    Some((u32::from(frame.width), u32::from(frame.height)))
 }
 
 /// Encodes `image` as `format`.

@@ -361,6 +361,34 @@ fn a_png_bomb_is_refused_from_its_header() {
     }
 }
 
+/// A GIF whose 1×1 screen holds a first frame of `width`×`height` (the pixel data of one).
+fn gif_with_frame(width: u16, height: u16) -> Vec<u8> {
+    let mut gif =
+        b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff\x2c\x00\x00\x00\x00".to_vec();
+    gif.extend_from_slice(&width.to_le_bytes());
+    gif.extend_from_slice(&height.to_le_bytes());
+    gif.extend_from_slice(b"\x00\x02\x02\x44\x01\x00\x3b");
+    gif
+}
+
+/// Found by fuzzing: the `image` crate checks a GIF's screen, then sizes its buffers by
+/// the frame.
+#[test]
+fn a_gif_frame_larger_than_the_limits_is_refused_before_decoding() {
+    let bomb = gif_with_frame(65_535, 2_000);
+    assert_eq!(dimensions(&bomb).unwrap(), (1, 1));
+    assert_eq!(
+        run(&bomb, &convert_to(Format::Png)).unwrap_err(),
+        ImageError::TooManyPixels {
+            width: 65_535,
+            height: 2_000,
+            max: 40_000_000
+        }
+    );
+    let fine = run(&gif_with_frame(1, 1), &convert_to(Format::Png)).unwrap();
+    assert_eq!((fine.width, fine.height), (1, 1));
+}
+
 #[test]
 fn the_bomb_builder_makes_a_png_that_really_decodes() {
     // The same construction at a size we can afford, so the test above tests a real bomb.
