@@ -153,19 +153,11 @@ impl BitWriter {
     }
 }
 
+/// The CRC-32 a PNG chunk carries (flate2's, the zlib one).
 fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
+    let mut crc = flate2::Crc::new();
+    crc.update(bytes);
+    crc.sum()
 }
 
 // ---- helpers ------------------------------------------------------------------------------
