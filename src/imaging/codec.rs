@@ -22,8 +22,9 @@ pub(crate) struct Header<'a> {
     /// Size as stored, before EXIF orientation.
     pub(crate) stored_size: (u32, u32),
     orientation: Orientation,
-    /// A GIF's first frame, which may claim to be far larger than the logical screen.
-    gif_frame: Option<(u32, u32)>,
+    /// A GIF's bytes: its first frame, which may claim to be far larger than the logical
+    /// screen, is checked before decoding.
+    gif: Option<&'a [u8]>,
 }
 
 impl<'a> Header<'a> {
@@ -48,9 +49,7 @@ impl<'a> Header<'a> {
             decoder: Box::new(decoder),
             stored_size,
             orientation,
-            gif_frame: (format == Format::Gif)
-                .then(|| gif_first_frame(bytes))
-                .flatten(),
+            gif: (format == Format::Gif).then_some(bytes),
         })
     }
 
@@ -81,7 +80,7 @@ impl<'a> Header<'a> {
         // The `image` crate checks the screen against the limits but sizes its buffers by
         // the first frame (about 5 bytes a pixel): a 1×1 GIF whose frame claims 65535×2000
         // would take over 600 MB.
-        if let Some((width, height)) = self.gif_frame
+        if let Some((width, height)) = self.gif.and_then(gif_first_frame)
             && u64::from(width) * u64::from(height) > limits.max_pixels
         {
             return Err(ImageError::TooManyPixels {
