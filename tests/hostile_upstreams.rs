@@ -57,54 +57,18 @@ struct Timed {
 }
 
 /// The test's client: a hang fails the test instead of blocking it.
-#[derive(Clone)]
-struct Client {
-    base: String,
-    http: reqwest::Client,
+fn client(app: &App) -> Client {
+    Client::new(app, DEADLINE + MARGIN + Duration::from_secs(6))
 }
 
-impl Client {
-    fn new(app: &App) -> Self {
-        Self {
-            base: app.base.clone(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .timeout(DEADLINE + MARGIN + Duration::from_secs(6))
-                .build()
-                .expect("test client"),
-        }
-    }
-
-    async fn get(&self, path_and_query: &str) -> Timed {
-        let started = Instant::now();
-        let response = self
-            .http
-            .get(format!("{}{path_and_query}", self.base))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path_and_query}: {e}"));
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = response
-            .bytes()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path_and_query}, body: {e}"))
-            .to_vec();
-        Timed {
-            reply: Reply {
-                status,
-                headers,
-                text: String::from_utf8_lossy(&bytes).into_owned(),
-                bytes,
-            },
-            took: started.elapsed(),
-        }
-    }
-
-    /// `/api/v1/lookup` of the page at `url`.
-    async fn lookup(&self, url: &str) -> Timed {
-        let q: String = url::form_urlencoded::byte_serialize(url.as_bytes()).collect();
-        self.get(&format!("/api/v1/lookup?q={q}")).await
+/// `/api/v1/lookup` of the page at `url`, timed.
+async fn lookup(client: &Client, url: &str) -> Timed {
+    let q: String = url::form_urlencoded::byte_serialize(url.as_bytes()).collect();
+    let started = Instant::now();
+    let reply = client.get(&format!("/api/v1/lookup?q={q}")).await;
+    Timed {
+        reply,
+        took: started.elapsed(),
     }
 }
 
@@ -141,8 +105,8 @@ async fn normal_page() -> wiremock::MockServer {
 /// each time, so the page is really fetched), quickly.
 async fn assert_still_serving(client: &Client, normal: &str, n: usize, after: &str) {
     let health = client.get("/healthz").await;
-    assert_eq!(health.reply.status, 200, "/healthz after {after}");
-    let found = client.lookup(&format!("{normal}/me?n={n}")).await;
+    assert_eq!(health.status, 200, "/healthz after {after}");
+    let found = lookup(client, &format!("{normal}/me?n={n}")).await;
     let data = success(&found.reply);
     assert_eq!(image_url(&data, "avatar"), Some(AVATAR), "after {after}");
     assert!(
@@ -459,7 +423,7 @@ async fn each_hostile_upstream_fails_clearly_within_the_deadline_and_the_server_
     let hostile = Hostile::start();
     let normal = normal_page().await;
     let app = spawn_hostile_app(&[]);
-    let client = Client::new(&app);
+    let client = client(&app);
     let rows = [
         ("/slow-headers", Fails(504, "ETIMEOUT")),
         ("/slowloris", Fails(504, "ETIMEOUT")),
@@ -480,7 +444,7 @@ async fn each_hostile_upstream_fails_clearly_within_the_deadline_and_the_server_
     ];
 
     for (n, (route, outcome)) in rows.iter().enumerate() {
-        let Timed { reply, took } = client.lookup(&hostile.url(route)).await;
+        let Timed { reply, took } = lookup(&client, &hostile.url(route)).await;
 
         match outcome {
             Fails(status, code) => {
@@ -515,13 +479,13 @@ async fn a_hanging_upstream_does_not_hold_up_anyone_else() {
     let normal = normal_page().await;
     // One worker: the others are served by the same thread the hanging lookups wait on.
     let app = spawn_hostile_app(&[("GETIMAGES_WORKERS", "1")]);
-    let client = Client::new(&app);
+    let client = client(&app);
 
     let hanging: Vec<_> = ["/slow-headers", "/slowloris", "/slow-headers?again"]
         .into_iter()
         .map(|route| {
             let (client, url) = (client.clone(), hostile.url(route));
-            tokio::spawn(async move { client.lookup(&url).await })
+            tokio::spawn(async move { lookup(&client, &url).await })
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -545,7 +509,7 @@ async fn memory_stays_bounded_under_bombs_and_endless_bodies_at_once() {
     let hostile = Hostile::start();
     let normal = normal_page().await;
     let app = spawn_hostile_app(&[]);
-    let client = Client::new(&app);
+    let client = client(&app);
     let before = rss_kib(&app);
 
     // Distinct URLs, so each is its own fetch rather than one shared in flight.
@@ -553,7 +517,7 @@ async fn memory_stays_bounded_under_bombs_and_endless_bodies_at_once() {
         let route = ["/gzip-bomb", "/endless", "/endless-chunked"][n % 3];
         let url = hostile.url(&format!("{route}?n={n}"));
         let client = client.clone();
-        async move { (url.clone(), client.lookup(&url).await) }
+        async move { (url.clone(), lookup(&client, &url).await) }
     });
     let started = Instant::now();
     let replies = futures_util::future::join_all(lookups).await;
@@ -586,11 +550,11 @@ async fn nested_tags_under_the_size_cap_neither_outlast_the_deadline_nor_hold_up
     let hostile = Hostile::start();
     let normal = normal_page().await;
     let app = spawn_hostile_app(&[("GETIMAGES_WORKERS", "1")]);
-    let client = Client::new(&app);
+    let client = client(&app);
 
     let deep = {
         let (client, url) = (client.clone(), hostile.url("/nested-under-cap"));
-        tokio::spawn(async move { client.lookup(&url).await })
+        tokio::spawn(async move { lookup(&client, &url).await })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
 

@@ -216,47 +216,6 @@ fn hostile_urls(c: u16, public: &str) -> Vec<Row> {
     ]
 }
 
-/// The test's HTTP client: no redirects followed, and a hang fails instead of blocking.
-struct Client {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Client {
-    fn new(app: &App) -> Self {
-        Self {
-            base: app.base.clone(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .timeout(REQUEST_TIMEOUT)
-                .build()
-                .expect("test client"),
-        }
-    }
-
-    async fn get(&self, path_and_query: &str) -> Reply {
-        let response = self
-            .http
-            .get(format!("{}{path_and_query}", self.base))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path_and_query}: {e}"));
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = response
-            .bytes()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path_and_query}, body: {e}"))
-            .to_vec();
-        Reply {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-            bytes,
-        }
-    }
-}
-
 fn encoded(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
@@ -420,7 +379,7 @@ async fn hostile_urls_are_refused_on_every_surface_and_never_reach_the_canary() 
         ("GETIMAGES_CONNECT_TIMEOUT", "1s"),
         ("GETIMAGES_RATE_LIMIT", "0"),
     ]);
-    let client = Client::new(&app);
+    let client = Client::new(&app, REQUEST_TIMEOUT);
     let rows = hostile_urls(c, &public.uri());
     assert!(rows.len() >= 40, "only {} rows", rows.len());
 
@@ -499,7 +458,7 @@ async fn the_results_page_never_shows_an_image_that_points_inside() {
         ("GETIMAGES_TREAT_AS_PUBLIC", "127.0.0.2"),
         ("GETIMAGES_RATE_LIMIT", "0"),
     ]);
-    let client = Client::new(&app);
+    let client = Client::new(&app, REQUEST_TIMEOUT);
     let page_url = format!("{}/page/0", public.uri());
 
     let page = client

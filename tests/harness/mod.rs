@@ -122,6 +122,51 @@ fn lookup_path(route: &str, q: &str, provider: Option<&str>) -> String {
     format!("{route}?{}", query.finish())
 }
 
+/// A client for the app that follows no redirects and gives up after a timeout, so a hang
+/// fails the test instead of blocking it. Cheap to clone into tasks.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    /// A client for `app` whose requests give up after `timeout`.
+    pub fn new(app: &App, timeout: std::time::Duration) -> Self {
+        Self {
+            base: app.base.clone(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(timeout)
+                .build()
+                .expect("test client"),
+        }
+    }
+
+    /// `GET path_and_query`; panics when the request or its body fails.
+    pub async fn get(&self, path_and_query: &str) -> Reply {
+        let response = self
+            .http
+            .get(format!("{}{path_and_query}", self.base))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path_and_query}: {e}"));
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response
+            .bytes()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path_and_query}, body: {e}"))
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
+        }
+    }
+}
+
 /// A fixture file under `tests/fixtures/`.
 pub fn fixture(relative: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
