@@ -37,10 +37,7 @@ pub const PROVIDER: Provider = Provider {
         "signup",
     ],
     recognize: None,
-    handle: |raw| {
-        let h = super::plain_handle(raw, "_-", 60)?;
-        h.is_ascii().then_some(h)
-    },
+    handle: |raw| super::ascii_handle(raw, "_-", 60),
     agent: Agent::Crawler,
     request: |handle| Target::page(format!("https://www.behance.net/{handle}")),
     profile_url: |handle| format!("https://www.behance.net/{handle}"),

@@ -39,10 +39,7 @@ pub const PROVIDER: Provider = Provider {
         "your-work",
     ],
     recognize: None,
-    handle: |raw| {
-        let h = super::plain_handle(raw, "-_", 40)?;
-        h.is_ascii().then_some(h)
-    },
+    handle: |raw| super::ascii_handle(raw, "-_", 40),
     agent: Agent::Crawler,
     request: |handle| Target::page(format!("https://codepen.io/{handle}")),
     profile_url: |handle| format!("https://codepen.io/{handle}"),

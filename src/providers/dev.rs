@@ -46,10 +46,7 @@ pub const PROVIDER: Provider = Provider {
         "videos",
     ],
     recognize: None,
-    handle: |raw| {
-        let h = super::plain_handle(raw, "_", 30)?;
-        h.is_ascii().then(|| h.to_ascii_lowercase())
-    },
+    handle: |raw| super::ascii_handle(raw, "_", 30).map(|h| h.to_ascii_lowercase()),
     agent: Agent::Api,
     request: |handle| Target::json(format!("https://dev.to/api/users/by_username?url={handle}")),
     profile_url: |handle| format!("https://dev.to/{handle}"),

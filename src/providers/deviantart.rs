@@ -18,8 +18,8 @@ pub const PROVIDER: Provider = Provider {
     reserved: &[],
     recognize: Some(recognize),
     handle: |raw| {
-        let h = super::plain_handle(raw, "-", 20)?;
-        (h.is_ascii() && !h.starts_with('-')).then_some(h)
+        let h = super::ascii_handle(raw, "-", 20)?;
+        (!h.starts_with('-')).then_some(h)
     },
     agent: Agent::Browser,
     request: |handle| Target::page(format!("https://www.deviantart.com/{handle}")),

@@ -17,8 +17,8 @@ pub const PROVIDER: Provider = Provider {
     reserved: &[],
     recognize: None,
     handle: |raw| {
-        let h = super::plain_handle(raw, "-_", 255)?;
-        (h.is_ascii() && h.len() >= 2).then(|| h.to_ascii_lowercase())
+        let h = super::ascii_handle(raw, "-_", 255)?;
+        (h.len() >= 2).then(|| h.to_ascii_lowercase())
     },
     agent: Agent::Api,
     request: |handle| Target::json(format!("https://hub.docker.com/v2/users/{handle}/")),

@@ -39,10 +39,7 @@ pub const PROVIDER: Provider = Provider {
         "uploads",
     ],
     recognize: None,
-    handle: |raw| {
-        let h = super::plain_handle(raw, "-_", 40)?;
-        h.is_ascii().then_some(h)
-    },
+    handle: |raw| super::ascii_handle(raw, "-_", 40),
     agent: Agent::Browser,
     request: |handle| Target::page(format!("https://dribbble.com/{handle}")),
     profile_url: |handle| format!("https://dribbble.com/{handle}"),

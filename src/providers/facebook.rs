@@ -80,8 +80,8 @@ pub const PROVIDER: Provider = Provider {
     ],
     recognize: Some(recognize),
     handle: |raw| {
-        let h = super::plain_handle(raw, ".-", 50)?;
-        let ok = h.is_ascii() && !h.starts_with(['.', '-']) && !h.ends_with(['.', '-']);
+        let h = super::ascii_handle(raw, ".-", 50)?;
+        let ok = !h.starts_with(['.', '-']) && !h.ends_with(['.', '-']);
         ok.then_some(h)
     },
     agent: Agent::Crawler,

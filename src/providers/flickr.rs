@@ -26,8 +26,8 @@ pub const PROVIDER: Provider = Provider {
     reserved: &[],
     recognize: None,
     handle: |raw| {
-        let h = super::plain_handle(raw, "@_-", 60)?;
-        let ok = h.is_ascii() && !NOT_PEOPLE.iter().any(|n| n.eq_ignore_ascii_case(&h));
+        let h = super::ascii_handle(raw, "@_-", 60)?;
+        let ok = !NOT_PEOPLE.iter().any(|n| n.eq_ignore_ascii_case(&h));
         ok.then_some(h)
     },
     agent: Agent::Browser,

@@ -62,10 +62,9 @@ pub const PROVIDER: Provider = Provider {
 /// A GitLab username: letters, digits, `_`, `-` and `.`, not starting with `-` or `.` and not
 /// ending with `.`, `.git` or `.atom`.
 fn normalize(raw: &str) -> Option<String> {
-    let h = super::plain_handle(raw, "_-.", 255)?;
+    let h = super::ascii_handle(raw, "_-.", 255)?;
     let lower = h.to_ascii_lowercase();
-    let ok = h.is_ascii()
-        && !h.starts_with(['-', '.'])
+    let ok = !h.starts_with(['-', '.'])
         && !h.ends_with('.')
         && !lower.ends_with(".git")
         && !lower.ends_with(".atom");

@@ -133,8 +133,8 @@ fn normalize(raw: &str) -> Option<String> {
     if is_hash(raw) {
         return Some(raw.to_ascii_lowercase());
     }
-    let user = super::plain_handle(raw, "-_.", 64)?;
-    (user.is_ascii() && !user.starts_with('.')).then(|| user.to_ascii_lowercase())
+    let user = super::ascii_handle(raw, "-_.", 64)?;
+    (!user.starts_with('.')).then(|| user.to_ascii_lowercase())
 }
 
 /// An MD5 (32) or SHA-256 (64) hex digest, the two hashes Gravatar accepts.

@@ -46,8 +46,8 @@ pub const PROVIDER: Provider = Provider {
     ],
     recognize: None,
     handle: |raw| {
-        let h = super::plain_handle(raw, "-_.", 96)?;
-        (h.is_ascii() && !h.starts_with(['-', '.'])).then_some(h)
+        let h = super::ascii_handle(raw, "-_.", 96)?;
+        (!h.starts_with(['-', '.'])).then_some(h)
     },
     agent: Agent::Api,
     request: |handle| {

@@ -19,10 +19,7 @@ pub const PROVIDER: Provider = Provider {
         "pgp", "settings", "sign", "signup", "team", "verify",
     ],
     recognize: None,
-    handle: |raw| {
-        let h = super::plain_handle(raw, "_", 16)?;
-        h.is_ascii().then(|| h.to_ascii_lowercase())
-    },
+    handle: |raw| super::ascii_handle(raw, "_", 16).map(|h| h.to_ascii_lowercase()),
     agent: Agent::Api,
     request: |handle| {
         Target::json(format!(

@@ -22,10 +22,7 @@ pub const PROVIDER: Provider = Provider {
     paths: &["/@{handle}"],
     reserved: &[],
     recognize: Some(recognize),
-    handle: |raw| {
-        let h = super::plain_handle(raw, "_.-", 50)?;
-        h.is_ascii().then_some(h)
-    },
+    handle: |raw| super::ascii_handle(raw, "_.-", 50),
     agent: Agent::Browser,
     request: |handle| Target::page(format!("https://medium.com/@{handle}")),
     profile_url: |handle| format!("https://medium.com/@{handle}"),

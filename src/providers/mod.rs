@@ -256,6 +256,11 @@ pub fn plain_handle(raw: &str, extra: &str, max: usize) -> Option<String> {
     ok.then(|| h.to_owned())
 }
 
+/// A [`plain_handle`] in ASCII only, as most platforms want.
+pub fn ascii_handle(raw: &str, extra: &str, max: usize) -> Option<String> {
+    plain_handle(raw, extra, max).filter(|h| h.is_ascii())
+}
+
 /// The identity upgrade, for platforms that serve one size.
 pub fn same_size(url: &str) -> String {
     url.to_owned()

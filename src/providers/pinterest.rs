@@ -49,10 +49,7 @@ pub const PROVIDER: Provider = Provider {
         "videos",
     ],
     recognize: Some(recognize),
-    handle: |raw| {
-        let h = super::plain_handle(raw, "_", 30)?;
-        h.is_ascii().then_some(h)
-    },
+    handle: |raw| super::ascii_handle(raw, "_", 30),
     agent: Agent::Browser,
     request: |handle| Target::page(format!("https://www.pinterest.com/{handle}/")),
     profile_url: |handle| format!("https://www.pinterest.com/{handle}/"),

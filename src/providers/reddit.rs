@@ -32,8 +32,7 @@ pub const PROVIDER: Provider = Provider {
             .strip_prefix("u/")
             .or_else(|| raw.strip_prefix("user/"))
             .unwrap_or(raw);
-        let h = super::plain_handle(raw.trim_end_matches('/'), "_-", 20)?;
-        h.is_ascii().then_some(h)
+        super::ascii_handle(raw.trim_end_matches('/'), "_-", 20)
     },
     agent: Agent::Api,
     request: |handle| Target::json(format!("https://www.reddit.com/user/{handle}/about.json")),

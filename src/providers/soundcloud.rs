@@ -62,8 +62,8 @@ pub const PROVIDER: Provider = Provider {
     ],
     recognize: None,
     handle: |raw| {
-        let h = super::plain_handle(raw, "-_", 50)?.to_ascii_lowercase();
-        (h.is_ascii() && !h.starts_with(['-', '_'])).then_some(h)
+        let h = super::ascii_handle(raw, "-_", 50)?.to_ascii_lowercase();
+        (!h.starts_with(['-', '_'])).then_some(h)
     },
     agent: Agent::Browser,
     request: |handle| Target::page(format!("https://soundcloud.com/{handle}")),

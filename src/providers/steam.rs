@@ -28,10 +28,7 @@ pub const PROVIDER: Provider = Provider {
     recognize: None,
     // Custom URL names are 2 to 32 letters, digits, underscores and hyphens; SteamID64s are
     // 17 digits.
-    handle: |raw| {
-        let h = super::plain_handle(raw.trim().trim_end_matches('/'), "_-", 32)?;
-        h.is_ascii().then_some(h)
-    },
+    handle: |raw| super::ascii_handle(raw.trim().trim_end_matches('/'), "_-", 32),
     agent: Agent::Browser,
     request: |handle| Target::page(profile_url(handle)),
     profile_url,

@@ -50,11 +50,8 @@ fn normalize(raw: &str) -> Option<String> {
         .unwrap_or(&raw);
     let raw = raw.trim_end_matches('/');
     let name = raw.strip_suffix(".substack.com").unwrap_or(raw);
-    let name = super::plain_handle(name, "-", 63)?;
-    let ok = name.is_ascii()
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-        && !RESERVED.contains(&name.as_str());
+    let name = super::ascii_handle(name, "-", 63)?;
+    let ok = !name.starts_with('-') && !name.ends_with('-') && !RESERVED.contains(&name.as_str());
     ok.then_some(name)
 }
 

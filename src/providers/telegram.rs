@@ -65,10 +65,7 @@ pub const PROVIDER: Provider = Provider {
 
 /// 4 to 32 letters, digits and underscores, starting with a letter.
 fn normalize(raw: &str) -> Option<String> {
-    let h = super::plain_handle(raw, "_", 32)?;
-    let ok = h.len() >= 4
-        && h.is_ascii()
-        && h.starts_with(|c: char| c.is_ascii_alphabetic())
-        && !h.ends_with('_');
+    let h = super::ascii_handle(raw, "_", 32)?;
+    let ok = h.len() >= 4 && h.starts_with(|c: char| c.is_ascii_alphabetic()) && !h.ends_with('_');
     ok.then_some(h)
 }

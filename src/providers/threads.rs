@@ -21,8 +21,8 @@ pub const PROVIDER: Provider = Provider {
     recognize: None,
     // Threads usernames are the account's Instagram username.
     handle: |raw| {
-        let h = super::plain_handle(raw.trim().trim_end_matches('/'), "._", 30)?;
-        h.is_ascii().then(|| h.to_ascii_lowercase())
+        super::ascii_handle(raw.trim().trim_end_matches('/'), "._", 30)
+            .map(|h| h.to_ascii_lowercase())
     },
     agent: Agent::Crawler,
     request: |handle| Target::page(format!("https://www.threads.net/@{handle}")),

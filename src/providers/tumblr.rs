@@ -76,8 +76,8 @@ pub const PROVIDER: Provider = Provider {
     reserved: RESERVED,
     recognize: Some(recognize),
     handle: |raw| {
-        let h = super::plain_handle(raw, "-", 32)?;
-        (h.is_ascii() && !h.starts_with('-') && !h.ends_with('-')).then(|| h.to_ascii_lowercase())
+        let h = super::ascii_handle(raw, "-", 32)?;
+        (!h.starts_with('-') && !h.ends_with('-')).then(|| h.to_ascii_lowercase())
     },
     agent: Agent::Crawler,
     request: |handle| Target::page(format!("https://{handle}.tumblr.com/")),

@@ -59,8 +59,8 @@ pub const PROVIDER: Provider = Provider {
     recognize: None,
     // Logins are 4 to 25 letters, digits and underscores (older ones may be shorter).
     handle: |raw| {
-        let h = super::plain_handle(raw, "_", 25)?;
-        (h.is_ascii() && !h.starts_with('_')).then(|| h.to_ascii_lowercase())
+        let h = super::ascii_handle(raw, "_", 25)?;
+        (!h.starts_with('_')).then(|| h.to_ascii_lowercase())
     },
     agent: Agent::Api,
     request: |handle| {

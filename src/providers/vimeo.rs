@@ -58,9 +58,9 @@ pub const PROVIDER: Provider = Provider {
     ],
     recognize: None,
     handle: |raw| {
-        let h = super::plain_handle(raw, "_", 64)?;
+        let h = super::ascii_handle(raw, "_", 64)?;
         // All-digit paths are videos (`vimeo.com/76979871`), not people.
-        (h.is_ascii() && !h.chars().all(|c| c.is_ascii_digit())).then_some(h)
+        (!h.chars().all(|c| c.is_ascii_digit())).then_some(h)
     },
     agent: Agent::Crawler,
     request: |handle| Target::page(format!("https://vimeo.com/{handle}")),
