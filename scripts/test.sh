@@ -46,25 +46,39 @@ step "Toolchain"
 rustc --version
 cargo --version
 
-step "cargo fmt --check"
-cargo fmt --all -- --check
+# Every step runs even when an earlier one failed, so one failure never hides another;
+# the summary names what failed and the exit code is non-zero if anything did.
+failed=()
+run() {
+  local name=$1
+  shift
+  step "$name"
+  "$@" || failed+=("$name")
+}
 
-step "cargo clippy (warnings are errors)"
-cargo clippy --locked --all-targets -- -D warnings
-
-# --all-targets includes benches/cold_start.rs, which does one quick cold start
-# under `cargo test` (the full 20-run measurement is `cargo bench`).
-step "cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo test --locked --all-targets 2>&1 | tee "$log"
 
+# --all-targets includes benches/cold_start.rs, which does one quick cold start
+# under `cargo test` (the full 20-run measurement is `cargo bench`). --no-fail-fast runs
+# every test binary even when one fails.
+tests() { cargo test --locked --all-targets --no-fail-fast 2>&1 | tee "$log"; }
+
+run "cargo fmt --check" cargo fmt --all -- --check
+run "cargo clippy (warnings are errors)" cargo clippy --locked --all-targets -- -D warnings
+run "cargo test" tests
 # Twenty seconds per cargo-fuzz target (installs cargo-fuzz if missing): the seeds and
 # anything they lead to must not crash. The long runs are in the README.
-step "Fuzz smoke run"
-FUZZ_SECONDS="${FUZZ_SECONDS:-20}" ./scripts/fuzz-smoke.sh
+run "Fuzz smoke run" env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" ./scripts/fuzz-smoke.sh
 
-# One closing line over every test binary, so the total is easy to find.
+# One closing line over every test binary, so the total is easy to find; then the test
+# binaries that failed (one that crashed prints no "test result" line, but is listed here).
 step "Summary"
 { grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed; [0-9]+ failed; [0-9]+ ignored' "$log" || true; } |
   awk '{ p += $4; f += $6; i += $8 } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, i }'
+grep -E -A40 '^error: [0-9]+ targets? failed' "$log" || true
+if ((${#failed[@]} > 0)); then
+  printf 'FAILED: %s\n' "${failed[@]}"
+  exit 1
+fi
+echo "all steps passed"
