@@ -1,4 +1,5 @@
-//! Logging: tracing set up once, and one log line per request.
+//! Logging: tracing set up once, one span per request carrying its id (so every line a
+//! request's lookup or image work logs can be found together), and one line per request.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -7,6 +8,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
 use crate::configuration::LogFormat;
@@ -33,30 +35,26 @@ pub fn init(filter: &str, format: LogFormat) {
 
 static NEXT_REQUEST_ID: AtomicU64 = AtomicU64::new(1);
 
-/// Middleware: logs method, path, status and latency of every request, and tags the response
-/// with an `x-request-id` that matches the log line.
+/// Middleware: runs the request inside a `request` span holding its id, method and path,
+/// logs its status and latency, and tags the response with an `x-request-id` that matches.
 pub async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let id = NEXT_REQUEST_ID.fetch_add(1, Ordering::Relaxed);
-    let method = req.method().clone();
-    let path = req.path().to_owned();
-    let result = next.call(req).await;
+    let span = tracing::info_span!(
+        "request",
+        request_id = id,
+        method = %req.method(),
+        path = req.path()
+    );
+    let result = next.call(req).instrument(span.clone()).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _entered = span.enter();
     match &result {
-        Ok(res) => tracing::info!(
-            request_id = id,
-            %method,
-            path,
-            status = res.status().as_u16(),
-            latency_ms,
-            "request"
-        ),
-        Err(e) => {
-            tracing::warn!(request_id = id, %method, path, latency_ms, error = %e, "request failed")
-        }
+        Ok(res) => tracing::info!(status = res.status().as_u16(), latency_ms, "request"),
+        Err(e) => tracing::warn!(latency_ms, error = %e, "request failed"),
     }
     result.map(|mut res| {
         res.headers_mut().insert(
