@@ -199,7 +199,15 @@ impl Settings {
         for (name, ip) in &self.resolve {
             resolve.entry(name.clone()).or_default().push(*ip);
         }
-        crate::fetch::guard::Guard::new(resolve, self.treat_as_public.iter().copied().collect())
+        let guard = crate::fetch::guard::Guard::new(
+            resolve,
+            self.treat_as_public.iter().copied().collect(),
+        );
+        if self.allow_private_networks {
+            guard.allowing_private_networks()
+        } else {
+            guard
+        }
     }
 
     /// The disk cache folder: the flag or variable, the OS default when unset, `None` when set

@@ -1,7 +1,6 @@
-//! HTML pages: askama templates under `templates/`, all extending `base.html`.
+//! HTML pages: askama templates under `templates/`, all extending `base.html`. Turning one
+//! into a response (status, headers) is the routes' business (`routes::html`).
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, HttpResponseBuilder};
 use askama::Template;
 
 use crate::assets;
@@ -36,8 +35,6 @@ pub struct ResultsPage<'a> {
     pub query: &'a str,
     /// What was found.
     pub profile: &'a Profile,
-    /// The platform's name.
-    pub provider_name: &'a str,
 }
 
 impl ResultsPage<'_> {
@@ -66,7 +63,7 @@ impl ResultsPage<'_> {
     pub fn download(&self, image: &Image, extra: &str) -> String {
         let name = format!(
             "{}-{}-{}",
-            self.profile.provider,
+            self.profile.provider.id,
             self.profile.id,
             image.kind.as_str()
         );
@@ -93,31 +90,4 @@ pub mod layout {
     pub fn favicon_href() -> String {
         super::assets::FAVICON.href()
     }
-}
-
-/// Renders a template into an HTML response with `status`.
-pub fn render(status: StatusCode, page: &impl Template) -> HttpResponse {
-    match page.render() {
-        Ok(html) => HttpResponseBuilder::new(status)
-            .content_type("text/html; charset=utf-8")
-            .body(html),
-        Err(e) => {
-            tracing::error!("template failed to render: {e}");
-            HttpResponse::InternalServerError()
-                .content_type("text/plain; charset=utf-8")
-                .body("internal error: a page failed to render")
-        }
-    }
-}
-
-/// Renders the error page for `status`.
-pub fn error(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    render(
-        status,
-        &ErrorPage {
-            title,
-            message,
-            status: status.as_u16(),
-        },
-    )
 }

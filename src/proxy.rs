@@ -4,47 +4,35 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use actix_web::http::StatusCode;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
+use tracing::Instrument;
 use url::Url;
 
-use crate::cache::{Entry, TieredCache};
-use crate::fetch::Fetcher;
+use crate::cache::{CacheStatus, Entry, TieredCache};
+use crate::fetch::{FetchError, Fetcher, Wording};
 use crate::imaging::{self, ImageError, Limits, Transform};
-use crate::lookup::{CacheStatus, LookupError};
 
 /// How long a cached image counts as fresh; after that it is served STALE while refetched.
 const IMAGE_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// How a failed fetch reads in an image error's message.
+const WORDING: Wording = Wording {
+    upstream: "The image's host",
+    thing: "image",
+    body: "image",
+};
 
 /// Why an image could not be served.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ProxyError {
     /// Fetching failed (refused, not found, too large, upstream error).
-    #[error(transparent)]
-    Fetch(#[from] LookupError),
+    #[error("{}", .0.sentence(WORDING))]
+    Fetch(#[from] FetchError),
     /// The bytes are not an image we can read, or are too big to decode.
     #[error(transparent)]
     Image(#[from] ImageError),
-}
-
-impl ProxyError {
-    /// The stable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Fetch(e) => e.code(),
-            Self::Image(e) => e.code(),
-        }
-    }
-
-    /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::Fetch(e) => e.status(),
-            Self::Image(e) => e.status(),
-        }
-    }
 }
 
 /// An image ready to send.
@@ -54,7 +42,7 @@ pub struct Variant {
     pub bytes: Bytes,
     /// Its media type.
     pub content_type: String,
-    /// A strong ETag for exactly these bytes.
+    /// A strong ETag for exactly these bytes, bare (no quotes).
     pub etag: String,
 }
 
@@ -88,7 +76,7 @@ impl ImageProxy {
         t: &Transform,
     ) -> Result<(Variant, CacheStatus), ProxyError> {
         let key = cache_key(url, t);
-        if let Some((entry, _tier)) = self.cache.get(&key).await {
+        if let Some(entry) = self.cache.get(&key).await {
             let status = if entry.is_fresh(SystemTime::now()) {
                 CacheStatus::Hit
             } else {
@@ -96,11 +84,15 @@ impl ImageProxy {
                 // keeps a scale-to-zero server awake.
                 let proxy = self.clone();
                 let (url, t, key) = (url.clone(), *t, key.clone());
-                tokio::spawn(async move {
-                    if let Err(e) = proxy.fill(&key, &url, &t).await {
-                        tracing::debug!("background refresh of {url} failed: {e}");
+                let span = tracing::info_span!("refresh", image = %url);
+                tokio::spawn(
+                    async move {
+                        if let Err(e) = proxy.fill(&key, &url, &t).await {
+                            tracing::debug!("background refresh failed: {e}");
+                        }
                     }
-                });
+                    .instrument(span),
+                );
                 CacheStatus::Stale
             };
             return Ok((variant(&key, entry), status));
@@ -131,7 +123,7 @@ impl ImageProxy {
 }
 
 fn cache_key(url: &Url, t: &Transform) -> String {
-    let digest = Sha256::digest(format!("{url}\n{t:?}"));
+    let digest = Sha256::digest(format!("{url}\n{}", t.cache_key()));
     format!("image:{}", hex(&digest))
 }
 
@@ -144,13 +136,13 @@ fn variant(key: &str, entry: Entry) -> Variant {
         .as_nanos();
     let tag = Sha256::digest(format!("{key}\n{stored}"));
     Variant {
-        etag: format!("\"{}\"", &hex(&tag)[..32]),
+        etag: hex(&tag[..16]),
         bytes: entry.bytes,
         content_type: entry.content_type,
     }
 }
 
 /// Lower-case hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
+fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -15,7 +15,8 @@ use actix_governor::{
 use actix_web::dev::ServiceRequest;
 use actix_web::middleware::Condition;
 use actix_web::{HttpResponse, HttpResponseBuilder};
-use serde_json::json;
+
+use crate::routes::error::Problem;
 
 /// The header Fly's proxy sets to the visitor's address.
 const FLY_CLIENT_IP: &str = "fly-client-ip";
@@ -54,11 +55,13 @@ impl KeyExtractor for ClientIp {
             .wait_time_from(DefaultClock::default().now())
             .as_secs()
             .max(1);
-        response.json(json!({
-            "status": "fail",
-            "code": "ERATELIMIT",
-            "message": format!("Too many lookups from your address; try again in {wait} s."),
-        }))
+        let problem = Problem::new(
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            "ERATELIMIT",
+            "Slow down",
+            format!("Too many lookups from your address; try again in {wait} s."),
+        );
+        response.json(problem.body())
     }
 }
 

@@ -1,13 +1,13 @@
 //! Inbound hardening: security headers on every response (a strict Content-Security-Policy
 //! on HTML pages), and caps on query string and header sizes.
 
-use actix_web::HttpResponse;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
-use serde_json::json;
+
+use crate::routes::error::Problem;
 
 /// The policy for our pages: our own scripts, styles and images (every profile image is
 /// shown through `/image`), nothing inline, never framed.
@@ -86,12 +86,8 @@ pub async fn limit_request(
         None
     };
     if let Some((status, message)) = refusal {
-        let response = HttpResponse::build(status).json(json!({
-            "status": "fail",
-            "code": "EINPUT",
-            "message": message,
-        }));
-        return Ok(req.into_response(response).map_into_right_body());
+        let problem = Problem::new(status, "EINPUT", "We could not read that", message);
+        return Ok(req.into_response(problem.json()).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
 }

@@ -9,10 +9,11 @@ use actix_web::{App, HttpServer, middleware::from_fn, web};
 
 use crate::cache::{CacheSettings, TieredCache};
 use crate::configuration::Settings;
+use crate::fetch::guard::Guard;
 use crate::fetch::{FetchSettings, Fetcher};
 use crate::idle::IdleWatcher;
 use crate::imaging::Limits;
-use crate::lookup::{Lookup, LookupSettings};
+use crate::lookup::{Lifetimes, Lookup, LookupSettings};
 use crate::proxy::ImageProxy;
 use crate::ratelimit::RateLimit;
 use crate::security::RequestLimits;
@@ -69,13 +70,20 @@ impl Application {
         let started = Instant::now();
         let (listener, inherited) = take_listener(settings)?;
         let addr = listener.local_addr().map_err(StartError::Inherited)?;
-        let fetcher = Arc::new(fetcher(settings)?);
+        let guard = settings.guard();
+        let fetcher = Arc::new(fetcher(settings, guard.clone())?);
         let cache = TieredCache::new(CacheSettings {
             memory_bytes: settings.memory_cache_bytes,
             dir: settings.cache_dir(),
             max_disk_bytes: settings.cache_max_bytes,
         });
-        let lookup = web::Data::new(lookup_service(settings, fetcher.clone(), cache.clone()));
+        let lookup = web::Data::new(lookup_service(
+            settings,
+            fetcher.clone(),
+            guard.clone(),
+            &cache,
+        ));
+        let guard = web::Data::new(guard);
         let proxy = web::Data::new(ImageProxy::new(
             fetcher,
             cache,
@@ -102,6 +110,7 @@ impl Application {
             App::new()
                 .app_data(lookup.clone())
                 .app_data(proxy.clone())
+                .app_data(guard.clone())
                 .wrap(app_watcher.middleware())
                 .wrap(from_fn(move |req, next| {
                     security::limit_request(request_limits, req, next)
@@ -151,7 +160,7 @@ impl Application {
 }
 
 /// The shared HTTP clients the settings describe. Cheap: clients are built on first use.
-fn fetcher(settings: &Settings) -> Result<Fetcher, StartError> {
+fn fetcher(settings: &Settings, guard: Guard) -> Result<Fetcher, StartError> {
     let upstreams = settings.upstream_overrides().map_err(StartError::Setting)?;
     for (id, url) in &upstreams {
         tracing::info!("requests of provider {id} go to {url}");
@@ -160,24 +169,30 @@ fn fetcher(settings: &Settings) -> Result<Fetcher, StartError> {
         connect_timeout: settings.connect_timeout,
         request_timeout: settings.lookup_timeout,
         max_body_bytes: settings.max_page_bytes,
-        allow_private_networks: settings.allow_private_networks,
         upstreams: upstreams.into_iter().collect(),
-        guard: settings.guard(),
+        guard,
     }))
 }
 
 /// The lookup service the settings describe.
-fn lookup_service(settings: &Settings, fetcher: Arc<Fetcher>, store: TieredCache) -> Lookup {
+fn lookup_service(
+    settings: &Settings,
+    fetcher: Arc<Fetcher>,
+    guard: Guard,
+    store: &TieredCache,
+) -> Lookup {
     Lookup::new(
         fetcher,
+        guard,
         store,
         LookupSettings {
             timeout: settings.lookup_timeout,
-            ttl: settings.cache_ttl,
-            miss_ttl: settings.cache_miss_ttl,
-            stale: settings.cache_stale,
+            lifetimes: Lifetimes {
+                ttl: settings.cache_ttl,
+                miss_ttl: settings.cache_miss_ttl,
+                stale: settings.cache_stale,
+            },
             max_entries: settings.cache_entries,
-            allow_private_networks: settings.allow_private_networks,
         },
     )
 }

@@ -9,8 +9,11 @@
 //! Entries carry their freshness but are returned even when stale: whether to serve a
 //! stale entry while refreshing it is the caller's decision ([`Entry::is_fresh`]).
 //!
-//! Public surface: [`TieredCache`] (`get`, `put`, `remove`), [`Entry`], [`CacheSettings`],
-//! and [`dir_from_setting`] for `GETIMAGES_CACHE_DIR`.
+//! A caller that keeps its own memory tier (the lookup answers, held as parsed profiles)
+//! uses [`TieredCache::disk_only`], so nothing is held in memory twice.
+//!
+//! Public surface: [`TieredCache`] (`get`, `put`, `disk_only`), [`Entry`], [`CacheStatus`],
+//! [`CacheSettings`], and [`dir_from_setting`] for `GETIMAGES_CACHE_DIR`.
 
 mod disk;
 mod format;
@@ -85,9 +88,31 @@ impl fmt::Debug for Entry {
     }
 }
 
-/// Which tier answered a `get`.
+/// Whether an answer came from a cache: the `x-cache-status` a response carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tier {
+pub enum CacheStatus {
+    /// Served from the cache (or from a lookup another request had in flight).
+    Hit,
+    /// Looked up for this request.
+    Miss,
+    /// Served past its freshness while a refresh runs in the background.
+    Stale,
+}
+
+impl CacheStatus {
+    /// The `x-cache-status` header value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hit => "HIT",
+            Self::Miss => "MISS",
+            Self::Stale => "STALE",
+        }
+    }
+}
+
+/// Which tier answered a `get` (the tests check where entries land).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tier {
     /// This process's memory.
     Memory,
     /// The cache folder, written by this process or an earlier one.
@@ -98,6 +123,8 @@ pub enum Tier {
 #[derive(Clone)]
 pub struct TieredCache {
     inner: Arc<Tiers>,
+    /// Whether this handle reads and writes the memory tier (see [`Self::disk_only`]).
+    use_memory: bool,
 }
 
 struct Tiers {
@@ -126,18 +153,33 @@ impl TieredCache {
                 memory_entry_limit: settings.memory_bytes / 8,
                 disk,
             }),
+            use_memory: true,
         }
     }
 
-    /// The entry for `key`, fresh or not, and the tier it came from. A disk hit is copied
-    /// into memory for next time.
-    pub async fn get(&self, key: &str) -> Option<(Entry, Tier)> {
+    /// A handle on the same disk tier that never touches memory, for a caller that keeps
+    /// its own memory tier of the decoded values.
+    pub fn disk_only(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            use_memory: false,
+        }
+    }
+
+    /// The entry for `key`, fresh or not. A disk hit is copied into memory for next time.
+    pub async fn get(&self, key: &str) -> Option<Entry> {
+        self.get_with_tier(key).await.map(|(entry, _)| entry)
+    }
+
+    async fn get_with_tier(&self, key: &str) -> Option<(Entry, Tier)> {
         let tiers = &*self.inner;
-        if let Some(entry) = tiers.memory.get(key).await {
+        if self.use_memory
+            && let Some(entry) = tiers.memory.get(key).await
+        {
             return Some((entry, Tier::Memory));
         }
         let entry = tiers.disk.as_ref()?.read(key).await?;
-        if tiers.fits_memory(key, &entry) {
+        if self.use_memory && tiers.fits_memory(key, &entry) {
             // Only if absent: a `put` that ran while the file was read has the newer entry.
             tiers
                 .memory
@@ -152,21 +194,13 @@ impl TieredCache {
     /// once the disk write is done, so a process that stops right after keeps the entry.
     pub async fn put(&self, key: &str, entry: Entry) {
         let tiers = &*self.inner;
-        if tiers.fits_memory(key, &entry) {
+        if self.use_memory && tiers.fits_memory(key, &entry) {
             tiers.memory.insert(key.to_owned(), entry.clone()).await;
-        } else {
+        } else if self.use_memory {
             tiers.memory.invalidate(key).await;
         }
         if let Some(disk) = &tiers.disk {
             disk.write(key, entry).await;
-        }
-    }
-
-    /// Forgets `key` in both tiers.
-    pub async fn remove(&self, key: &str) {
-        self.inner.memory.invalidate(key).await;
-        if let Some(disk) = &self.inner.disk {
-            disk.remove(key).await;
         }
     }
 }
@@ -277,7 +311,7 @@ mod tests {
         let put = avatar();
         cache.put("github/octocat", put.clone()).await;
 
-        let (entry, tier) = cache.get("github/octocat").await.unwrap();
+        let (entry, tier) = cache.get_with_tier("github/octocat").await.unwrap();
         assert_eq!((entry.clone(), tier), (put, Tier::Memory));
         assert!(entry.is_fresh(SystemTime::now()));
         assert!(cache.get("github/someone-else").await.is_none());
@@ -292,11 +326,11 @@ mod tests {
         drop(before);
 
         let after = cache(MIB, &dir.0, MIB);
-        let (entry, tier) = after.get("github/octocat").await.unwrap();
+        let (entry, tier) = after.get_with_tier("github/octocat").await.unwrap();
         assert_eq!(tier, Tier::Disk);
         assert_eq!(entry, put, "bytes, type and both times survive exactly");
 
-        let (_, tier) = after.get("github/octocat").await.unwrap();
+        let (_, tier) = after.get_with_tier("github/octocat").await.unwrap();
         assert_eq!(tier, Tier::Memory, "a disk hit is promoted");
     }
 
@@ -358,7 +392,7 @@ mod tests {
         assert!(gone("k1") && gone("k2"), "the two least recently used go");
         for kept in ["k0", "k3", "k4", "k5", "k6", "k7", "k8", "k9"] {
             assert!(!gone(kept), "{kept} was evicted");
-            assert_eq!(cache.get(kept).await.unwrap().1, Tier::Disk);
+            assert_eq!(cache.get_with_tier(kept).await.unwrap().1, Tier::Disk);
         }
     }
 
@@ -439,7 +473,7 @@ mod tests {
         cache
             .put("big", Entry::new(vec![1; 5_000], "image/png", HOUR))
             .await;
-        assert_eq!(cache.get("big").await.unwrap().1, Tier::Disk);
+        assert_eq!(cache.get_with_tier("big").await.unwrap().1, Tier::Disk);
 
         cache
             .put("big", Entry::new(vec![2; 50_000], "image/png", HOUR))
@@ -462,7 +496,7 @@ mod tests {
         let cache = memory_only(MIB);
         assert!(cache.inner.disk.is_none());
         cache.put("k", avatar()).await;
-        assert_eq!(cache.get("k").await.unwrap().1, Tier::Memory);
+        assert_eq!(cache.get_with_tier("k").await.unwrap().1, Tier::Memory);
         cache
             .put("huge", Entry::new(vec![0; MIB as usize], "image/png", HOUR))
             .await;
@@ -497,20 +531,25 @@ mod tests {
         let cache = cache(MIB, &dir.0, MIB);
         cache.put("k", expired.clone()).await;
 
-        let (entry, _) = cache.get("k").await.unwrap();
+        let (entry, _) = cache.get_with_tier("k").await.unwrap();
         assert!(!entry.is_fresh(SystemTime::now()));
-        let (entry, tier) = disk_only(&dir.0, MIB).get("k").await.unwrap();
+        let (entry, tier) = disk_only(&dir.0, MIB).get_with_tier("k").await.unwrap();
         assert_eq!((entry, tier), (expired, Tier::Disk));
     }
 
     #[tokio::test]
-    async fn remove_forgets_both_tiers() {
+    async fn a_disk_only_handle_leaves_memory_alone() {
         let dir = TempDir::new();
         let cache = cache(MIB, &dir.0, MIB);
-        cache.put("k", avatar()).await;
-        cache.remove("k").await;
-        assert!(cache.get("k").await.is_none());
-        assert!(!file_of(&cache, "k").exists());
+        let disk = cache.disk_only();
+        disk.put("k", avatar()).await;
+        assert_eq!(disk.get_with_tier("k").await.unwrap().1, Tier::Disk);
+        assert_eq!(
+            disk.get_with_tier("k").await.unwrap().1,
+            Tier::Disk,
+            "a disk hit is not promoted"
+        );
+        assert!(cache.inner.memory.get("k").await.is_none());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -563,7 +602,10 @@ mod tests {
         writing.store(false, Ordering::Relaxed);
         assert!(reads.await.unwrap() > 0, "the reader raced no write");
 
-        let (entry, _) = disk_only(&dir.0, 64 * MIB).get("k").await.unwrap();
+        let (entry, _) = disk_only(&dir.0, 64 * MIB)
+            .get_with_tier("k")
+            .await
+            .unwrap();
         assert!(whole(&entry));
         let folder = path.parent().unwrap();
         assert_eq!(

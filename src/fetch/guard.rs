@@ -2,7 +2,8 @@
 //!
 //! Checked twice: on the literal host of every URL and redirect hop ([`Guard::check_url`]),
 //! and on every address a host name resolves to ([`PublicOnlyResolver`]), so a
-//! public-looking name whose DNS answer is loopback is refused too.
+//! public-looking name whose DNS answer is loopback is refused too. This is the one place
+//! that decides: the fetcher, `/image` and `?fallback=` all ask it.
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -11,10 +12,25 @@ use std::sync::Arc;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
 
-/// A request refused because it would reach a non-public address.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{0} is not a public internet address")]
-pub struct Refused(pub String);
+/// A URL the guard refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// Not an http or https URL.
+    #[error("{0}: links cannot be fetched (only http and https)")]
+    Scheme(String),
+    /// It would reach a non-public address (shown as the host, with its address if known).
+    #[error("{0} is not a public internet address")]
+    Address(String),
+}
+
+/// A host name that did not resolve, kept as its own type so the fetcher can tell a DNS
+/// failure from other connection failures.
+#[derive(Debug, thiserror::Error)]
+#[error("{host} did not resolve: {source}")]
+pub struct DnsFailure {
+    host: String,
+    source: std::io::Error,
+}
 
 /// Whether `ip` is a public unicast address (not loopback, private, link-local, CGNAT,
 /// multicast, unspecified, documentation, reserved, or an IPv6 form wrapping one of those).
@@ -66,12 +82,14 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     (mapped || compatible || nat64).then_some(tail)
 }
 
-/// The guard's configuration: operator-set DNS answers, and addresses to count as public
-/// (for tests that need a "public" server on loopback). Both empty by default.
+/// The guard's configuration: operator-set DNS answers, addresses to count as public (for
+/// tests that need a "public" server on loopback), and whether private networks are
+/// allowed at all. Empty and closed by default.
 #[derive(Debug, Clone, Default)]
 pub struct Guard {
     resolve: Arc<HashMap<String, Vec<IpAddr>>>,
     treat_as_public: Arc<HashSet<IpAddr>>,
+    allow_private_networks: bool,
 }
 
 impl Guard {
@@ -84,12 +102,31 @@ impl Guard {
         Self {
             resolve: Arc::new(resolve),
             treat_as_public: Arc::new(treat_as_public),
+            allow_private_networks: false,
         }
+    }
+
+    /// The same guard letting every address through (tests and local development only):
+    /// only the scheme is still checked. Logged as a warning, once.
+    pub fn allowing_private_networks(self) -> Self {
+        tracing::warn!(
+            "GETIMAGES_ALLOW_PRIVATE_NETWORKS is on: lookups may reach private and loopback \
+             addresses. Use it for tests and local development only."
+        );
+        Self {
+            allow_private_networks: true,
+            ..self
+        }
+    }
+
+    /// Whether every address is let through.
+    pub fn allows_private_networks(&self) -> bool {
+        self.allow_private_networks
     }
 
     /// Whether requests may go to `ip`.
     pub fn allows(&self, ip: IpAddr) -> bool {
-        is_public(ip) || self.treat_as_public.contains(&ip)
+        self.allow_private_networks || is_public(ip) || self.treat_as_public.contains(&ip)
     }
 
     /// Refuses URLs that are not http(s), or whose host is a literal non-public IP address,
@@ -97,7 +134,10 @@ impl Guard {
     /// addresses only. (Other names are checked when they resolve, by the resolver.)
     pub fn check_url(&self, url: &Url) -> Result<(), Refused> {
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(Refused(format!("{}: (only http and https)", url.scheme())));
+            return Err(Refused::Scheme(url.scheme().to_owned()));
+        }
+        if self.allow_private_networks {
+            return Ok(());
         }
         let ip = match url.host() {
             Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
@@ -107,24 +147,24 @@ impl Guard {
                 // whatever a resolver says.
                 let name = name.trim_end_matches('.').to_ascii_lowercase();
                 if name == "localhost" || name.ends_with(".localhost") {
-                    return Err(Refused(name));
+                    return Err(Refused::Address(name));
                 }
                 // A pinned answer is known without a lookup: refuse here what the resolver
                 // would, so URLs we pass on unfetched (fallbacks, image links) are refused too.
                 return match self.resolve.get(&name) {
                     Some(ips) if !ips.iter().any(|ip| self.allows(*ip)) => {
                         let shown = ips.first().map(ToString::to_string).unwrap_or_default();
-                        Err(Refused(format!("{name} ({shown})")))
+                        Err(Refused::Address(format!("{name} ({shown})")))
                     }
                     _ => Ok(()),
                 };
             }
-            None => return Err(Refused("a URL without a host".into())),
+            None => return Err(Refused::Address("a URL without a host".into())),
         };
         if self.allows(ip) {
             Ok(())
         } else {
-            Err(Refused(ip.to_string()))
+            Err(Refused::Address(ip.to_string()))
         }
     }
 
@@ -150,7 +190,13 @@ impl Resolve for PublicOnlyResolver {
             let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
             let found: Vec<SocketAddr> = match guard.resolve.get(&host) {
                 Some(ips) => ips.iter().map(|ip| SocketAddr::new(*ip, 0)).collect(),
-                None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
+                None => tokio::net::lookup_host((host.as_str(), 0))
+                    .await
+                    .map_err(|source| DnsFailure {
+                        host: host.clone(),
+                        source,
+                    })?
+                    .collect(),
             };
             let allowed: Vec<SocketAddr> = found
                 .iter()
@@ -162,7 +208,9 @@ impl Resolve for PublicOnlyResolver {
                     Some(a) => format!("{host} ({})", a.ip()),
                     None => host,
                 };
-                return Err(Box::new(Refused(shown)) as Box<dyn std::error::Error + Send + Sync>);
+                return Err(
+                    Box::new(Refused::Address(shown)) as Box<dyn std::error::Error + Send + Sync>
+                );
             }
             Ok(Box::new(allowed.into_iter()) as Addrs)
         })

@@ -1,6 +1,7 @@
 //! Fetching from platforms: one shared pair of HTTP clients, upstream overrides for tests,
-//! capped bodies, checked redirects, and upstream failures mapped to [`LookupError`]s.
+//! capped bodies, checked redirects, and upstream failures as typed [`FetchError`]s.
 
+mod error;
 pub mod guard;
 
 use std::collections::HashMap;
@@ -11,7 +12,7 @@ use reqwest::redirect::Policy;
 use reqwest::{Client, header};
 use url::Url;
 
-use crate::lookup::LookupError;
+pub use error::{Cause, FetchError, Phase, Wording};
 use guard::{Guard, Refused};
 
 /// Redirect hops followed before giving up.
@@ -54,8 +55,6 @@ pub struct FetchSettings {
     pub request_timeout: Duration,
     /// Largest body read; bigger ones fail.
     pub max_body_bytes: usize,
-    /// Let visitor-supplied URLs reach private addresses (tests and local development only).
-    pub allow_private_networks: bool,
     /// Provider id → origin replacing the provider's own origin (`GETIMAGES_UPSTREAM_<ID>`).
     pub upstreams: HashMap<String, Url>,
     /// The SSRF guard for visitor-supplied URLs.
@@ -116,22 +115,11 @@ pub struct Fetcher {
 impl Fetcher {
     /// A fetcher with `settings`; no client is built yet.
     pub fn new(settings: FetchSettings) -> Self {
-        if settings.allow_private_networks {
-            tracing::warn!(
-                "GETIMAGES_ALLOW_PRIVATE_NETWORKS is on: lookups may reach private and loopback \
-                 addresses. Use it for tests and local development only."
-            );
-        }
         Self {
             settings,
             guarded: OnceLock::new(),
             trusted: OnceLock::new(),
         }
-    }
-
-    /// The SSRF guard requests to visitor-supplied URLs pass.
-    pub fn guard(&self) -> &Guard {
-        &self.settings.guard
     }
 
     /// The origin that replaces `provider`'s own, if the operator set one.
@@ -140,8 +128,8 @@ impl Fetcher {
     }
 
     /// Makes a provider's `request` and returns the body of a 2xx answer; anything else
-    /// becomes the matching [`LookupError`].
-    pub async fn fetch(&self, request: Request) -> Result<Fetched, LookupError> {
+    /// becomes the matching [`FetchError`].
+    pub async fn fetch(&self, request: Request) -> Result<Fetched, FetchError> {
         let (url, overridden) = match self.upstream(request.provider) {
             Some(origin) => (with_origin(&request.url, origin), true),
             None => (request.url.clone(), false),
@@ -161,12 +149,7 @@ impl Fetcher {
                 headers: request.headers,
                 max_bytes: self.settings.max_body_bytes,
             })
-            .await
-            // A page too large to read is the platform's failure, not the visitor's.
-            .map_err(|e| match e {
-                LookupError::TooLarge(message) => LookupError::Upstream(message),
-                other => other,
-            })?;
+            .await?;
         if overridden {
             fetched.url = with_origin(&fetched.url, &origin_of(&request.url));
         }
@@ -174,8 +157,8 @@ impl Fetcher {
     }
 
     /// Downloads the image at `url` (found in a page or given by a visitor: never rewritten,
-    /// always guarded), failing with `ETOOLARGE` past `max_bytes`.
-    pub async fn fetch_image(&self, url: Url, max_bytes: usize) -> Result<Fetched, LookupError> {
+    /// always guarded), failing with [`FetchError::TooLarge`] past `max_bytes`.
+    pub async fn fetch_image(&self, url: Url, max_bytes: usize) -> Result<Fetched, FetchError> {
         self.send(Send {
             url,
             trusted: false,
@@ -186,23 +169,13 @@ impl Fetcher {
             max_bytes,
         })
         .await
-        .map_err(|e| match e {
-            LookupError::TooLarge(_) => LookupError::TooLarge(format!(
-                "The image is larger than the {} MiB we fetch.",
-                max_bytes / (1024 * 1024)
-            )),
-            other => other,
-        })
     }
 
-    async fn send(&self, send: Send) -> Result<Fetched, LookupError> {
+    async fn send(&self, send: Send) -> Result<Fetched, FetchError> {
         // Operator-set upstreams are trusted; everything else may only reach public hosts.
-        let trusted = send.trusted || self.settings.allow_private_networks;
+        let trusted = send.trusted || self.settings.guard.allows_private_networks();
         if !trusted {
-            self.settings
-                .guard
-                .check_url(&send.url)
-                .map_err(forbidden)?;
+            self.settings.guard.check_url(&send.url)?;
         }
         let client = self.client(trusted)?;
         let builder = match send.json_body {
@@ -244,7 +217,7 @@ impl Fetcher {
         })
     }
 
-    fn client(&self, trusted: bool) -> Result<&Client, LookupError> {
+    fn client(&self, trusted: bool) -> Result<&Client, FetchError> {
         let cell = if trusted {
             &self.trusted
         } else {
@@ -252,7 +225,9 @@ impl Fetcher {
         };
         cell.get_or_init(|| self.build_client(trusted).map_err(|e| e.to_string()))
             .as_ref()
-            .map_err(|e| LookupError::Upstream(format!("cannot set up the HTTP client: {e}")))
+            .map_err(|e| FetchError::Upstream {
+                cause: Cause::Client(e.clone()),
+            })
     }
 
     fn build_client(&self, trusted: bool) -> reqwest::Result<Client> {
@@ -302,65 +277,85 @@ fn origin_of(url: &Url) -> Url {
 #[error("too many redirects")]
 struct TooManyRedirects;
 
-fn forbidden(refused: Refused) -> LookupError {
-    LookupError::Forbidden(format!("Refused to fetch: {refused}."))
-}
-
 /// Maps a transport failure, looking through its causes for the guard's refusal.
-fn transport_error(error: &reqwest::Error) -> LookupError {
+fn transport_error(error: &reqwest::Error) -> FetchError {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = cause {
         if let Some(refused) = e.downcast_ref::<Refused>() {
-            return forbidden(refused.clone());
+            return FetchError::Forbidden {
+                reason: refused.clone(),
+            };
         }
         if e.is::<TooManyRedirects>() {
-            return LookupError::Upstream("The platform redirected too many times.".into());
+            return upstream(Cause::Redirects);
+        }
+        if let Some(dns) = e.downcast_ref::<guard::DnsFailure>() {
+            return upstream(Cause::Dns(dns.to_string()));
         }
         cause = e.source();
     }
+    let chain = error_chain(error);
     if error.is_timeout() {
-        LookupError::Timeout("The platform did not answer in time.".into())
+        let phase = if error.is_connect() {
+            Phase::Connect
+        } else {
+            Phase::Read
+        };
+        FetchError::Timeout { phase }
     } else if error.is_connect() {
-        LookupError::Upstream("Could not connect to the platform.".into())
+        upstream(Cause::Connect(chain))
     } else if error.is_redirect() {
-        LookupError::Upstream("The platform redirected too many times.".into())
+        upstream(Cause::Redirects)
     } else {
-        LookupError::Upstream("The connection to the platform failed.".into())
+        upstream(Cause::Transport(chain))
     }
 }
 
-fn status_error(status: u16, url: &Url) -> LookupError {
+fn upstream(cause: Cause) -> FetchError {
+    FetchError::Upstream { cause }
+}
+
+/// `error` and its sources, innermost last: `error sending request: … : connection refused`.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let text = e.to_string();
+        // hyper and reqwest often repeat their source's text in their own.
+        if !chain.contains(&text) {
+            chain.push_str(": ");
+            chain.push_str(&text);
+        }
+        cause = e.source();
+    }
+    chain
+}
+
+fn status_error(status: u16, url: &Url) -> FetchError {
     match status {
-        404 | 410 => LookupError::NotFound(format!("There is no profile at {url}.")),
-        401 | 403 | 429 | 999 => LookupError::Blocked(format!(
-            "The platform refused the request (HTTP {status}); it may require a login or be \
-             rate-limiting us. Try again later."
-        )),
-        _ => LookupError::Upstream(format!("The platform answered with HTTP {status}.")),
+        404 | 410 => FetchError::NotFound {
+            url: url.clone(),
+            status,
+        },
+        401 | 403 | 429 | 999 => FetchError::Blocked { status },
+        _ => upstream(Cause::Status(status)),
     }
 }
 
 /// Reads the body, failing as soon as it passes `max` bytes (so an endless body costs at
 /// most `max`).
-async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, LookupError> {
+async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, FetchError> {
     if response.content_length().is_some_and(|n| n > max as u64) {
-        return Err(too_large(max));
+        return Err(FetchError::TooLarge { max });
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(&e))? {
         if body.len() + chunk.len() > max {
-            return Err(too_large(max));
+            return Err(FetchError::TooLarge { max });
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
-}
-
-fn too_large(max: usize) -> LookupError {
-    LookupError::TooLarge(format!(
-        "The platform's page is larger than the {} KiB we read.",
-        max / 1024
-    ))
 }
 
 #[cfg(test)]

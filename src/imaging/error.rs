@@ -1,7 +1,5 @@
-//! Why an image could not be transformed, with the HTTP status and stable code each reason
-//! maps to.
-
-use actix_web::http::StatusCode;
+//! Why an image could not be transformed. How each reason is served over HTTP is decided
+//! at the edge, in `routes::error`.
 
 /// Every way reading, resizing or writing an image can fail.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,55 +31,4 @@ pub enum ImageError {
     /// Resizing or encoding the result failed: our fault, not the image's.
     #[error("the image cannot be encoded: {0}")]
     Encode(String),
-}
-
-impl ImageError {
-    /// The stable machine-readable code, e.g. `EDECODE`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::TooLarge { .. } => "ETOOLARGE",
-            Self::NotAnImage => "ENOTIMAGE",
-            Self::TooManyPixels { .. } => "ETOOMANYPIXELS",
-            Self::Corrupt(_) => "EDECODE",
-            Self::Encode(_) => "EENCODE",
-        }
-    }
-
-    /// The HTTP status this failure is served with.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyPixels { .. } | Self::Corrupt(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Encode(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_failure_has_a_stable_code_and_status() {
-        let cases = [
-            (ImageError::TooLarge { bytes: 2, max: 1 }, "ETOOLARGE", 413),
-            (ImageError::NotAnImage, "ENOTIMAGE", 415),
-            (
-                ImageError::TooManyPixels {
-                    width: 2,
-                    height: 2,
-                    max: 3,
-                },
-                "ETOOMANYPIXELS",
-                422,
-            ),
-            (ImageError::Corrupt("x".into()), "EDECODE", 422),
-            (ImageError::Encode("x".into()), "EENCODE", 500),
-        ];
-        for (error, code, status) in cases {
-            assert_eq!(error.code(), code);
-            assert_eq!(error.status().as_u16(), status, "{error}");
-        }
-    }
 }

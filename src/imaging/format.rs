@@ -72,6 +72,14 @@ impl FormatChoice {
         Some(Self::To(format))
     }
 
+    /// The `format=` query value that names it (`jpg` for JPEG).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Original => "original",
+            Self::To(format) => format.extension(),
+        }
+    }
+
     /// The format written for a source in `source` format.
     pub fn resolve(self, source: Format) -> Format {
         match self {

@@ -32,6 +32,15 @@ impl Fit {
             _ => None,
         }
     }
+
+    /// The `fit=` query value that names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cover => "cover",
+            Self::Contain => "contain",
+            Self::Inside => "inside",
+        }
+    }
 }
 
 /// What happens to the upright source's pixels.

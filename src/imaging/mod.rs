@@ -99,6 +99,21 @@ impl Default for Transform {
 }
 
 impl Transform {
+    /// A stable text naming this transform, field by field, for cache keys: it changes only
+    /// when what the transform does changes.
+    pub fn cache_key(&self) -> String {
+        let side = |s: Option<u32>| s.map_or_else(String::new, |n| n.to_string());
+        format!(
+            "w={};h={};fit={};format={};q={};upscale={}",
+            side(self.width),
+            side(self.height),
+            self.fit.as_str(),
+            self.format.as_str(),
+            self.quality,
+            u8::from(self.upscale)
+        )
+    }
+
     /// Whether this asks for nothing at all: no size and the original format, so the source
     /// bytes are served as they are.
     pub fn is_identity(&self) -> bool {

@@ -398,7 +398,10 @@ fn a_truncated_jpeg_is_corrupt() {
     for t in [Transform::default(), convert_to(Format::Png)] {
         let err = run(cut, &t).unwrap_err();
         assert!(matches!(err, ImageError::Corrupt(_)), "{err:?}");
-        assert_eq!(err.code(), "EDECODE");
+        assert!(
+            err.to_string().starts_with("the image cannot be decoded"),
+            "{err}"
+        );
     }
 }
 
@@ -453,7 +456,10 @@ fn html_is_not_an_image() {
     let html = b"<!doctype html><html><body>Not found</body></html>";
     let err = run(html, &Transform::default()).unwrap_err();
     assert_eq!(err, ImageError::NotAnImage);
-    assert_eq!((err.code(), err.status().as_u16()), ("ENOTIMAGE", 415));
+    assert_eq!(
+        err.to_string(),
+        "this is not a JPEG, PNG, WebP or GIF image"
+    );
     assert_eq!(dimensions(html), Err(ImageError::NotAnImage));
 }
 
@@ -472,7 +478,7 @@ fn a_source_over_the_byte_limit_is_too_large() {
             max: bytes.len() - 1
         }
     );
-    assert_eq!(err.status().as_u16(), 413);
+    assert!(err.to_string().contains("more than the"), "{err}");
 }
 
 #[test]

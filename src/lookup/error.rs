@@ -1,6 +1,15 @@
-//! Why a lookup failed, with the HTTP status and stable code each reason maps to.
+//! Why a lookup failed, as the visitor and API clients see it. How each reason is served
+//! over HTTP (status, code, page title) is decided at the edge, in `routes::error`.
 
-use actix_web::http::StatusCode;
+use crate::fetch::{FetchError, Wording, guard::Refused};
+use crate::providers::PickError;
+
+/// How a failed fetch reads in a lookup's error message.
+const WORDING: Wording = Wording {
+    upstream: "The platform",
+    thing: "profile",
+    body: "platform's answer",
+};
 
 /// Every way a lookup can fail, as the visitor and API clients see it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,62 +29,61 @@ pub enum LookupError {
     /// The platform answered with an error or something we cannot read.
     #[error("{0}")]
     Upstream(String),
-    /// The answer is larger than we read.
-    #[error("{0}")]
-    TooLarge(String),
     /// The URL points at a private or otherwise forbidden address.
     #[error("{0}")]
     Forbidden(String),
 }
 
 impl LookupError {
-    /// The stable machine-readable code, e.g. `ENOTFOUND`.
-    pub fn code(&self) -> &'static str {
+    /// The outcome a log line or metric names: `not_found`, `blocked`, …
+    pub fn outcome(&self) -> &'static str {
         match self {
-            Self::Input(_) => "EINPUT",
-            Self::NotFound(_) => "ENOTFOUND",
-            Self::Blocked(_) => "EBLOCKED",
-            Self::Timeout(_) => "ETIMEOUT",
-            Self::Upstream(_) => "EUPSTREAM",
-            Self::TooLarge(_) => "ETOOLARGE",
-            Self::Forbidden(_) => "EFORBIDDEN",
+            Self::Input(_) => "input",
+            Self::NotFound(_) => "not_found",
+            Self::Blocked(_) => "blocked",
+            Self::Timeout(_) => "timeout",
+            Self::Upstream(_) => "upstream",
+            Self::Forbidden(_) => "forbidden",
         }
-    }
-
-    /// The HTTP status this failure is served with.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::Input(_) => StatusCode::BAD_REQUEST,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Blocked(_) | Self::Upstream(_) => StatusCode::BAD_GATEWAY,
-            Self::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
-            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
-        }
-    }
-
-    /// A short title for the error page.
-    pub fn title(&self) -> &'static str {
-        match self {
-            Self::Input(_) => "We could not read that",
-            Self::NotFound(_) => "Profile not found",
-            Self::Blocked(_) => "The platform blocked us",
-            Self::Timeout(_) => "The platform took too long",
-            Self::Upstream(_) => "The platform answered with an error",
-            Self::TooLarge(_) => "Too large",
-            Self::Forbidden(_) => "That address is not allowed",
-        }
-    }
-
-    /// Whether the failure is the caller's (JSend `fail`) rather than ours or the platform's
-    /// (JSend `error`).
-    pub fn is_client_error(&self) -> bool {
-        self.status().is_client_error()
     }
 
     /// Whether the answer is worth caching: a profile that does not exist stays missing for a
     /// while, but a timeout or a block says nothing about the profile.
     pub fn is_cacheable(&self) -> bool {
         matches!(self, Self::NotFound(_))
+    }
+}
+
+impl From<FetchError> for LookupError {
+    fn from(e: FetchError) -> Self {
+        let message = e.sentence(WORDING);
+        match e {
+            FetchError::NotFound { .. } => Self::NotFound(message),
+            FetchError::Blocked { .. } => Self::Blocked(message),
+            FetchError::Timeout { .. } => Self::Timeout(message),
+            // A page too large to read is the platform's failure, not the visitor's.
+            FetchError::Upstream { .. } | FetchError::TooLarge { .. } => Self::Upstream(message),
+            FetchError::Forbidden { reason } => reason.into(),
+        }
+    }
+}
+
+impl From<Refused> for LookupError {
+    fn from(reason: Refused) -> Self {
+        let message = FetchError::from(reason.clone()).sentence(WORDING);
+        match reason {
+            Refused::Scheme(_) => Self::Input(message),
+            Refused::Address(_) => Self::Forbidden(message),
+        }
+    }
+}
+
+impl From<PickError> for LookupError {
+    fn from(e: PickError) -> Self {
+        match e {
+            PickError::NotFound(message) => Self::NotFound(message),
+            PickError::Blocked(message) => Self::Blocked(message),
+            PickError::Unreadable(message) => Self::Upstream(message),
+        }
     }
 }

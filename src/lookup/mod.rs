@@ -1,29 +1,32 @@
-//! The lookup service: query → provider → fetch → pick → upgrade, cached with single-flight.
+//! The lookup service: query → provider → fetch → pick → upgrade, with its answers cached
+//! (see `answers`: memory and disk, single-flight, stale while refreshing).
 
+mod answers;
 mod error;
 mod query;
-mod stored;
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use moka::Expiry;
-use moka::future::Cache;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 use url::Url;
 
-use crate::cache::{Entry, TieredCache};
+use crate::cache::{CacheStatus, TieredCache};
+use crate::fetch::guard::Guard;
 use crate::fetch::{Fetched, Fetcher, Request};
-use crate::providers::{self, Found, Image, Provider, Target, pick};
+use crate::providers::{self, Found, Image, ImageKind, PickError, Provider, pick};
+pub use answers::{Answer, Lifetimes};
+use answers::{AnswerKey, Answers, Served};
 pub use error::LookupError;
-pub use query::{MAX_INPUT_LEN, ProfileQuery};
+pub use query::ProfileQuery;
 
-/// A profile's images, as the API returns them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A profile's images, as the API returns them and the disk cache keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
-    /// Provider id whose rules found it.
-    pub provider: &'static str,
+    /// The provider whose rules found it (its id in JSON).
+    #[serde(with = "providers::by_id_serde")]
+    pub provider: &'static Provider,
     /// The handle, normalized (a URL for the generic page provider).
     pub id: String,
     /// The profile's page.
@@ -39,42 +42,9 @@ impl Profile {
     pub fn avatar(&self) -> Option<&str> {
         self.images
             .iter()
-            .find(|i| i.kind == providers::ImageKind::Avatar)
+            .find(|i| i.kind == ImageKind::Avatar)
             .map(|i| i.url.as_str())
     }
-}
-
-/// Whether an answer came from the cache.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CacheStatus {
-    /// Served from the cache (or from a lookup another request had in flight).
-    Hit,
-    /// Looked up for this request.
-    Miss,
-    /// Served past its freshness while a refresh runs in the background.
-    Stale,
-}
-
-impl CacheStatus {
-    /// The `x-cache-status` header value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Hit => "HIT",
-            Self::Miss => "MISS",
-            Self::Stale => "STALE",
-        }
-    }
-}
-
-/// What a lookup answered, as cached: a profile, or a lasting failure (not found).
-type Answer = Result<Arc<Profile>, LookupError>;
-
-/// An answer and until when it is fresh; a found profile is kept longer than that and
-/// served STALE while a refresh runs.
-#[derive(Clone)]
-struct Cached {
-    answer: Answer,
-    fresh_until: SystemTime,
 }
 
 /// Cache and deadline settings.
@@ -82,235 +52,127 @@ struct Cached {
 pub struct LookupSettings {
     /// Deadline for one whole lookup.
     pub timeout: Duration,
-    /// How long a found profile is fresh.
-    pub ttl: Duration,
-    /// How long "not found" is cached.
-    pub miss_ttl: Duration,
-    /// How long past `ttl` a found profile may still be served (STALE) while refreshed.
-    pub stale: Duration,
+    /// How long answers are kept.
+    pub lifetimes: Lifetimes,
     /// Most answers kept in memory.
     pub max_entries: u64,
-    /// Whether image URLs on private addresses may be returned (tests and development).
-    pub allow_private_networks: bool,
 }
 
 /// Looks profiles up, at most once per key at a time, remembering answers in memory and
 /// found profiles on disk (so they survive a scale-to-zero stop).
 pub struct Lookup {
+    platforms: Arc<Platforms>,
+    answers: Arc<Answers>,
+}
+
+/// The part of a lookup that asks the platform: shared with background refreshes.
+struct Platforms {
     fetcher: Arc<Fetcher>,
-    answers: Cache<String, Cached>,
-    store: TieredCache,
-    refreshing: Mutex<HashSet<String>>,
-    settings: LookupSettings,
-}
-
-struct AnswerExpiry {
-    stale: Duration,
-}
-
-impl Expiry<String, Cached> for AnswerExpiry {
-    fn expire_after_create(&self, _: &String, cached: &Cached, _: Instant) -> Option<Duration> {
-        let fresh_for = cached
-            .fresh_until
-            .duration_since(SystemTime::now())
-            .unwrap_or_default();
-        Some(if cached.answer.is_ok() {
-            fresh_for + self.stale
-        } else {
-            fresh_for
-        })
-    }
+    guard: Guard,
+    timeout: Duration,
 }
 
 impl Lookup {
-    /// A lookup service over `fetcher`, keeping found profiles in `store` too. Touches
-    /// nothing on disk until the first lookup.
-    pub fn new(fetcher: Arc<Fetcher>, store: TieredCache, settings: LookupSettings) -> Self {
-        let answers = Cache::builder()
-            .max_capacity(settings.max_entries)
-            .expire_after(AnswerExpiry {
-                stale: settings.stale,
-            })
-            .build();
+    /// A lookup service over `fetcher`, keeping found profiles on `store`'s disk too, and
+    /// returning only image URLs `guard` allows. Touches nothing on disk until the first
+    /// lookup.
+    pub fn new(
+        fetcher: Arc<Fetcher>,
+        guard: Guard,
+        store: &TieredCache,
+        settings: LookupSettings,
+    ) -> Self {
         Self {
-            fetcher,
-            answers,
-            store,
-            refreshing: Mutex::new(HashSet::new()),
-            settings,
+            platforms: Arc::new(Platforms {
+                fetcher,
+                guard,
+                timeout: settings.timeout,
+            }),
+            answers: Arc::new(Answers::new(
+                store,
+                settings.max_entries,
+                settings.lifetimes,
+            )),
         }
-    }
-
-    /// Refuses a visitor-supplied URL that is not http(s) or points at a private address
-    /// (allowed when private networks are).
-    pub fn check_public(&self, url: &Url) -> Result<(), LookupError> {
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(LookupError::Input(
-                "Only http and https links can be used.".into(),
-            ));
-        }
-        if self.settings.allow_private_networks {
-            return Ok(());
-        }
-        self.fetcher
-            .guard()
-            .check_url(url)
-            .map_err(|e| LookupError::Forbidden(format!("Refused: {e}.")))
     }
 
     /// Looks `query` up: from memory, from disk, by joining an identical lookup in flight,
     /// or by asking the platform within the deadline. A found profile past its TTL is
     /// answered STALE while one background refresh runs.
-    pub async fn lookup(self: &Arc<Self>, query: &ProfileQuery) -> (Answer, CacheStatus) {
-        let key = cache_key(query);
-        if let Some(cached) = self.answers.get(&key).await {
-            return self.serve(&key, query, cached, CacheStatus::Hit);
-        }
-        let loaded_from = std::sync::Mutex::new(CacheStatus::Miss);
-        let entry = self
+    pub async fn lookup(&self, query: &ProfileQuery) -> (Answer, CacheStatus) {
+        let key = AnswerKey::of(query);
+        let Served { answer, status } = self
             .answers
-            .entry(key.clone())
-            .or_try_insert_with(async {
-                if let Some(cached) = self.load(&key).await {
-                    *loaded_from.lock().unwrap_or_else(|e| e.into_inner()) = CacheStatus::Hit;
-                    return Ok(cached);
-                }
-                self.ask_platform(&key, query).await
-            })
+            .get_or_ask(&key, self.platforms.ask(query))
             .await;
-        match entry {
-            Ok(entry) => {
-                let status = if entry.is_fresh() {
-                    *loaded_from.lock().unwrap_or_else(|e| e.into_inner())
-                } else {
-                    CacheStatus::Hit
-                };
-                self.serve(&key, query, entry.into_value(), status)
-            }
-            Err(e) => (Err(LookupError::clone(&e)), CacheStatus::Miss),
+        if status == CacheStatus::Stale {
+            let (platforms, query) = (Arc::clone(&self.platforms), query.clone());
+            let span = tracing::info_span!("refresh", provider = query.provider.id);
+            self.answers.refresh(
+                &key,
+                async move { platforms.ask(&query).await }.instrument(span),
+            );
         }
+        (answer, status)
     }
+}
 
-    /// Answers `cached`, refreshing it in the background if it is past its TTL.
-    fn serve(
-        self: &Arc<Self>,
-        key: &str,
-        query: &ProfileQuery,
-        cached: Cached,
-        status: CacheStatus,
-    ) -> (Answer, CacheStatus) {
-        if cached.fresh_until > SystemTime::now() {
-            return (cached.answer, status);
-        }
-        self.refresh_in_background(key, query);
-        (cached.answer, CacheStatus::Stale)
-    }
-
-    /// One refresh per key at a time. Not a request, so it never keeps the server awake; if
-    /// the server stops first, the stale answer simply stays.
-    fn refresh_in_background(self: &Arc<Self>, key: &str, query: &ProfileQuery) {
-        let mut refreshing = self.refreshing.lock().unwrap_or_else(|e| e.into_inner());
-        if !refreshing.insert(key.to_owned()) {
-            return;
-        }
-        let (this, key, query) = (Arc::clone(self), key.to_owned(), query.clone());
-        tokio::spawn(async move {
-            if let Ok(cached) = this.ask_platform(&key, &query).await {
-                this.answers.insert(key.clone(), cached).await;
-            }
-            this.refreshing
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&key);
-        });
-    }
-
-    /// A found profile stored on disk by this or an earlier process.
-    async fn load(&self, key: &str) -> Option<Cached> {
-        let (entry, _) = self.store.get(&stored_key(key)).await?;
-        let stale_until = entry.fresh_until.checked_add(self.settings.stale)?;
-        if stale_until <= SystemTime::now() {
-            return None;
-        }
-        let profile = stored::decode(&entry.bytes)?;
-        Some(Cached {
-            answer: Ok(Arc::new(profile)),
-            fresh_until: entry.fresh_until,
-        })
-    }
-
-    /// One lookup against the platform. `Ok` holds what may be cached (a profile or a
-    /// not-found); `Err` what must not be (timeouts, blocks, upstream errors).
-    async fn ask_platform(&self, key: &str, query: &ProfileQuery) -> Result<Cached, LookupError> {
+impl Platforms {
+    /// One lookup against the platform within the deadline, logged with its outcome and,
+    /// on failure, its technical cause.
+    async fn ask(&self, query: &ProfileQuery) -> Result<Profile, LookupError> {
         let started = Instant::now();
-        let outcome = tokio::time::timeout(self.settings.timeout, self.run(query)).await;
-        let answer = outcome.unwrap_or_else(|_| {
-            Err(LookupError::Timeout(format!(
-                "{} did not answer within {} s.",
-                query.provider.name,
-                self.settings.timeout.as_secs_f32()
-            )))
-        });
-        tracing::info!(
-            provider = query.provider.id,
-            handle = %query.handle,
-            outcome = answer.as_ref().map_or_else(|e| e.code(), |_| "found"),
-            ms = started.elapsed().as_millis() as u64,
-            "lookup"
-        );
-        let now = SystemTime::now();
+        let answer = tokio::time::timeout(self.timeout, self.run(query))
+            .await
+            .unwrap_or_else(|_| {
+                Err(Failure::Lookup(LookupError::Timeout(format!(
+                    "{} did not answer within {} s.",
+                    query.provider.name,
+                    self.timeout.as_secs_f32()
+                ))))
+            });
+        let ms = started.elapsed().as_millis() as u64;
+        let (provider, handle) = (query.provider.id, &query.handle);
         match answer {
             Ok(profile) => {
-                let entry = Entry::new(
-                    stored::encode(&profile),
-                    "application/json",
-                    self.settings.ttl,
-                );
-                self.store.put(&stored_key(key), entry).await;
-                Ok(Cached {
-                    answer: Ok(Arc::new(profile)),
-                    fresh_until: now + self.settings.ttl,
-                })
+                tracing::info!(provider, %handle, outcome = "found", ms, "lookup");
+                Ok(profile)
             }
-            Err(e) if e.is_cacheable() => Ok(Cached {
-                answer: Err(e),
-                fresh_until: now + self.settings.miss_ttl,
-            }),
-            Err(e) => Err(e),
+            Err(failure) => {
+                let error = LookupError::from(failure.clone());
+                let outcome = error.outcome();
+                tracing::info!(provider, %handle, outcome, cause = %failure, ms, "lookup");
+                Err(error)
+            }
         }
     }
 
-    async fn run(&self, query: &ProfileQuery) -> Result<Profile, LookupError> {
+    async fn run(&self, query: &ProfileQuery) -> Result<Profile, Failure> {
         let provider = query.provider;
         let handle = query.handle.clone();
         let target = (provider.request)(&handle);
-        let fetched = self.fetch(provider, &target).await?;
+        let url = Url::parse(&target.url).map_err(|_| {
+            LookupError::Input(format!("\"{}\" is not a valid address.", target.url))
+        })?;
+        let fetched = self
+            .fetcher
+            .fetch(Request {
+                url,
+                provider: provider.id,
+                agent: provider.agent,
+                json_body: target.json_body,
+                headers: target.headers,
+            })
+            .await
+            .map_err(Failure::Fetch)?;
         // Parsing a hostile page can take long: off the async threads, so the deadline holds
         // and other requests are served meanwhile.
         let (provider, handle, found) =
             tokio::task::spawn_blocking(move || read_profile(provider, handle, &fetched))
                 .await
-                .map_err(|e| LookupError::Upstream(format!("reading the page failed: {e}")))??;
-        self.profile(provider, handle, found)
-    }
-
-    async fn fetch(
-        &self,
-        provider: &'static Provider,
-        target: &Target,
-    ) -> Result<Fetched, LookupError> {
-        let url = Url::parse(&target.url).map_err(|_| {
-            LookupError::Input(format!("\"{}\" is not a valid address.", target.url))
-        })?;
-        self.fetcher
-            .fetch(Request {
-                url,
-                provider: provider.id,
-                agent: provider.agent,
-                json_body: target.json_body.clone(),
-                headers: target.headers,
-            })
-            .await
+                .map_err(|e| LookupError::Upstream(format!("reading the page failed: {e}")))?
+                .map_err(Failure::Pick)?;
+        Ok(self.profile(provider, handle, found)?)
     }
 
     /// Upgrades image URLs to full size and drops any a visitor could not be sent to.
@@ -330,8 +192,9 @@ impl Lookup {
             })
             .filter(|image| match Url::parse(&image.url) {
                 Ok(url) => self
-                    .check_public(&url)
-                    .map_err(|e| refused = Some(e))
+                    .guard
+                    .check_url(&url)
+                    .map_err(|e| refused = Some(LookupError::from(e)))
                     .is_ok(),
                 Err(_) => false,
             })
@@ -346,7 +209,7 @@ impl Lookup {
             });
         }
         Ok(Profile {
-            provider: provider.id,
+            provider,
             profile_url: found
                 .profile_url
                 .unwrap_or_else(|| (provider.profile_url)(&handle)),
@@ -357,13 +220,34 @@ impl Lookup {
     }
 }
 
+/// Why asking a platform failed, keeping the fetch's technical cause for the log line.
+#[derive(Debug, Clone, thiserror::Error)]
+enum Failure {
+    #[error("fetch failed: {0}")]
+    Fetch(crate::fetch::FetchError),
+    #[error("{0}")]
+    Pick(PickError),
+    #[error("{0}")]
+    Lookup(#[from] LookupError),
+}
+
+impl From<Failure> for LookupError {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Fetch(e) => e.into(),
+            Failure::Pick(e) => e.into(),
+            Failure::Lookup(e) => e,
+        }
+    }
+}
+
 /// Picks the profile's images out of what `provider` fetched for `handle`. A page that says
 /// it is a known platform's profile (its canonical URL) is read by that platform's rules.
 fn read_profile(
     provider: &'static Provider,
     handle: String,
     fetched: &Fetched,
-) -> Result<(&'static Provider, String, Found), LookupError> {
+) -> Result<(&'static Provider, String, Found), PickError> {
     let Some((owner, owner_handle)) = recognized(provider, fetched)? else {
         let found = (provider.pick)(fetched, &handle)?;
         return Ok((provider, handle, found));
@@ -381,26 +265,11 @@ fn read_profile(
 fn recognized(
     provider: &'static Provider,
     fetched: &Fetched,
-) -> Result<Option<(&'static Provider, String)>, LookupError> {
-    if provider.id != providers::generic_page().id || !fetched.content_type.contains("html") {
+) -> Result<Option<(&'static Provider, String)>, PickError> {
+    if !provider.is_generic() || !fetched.content_type.contains("html") {
         return Ok(None);
     }
     Ok(pick::page(fetched)?
         .canonical()
         .and_then(|canonical| providers::recognize(&canonical)))
-}
-
-/// The key of a found profile in the shared byte cache.
-fn stored_key(key: &str) -> String {
-    format!("lookup:{key}")
-}
-
-/// Handles are case-insensitive on every platform we support; page URLs are not.
-fn cache_key(query: &ProfileQuery) -> String {
-    let handle = if query.provider.id == providers::generic_page().id {
-        query.handle.clone()
-    } else {
-        query.handle.to_lowercase()
-    };
-    format!("{}:{handle}", query.provider.id)
 }

@@ -62,7 +62,7 @@ impl ProfileQuery {
     /// Input with a platform picked: a handle, or one of its profile URLs.
     fn for_provider(provider: &'static Provider, q: &str) -> Result<Self, LookupError> {
         let from_url = as_url(q)
-            .filter(|_| provider.id != providers::generic_page().id)
+            .filter(|_| !provider.is_generic())
             .and_then(|url| provider.recognize_url(&url));
         let handle = from_url.or_else(|| (provider.handle)(q)).ok_or_else(|| {
             LookupError::Input(format!(
@@ -203,7 +203,8 @@ mod tests {
             let err = ProfileQuery::parse(q, picked)
                 .err()
                 .unwrap_or_else(|| panic!("{q} parsed"));
-            assert_eq!(err.code(), "EINPUT", "{q}");
+            assert!(matches!(err, LookupError::Input(_)), "{q}: {err:?}");
+            assert!(err.to_string().len() > 10, "{q}: {err}");
         }
         let long = format!("https://example.com/{}", "a".repeat(3000));
         assert!(ProfileQuery::parse(&long, None).is_err());
@@ -215,7 +216,7 @@ mod tests {
         let q = format!("https://example.com/{}", "\u{FFFD}".repeat(600));
         assert!(q.len() <= MAX_INPUT_LEN);
         let err = ProfileQuery::parse(&q, None).err().expect("parsed");
-        assert_eq!(err.code(), "EINPUT");
+        assert!(matches!(err, LookupError::Input(_)), "{err:?}");
         assert!(err.to_string().contains("once encoded"), "{err}");
     }
 }

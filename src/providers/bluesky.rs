@@ -3,10 +3,10 @@
 //! answers HTTP 400 (`InvalidRequest`, "Profile not found"), which cannot be told apart from
 //! a malformed request, while `getProfiles` answers 200 with no profile.
 
+use super::PickError;
 use super::{Provider, Target, pick};
 use crate::extract::json::{at, first_str, str_at};
 use crate::fetch::{Agent, Fetched};
-use crate::lookup::LookupError;
 
 /// Bluesky accounts; the handle is a domain name (`name.bsky.social`) or a DID.
 pub const PROVIDER: Provider = Provider {
@@ -65,15 +65,15 @@ fn normalize(raw: &str) -> Option<String> {
     (labels_ok && tld_ok && handle.len() <= 253).then_some(handle)
 }
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
+fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
     let answer = pick::json(fetched)?;
     let Some(profiles) = at(&answer, "profiles").and_then(|p| p.as_array()) else {
-        return Err(LookupError::Upstream(
+        return Err(PickError::Unreadable(
             "Bluesky's answer had no profile list.".into(),
         ));
     };
     let Some(profile) = profiles.first() else {
-        return Err(LookupError::NotFound(format!(
+        return Err(PickError::NotFound(format!(
             "There is no Bluesky account {handle}."
         )));
     };

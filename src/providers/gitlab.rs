@@ -1,6 +1,7 @@
 //! GitLab: the public REST API's user search by exact username
 //! (`https://gitlab.com/api/v4/users?username={handle}`), which needs no token.
 
+use super::PickError;
 use super::{Provider, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
@@ -43,7 +44,7 @@ pub const PROVIDER: Provider = Provider {
     pick: |fetched, handle| {
         let users = pick::json(fetched)?;
         if !users.is_array() {
-            return Err(crate::lookup::LookupError::Upstream(
+            return Err(PickError::Unreadable(
                 "GitLab's user search did not answer with a list.".into(),
             ));
         }

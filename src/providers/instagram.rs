@@ -3,9 +3,9 @@
 
 use url::Url;
 
+use super::PickError;
 use super::{Provider, Target, pick};
 use crate::fetch::{Agent, Fetched};
-use crate::lookup::LookupError;
 
 /// Instagram accounts.
 pub const PROVIDER: Provider = Provider {
@@ -53,7 +53,7 @@ pub const PROVIDER: Provider = Provider {
     upgrade: super::same_size,
 };
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
+fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
     // A login redirect (/accounts/login/?next=…) is refused by `pick::page` as a wall.
     let page = pick::page(fetched)?;
     let avatar = page.og_image();

@@ -4,6 +4,7 @@
 //! To add a platform, write `src/providers/<id>.rs` with a `pub const PROVIDER: Provider`,
 //! add it to [`ALL`], and add its fixture-backed test under `tests/providers/`.
 
+mod error;
 pub mod pick;
 
 mod behance;
@@ -42,7 +43,7 @@ mod youtube;
 use url::Url;
 
 use crate::fetch::{Agent, Fetched};
-use crate::lookup::LookupError;
+pub use error::PickError;
 pub use pick::{Found, Image, ImageKind};
 
 /// One platform's rules.
@@ -76,7 +77,7 @@ pub struct Provider {
     /// The public profile page for a handle.
     pub profile_url: fn(&str) -> String,
     /// Reads the profile's images out of what was fetched (`handle` as normalized).
-    pub pick: fn(&Fetched, &str) -> Result<Found, LookupError>,
+    pub pick: fn(&Fetched, &str) -> Result<Found, PickError>,
     /// Rewrites an avatar URL to the largest size the platform serves.
     pub upgrade: fn(&str) -> String,
 }
@@ -172,6 +173,25 @@ pub fn generic_page() -> &'static Provider {
     &page::PROVIDER
 }
 
+/// (De)serializes a `&'static Provider` as its id, for `#[serde(with = …)]`. An id no
+/// provider has any more fails to deserialize (a stored answer from an older version).
+pub mod by_id_serde {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use super::Provider;
+
+    /// Writes the provider's id.
+    pub fn serialize<S: Serializer>(provider: &&'static Provider, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(provider.id)
+    }
+
+    /// Reads an id back into its provider.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static Provider, D::Error> {
+        let id = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        super::by_id(&id).ok_or_else(|| D::Error::custom(format!("no provider {id}")))
+    }
+}
+
 /// The provider with id or alias `id` (case-insensitive).
 pub fn by_id(id: &str) -> Option<&'static Provider> {
     let id = id.trim();
@@ -184,11 +204,31 @@ pub fn by_id(id: &str) -> Option<&'static Provider> {
 pub fn recognize(url: &Url) -> Option<(&'static Provider, String)> {
     ALL.iter()
         .copied()
-        .filter(|p| p.id != page::PROVIDER.id)
+        .filter(|p| !p.is_generic())
         .find_map(|p| Some((p, p.recognize_url(url)?)))
 }
 
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Provider").field(&self.id).finish()
+    }
+}
+
+/// Providers are statics with unique ids: the id says which one it is.
+impl PartialEq for Provider {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Provider {}
+
 impl Provider {
+    /// Whether this is the generic provider for any web page (not a platform).
+    pub fn is_generic(&self) -> bool {
+        self == generic_page()
+    }
+
     /// The handle in `url` if it is one of this platform's profile URLs.
     pub fn recognize_url(&self, url: &Url) -> Option<String> {
         if let Some(recognize) = self.recognize {
@@ -296,7 +336,7 @@ mod tests {
 
     #[test]
     fn every_example_is_a_valid_handle() {
-        for p in ALL.iter().filter(|p| p.id != "page") {
+        for p in ALL.iter().filter(|p| !p.is_generic()) {
             assert!(
                 (p.handle)(p.example).is_some(),
                 "{}: bad example {}",

@@ -1,15 +1,15 @@
 //! What a lookup finds, and the helpers providers share to pick it out of a response.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
+use super::PickError;
 use crate::extract::{self, Page};
 use crate::fetch::Fetched;
-use crate::lookup::LookupError;
 
 /// Which picture of the profile an image is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ImageKind {
     /// The profile picture.
@@ -29,7 +29,7 @@ impl ImageKind {
 }
 
 /// One image of the profile.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Image {
     /// Avatar or banner.
     pub kind: ImageKind,
@@ -113,9 +113,9 @@ impl Found {
     }
 
     /// `Ok(self)` if at least one image was found, else a not-found error naming `what`.
-    pub fn or_not_found(self, what: &str) -> Result<Self, LookupError> {
+    pub fn or_not_found(self, what: &str) -> Result<Self, PickError> {
         if self.images.is_empty() {
-            Err(LookupError::NotFound(format!(
+            Err(PickError::NotFound(format!(
                 "{what} has no public profile picture."
             )))
         } else {
@@ -126,11 +126,11 @@ impl Found {
 
 /// Parses a fetched HTML page, refusing login walls, anti-bot pages and pages nested too
 /// deeply to parse in reasonable time first.
-pub fn page(fetched: &Fetched) -> Result<Page, LookupError> {
+pub fn page(fetched: &Fetched) -> Result<Page, PickError> {
     refuse_walls(fetched)?;
     let html = fetched.text();
     if extract::nesting_depth(&html) > extract::MAX_NESTING {
-        return Err(LookupError::Upstream(format!(
+        return Err(PickError::Unreadable(format!(
             "The page nests its elements more than {} deep; we do not read it.",
             extract::MAX_NESTING
         )));
@@ -139,10 +139,10 @@ pub fn page(fetched: &Fetched) -> Result<Page, LookupError> {
 }
 
 /// Parses a fetched JSON answer; anything else is the platform's malfunction.
-pub fn json(fetched: &Fetched) -> Result<Value, LookupError> {
+pub fn json(fetched: &Fetched) -> Result<Value, PickError> {
     refuse_walls(fetched)?;
     extract::json::parse_lenient(&fetched.text()).ok_or_else(|| {
-        LookupError::Upstream("The platform's answer was not the JSON we expected.".into())
+        PickError::Unreadable("The platform's answer was not the JSON we expected.".into())
     })
 }
 
@@ -172,7 +172,7 @@ const WALL_TITLES: &[&str] = &[
 ];
 
 /// Fails with `EBLOCKED` when the response is a login wall or an anti-bot page.
-pub fn refuse_walls(fetched: &Fetched) -> Result<(), LookupError> {
+pub fn refuse_walls(fetched: &Fetched) -> Result<(), PickError> {
     let path = fetched.url.path().to_ascii_lowercase();
     let walled_path = WALL_PATHS.iter().any(|w| path.starts_with(w));
     let walled_title = fetched.content_type.contains("html") && {
@@ -183,7 +183,7 @@ pub fn refuse_walls(fetched: &Fetched) -> Result<(), LookupError> {
             .is_some_and(|(title, _)| WALL_TITLES.iter().any(|w| title.contains(w)))
     };
     if walled_path || walled_title {
-        return Err(LookupError::Blocked(
+        return Err(PickError::Blocked(
             "The platform showed a login or anti-bot page instead of the profile. Try again \
              later."
                 .into(),

@@ -4,10 +4,10 @@
 
 use url::Url;
 
+use super::PickError;
 use super::{Provider, Target, pick};
 use crate::extract::json::{first_str, str_at};
 use crate::fetch::{Agent, Fetched};
-use crate::lookup::LookupError;
 
 /// Reddit users.
 pub const PROVIDER: Provider = Provider {
@@ -41,13 +41,13 @@ pub const PROVIDER: Provider = Provider {
     upgrade,
 };
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
+fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
     let about = pick::json(fetched)?;
     let Some(user) = about
         .get("data")
         .filter(|_| str_at(&about, "kind") == Some("t2"))
     else {
-        return Err(LookupError::Upstream(
+        return Err(PickError::Unreadable(
             "Reddit's answer was not a user record.".into(),
         ));
     };

@@ -4,9 +4,9 @@
 
 use url::Url;
 
+use super::PickError;
 use super::{Provider, Target, pick};
 use crate::fetch::{Agent, Fetched};
-use crate::lookup::LookupError;
 
 /// The hash of Steam's default "?" avatar.
 const DEFAULT_AVATAR: &str = "fef49e7fa7e1997310d705b2a6158ff8dc1cdfeb";
@@ -48,7 +48,7 @@ fn profile_url(handle: &str) -> String {
     }
 }
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
+fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     // Unknown profiles get a 200 error page (with Steam's logo as og:image).
     let error = page
@@ -56,7 +56,7 @@ fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
         .map(|h| h.text().collect::<String>())
         .find(|t| t.contains("could not be found"));
     if let Some(message) = error {
-        return Err(LookupError::NotFound(format!(
+        return Err(PickError::NotFound(format!(
             "Steam: {} ({handle})",
             message.trim()
         )));

@@ -4,10 +4,10 @@
 
 use url::Url;
 
+use super::PickError;
 use super::{Provider, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::{Agent, Fetched};
-use crate::lookup::LookupError;
 
 /// Subdomains of substack.com that are Substack's own, never a publication.
 const RESERVED: &[&str] = &[
@@ -55,7 +55,7 @@ fn normalize(raw: &str) -> Option<String> {
     ok.then_some(name)
 }
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
+fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let avatar = page
         .largest_src(r#"[data-testid="intro-popup-logo"] img"#)

@@ -1,8 +1,8 @@
 //! Telegram: the public `t.me/{username}` preview page (users, bots, channels and groups).
 
+use super::PickError;
 use super::{Provider, Target, pick};
 use crate::fetch::Agent;
-use crate::lookup::LookupError;
 
 /// Telegram users, bots, channels and public groups.
 pub const PROVIDER: Provider = Provider {
@@ -47,7 +47,7 @@ pub const PROVIDER: Provider = Provider {
         // An unknown username still gets a 200 page: the generic "contact @name" card,
         // without a title and with the Telegram logo as its og:image.
         let Some(title) = title.filter(|t| !t.trim().is_empty()) else {
-            return Err(LookupError::NotFound(format!(
+            return Err(PickError::NotFound(format!(
                 "There is no public Telegram account @{handle}."
             )));
         };

@@ -4,9 +4,9 @@
 
 use url::Url;
 
+use super::PickError;
 use super::{Provider, Target, pick};
 use crate::fetch::{Agent, Fetched};
-use crate::lookup::LookupError;
 
 /// Threads accounts.
 pub const PROVIDER: Provider = Provider {
@@ -32,7 +32,7 @@ pub const PROVIDER: Provider = Provider {
     upgrade: super::same_size,
 };
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
+fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let avatar = page.og_image();
     // "Name (@handle) • Threads, Say more" → "Name".

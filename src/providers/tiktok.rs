@@ -4,10 +4,10 @@
 
 use serde_json::Value;
 
+use super::PickError;
 use super::{Provider, Target, pick};
 use crate::extract::json::{find_object, first_str, str_at};
 use crate::fetch::{Agent, Fetched};
-use crate::lookup::LookupError;
 
 /// The largest side TikTok's image CDN renders avatars at.
 const FULL_SIDE: u32 = 1080;
@@ -35,7 +35,7 @@ pub const PROVIDER: Provider = Provider {
     upgrade,
 };
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
+fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let states: Vec<Value> = STATE_SCRIPTS
         .iter()
@@ -54,7 +54,7 @@ fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
                 .is_some_and(|code| code != 0)
         });
     if missing {
-        return Err(LookupError::NotFound(format!(
+        return Err(PickError::NotFound(format!(
             "There is no TikTok account @{handle}."
         )));
     }

@@ -6,11 +6,11 @@
 use serde_json::Value;
 use url::Url;
 
+use super::PickError;
 use super::{Provider, Target, pick};
 use crate::extract::Page;
 use crate::extract::json::{self, str_at};
 use crate::fetch::Agent;
-use crate::lookup::LookupError;
 
 /// Subdomains of tumblr.com that are not blogs.
 const NOT_BLOGS: &[&str] = &[
@@ -86,10 +86,10 @@ pub const PROVIDER: Provider = Provider {
     upgrade,
 };
 
-fn pick(fetched: &crate::fetch::Fetched, handle: &str) -> Result<pick::Found, LookupError> {
+fn pick(fetched: &crate::fetch::Fetched, handle: &str) -> Result<pick::Found, PickError> {
     // Visitors from some countries are sent to a consent page first.
     if fetched.url.path().starts_with("/privacy/consent") {
-        return Err(LookupError::Blocked(
+        return Err(PickError::Blocked(
             "Tumblr showed its consent page instead of the blog.".into(),
         ));
     }

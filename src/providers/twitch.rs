@@ -3,10 +3,10 @@
 
 use serde_json::json;
 
+use super::PickError;
 use super::{Provider, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::{Agent, Fetched};
-use crate::lookup::LookupError;
 
 /// The public client id of twitch.tv's own web app, which the GraphQL endpoint requires.
 const WEB_CLIENT_ID: &str = "kimne78kx3ncx6brgo4mv6wki5h1ko";
@@ -73,11 +73,11 @@ pub const PROVIDER: Provider = Provider {
     upgrade,
 };
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
+fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
     let answer = pick::json(fetched)?;
     // Twitch answers 200 with `errors` when it distrusts the client (integrity checks).
     if let Some(message) = str_at(&answer, "errors.0.message") {
-        return Err(LookupError::Blocked(format!(
+        return Err(PickError::Blocked(format!(
             "Twitch refused the request ({message}). Try again later."
         )));
     }
@@ -85,7 +85,7 @@ fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
         .get("data")
         .and_then(|d| d.get("user"))
         .filter(|u| !u.is_null())
-        .ok_or_else(|| LookupError::NotFound(format!("There is no Twitch channel {handle}.")))?;
+        .ok_or_else(|| PickError::NotFound(format!("There is no Twitch channel {handle}.")))?;
     // Channels without a picture get one of Twitch's user-default-pictures.
     let avatar = str_at(user, "profileImageURL").filter(|u| !u.contains("/user-default-pictures"));
     pick::Found::default()

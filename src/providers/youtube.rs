@@ -6,10 +6,10 @@
 use serde_json::Value;
 use url::Url;
 
+use super::PickError;
 use super::{Provider, Target, pick};
 use crate::extract::json::{at, first_str, u32_at};
 use crate::fetch::{Agent, Fetched};
-use crate::lookup::LookupError;
 
 /// Avatar side asked of the image CDN: what YouTube itself publishes as the largest (the
 /// channel metadata and og:image use `=s900`).
@@ -114,12 +114,12 @@ fn normalize(raw: &str) -> Option<String> {
     super::plain_handle(raw, "_-.", 30)
 }
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, LookupError> {
+fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
     // Too many requests sends us to Google's "unusual traffic" page; an EU visitor without
     // consent is sent to consent.youtube.com.
     let host = fetched.url.host_str().unwrap_or("");
     if fetched.url.path().starts_with("/sorry/") || host.starts_with("consent.") {
-        return Err(LookupError::Blocked(
+        return Err(PickError::Blocked(
             "YouTube asked for a consent or an unusual-traffic check instead of the channel. \
              Try again later."
                 .into(),

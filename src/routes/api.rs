@@ -1,11 +1,15 @@
 //! The JSON API: `GET /api/v1/lookup` and `GET /api/v1/providers`, JSend-shaped.
 
+use std::sync::Arc;
+
 use actix_web::http::header;
-use actix_web::{HttpResponse, HttpResponseBuilder, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::lookup::{CacheStatus, Lookup, LookupError, Profile, ProfileQuery};
+use super::error::{ApiError, Problem};
+use crate::cache::CacheStatus;
+use crate::lookup::{Answer, Lookup, Profile, ProfileQuery};
 use crate::providers;
 
 /// The query string of a lookup.
@@ -18,66 +22,33 @@ pub struct LookupParams {
     pub provider: Option<String>,
 }
 
+impl LookupParams {
+    /// The profile asked for, parsed once.
+    pub fn query(&self) -> Result<ProfileQuery, crate::lookup::LookupError> {
+        ProfileQuery::parse(&self.q, self.provider.as_deref())
+    }
+}
+
 /// `GET /api/v1/lookup?q=…[&provider=…]`.
-pub async fn lookup(lookup: web::Data<Lookup>, params: web::Query<LookupParams>) -> HttpResponse {
-    let query = match ProfileQuery::parse(&params.q, params.provider.as_deref()) {
-        Ok(query) => query,
-        Err(e) => return error_json(&e),
-    };
-    let (answer, cache) = lookup.lookup(&query).await;
-    profile_json(&answer, cache)
+pub async fn lookup(
+    lookup: web::Data<Lookup>,
+    params: web::Query<LookupParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (answer, cache) = lookup.lookup(&params.query()?).await;
+    Ok(profile_json(&*found(answer, cache)?, cache))
 }
 
-/// The JSON answer for a lookup result, with cache headers.
-pub fn profile_json(
-    answer: &Result<std::sync::Arc<Profile>, LookupError>,
-    cache: CacheStatus,
-) -> HttpResponse {
-    let mut response = match answer {
-        Ok(profile) => {
-            HttpResponse::Ok().json(json!({ "status": "success", "data": profile.as_ref() }))
-        }
-        Err(e) => HttpResponseBuilder::new(e.status()).json(error_body(e)),
-    };
-    set_cache_headers(&mut response, answer.as_ref().map(|_| ()), cache);
+/// The found profile of a lookup's `answer`, or its failure carrying the cache headers a
+/// lookup answer has.
+pub fn found(answer: Answer, cache: CacheStatus) -> Result<Arc<Profile>, Problem> {
+    answer.map_err(|e| Problem::from(&e).cached(cache, e.is_cacheable()))
+}
+
+/// The JSON answer for a found profile, with cache headers.
+pub fn profile_json(profile: &Profile, cache: CacheStatus) -> HttpResponse {
+    let mut response = HttpResponse::Ok().json(json!({ "status": "success", "data": profile }));
+    super::set_found_cache_headers(&mut response, cache);
     response
-}
-
-/// An error as JSON: `{"status":"fail"|"error","code":…,"message":…}`.
-pub fn error_json(e: &LookupError) -> HttpResponse {
-    HttpResponseBuilder::new(e.status())
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(error_body(e))
-}
-
-fn error_body(e: &LookupError) -> serde_json::Value {
-    json!({
-        "status": if e.is_client_error() { "fail" } else { "error" },
-        "code": e.code(),
-        "message": e.to_string(),
-    })
-}
-
-/// Adds `x-cache-status` and a `cache-control` matching how long the answer holds.
-pub fn set_cache_headers(
-    response: &mut HttpResponse,
-    outcome: Result<(), &LookupError>,
-    cache: CacheStatus,
-) {
-    let control = match outcome {
-        Ok(()) => "public, max-age=3600",
-        Err(e) if e.is_cacheable() => "public, max-age=300",
-        Err(_) => "no-store",
-    };
-    let headers = response.headers_mut();
-    headers.insert(
-        header::HeaderName::from_static("x-cache-status"),
-        header::HeaderValue::from_static(cache.as_str()),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static(control),
-    );
 }
 
 #[derive(Serialize)]

@@ -1,26 +1,17 @@
 //! `GET /static/{name}`: embedded CSS and icons with ETags and long cache lifetimes.
 
-use actix_web::http::header::{self, EntityTag, IfNoneMatch};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::http::header::{self, EntityTag};
+use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::error::{PageError, Problem};
 use crate::assets;
-use crate::pages;
 
 /// Serves an embedded asset; `304` when the client already has this version.
-pub async fn serve(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
-    let Some(asset) = assets::find(&name) else {
-        return pages::error(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "Page not found",
-            "There is no such file.",
-        );
-    };
+pub async fn serve(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let asset = assets::find(&name)
+        .ok_or_else(|| PageError(Problem::no_such_page("There is no such file.")))?;
     let etag = EntityTag::new_strong(format!("{:016x}", asset.hash));
-    let fresh = match req.get_header::<IfNoneMatch>() {
-        Some(IfNoneMatch::Any) => true,
-        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&etag)),
-        None => false,
-    };
+    let fresh = super::client_has(&req, &etag);
     // A versioned URL never changes content, so it may be cached for a year.
     let cache = if req.query_string().starts_with("v=") {
         "public, max-age=31536000, immutable"
@@ -34,9 +25,9 @@ pub async fn serve(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
     };
     res.insert_header(header::ETag(etag))
         .insert_header((header::CACHE_CONTROL, cache));
-    if fresh {
+    Ok(if fresh {
         res.finish()
     } else {
         res.content_type(asset.content_type).body(asset.body)
-    }
+    })
 }

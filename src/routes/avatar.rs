@@ -5,74 +5,79 @@
 //! lookup JSON instead; `?fallback=<url>` redirects there when no avatar is found, and
 //! `?fallback=false` (or none) answers 404.
 
-use std::collections::HashMap;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
 use url::Url;
 
-use super::api::{error_json, profile_json, set_cache_headers};
-use super::image::transform_from;
+use super::api::{found, profile_json};
+use super::error::{ApiError, Problem};
+use super::image::TransformParams;
+use crate::fetch::guard::Guard;
 use crate::imaging::{Fit, Transform};
 use crate::lookup::{Lookup, LookupError, ProfileQuery};
 use crate::providers;
 use crate::proxy::ImageProxy;
+
+/// The query string of `/{provider}/{id}`.
+#[derive(Debug, Deserialize)]
+pub struct AvatarParams {
+    /// Present to answer with the lookup JSON instead of the image.
+    json: Option<String>,
+    /// Where to send the visitor when there is no avatar; `false` for a 404.
+    fallback: Option<String>,
+    /// The side of the square, in pixels.
+    size: Option<String>,
+    /// Format, quality and upscale (the fit is always cover).
+    #[serde(flatten)]
+    options: TransformParams,
+}
 
 /// Answers with the profile's avatar (or JSON with `?json`).
 pub async fn avatar(
     req: HttpRequest,
     lookup: web::Data<Lookup>,
     proxy: web::Data<ImageProxy>,
+    guard: web::Data<Guard>,
     path: web::Path<(String, String)>,
-    params: web::Query<HashMap<String, String>>,
-) -> HttpResponse {
+    params: web::Query<AvatarParams>,
+) -> Result<HttpResponse, ApiError> {
     let (provider, id) = path.into_inner();
     if providers::by_id(&provider).is_none() {
-        return super::not_found::not_found().await;
+        return Ok(super::not_found::no_such_page().page());
     }
-    let query = match ProfileQuery::parse(&id, Some(&provider)) {
-        Ok(query) => query,
-        Err(e) => return error_json(&e),
-    };
+    let query = ProfileQuery::parse(&id, Some(&provider))?;
     let (answer, cache) = lookup.lookup(&query).await;
-    if params.contains_key("json") {
-        return profile_json(&answer, cache);
+    if params.json.is_some() {
+        return Ok(profile_json(&*found(answer, cache)?, cache));
     }
     let failure = match answer.as_ref().map(|p| p.avatar()) {
         Ok(Some(avatar)) => {
-            let transform = match transform_from(&params, "size", "size") {
-                Ok(t) => Transform {
-                    fit: Fit::Cover,
-                    ..t
-                },
-                Err(e) => return error_json(&e),
+            let size = ("size", params.size.as_deref());
+            let transform = Transform {
+                fit: Fit::Cover,
+                ..params.options.transform(size, size)?
             };
-            return match Url::parse(avatar) {
-                Ok(url) => super::image::serve(&req, &proxy, &url, &transform, None).await,
-                Err(_) => error_json(&LookupError::Upstream(format!("bad avatar URL {avatar}"))),
-            };
+            let url = Url::parse(avatar)
+                .map_err(|_| LookupError::Upstream(format!("bad avatar URL {avatar}")))?;
+            return super::image::serve(&req, &proxy, &url, &transform, None).await;
         }
         Ok(None) => LookupError::NotFound(format!("{id} has no avatar.")),
         Err(e) => e.clone(),
     };
-    match params.get("fallback").map(String::as_str) {
-        None | Some("false") => {
-            let mut response = error_json(&failure);
-            set_cache_headers(&mut response, Err(&failure), cache);
-            response
-        }
-        Some(fallback) => match fallback_url(&lookup, fallback) {
-            Ok(url) => redirect(url.as_str()),
-            Err(e) => error_json(&e),
-        },
+    match params.fallback.as_deref() {
+        None | Some("false") => Err(ApiError(
+            Problem::from(&failure).cached(cache, failure.is_cacheable()),
+        )),
+        Some(fallback) => Ok(redirect(fallback_url(&guard, fallback)?.as_str())),
     }
 }
 
 /// A visitor-supplied fallback must be an http(s) URL we would fetch ourselves.
-fn fallback_url(lookup: &Lookup, raw: &str) -> Result<Url, LookupError> {
+fn fallback_url(guard: &Guard, raw: &str) -> Result<Url, LookupError> {
     let url = Url::parse(raw.trim())
         .map_err(|_| LookupError::Input(format!("fallback \"{raw}\" is not a URL.")))?;
-    lookup.check_public(&url)?;
+    guard.check_url(&url)?;
     Ok(url)
 }
 

@@ -3,12 +3,12 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 
-use crate::pages::{self, HomePage};
+use crate::pages::HomePage;
 use crate::providers;
 
 /// The home page, its platform picker listing every provider.
 pub async fn home() -> HttpResponse {
-    pages::render(
+    super::html(
         StatusCode::OK,
         &HomePage {
             providers: providers::ALL,

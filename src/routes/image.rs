@@ -1,33 +1,61 @@
 //! `GET /image`: an image fetched through our proxy, resized and converted on request.
 
-use std::collections::HashMap;
-
-use actix_web::http::header::{self, EntityTag, IfNoneMatch};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, web};
-use serde_json::json;
+use actix_web::http::header::{self, EntityTag};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
 use url::Url;
 
+use super::error::{ApiError, Problem};
+use crate::cache::CacheStatus;
+use crate::fetch::{FetchError, guard::Guard};
 use crate::imaging::{DEFAULT_QUALITY, Fit, FormatChoice, Transform};
-use crate::lookup::{CacheStatus, Lookup, LookupError};
 use crate::proxy::{ImageProxy, ProxyError, Variant};
 
 /// Largest width or height that may be asked for.
 pub const MAX_SIDE: u32 = 4096;
 
+/// The query string of `/image`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ImageParams {
+    /// The image's URL.
+    url: Option<String>,
+    /// Box width.
+    w: Option<String>,
+    /// Box height.
+    h: Option<String>,
+    /// Present (empty, `1`, `true`, `yes`) to answer as a download.
+    download: Option<String>,
+    /// The download's file name, without extension.
+    name: Option<String>,
+    /// Fit, format, quality and upscale.
+    #[serde(flatten)]
+    options: TransformParams,
+}
+
+/// The transform options `/image` and `/{provider}/{id}` share; sizes are each route's own.
+#[derive(Debug, Default, Deserialize)]
+pub struct TransformParams {
+    /// `cover`, `contain` or `inside`.
+    fit: Option<String>,
+    /// `jpeg`, `png`, `webp`, `gif` or `original`.
+    format: Option<String>,
+    /// Quality, 1 to 100.
+    q: Option<String>,
+    /// `1`, `true` or `yes` to allow enlarging.
+    upscale: Option<String>,
+}
+
 /// `GET /image?url=…[&w=&h=&fit=&format=&q=&download=1&name=]`.
 pub async fn image(
     req: HttpRequest,
-    lookup: web::Data<Lookup>,
+    guard: web::Data<Guard>,
     proxy: web::Data<ImageProxy>,
-    params: web::Query<HashMap<String, String>>,
-) -> HttpResponse {
-    let request = match parse(&params) {
-        Ok(request) => request,
-        Err(e) => return error_json(&ProxyError::Fetch(e)),
-    };
-    if let Err(e) = lookup.check_public(&request.url) {
-        return error_json(&ProxyError::Fetch(e));
-    }
+    params: web::Query<ImageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let request = ImageRequest::parse(&params)?;
+    guard
+        .check_url(&request.url)
+        .map_err(|refused| ProxyError::Fetch(FetchError::from(refused)))?;
     let download = request.download.then_some(request.name.as_str());
     serve(&req, &proxy, &request.url, &request.transform, download).await
 }
@@ -39,11 +67,9 @@ pub async fn serve(
     url: &Url,
     transform: &Transform,
     download: Option<&str>,
-) -> HttpResponse {
-    match proxy.get(url, transform).await {
-        Ok((variant, cache)) => respond(req, &variant, cache, transform, download),
-        Err(e) => error_json(&e),
-    }
+) -> Result<HttpResponse, ApiError> {
+    let (variant, cache) = proxy.get(url, transform).await?;
+    Ok(respond(req, &variant, cache, transform, download))
 }
 
 fn respond(
@@ -53,18 +79,14 @@ fn respond(
     transform: &Transform,
     download: Option<&str>,
 ) -> HttpResponse {
-    let etag = EntityTag::new_strong(variant.etag.trim_matches('"').to_owned());
+    let etag = EntityTag::new_strong(variant.etag.clone());
     // A transformed variant of a URL never changes; the original may, upstream.
     let control = if transform.is_identity() {
         "public, max-age=86400"
     } else {
         "public, max-age=31536000, immutable"
     };
-    let not_modified = match req.get_header::<IfNoneMatch>() {
-        Some(IfNoneMatch::Any) => true,
-        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.strong_eq(&etag)),
-        None => false,
-    };
+    let not_modified = super::client_has(req, &etag);
     let mut builder = if not_modified {
         HttpResponse::NotModified()
     } else {
@@ -93,17 +115,8 @@ fn respond(
         .body(variant.bytes.clone())
 }
 
-/// An error as JSON, like the lookup API's.
-pub fn error_json(e: &ProxyError) -> HttpResponse {
-    HttpResponseBuilder::new(e.status())
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({
-            "status": if e.status().is_client_error() { "fail" } else { "error" },
-            "code": e.code(),
-            "message": e.to_string(),
-        }))
-}
-
+/// What `/image` was asked for, checked.
+#[derive(Debug)]
 struct ImageRequest {
     url: Url,
     transform: Transform,
@@ -111,74 +124,83 @@ struct ImageRequest {
     name: String,
 }
 
-fn parse(params: &HashMap<String, String>) -> Result<ImageRequest, LookupError> {
-    let raw = params
-        .get("url")
-        .map(|u| u.trim())
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| LookupError::Input("Say which image: /image?url=https://…".into()))?;
-    let url =
-        Url::parse(raw).map_err(|_| LookupError::Input(format!("\"{raw}\" is not a URL.")))?;
-    Ok(ImageRequest {
-        url,
-        transform: transform_from(params, "w", "h")?,
-        download: params
-            .get("download")
-            .is_some_and(|v| matches!(v.as_str(), "" | "1" | "true" | "yes")),
-        name: params
-            .get("name")
-            .cloned()
-            .unwrap_or_else(|| "image".into()),
-    })
+impl ImageRequest {
+    fn parse(params: &ImageParams) -> Result<Self, Problem> {
+        let raw = params
+            .url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| Problem::input("Say which image: /image?url=https://…"))?;
+        let url =
+            Url::parse(raw).map_err(|_| Problem::input(format!("\"{raw}\" is not a URL.")))?;
+        Ok(Self {
+            url,
+            transform: params
+                .options
+                .transform(("w", params.w.as_deref()), ("h", params.h.as_deref()))?,
+            download: params
+                .download
+                .as_deref()
+                .is_some_and(|v| matches!(v, "" | "1" | "true" | "yes")),
+            name: params.name.clone().unwrap_or_else(|| "image".into()),
+        })
+    }
 }
 
-/// The transform in `params`, sizes read from `width_key` and `height_key`.
-pub fn transform_from(
-    params: &HashMap<String, String>,
-    width_key: &str,
-    height_key: &str,
-) -> Result<Transform, LookupError> {
-    let side = |key: &str| -> Result<Option<u32>, LookupError> {
-        match params.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(v) => match v.parse::<u32>() {
-                Ok(n) if (1..=MAX_SIDE).contains(&n) => Ok(Some(n)),
-                _ => Err(LookupError::Input(format!(
-                    "{key} must be a number of pixels from 1 to {MAX_SIDE}."
-                ))),
-            },
-        }
-    };
-    let fit = match params.get("fit") {
-        None => Fit::default(),
-        Some(v) => Fit::from_query(v)
-            .ok_or_else(|| LookupError::Input("fit must be cover, contain or inside.".into()))?,
-    };
-    let format = match params.get("format") {
-        None => FormatChoice::Original,
-        Some(v) => FormatChoice::from_query(v).ok_or_else(|| {
-            LookupError::Input("format must be jpeg, png, webp, gif or original.".into())
-        })?,
-    };
-    let quality = match params.get("q") {
-        None => DEFAULT_QUALITY,
-        Some(v) => v
-            .trim()
-            .parse::<u8>()
-            .ok()
-            .filter(|q| (1..=100).contains(q))
-            .ok_or_else(|| LookupError::Input("q must be a quality from 1 to 100.".into()))?,
-    };
-    Ok(Transform {
-        width: side(width_key)?,
-        height: side(height_key)?,
-        fit,
-        format,
-        quality,
-        upscale: params
-            .get("upscale")
-            .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes")),
-    })
+impl TransformParams {
+    /// The transform these options and the two sizes (each with the parameter name it was
+    /// given as, for the error message) ask for.
+    pub fn transform(
+        &self,
+        width: (&str, Option<&str>),
+        height: (&str, Option<&str>),
+    ) -> Result<Transform, Problem> {
+        let fit = match self.fit.as_deref() {
+            None => Fit::default(),
+            Some(v) => Fit::from_query(v)
+                .ok_or_else(|| Problem::input("fit must be cover, contain or inside."))?,
+        };
+        let format = match self.format.as_deref() {
+            None => FormatChoice::Original,
+            Some(v) => FormatChoice::from_query(v).ok_or_else(|| {
+                Problem::input("format must be jpeg, png, webp, gif or original.")
+            })?,
+        };
+        let quality = match self.q.as_deref() {
+            None => DEFAULT_QUALITY,
+            Some(v) => v
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|q| (1..=100).contains(q))
+                .ok_or_else(|| Problem::input("q must be a quality from 1 to 100."))?,
+        };
+        Ok(Transform {
+            width: side(width)?,
+            height: side(height)?,
+            fit,
+            format,
+            quality,
+            upscale: self
+                .upscale
+                .as_deref()
+                .is_some_and(|v| matches!(v, "1" | "true" | "yes")),
+        })
+    }
+}
+
+/// A size in pixels from 1 to [`MAX_SIDE`]; empty or absent is none.
+fn side((key, value): (&str, Option<&str>)) -> Result<Option<u32>, Problem> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if (1..=MAX_SIDE).contains(&n) => Ok(Some(n)),
+            _ => Err(Problem::input(format!(
+                "{key} must be a number of pixels from 1 to {MAX_SIDE}."
+            ))),
+        },
+    }
 }
 
 fn extension_of(content_type: &str) -> &'static str {
@@ -246,29 +268,32 @@ mod tests {
         assert_eq!(safe_file_name(&"x".repeat(300)).len(), 100);
     }
 
+    fn parsed(query: &str) -> Result<ImageRequest, Problem> {
+        let params = web::Query::<ImageParams>::from_query(query).expect("a query");
+        ImageRequest::parse(&params)
+    }
+
     #[test]
     fn sizes_and_options_are_checked() {
-        let params = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).into(), (*v).into()))
-                .collect()
-        };
-        let t = transform_from(&params(&[("w", "400"), ("format", "webp")]), "w", "h").unwrap();
+        let t = parsed("url=https://a.example/x.png&w=400&format=webp")
+            .unwrap()
+            .transform;
         assert_eq!(t.width, Some(400));
         assert!(!t.is_identity());
-        for bad in [
-            ("w", "0"),
-            ("w", "99999"),
-            ("h", "abc"),
-            ("q", "0"),
-            ("fit", "stretch"),
-            ("format", "bmp"),
+        for (bad, message) in [
+            ("w=0", "w must be a number of pixels from 1 to 4096."),
+            ("w=99999", "w must be a number of pixels from 1 to 4096."),
+            ("h=abc", "h must be a number of pixels from 1 to 4096."),
+            ("q=0", "q must be a quality from 1 to 100."),
+            ("fit=stretch", "fit must be cover, contain or inside."),
+            (
+                "format=bmp",
+                "format must be jpeg, png, webp, gif or original.",
+            ),
         ] {
-            assert!(
-                transform_from(&params(&[bad]), "w", "h").is_err(),
-                "{bad:?}"
-            );
+            let problem = parsed(&format!("url=https://a.example/x.png&{bad}")).unwrap_err();
+            assert_eq!(problem.body()["code"], "EINPUT", "{bad}");
+            assert_eq!(problem.body()["message"], message, "{bad}");
         }
     }
 }

@@ -1,8 +1,10 @@
-//! HTTP routes: one module per resource, handlers kept thin.
+//! HTTP routes: one module per resource, handlers kept thin. Failures become responses in
+//! one place, [`error`].
 
 mod api;
 mod assets;
 mod avatar;
+pub mod error;
 mod health;
 mod home;
 mod image;
@@ -10,14 +12,32 @@ mod lookup;
 mod not_found;
 mod test_support;
 
-use actix_web::{guard, web};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, EntityTag, HeaderValue, IfNoneMatch};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, guard, web};
+use askama::Template;
 
+use crate::cache::CacheStatus;
 use crate::ratelimit::LookupLimiter;
+use error::{ApiError, Problem};
+
+/// `cache-control` of a found profile.
+const FOUND_CACHE_CONTROL: &str = "public, max-age=3600";
+
+/// `cache-control` of a profile that was not found (a miss is cached for a while too).
+const MISS_CACHE_CONTROL: &str = "public, max-age=300";
 
 /// Registers every route; `test_routes` adds the `/__test/*` helpers for the test suite.
 /// Lookups (the routes that may ask a platform) share one per-client `rate` limit.
 pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool, limiter: &LookupLimiter) {
     let limited = || limiter.middleware();
+    // A query string that does not fit a route's parameters is the caller's mistake.
+    cfg.app_data(web::QueryConfig::default().error_handler(|e, _| {
+        ApiError(Problem::input(format!(
+            "The query string cannot be read: {e}."
+        )))
+        .into()
+    }));
     cfg.route("/", read().to(home::home))
         .route("/healthz", read().to(health::healthz))
         .route("/static/{name}", read().to(assets::serve))
@@ -48,4 +68,42 @@ pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool, limiter: &Look
 /// A route for GET and HEAD (actix strips the body from HEAD responses).
 fn read() -> actix_web::Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// Renders a template into an HTML response with `status`.
+fn html(status: StatusCode, page: &impl Template) -> HttpResponse {
+    match page.render() {
+        Ok(html) => HttpResponseBuilder::new(status)
+            .content_type("text/html; charset=utf-8")
+            .body(html),
+        Err(e) => {
+            tracing::error!("template failed to render: {e}");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("internal error: a page failed to render")
+        }
+    }
+}
+
+/// Adds `x-cache-status` and the `cache-control` of a found profile.
+fn set_found_cache_headers(response: &mut HttpResponse, cache: CacheStatus) {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::HeaderName::from_static("x-cache-status"),
+        HeaderValue::from_static(cache.as_str()),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(FOUND_CACHE_CONTROL),
+    );
+}
+
+/// Whether the client already holds `etag` (`If-None-Match`, compared weakly as RFC 9110
+/// asks for GET and HEAD).
+fn client_has(req: &HttpRequest, etag: &EntityTag) -> bool {
+    match req.get_header::<IfNoneMatch>() {
+        Some(IfNoneMatch::Any) => true,
+        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(etag)),
+        None => false,
+    }
 }

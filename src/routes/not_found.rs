@@ -1,15 +1,17 @@
 //! Fallback for unknown paths: a 404 page.
 
 use actix_web::HttpResponse;
-use actix_web::http::StatusCode;
 
-use crate::pages;
+use super::error::{PageError, Problem};
 
 /// The 404 page.
-pub async fn not_found() -> HttpResponse {
-    pages::error(
-        StatusCode::NOT_FOUND,
-        "Page not found",
+pub async fn not_found() -> Result<HttpResponse, PageError> {
+    Err(PageError(no_such_page()))
+}
+
+/// What an unknown path answers.
+pub fn no_such_page() -> Problem {
+    Problem::no_such_page(
         "There is nothing at this address. Paste a profile on the home page instead.",
     )
 }

@@ -1,0 +1,346 @@
+//! Errors at the edge: every failure a response can carry, mapped once to an HTTP status,
+//! a stable code and a page title, and written as the one JSON error body or the error page.
+//!
+//! Handlers return `Result<_, ApiError>` (JSON) or `Result<_, PageError>` (HTML) and use
+//! `?`; the request-limit and rate-limit middlewares build their bodies here too.
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
+use serde_json::json;
+
+use crate::cache::CacheStatus;
+use crate::fetch::FetchError;
+use crate::fetch::guard::Refused;
+use crate::imaging::ImageError;
+use crate::lookup::LookupError;
+use crate::pages::ErrorPage;
+use crate::proxy::ProxyError;
+
+/// One failure as a response shows it.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    status: StatusCode,
+    code: &'static str,
+    title: &'static str,
+    message: String,
+    /// A lookup answer this failure is (and whether it may be cached): sets `x-cache-status`
+    /// and a `cache-control` to match.
+    cache: Option<(CacheStatus, bool)>,
+}
+
+impl Problem {
+    /// A failure with this status, code, page title and message.
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            title,
+            message: message.into(),
+            cache: None,
+        }
+    }
+
+    /// `400 EINPUT`: the request cannot be read.
+    pub fn input(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "EINPUT",
+            "We could not read that",
+            message,
+        )
+    }
+
+    /// `404`: no route at this path.
+    pub fn no_such_page(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "ENOTFOUND",
+            "Page not found",
+            message,
+        )
+    }
+
+    /// The same failure as the answer of a lookup served from `cache`.
+    pub fn cached(self, cache: CacheStatus, cacheable: bool) -> Self {
+        Self {
+            cache: Some((cache, cacheable)),
+            ..self
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The JSON error body: `{"status":"fail"|"error","code":…,"message":…}`, `fail` when
+    /// the request was wrong, `error` when the platform or we were. The one place it is built.
+    pub fn body(&self) -> serde_json::Value {
+        json!({
+            "status": if self.status.is_client_error() { "fail" } else { "error" },
+            "code": self.code,
+            "message": self.message,
+        })
+    }
+
+    /// The failure as a JSON response.
+    pub fn json(&self) -> HttpResponse {
+        let mut response = HttpResponseBuilder::new(self.status).json(self.body());
+        self.set_cache_headers(&mut response);
+        response
+    }
+
+    /// The failure as the HTML error page.
+    pub fn page(&self) -> HttpResponse {
+        let mut response = super::html(
+            self.status,
+            &ErrorPage {
+                title: self.title,
+                message: &self.message,
+                status: self.status.as_u16(),
+            },
+        );
+        self.set_cache_headers(&mut response);
+        response
+    }
+
+    fn set_cache_headers(&self, response: &mut HttpResponse) {
+        let headers = response.headers_mut();
+        let control = match self.cache {
+            Some((status, cacheable)) => {
+                headers.insert(
+                    header::HeaderName::from_static("x-cache-status"),
+                    HeaderValue::from_static(status.as_str()),
+                );
+                if cacheable {
+                    super::MISS_CACHE_CONTROL
+                } else {
+                    "no-store"
+                }
+            }
+            None => "no-store",
+        };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(control));
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl From<&LookupError> for Problem {
+    fn from(e: &LookupError) -> Self {
+        let (status, code, title) = match e {
+            LookupError::Input(_) => (StatusCode::BAD_REQUEST, "EINPUT", "We could not read that"),
+            LookupError::NotFound(_) => (StatusCode::NOT_FOUND, "ENOTFOUND", "Profile not found"),
+            LookupError::Blocked(_) => (
+                StatusCode::BAD_GATEWAY,
+                "EBLOCKED",
+                "The platform blocked us",
+            ),
+            LookupError::Timeout(_) => (
+                StatusCode::GATEWAY_TIMEOUT,
+                "ETIMEOUT",
+                "The platform took too long",
+            ),
+            LookupError::Upstream(_) => (
+                StatusCode::BAD_GATEWAY,
+                "EUPSTREAM",
+                "The platform answered with an error",
+            ),
+            LookupError::Forbidden(_) => (
+                StatusCode::FORBIDDEN,
+                "EFORBIDDEN",
+                "That address is not allowed",
+            ),
+        };
+        Self::new(status, code, title, e.to_string())
+    }
+}
+
+impl From<&ProxyError> for Problem {
+    fn from(e: &ProxyError) -> Self {
+        let (status, code, title) = match e {
+            ProxyError::Fetch(fetch) => match fetch {
+                FetchError::NotFound { .. } => {
+                    (StatusCode::NOT_FOUND, "ENOTFOUND", "Image not found")
+                }
+                FetchError::Blocked { .. } => (
+                    StatusCode::BAD_GATEWAY,
+                    "EBLOCKED",
+                    "The image's host blocked us",
+                ),
+                FetchError::Timeout { .. } => (
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "ETIMEOUT",
+                    "The image's host took too long",
+                ),
+                FetchError::Upstream { .. } => (
+                    StatusCode::BAD_GATEWAY,
+                    "EUPSTREAM",
+                    "The image's host answered with an error",
+                ),
+                FetchError::TooLarge { .. } => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "ETOOLARGE",
+                    "The image is too large",
+                ),
+                FetchError::Forbidden {
+                    reason: Refused::Scheme(_),
+                } => (StatusCode::BAD_REQUEST, "EINPUT", "We could not read that"),
+                FetchError::Forbidden {
+                    reason: Refused::Address(_),
+                } => (
+                    StatusCode::FORBIDDEN,
+                    "EFORBIDDEN",
+                    "That address is not allowed",
+                ),
+            },
+            ProxyError::Image(image) => match image {
+                ImageError::TooLarge { .. } => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "ETOOLARGE",
+                    "The image is too large",
+                ),
+                ImageError::NotAnImage => (
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "ENOTIMAGE",
+                    "That is not an image",
+                ),
+                ImageError::TooManyPixels { .. } => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "ETOOMANYPIXELS",
+                    "The image is too large",
+                ),
+                ImageError::Corrupt(_) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "EDECODE",
+                    "The image is damaged",
+                ),
+                ImageError::Encode(_) => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "EENCODE",
+                    "We could not write the image",
+                ),
+            },
+        };
+        Self::new(status, code, title, e.to_string())
+    }
+}
+
+/// A failure answered as JSON (the API, `/image`, `/{provider}/{id}`).
+#[derive(Debug)]
+pub struct ApiError(pub Problem);
+
+/// A failure answered as the HTML error page (`/lookup`, unknown paths).
+#[derive(Debug)]
+pub struct PageError(pub Problem);
+
+/// `From` every error a handler meets, for both answer forms.
+macro_rules! from_errors {
+    ($($wrapper:ident),*) => {$(
+        impl From<Problem> for $wrapper {
+            fn from(problem: Problem) -> Self {
+                Self(problem)
+            }
+        }
+
+        impl From<LookupError> for $wrapper {
+            fn from(e: LookupError) -> Self {
+                Self(Problem::from(&e))
+            }
+        }
+
+        impl From<ProxyError> for $wrapper {
+            fn from(e: ProxyError) -> Self {
+                Self(Problem::from(&e))
+            }
+        }
+
+        impl fmt::Display for $wrapper {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+
+from_errors!(ApiError, PageError);
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.0.json()
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.0.page()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_image_failure_has_a_stable_code_and_status() {
+        let cases = [
+            (ImageError::TooLarge { bytes: 2, max: 1 }, "ETOOLARGE", 413),
+            (ImageError::NotAnImage, "ENOTIMAGE", 415),
+            (
+                ImageError::TooManyPixels {
+                    width: 2,
+                    height: 2,
+                    max: 3,
+                },
+                "ETOOMANYPIXELS",
+                422,
+            ),
+            (ImageError::Corrupt("x".into()), "EDECODE", 422),
+            (ImageError::Encode("x".into()), "EENCODE", 500),
+        ];
+        for (error, code, status) in cases {
+            let problem = Problem::from(&ProxyError::Image(error.clone()));
+            assert_eq!(problem.code, code);
+            assert_eq!(problem.status.as_u16(), status, "{error}");
+            assert_eq!(problem.body()["message"], error.to_string());
+        }
+    }
+
+    #[test]
+    fn the_body_says_fail_for_the_callers_mistakes_and_error_for_ours() {
+        let input = Problem::input("No.").body();
+        assert_eq!(
+            input,
+            json!({"status": "fail", "code": "EINPUT", "message": "No."})
+        );
+        let timeout = Problem::from(&LookupError::Timeout("Slow.".into())).body();
+        assert_eq!(timeout["status"], "error");
+        assert_eq!(timeout["code"], "ETIMEOUT");
+    }
+}
