@@ -22,11 +22,6 @@ impl Asset {
         }
     }
 
-    /// The strong ETag for this content.
-    pub fn etag(&self) -> String {
-        format!("\"{:016x}\"", self.hash)
-    }
-
     /// The URL to link to: changes whenever the content does, so it can be cached forever.
     pub fn href(&self) -> String {
         format!("/static/{}?v={:016x}", self.name, self.hash)

@@ -56,7 +56,7 @@ const RAW_TEXT: &[&str] = &["script", "style", "textarea", "title", "xmp", "nosc
 pub fn nesting_depth(html: &str) -> usize {
     let bytes = html.as_bytes();
     let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
-    while let Some(offset) = memchr_lt(&bytes[i..]) {
+    while let Some(offset) = next_lt(&bytes[i..]) {
         i += offset + 1;
         let closing = bytes.get(i) == Some(&b'/');
         let start = if closing { i + 1 } else { i };
@@ -89,7 +89,8 @@ pub fn nesting_depth(html: &str) -> usize {
     deepest
 }
 
-fn memchr_lt(bytes: &[u8]) -> Option<usize> {
+/// Where the next `<` is in `bytes`.
+fn next_lt(bytes: &[u8]) -> Option<usize> {
     bytes.iter().position(|b| *b == b'<')
 }
 
@@ -97,7 +98,7 @@ fn memchr_lt(bytes: &[u8]) -> Option<usize> {
 /// the end of the page).
 fn end_of_raw_text(bytes: &[u8], from: usize, name: &[u8]) -> usize {
     let mut i = from;
-    while let Some(offset) = memchr_lt(&bytes[i..]) {
+    while let Some(offset) = next_lt(&bytes[i..]) {
         let at = i + offset;
         let tag = bytes.get(at + 2..at + 2 + name.len());
         if bytes.get(at + 1) == Some(&b'/') && tag.is_some_and(|t| t.eq_ignore_ascii_case(name)) {
@@ -131,11 +132,6 @@ impl Page {
             .and_then(|href| base.join(href.trim()).ok())
             .unwrap_or(base);
         Self { doc, base }
-    }
-
-    /// The URL relative links resolve against.
-    pub fn base(&self) -> &Url {
-        &self.base
     }
 
     fn select_in<'a>(doc: &'a Html, css: &str) -> impl Iterator<Item = ElementRef<'a>> {

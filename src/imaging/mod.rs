@@ -7,7 +7,7 @@
 //! untouched, without decoding them, so an animated GIF stays animated.
 //!
 //! Everything here is CPU-bound and synchronous: call it from a blocking thread
-//! (`actix_web::web::block`), never on the async executor.
+//! (`tokio::task::spawn_blocking`, as the image proxy does), never on the async executor.
 
 mod codec;
 mod error;
@@ -176,13 +176,6 @@ pub fn transform(bytes: &[u8], t: &Transform, limits: &Limits) -> Result<Output,
         width: image.width(),
         height: image.height(),
     })
-}
-
-/// The size of an image as displayed (after EXIF orientation), read from its header alone.
-pub fn dimensions(bytes: &[u8]) -> Result<(u32, u32), ImageError> {
-    let format = sniff(bytes).ok_or(ImageError::NotAnImage)?;
-    let header = codec::Header::read(bytes, format, &Limits::default())?;
-    Ok(header.upright_size())
 }
 
 #[cfg(test)]

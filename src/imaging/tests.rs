@@ -7,6 +7,13 @@ use image::{
 
 use super::*;
 
+/// The size of an image as displayed (after EXIF orientation), read from its header alone.
+fn dimensions(bytes: &[u8]) -> Result<(u32, u32), ImageError> {
+    let format = sniff(bytes).ok_or(ImageError::NotAnImage)?;
+    let header = codec::Header::read(bytes, format, &Limits::default())?;
+    Ok(header.upright_size())
+}
+
 // ---- inputs -------------------------------------------------------------------------------
 
 /// A smooth gradient: a stand-in for a photo that every encoder keeps recognisable.
