@@ -15,8 +15,6 @@ pub mod lookup;
 pub mod pages;
 pub mod providers;
 pub mod proxy;
-pub mod ratelimit;
 pub mod routes;
-pub mod security;
 pub mod startup;
 pub mod telemetry;

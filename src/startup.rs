@@ -15,9 +15,9 @@ use crate::idle::IdleWatcher;
 use crate::imaging::Limits;
 use crate::lookup::{Lifetimes, Lookup, LookupSettings};
 use crate::proxy::ImageProxy;
-use crate::ratelimit::RateLimit;
-use crate::security::RequestLimits;
-use crate::{routes, security, telemetry};
+use crate::routes::ratelimit::RateLimit;
+use crate::routes::security::{self, RequestLimits};
+use crate::{routes, telemetry};
 
 /// After pausing the acceptor, how long to wait for connections it had already taken
 /// before deciding the stop is final.

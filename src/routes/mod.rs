@@ -1,5 +1,6 @@
-//! HTTP routes: one module per resource, handlers kept thin. Failures become responses in
-//! one place, [`error`].
+//! The HTTP edge: one module per resource with thin handlers, the middlewares in front of
+//! them ([`security`], [`ratelimit`]), and [`error`], where every failure becomes a
+//! response.
 
 mod api;
 mod assets;
@@ -10,6 +11,8 @@ mod home;
 mod image;
 mod lookup;
 mod not_found;
+pub mod ratelimit;
+pub mod security;
 mod test_support;
 
 use actix_web::http::StatusCode;
@@ -18,8 +21,8 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, gua
 use askama::Template;
 
 use crate::cache::CacheStatus;
-use crate::ratelimit::LookupLimiter;
 use error::{ApiError, Problem};
+use ratelimit::LookupLimiter;
 
 /// `cache-control` of a found profile.
 const FOUND_CACHE_CONTROL: &str = "public, max-age=3600";

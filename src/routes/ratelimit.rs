@@ -16,7 +16,7 @@ use actix_web::dev::ServiceRequest;
 use actix_web::middleware::Condition;
 use actix_web::{HttpResponse, HttpResponseBuilder};
 
-use crate::routes::error::Problem;
+use super::error::Problem;
 
 /// The header Fly's proxy sets to the visitor's address.
 const FLY_CLIENT_IP: &str = "fly-client-ip";

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 
-use crate::routes::error::Problem;
+use super::error::Problem;
 
 /// The policy for our pages: our own scripts, styles and images (every profile image is
 /// shown through `/image`), nothing inline, never framed.
