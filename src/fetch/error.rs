@@ -10,6 +10,8 @@ use super::guard::Refused;
 /// The part of an exchange that ran out of time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// Resolving the host name (within `GETIMAGES_CONNECT_TIMEOUT`).
+    Dns,
     /// Opening the connection (`GETIMAGES_CONNECT_TIMEOUT`).
     Connect,
     /// Waiting for the answer or reading its body (the request deadline).
@@ -19,6 +21,7 @@ pub enum Phase {
 impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Self::Dns => "resolving the host name",
             Self::Connect => "connecting",
             Self::Read => "reading the answer",
         })

@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
@@ -24,12 +25,19 @@ pub enum Refused {
 }
 
 /// A host name that did not resolve, kept as its own type so the fetcher can tell a DNS
-/// failure from other connection failures.
+/// failure (or a resolver that never answers) from other connection failures.
 #[derive(Debug, thiserror::Error)]
 #[error("{host} did not resolve: {source}")]
 pub struct DnsFailure {
     host: String,
     source: std::io::Error,
+}
+
+impl DnsFailure {
+    /// Whether the resolver did not answer in time (rather than answering "no such name").
+    pub fn timed_out(&self) -> bool {
+        self.source.kind() == std::io::ErrorKind::TimedOut
+    }
 }
 
 /// Whether `ip` is a public unicast address (not loopback, private, link-local, CGNAT,
@@ -168,10 +176,12 @@ impl Guard {
         }
     }
 
-    /// A reqwest DNS resolver that drops every address this guard refuses.
-    pub fn resolver(&self) -> PublicOnlyResolver {
+    /// A reqwest DNS resolver that drops every address this guard refuses, and gives up
+    /// on a resolver that has not answered within `timeout`.
+    pub fn resolver(&self, timeout: Duration) -> PublicOnlyResolver {
         PublicOnlyResolver {
             guard: self.clone(),
+            timeout,
         }
     }
 }
@@ -181,22 +191,28 @@ impl Guard {
 #[derive(Debug, Clone)]
 pub struct PublicOnlyResolver {
     guard: Guard,
+    timeout: Duration,
 }
 
 impl Resolve for PublicOnlyResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let guard = self.guard.clone();
+        let (guard, timeout) = (self.guard.clone(), self.timeout);
         Box::pin(async move {
             let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
             let found: Vec<SocketAddr> = match guard.resolve.get(&host) {
                 Some(ips) => ips.iter().map(|ip| SocketAddr::new(*ip, 0)).collect(),
-                None => tokio::net::lookup_host((host.as_str(), 0))
-                    .await
-                    .map_err(|source| DnsFailure {
-                        host: host.clone(),
-                        source,
-                    })?
-                    .collect(),
+                None => {
+                    let lookup = tokio::net::lookup_host((host.as_str(), 0));
+                    let answer = tokio::time::timeout(timeout, lookup)
+                        .await
+                        .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()));
+                    answer
+                        .map_err(|source| DnsFailure {
+                            host: host.clone(),
+                            source,
+                        })?
+                        .collect()
+                }
             };
             let allowed: Vec<SocketAddr> = found
                 .iter()

@@ -243,7 +243,9 @@ impl Fetcher {
             builder.redirect(Policy::limited(MAX_REDIRECTS))
         } else {
             builder
-                .dns_resolver(std::sync::Arc::new(self.settings.guard.resolver()))
+                .dns_resolver(std::sync::Arc::new(
+                    self.settings.guard.resolver(self.settings.connect_timeout),
+                ))
                 .redirect(Policy::custom(move |attempt| {
                     if attempt.previous().len() >= MAX_REDIRECTS {
                         return attempt.error(TooManyRedirects);
@@ -290,7 +292,11 @@ fn transport_error(error: &reqwest::Error) -> FetchError {
             return upstream(Cause::Redirects);
         }
         if let Some(dns) = e.downcast_ref::<guard::DnsFailure>() {
-            return upstream(Cause::Dns(dns.to_string()));
+            return if dns.timed_out() {
+                FetchError::Timeout { phase: Phase::Dns }
+            } else {
+                upstream(Cause::Dns(dns.to_string()))
+            };
         }
         cause = e.source();
     }
