@@ -3,7 +3,7 @@
 //! and sees the profile's images render. Screenshots of home and results at desktop and
 //! phone widths are saved under `artifacts/screenshots/`.
 
-mod harness;
+mod support;
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -11,8 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use harness::*;
 use serde_json::{Value, json};
+use support::*;
 use wiremock::MockServer;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -33,7 +33,7 @@ impl Driver {
             "{CHROMEDRIVER} or {CHROMIUM} is missing: apt-get install chromium chromium-driver \
              (scripts/test.sh does this)"
         );
-        let port = support::free_port();
+        let port = free_port();
         let child = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())

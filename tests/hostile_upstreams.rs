@@ -8,7 +8,7 @@
 //! deadline it cannot reach by accident, and "still serving" means answering before a
 //! hanging lookup's deadline, not within some fixed time.
 
-mod harness;
+mod support;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use harness::*;
+use support::*;
 
 /// `GETIMAGES_LOOKUP_TIMEOUT` where a lookup is meant to time out.
 const SHORT_DEADLINE: Duration = Duration::from_secs(2);

@@ -2,14 +2,14 @@
 //! every kind of broken or hostile one) gives the right picture or the right error, and the
 //! disk cache survives a restart.
 
-mod harness;
+mod support;
 
 use std::io::Cursor;
 use std::path::PathBuf;
 
-use harness::*;
 use image::codecs::gif::{GifEncoder, Repeat};
 use image::{DynamicImage, Frame, ImageFormat, Rgba, RgbaImage};
+use support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::{Supervisor, TestApp, app_command, free_port, get, spawn_app};
+use support::*;
 
 /// The idle timeout these tests run with.
 const IDLE: Duration = Duration::from_secs(1);
@@ -23,7 +23,7 @@ const STOP_WINDOW: Duration = Duration::from_secs(2);
 /// Generous bound for anything that should happen "soon", so a bug fails instead of hangs.
 const PATIENCE: Duration = Duration::from_secs(10);
 
-fn assert_stopped_in_window(app: &TestApp, exit: support::Exit, last_response: Instant) {
+fn assert_stopped_in_window(app: &Server, exit: Exit, last_response: Instant) {
     assert!(
         exit.status.success(),
         "expected exit code 0, got {}\n--- stderr ---\n{}",
@@ -41,7 +41,7 @@ fn assert_stopped_in_window(app: &TestApp, exit: support::Exit, last_response: I
 
 #[test]
 fn an_unused_server_stops_itself_with_exit_0_after_the_idle_timeout() {
-    let mut app = spawn_app(&[("GETIMAGES_IDLE_TIMEOUT", "1s")]);
+    let mut app = spawn_server(&[("GETIMAGES_IDLE_TIMEOUT", "1s")]);
 
     let home = app.get("/");
     assert_eq!(home.status, 200);
@@ -57,7 +57,7 @@ fn an_unused_server_stops_itself_with_exit_0_after_the_idle_timeout() {
 
 #[test]
 fn health_checks_do_not_keep_the_server_up() {
-    let mut app = spawn_app(&[("GETIMAGES_IDLE_TIMEOUT", "1s")]);
+    let mut app = spawn_server(&[("GETIMAGES_IDLE_TIMEOUT", "1s")]);
     let port = app.port;
     let stopped = Arc::new(AtomicBool::new(false));
     let healthy = Arc::new(AtomicUsize::new(0));
@@ -90,7 +90,7 @@ fn health_checks_do_not_keep_the_server_up() {
 
 #[test]
 fn a_long_download_finishes_whole_before_the_server_stops() {
-    let mut app = spawn_app(&[("GETIMAGES_IDLE_TIMEOUT", "1s")]);
+    let mut app = spawn_server(&[("GETIMAGES_IDLE_TIMEOUT", "1s")]);
     let started = Instant::now();
 
     let download = app.get("/__test/stream?ms=3000");
@@ -110,7 +110,7 @@ fn a_long_download_finishes_whole_before_the_server_stops() {
 /// A signal stops the server gracefully: a download in flight still completes, then exit 0.
 fn a_signal_stops_the_server_gracefully(signal: libc::c_int, name: &str) {
     // No idle stop here: only the signal may stop it.
-    let mut app = spawn_app(&[("GETIMAGES_IDLE_TIMEOUT", "0")]);
+    let mut app = spawn_server(&[("GETIMAGES_IDLE_TIMEOUT", "0")]);
     let port = app.port;
     let download = thread::spawn(move || get(port, "/__test/stream?ms=1500"));
     app.wait_for_log("/__test/stream", PATIENCE);
@@ -158,7 +158,7 @@ fn a_taken_port_fails_the_start_with_a_clear_message() {
     let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = squatter.local_addr().unwrap().port();
 
-    let mut app = TestApp::launch(
+    let mut app = Server::launch(
         app_command(&[("GETIMAGES_HOST", "127.0.0.1"), ("PORT", &port.to_string())]),
         port,
     );
@@ -175,7 +175,7 @@ fn a_taken_port_fails_the_start_with_a_clear_message() {
 
 #[test]
 fn a_bad_setting_fails_the_start_with_exit_2_and_names_the_problem() {
-    let mut app = TestApp::launch(app_command(&[("GETIMAGES_IDLE_TIMEOUT", "soon")]), 0);
+    let mut app = Server::launch(app_command(&[("GETIMAGES_IDLE_TIMEOUT", "soon")]), 0);
     let exit = app.wait_for_exit(PATIENCE);
 
     assert_eq!(exit.status.code(), Some(2), "{}", app.stderr());
@@ -201,8 +201,8 @@ fn under_systemd_socket_activation_a_request_starts_the_server_which_then_stops_
     for setting in ["GETIMAGES_IDLE_TIMEOUT=1s", "RUST_LOG=info", "NO_COLOR=1"] {
         command.arg(format!("--setenv={setting}"));
     }
-    command.arg(support::APP).env_clear();
-    let mut app = TestApp::launch(command, port);
+    command.arg(APP).env_clear();
+    let mut app = Server::launch(command, port);
     app.wait_for_log(&format!("Listening on 127.0.0.1:{port}"), PATIENCE);
 
     let home = app.get("/");

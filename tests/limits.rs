@@ -1,13 +1,13 @@
 //! Inbound limits: per-client rate limiting of lookups, long query strings, huge headers,
 //! and clients that send their headers too slowly.
 
-mod harness;
+mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use harness::*;
+use support::*;
 
 async fn lookup_with_client_ip(app: &App, ip: &str) -> Reply {
     let response = reqwest::Client::new()

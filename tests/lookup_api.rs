@@ -1,11 +1,11 @@
 //! The lookup as API clients and visitors see it: caching, single-flight, errors, the
 //! unavatar-style image URLs, the providers list and the results page.
 
-mod harness;
+mod support;
 
 use std::time::{Duration, Instant};
 
-use harness::*;
+use support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -1,9 +1,9 @@
 //! Every HTML page carries a strict Content-Security-Policy and the usual hardening
 //! headers, has no inline script, and never echoes input unescaped.
 
-mod harness;
+mod support;
 
-use harness::*;
+use support::*;
 
 #[tokio::test]
 async fn html_pages_carry_a_strict_policy_and_no_inline_script() {

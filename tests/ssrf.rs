@@ -3,12 +3,12 @@
 //! metadata addresses, in every spelling we know, and through DNS answers and redirects.
 //! Each gets a clear 4xx, and the loopback canary those URLs aim at is never reached.
 
-mod harness;
+mod support;
 
 use std::net::TcpListener;
 use std::time::Duration;
 
-use harness::*;
+use support::*;
 use url::Url;
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

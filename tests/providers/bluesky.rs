@@ -1,7 +1,7 @@
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::harness::*;
+use crate::support::*;
 
 const GET_PROFILES: &str = "/xrpc/app.bsky.actor.getProfiles";
 const JAY_DID: &str = "did:plc:oky5czdrnfjpqslsw2a5iclo";

@@ -1,4 +1,4 @@
-use crate::harness::*;
+use crate::support::*;
 
 const ORIGINAL: &str = "https://dev-to-uploads.s3.amazonaws.com/uploads/user/profile_image/1/f451a206-11c8-4e3d-8936-143d0a7e65bb.png";
 

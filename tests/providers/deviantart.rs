@@ -1,4 +1,4 @@
-use crate::harness::*;
+use crate::support::*;
 
 const SPYED_BIG: &str = "https://a.deviantart.net/avatars-big/s/p/spyed.gif?12";
 

@@ -1,7 +1,7 @@
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::harness::*;
+use crate::support::*;
 
 /// The 480px `profilePicLarge` of the page's embedded profile record (og:image is 200px).
 const NASA_480: &str = "https://scontent-iad3-1.xx.fbcdn.net/v/t39.30808-1/449213397_10115997338768391_3016544349097767064_n.jpg?stp=dst-jpg_s480x480_tt6&_nc_cat=1&ccb=1-7&_nc_sid=2d3e12&_nc_ohc=3rA8hX0Fq2UQ7kNvgFDXzI1&_nc_zt=24&_nc_ht=scontent-iad3-1.xx&_nc_gid=A7xQ3ZrJk6pW2Yf4VnBtLcS&oh=00_AYBv9Q1cR4tJm8xW2pZ6yE0kN3uH5sD7fL1gA9oT4iVqKw&oe=6790D6C8";

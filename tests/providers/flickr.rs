@@ -1,4 +1,4 @@
-use crate::harness::*;
+use crate::support::*;
 
 const ICON_300: &str =
     "https://live.staticflickr.com/5674/buddyicons/66956608@N00_l.jpg?1371136166#66956608@N00";

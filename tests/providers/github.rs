@@ -1,4 +1,4 @@
-use crate::harness::*;
+use crate::support::*;
 
 #[tokio::test]
 async fn a_github_user_gets_the_full_size_avatar_from_the_api() {

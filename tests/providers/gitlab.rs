@@ -2,7 +2,7 @@ use wiremock::MockServer;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::harness::*;
+use crate::support::*;
 
 /// A GitLab whose user search answers `username` with `status` and `body`.
 async fn gitlab_answering(

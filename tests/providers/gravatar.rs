@@ -1,6 +1,6 @@
 use wiremock::MockServer;
 
-use crate::harness::*;
+use crate::support::*;
 
 /// SHA-256 of `beau@dentedreality.com.au`, what Gravatar is asked for.
 const HASH: &str = "a919f0e9932ec2c866cf67ec327efb57b47ff3085acd375529af076d1ac56f27";

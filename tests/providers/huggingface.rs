@@ -1,4 +1,4 @@
-use crate::harness::*;
+use crate::support::*;
 
 #[tokio::test]
 async fn a_hugging_face_user_gets_the_uploaded_avatar() {

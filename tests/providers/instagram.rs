@@ -1,7 +1,7 @@
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::harness::*;
+use crate::support::*;
 
 /// The og:image as served (entities decoded): signed, so kept exactly.
 const AVATAR: &str = "https://scontent-iad3-1.cdninstagram.com/v/t51.2885-19/472007201_1142000150891415_4997640929908869236_n.jpg?stp=dst-jpg_s150x150_tt6&_nc_cat=1&ccb=1-7&_nc_sid=7d201b&_nc_ohc=Xq3rPk0dVb4Q7kNvwGm0PVy&_nc_oc=AdnUo2p8w&_nc_zt=24&_nc_ht=scontent-iad3-1.cdninstagram.com&oh=00_AfH7u2xk6C1sNdX0KGbS_3hjRr0ZP3C4M8Hq0WbU2mQ1sA&oe=6929C2D8";

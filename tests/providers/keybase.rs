@@ -1,7 +1,7 @@
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::harness::*;
+use crate::support::*;
 
 async fn keybase_answering(username: &str, fixture_name: &str) -> MockServer {
     let server = MockServer::start().await;

@@ -1,8 +1,10 @@
 //! Every provider, through the real HTTP API, against a loopback server playing the
 //! platform (`GETIMAGES_UPSTREAM_<ID>`), with fixtures shaped like the platform's answers.
 
-#[path = "../harness/mod.rs"]
-mod harness;
+// A crate root in `tests/providers/` would look for `tests/providers/support/`; the path
+// points it at the one support module every test crate shares.
+#[path = "../support/mod.rs"]
+mod support;
 
 mod behance;
 mod bluesky;

@@ -1,4 +1,4 @@
-use crate::harness::*;
+use crate::support::*;
 
 const EV_1200: &str =
     "https://miro.medium.com/v2/resize:fill:1200:1200/1*g8X1zgf7FZ6rMOmQ1ZkX2Q.jpeg";

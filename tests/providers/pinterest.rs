@@ -1,4 +1,4 @@
-use crate::harness::*;
+use crate::support::*;
 
 #[tokio::test]
 async fn a_pinterest_profile_gets_the_280px_avatar_of_its_own_user_record() {

@@ -1,7 +1,7 @@
 //! The real captured pages (tests/fixtures/real-pages/README.md) yield their expected avatars
 //! through their own provider and through the generic `page` provider.
 
-use crate::harness::*;
+use crate::support::*;
 
 struct RealPage {
     file: &'static str,

@@ -1,6 +1,6 @@
 use wiremock::MockServer;
 
-use crate::harness::*;
+use crate::support::*;
 
 const ABOUT: &str = "/user/spez/about.json";
 

@@ -1,4 +1,4 @@
-use crate::harness::*;
+use crate::support::*;
 
 #[tokio::test]
 async fn a_soundcloud_profile_gets_the_500px_avatar_and_the_header_visual() {

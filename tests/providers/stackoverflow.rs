@@ -1,4 +1,4 @@
-use crate::harness::*;
+use crate::support::*;
 
 #[tokio::test]
 async fn a_stack_overflow_profile_url_gets_the_2048px_gravatar() {

@@ -1,6 +1,6 @@
 use wiremock::MockServer;
 
-use crate::harness::*;
+use crate::support::*;
 
 const AVATAR_FULL: &str =
     "https://avatars.fastly.steamstatic.com/c5d56249ee5d28a07db4ac9f7f60af961fab5426_full.jpg";

@@ -1,4 +1,4 @@
-use crate::harness::*;
+use crate::support::*;
 
 const DUROV_PHOTO: &str = "https://cdn4.telesco.pe/file/Vq0pEBb7eEwL5wTDAmEsQ5CgWuqOBlVljhHeW5V4_zEsYdTzxTyIMpYsx2qWF6TzVn4CaWE_KoVGJDFPPyOaLyrZvZ9rHMSRxNh2jsPBWeDxZIvdy3zIhwHCkNpB6eRdkwpn5Nbrvgz2P7dIvy2hYEZfZV8QdUuFYb5BP4dz_-9NmOS4tlNVJ2u0_WVqB4rkmJHZ4QIC9n_JRvXYOd8ajnDuDOj0w1kT2w6kq2yXeL-o5GLLTRKR7qGxu4VaQvU6trCZcVeeWy5c2u4YuF2P1jWkJ67iFhF5qUCAuXqXodu-bqDVZfOjKQZhRVKTSQHP-iu4SvxV3S2bI3pmCzKMpw.jpg";
 

@@ -1,4 +1,4 @@
-use crate::harness::*;
+use crate::support::*;
 
 const AVATAR: &str = "https://scontent-iad3-2.cdninstagram.com/v/t51.2885-19/448245298_977053627430917_7547815462316585003_n.jpg?stp=dst-jpg_s150x150_tt6&_nc_ht=scontent-iad3-2.cdninstagram.com&_nc_cat=1&_nc_oc=Q6cZ2QH8n&_nc_ohc=Jm8yq3xT2bUQ7kNvwHkGf1w&_nc_gid=4bQe2m&edm=APs17CUBAAAA&ccb=7-5&oh=00_AfFq5uT0y2l9Vm3HkVnNnS4d0hQkS5x2vZ8n0w5kG0m7zA&oe=6929E1B4&_nc_sid=10d13b";
 

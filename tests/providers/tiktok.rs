@@ -1,7 +1,7 @@
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::harness::*;
+use crate::support::*;
 
 const AVATAR_1080: &str = "https://p16-pu-sign-no.tiktokcdn-eu.com/tos-no1a-avt-0068c001-no/340072a4400ed43a83d255f346b879aa~tplv-tiktokx-cropcenter:1080:1080.jpeg?dr=10399&refresh_token=02720a18&x-expires=1765267200&x-signature=tc69d0XimWmLbqH%2F2vOg941kpgE%3D&t=4d5b0474&ps=13740610&shp=a5d48078&shcp=81f88b70&idc=no1a";
 

@@ -1,7 +1,7 @@
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::harness::*;
+use crate::support::*;
 
 const AVATAR_512: &str = "https://64.media.tumblr.com/avatar_b7d5c2e9a1f0_512.pnj";
 

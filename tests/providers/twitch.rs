@@ -1,7 +1,7 @@
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::harness::*;
+use crate::support::*;
 
 const AVATAR_600: &str = "https://static-cdn.jtvnw.net/jtv_user_pictures/90d40495-f467-4911-9035-72d8d10a49c5-profile_image-600x600.png";
 const BANNER: &str = "https://static-cdn.jtvnw.net/jtv_user_pictures/5c5b1c0b-a2c6-4c6e-b5cd-52bf8b6a9a2c-profile_banner-480.png";

@@ -1,4 +1,4 @@
-use crate::harness::*;
+use crate::support::*;
 
 #[tokio::test]
 async fn a_vimeo_member_gets_the_portrait_at_1024px() {

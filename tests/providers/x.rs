@@ -1,7 +1,7 @@
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::harness::*;
+use crate::support::*;
 
 const AVATAR_400: &str =
     "https://pbs.twimg.com/profile_images/1846292082501054464/oKUC44PF_400x400.jpg";

@@ -1,7 +1,7 @@
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::harness::*;
+use crate::support::*;
 
 const AVATAR: &str = "https://yt3.googleusercontent.com/lkH37D712tiyphnu0Id0D5MwwQ7IRuwgQLVD05iMXlDWO-kDHut3uI4MgIEAQ9StK0qOST7fiA=s900-c-k-c0x00ffffff-no-rj";
 const BANNER: &str = "https://yt3.googleusercontent.com/2Jb8rX7Wc0kFQv0lb6JqLd6-TsJmVIo0bFv2w4W0ZkN0Pm7rZtLRHuBz2Fn9nY4u2PNcGvOGBA=w2560-fcrop64=1,00005a57ffffa5a8-k-c0xffffffff-no-nd-rj";

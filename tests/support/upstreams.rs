@@ -1,0 +1,51 @@
+//! Loopback servers (wiremock) that play a platform or an image CDN.
+
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use super::files::fixture_bytes;
+
+/// A loopback server answering `GET route` with `body` as `content_type`, status 200.
+pub async fn upstream_serving(route: &str, content_type: &str, body: &str) -> MockServer {
+    let server = MockServer::start().await;
+    serve(&server, route, 200, content_type, body).await;
+    server
+}
+
+/// Makes `server` answer `GET route` with `status`, `content_type` and `body`.
+pub async fn serve(server: &MockServer, route: &str, status: u16, content_type: &str, body: &str) {
+    serve_bytes(
+        server,
+        route,
+        status,
+        content_type,
+        body.as_bytes().to_vec(),
+    )
+    .await;
+}
+
+/// Makes `server` answer `GET route` with `status`, `content_type` and `bytes`.
+pub async fn serve_bytes(
+    server: &MockServer,
+    route: &str,
+    status: u16,
+    content_type: &str,
+    bytes: Vec<u8>,
+) {
+    Mock::given(method("GET"))
+        .and(path(route))
+        .respond_with(ResponseTemplate::new(status).set_body_raw(bytes, content_type))
+        .mount(server)
+        .await;
+}
+
+/// A loopback server playing an image CDN: `/avatar.png` (256×256) and `/banner.png`
+/// (1500×500) from `tests/fixtures/images/`.
+pub async fn image_cdn() -> MockServer {
+    let server = MockServer::start().await;
+    for name in ["avatar.png", "banner.png"] {
+        let bytes = fixture_bytes(&format!("images/{name}"));
+        serve_bytes(&server, &format!("/{name}"), 200, "image/png", bytes).await;
+    }
+    server
+}
