@@ -14,8 +14,6 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use support::*;
 use wiremock::MockServer;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, ResponseTemplate};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -45,7 +43,7 @@ impl Driver {
     }
 
     async fn browser(&self, width: u32, height: u32) -> Client {
-        let profile = tempdir();
+        let profile = temp_dir("chromium");
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -89,16 +87,6 @@ impl Drop for Driver {
     }
 }
 
-fn tempdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "getimages-chromium-{}-{}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    std::fs::create_dir_all(&dir).expect("profile dir");
-    dir
-}
-
 fn artifact(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/screenshots");
     std::fs::create_dir_all(&dir).expect("artifacts dir");
@@ -107,29 +95,16 @@ fn artifact(name: &str) -> PathBuf {
 
 /// A Mastodon instance whose account's avatar and header are served by `images`.
 async fn mastodon_with_images() -> (MockServer, MockServer) {
-    let images = MockServer::start().await;
-    for (route, file) in [("/avatar.png", "avatar.png"), ("/header.png", "banner.png")] {
-        let bytes = std::fs::read(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures/images")
-                .join(file),
-        )
-        .expect("image fixture");
-        Mock::given(method("GET"))
-            .and(path(route))
-            .respond_with(ResponseTemplate::new(200).set_body_raw(bytes, "image/png"))
-            .mount(&images)
-            .await;
-    }
+    let images = image_cdn().await;
     let mut account: Value = serde_json::from_str(&fixture("mastodon/gargron.json")).unwrap();
     account["avatar"] = json!(format!("{}/avatar.png", images.uri()));
-    account["header"] = json!(format!("{}/header.png", images.uri()));
-    let instance = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/accounts/lookup"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(account))
-        .mount(&instance)
-        .await;
+    account["header"] = json!(format!("{}/banner.png", images.uri()));
+    let instance = upstream_serving(
+        "/api/v1/accounts/lookup",
+        "application/json",
+        &account.to_string(),
+    )
+    .await;
     (instance, images)
 }
 

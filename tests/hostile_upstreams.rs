@@ -83,7 +83,7 @@ fn client(app: &HostileApp) -> Client {
 
 /// `/api/v1/lookup` of the page at `url`, timed.
 async fn lookup(client: &Client, url: &str) -> Timed {
-    let q: String = url::form_urlencoded::byte_serialize(url.as_bytes()).collect();
+    let q = url_encoded(url);
     let started = Instant::now();
     let reply = client.get(&format!("/api/v1/lookup?q={q}")).await;
     Timed {

@@ -4,20 +4,10 @@
 
 mod support;
 
-use std::io::Cursor;
-use std::path::PathBuf;
-
 use image::codecs::gif::{GifEncoder, Repeat};
 use image::{DynamicImage, Frame, ImageFormat, Rgba, RgbaImage};
 use support::*;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
-
-fn encoded(img: &DynamicImage, format: ImageFormat) -> Vec<u8> {
-    let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, format).expect("encode fixture");
-    out.into_inner()
-}
+use wiremock::MockServer;
 
 /// A colourful test picture.
 fn picture(width: u32, height: u32) -> DynamicImage {
@@ -76,16 +66,8 @@ fn png_bomb() -> Vec<u8> {
         .unwrap();
     out[16..20].copy_from_slice(&20000u32.to_be_bytes());
     out[20..24].copy_from_slice(&20000u32.to_be_bytes());
-    let crc = crc32(&out[12..29]);
-    out[29..33].copy_from_slice(&crc.to_be_bytes());
+    fix_png_crcs(&mut out);
     out
-}
-
-/// The CRC-32 a PNG chunk carries (flate2's, the zlib one).
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = flate2::Crc::new();
-    crc.update(bytes);
-    crc.sum()
 }
 
 struct Cdn {
@@ -132,11 +114,7 @@ async fn cdn() -> Cdn {
         ("/huge.jpg", vec![0xFF; 50 * 1024 * 1024], "image/jpeg"),
     ];
     for (route, bytes, content_type) in files {
-        Mock::given(method("GET"))
-            .and(path(route))
-            .respond_with(ResponseTemplate::new(200).set_body_raw(bytes, content_type))
-            .mount(&server)
-            .await;
+        serve_bytes(&server, route, 200, content_type, bytes).await;
     }
     Cdn { server, photo, gif }
 }
@@ -146,9 +124,7 @@ fn private_app() -> App {
 }
 
 fn image_path(cdn: &Cdn, file: &str, extra: &str) -> String {
-    let url: String =
-        url::form_urlencoded::byte_serialize(format!("{}{file}", cdn.server.uri()).as_bytes())
-            .collect();
+    let url = url_encoded(&format!("{}{file}", cdn.server.uri()));
     if extra.is_empty() {
         format!("/image?url={url}")
     } else {
@@ -336,28 +312,22 @@ async fn variants_are_cached_validated_and_downloadable() {
     );
 }
 
-fn temp_cache_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("getimages-restart-{}", fastrand::u64(..)));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Process A looks a profile up and fetches its avatar; process B, on the same cache folder
 /// with every upstream gone, serves both from disk.
 #[tokio::test]
 async fn a_restarted_server_serves_from_the_disk_cache_without_the_upstream() {
-    let dir = temp_cache_dir();
+    let dir = temp_dir("cache");
     let dir_str = dir.to_string_lossy().into_owned();
     let images = image_cdn().await;
     let mut account: serde_json::Value =
         serde_json::from_str(&fixture("mastodon/gargron.json")).unwrap();
     account["avatar"] = format!("{}/avatar.png", images.uri()).into();
-    let instance = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/accounts/lookup"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(account))
-        .mount(&instance)
-        .await;
+    let instance = upstream_serving(
+        "/api/v1/accounts/lookup",
+        "application/json",
+        &account.to_string(),
+    )
+    .await;
     let upstream = instance.uri();
     let envs = [
         ("GETIMAGES_UPSTREAM_MASTODON", upstream.as_str()),
@@ -392,7 +362,7 @@ async fn a_restarted_server_serves_from_the_disk_cache_without_the_upstream() {
 
 #[tokio::test]
 async fn a_corrupt_cache_file_is_a_miss_not_an_error() {
-    let dir = temp_cache_dir();
+    let dir = temp_dir("cache");
     let dir_str = dir.to_string_lossy().into_owned();
     let cdn = cdn().await;
     let variant = image_path(&cdn, "/photo.jpg", "w=80&format=png");

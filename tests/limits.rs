@@ -16,15 +16,7 @@ async fn lookup_with_client_ip(app: &App, ip: &str) -> Reply {
         .send()
         .await
         .unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.unwrap().to_vec();
-    Reply {
-        status,
-        headers,
-        text: String::from_utf8_lossy(&bytes).into_owned(),
-        bytes,
-    }
+    Reply::read(response).await.unwrap()
 }
 
 #[tokio::test]

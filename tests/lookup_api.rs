@@ -181,12 +181,7 @@ async fn unavatar_urls_answer_with_the_avatar_itself() {
     let mut user: serde_json::Value =
         serde_json::from_str(&fixture("github/torvalds.json")).unwrap();
     user["avatar_url"] = format!("{}/avatar.png", cdn.uri()).into();
-    let api = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/users/torvalds"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(user))
-        .mount(&api)
-        .await;
+    let api = upstream_serving("/users/torvalds", "application/json", &user.to_string()).await;
     let upstream = api.uri();
     let app = spawn_app(&[
         ("GETIMAGES_UPSTREAM_GITHUB", upstream.as_str()),

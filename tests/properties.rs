@@ -4,10 +4,10 @@
 //! its limits). They run in the normal `cargo test`, a few seconds each; the long search
 //! for crashes is the cargo-fuzz targets in `fuzz/`.
 
+mod support;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::io::Cursor;
-use std::path::Path;
 use std::sync::LazyLock;
 
 use getimages::extract::{Page, json};
@@ -21,6 +21,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::FileFailurePersistence;
 use serde_json::{Value, json};
+use support::*;
 use url::Url;
 
 /// Enough cases to shake out the obvious, few enough to keep each property near a second.
@@ -384,9 +385,11 @@ fn is_absolute_http(url: &Url) -> bool {
 
 /// Every text fixture, with the provider directory it belongs to.
 static FIXTURES: LazyLock<Vec<(String, String, Vec<u8>)>> = LazyLock::new(|| {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut out = Vec::new();
-    for dir in std::fs::read_dir(&root).expect("tests/fixtures").flatten() {
+    for dir in std::fs::read_dir(fixtures_dir())
+        .expect("tests/fixtures")
+        .flatten()
+    {
         let provider = dir.file_name().to_string_lossy().into_owned();
         // Images are the decoder's business; the real pages are large and have their own tests.
         if matches!(provider.as_str(), "images" | "real-pages") || !dir.path().is_dir() {
@@ -588,12 +591,6 @@ fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
     (out, (peak - start).max(0) as usize)
 }
 
-fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
-    let mut out = Cursor::new(Vec::new());
-    image.write_to(&mut out, format).expect("encode a sample");
-    out.into_inner()
-}
-
 /// Tiny real images of every format we read, to mangle.
 static SAMPLES: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
     let rgba = DynamicImage::ImageRgba8(RgbaImage::from_fn(5, 4, |x, y| {
@@ -610,31 +607,6 @@ static SAMPLES: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
         encoded(&rgba, ImageFormat::WebP),
     ]
 });
-
-/// Recomputes every PNG chunk's CRC, so a mutation reaches the decoder instead of failing
-/// the checksum.
-fn fix_png_crcs(png: &mut [u8]) {
-    let mut at = 8;
-    while let Some(header) = png.get(at..at + 8) {
-        let length = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
-        let Some(end) = (at + 8).checked_add(length) else {
-            return;
-        };
-        if end + 4 > png.len() {
-            return;
-        }
-        let crc = crc32(&png[at + 4..end]);
-        png[end..end + 4].copy_from_slice(&crc.to_be_bytes());
-        at = end + 4;
-    }
-}
-
-/// The CRC-32 a PNG chunk carries (flate2's, the zlib one).
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = flate2::Crc::new();
-    crc.update(bytes);
-    crc.sum()
-}
 
 /// `sample` claiming to be `width`×`height`, in the header field each format keeps it in.
 fn with_claimed_size(sample: &[u8], width: u32, height: u32) -> Vec<u8> {

@@ -72,7 +72,7 @@ async fn html_pages_carry_a_strict_policy_and_no_inline_script() {
 async fn input_is_escaped_wherever_it_is_shown() {
     let app = spawn_app(&[]);
     let attack = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>";
-    let encoded: String = url::form_urlencoded::byte_serialize(attack.as_bytes()).collect();
+    let encoded = url_encoded(attack);
 
     for path in [
         format!("/lookup?q={encoded}"),

@@ -216,10 +216,6 @@ fn hostile_urls(c: u16, public: &str) -> Vec<Row> {
     ]
 }
 
-fn encoded(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}
-
 fn html_attribute(value: &str) -> String {
     value
         .replace('&', "&amp;")
@@ -387,7 +383,7 @@ async fn hostile_urls_are_refused_on_every_surface_and_never_reach_the_canary() 
     let mut wrong = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         let url = row.url.as_str();
-        let q = encoded(url);
+        let q = url_encoded(url);
         let mut check = |surface: &str, outcome: Result<(), String>| {
             if let Err(why) = outcome {
                 let shown: String = url.chars().take(70).collect();
@@ -419,7 +415,7 @@ async fn hostile_urls_are_refused_on_every_surface_and_never_reach_the_canary() 
         serve_page_with_image(&public, i, url).await;
         let page_url = format!("{}/page/{i}", public.uri());
         let found = client
-            .get(&format!("/api/v1/lookup?q={}", encoded(&page_url)))
+            .get(&format!("/api/v1/lookup?q={}", url_encoded(&page_url)))
             .await;
         if in_page != Want::Listed {
             check("og:image", check_refused(&found, in_page));
@@ -432,7 +428,7 @@ async fn hostile_urls_are_refused_on_every_surface_and_never_reach_the_canary() 
             continue;
         }
         let image = client
-            .get(&format!("/image?url={}", encoded(listed.unwrap_or(""))))
+            .get(&format!("/image?url={}", url_encoded(listed.unwrap_or(""))))
             .await;
         check("og:image→/image", check_refused(&image, row.image));
     }
@@ -462,7 +458,7 @@ async fn the_results_page_never_shows_an_image_that_points_inside() {
     let page_url = format!("{}/page/0", public.uri());
 
     let page = client
-        .get(&format!("/lookup?q={}", encoded(&page_url)))
+        .get(&format!("/lookup?q={}", url_encoded(&page_url)))
         .await;
 
     check_refused_page(&page, Want::Forbidden).unwrap();

@@ -10,10 +10,13 @@ pub fn fixture(relative: &str) -> String {
 
 /// A fixture file under `tests/fixtures/`, as bytes.
 pub fn fixture_bytes(relative: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(relative);
+    let path = fixtures_dir().join(relative);
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+/// `tests/fixtures/`.
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 /// A new, empty folder under the system's temporary folder, named for `purpose` and unique
