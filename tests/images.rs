@@ -220,15 +220,36 @@ async fn broken_hostile_and_oversized_images_get_clear_errors() {
     let cdn = cdn().await;
     let app = private_app();
 
-    for (file, status, code) in [
-        ("/bomb.png", 422, "ETOOMANYPIXELS"),
-        ("/truncated.jpg", 422, "EDECODE"),
-        ("/lying.png", 415, "ENOTIMAGE"),
-        ("/huge.jpg", 413, "ETOOLARGE"),
-        ("/missing.png", 404, "ENOTFOUND"),
+    for (file, status, code, says) in [
+        (
+            "/bomb.png",
+            422,
+            "ETOOMANYPIXELS",
+            "the image is 20000×20000, more than",
+        ),
+        (
+            "/truncated.jpg",
+            422,
+            "EDECODE",
+            "the image cannot be decoded",
+        ),
+        (
+            "/lying.png",
+            415,
+            "ENOTIMAGE",
+            "not a JPEG, PNG, WebP or GIF image",
+        ),
+        (
+            "/huge.jpg",
+            413,
+            "ETOOLARGE",
+            "larger than the 15 MiB we fetch",
+        ),
+        ("/missing.png", 404, "ENOTFOUND", "There is no profile at"),
     ] {
         let reply = app.get(&image_path(&cdn, file, "w=100")).await;
         assert_failure(&reply, status, code);
+        assert_says(&reply, says);
     }
     // The server is still fine.
     assert_eq!(
@@ -244,28 +265,24 @@ async fn bad_parameters_and_private_addresses_are_refused() {
     let cdn = cdn().await;
     let app = spawn_app(&[]);
 
-    assert_failure(&app.get("/image").await, 400, "EINPUT");
-    assert_failure(&app.get("/image?url=not-a-url").await, 400, "EINPUT");
-    assert_failure(
-        &app.get("/image?url=file%3A%2F%2F%2Fetc%2Fpasswd").await,
-        400,
-        "EINPUT",
-    );
-    assert_failure(
-        &app.get(&image_path(&cdn, "/photo.jpg", "w=0")).await,
-        400,
-        "EINPUT",
-    );
-    assert_failure(
-        &app.get(&image_path(&cdn, "/photo.jpg", "format=bmp")).await,
-        400,
-        "EINPUT",
-    );
-    assert_failure(
-        &app.get(&image_path(&cdn, "/photo.jpg", "")).await,
-        403,
-        "EFORBIDDEN",
-    );
+    let reply = app.get("/image").await;
+    assert_failure(&reply, 400, "EINPUT");
+    assert_says(&reply, "Say which image");
+    let reply = app.get("/image?url=not-a-url").await;
+    assert_failure(&reply, 400, "EINPUT");
+    assert_says(&reply, "is not a URL");
+    let reply = app.get("/image?url=file%3A%2F%2F%2Fetc%2Fpasswd").await;
+    assert_failure(&reply, 400, "EINPUT");
+    assert_says(&reply, "Only http and https links");
+    let reply = app.get(&image_path(&cdn, "/photo.jpg", "w=0")).await;
+    assert_failure(&reply, 400, "EINPUT");
+    assert_says(&reply, "w must be a number of pixels");
+    let reply = app.get(&image_path(&cdn, "/photo.jpg", "format=bmp")).await;
+    assert_failure(&reply, 400, "EINPUT");
+    assert_says(&reply, "format must be jpeg, png, webp, gif or original");
+    let reply = app.get(&image_path(&cdn, "/photo.jpg", "")).await;
+    assert_failure(&reply, 403, "EFORBIDDEN");
+    assert_says(&reply, "is not a public internet address");
     assert_eq!(cdn.server.received_requests().await.unwrap().len(), 0);
 }
 

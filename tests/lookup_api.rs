@@ -83,7 +83,9 @@ async fn a_missing_profile_is_remembered_for_a_while() {
     let second = app.api_lookup("nobody", Some("github")).await;
 
     assert_failure(&first, 404, "ENOTFOUND");
+    assert_says(&first, "There is no profile at");
     assert_failure(&second, 404, "ENOTFOUND");
+    assert_says(&second, "There is no profile at");
     assert_eq!(first.json()["status"], "fail");
     assert_eq!(second.header("x-cache-status"), Some("HIT"));
     assert_eq!(requests_to(&upstream, "/users/nobody").await, 1);
@@ -103,6 +105,7 @@ async fn a_slow_platform_times_out_at_the_deadline_and_is_not_cached() {
     let took = started.elapsed();
 
     assert_failure(&reply, 504, "ETIMEOUT");
+    assert_says(&reply, "The platform did not answer in time");
     assert_eq!(reply.json()["status"], "error");
     assert!(took < Duration::from_secs(4), "took {took:?}");
     assert_eq!(reply.header("cache-control"), Some("no-store"));
@@ -114,19 +117,28 @@ async fn a_slow_platform_times_out_at_the_deadline_and_is_not_cached() {
 async fn bad_input_gets_a_400_with_a_helpful_message() {
     let app = spawn_app(&[]);
     let long = format!("https://example.com/{}", "a".repeat(3000));
-    for (q, provider) in [
-        ("", None),
-        ("jack", None),
-        ("jack", Some("myspace")),
-        ("not a handle!", Some("github")),
-        ("ftp://example.com/me", None),
-        (long.as_str(), None),
+    for (q, provider, says) in [
+        ("", None, "Paste a profile URL or a handle"),
+        ("jack", None, "Which platform is \"jack\" on?"),
+        ("jack", Some("myspace"), "Unknown platform \"myspace\""),
+        (
+            "not a handle!",
+            Some("github"),
+            "\"not a handle!\" is not a GitHub username",
+        ),
+        (
+            "ftp://example.com/me",
+            None,
+            "Only http and https links can be looked up",
+        ),
+        (long.as_str(), None, "longer than 2048 characters"),
     ] {
         let reply = app.api_lookup(q, provider).await;
         assert_failure(&reply, 400, "EINPUT");
         let json = reply.json();
         assert_eq!(json["status"], "fail");
         assert!(json["message"].as_str().unwrap().len() > 10, "{json}");
+        assert_says(&reply, says);
     }
     let page = app.page_lookup("jack", None).await;
     assert_eq!(page.status, 400);
@@ -158,6 +170,7 @@ async fn pages_on_private_addresses_are_refused_without_contacting_them() {
     ] {
         let reply = app.api_lookup(&url, None).await;
         assert_failure(&reply, 403, "EFORBIDDEN");
+        assert_says(&reply, "is not a public internet address");
     }
     assert_eq!(canary.received_requests().await.unwrap().len(), 0);
 }
@@ -172,7 +185,9 @@ async fn an_oversized_page_is_refused() {
         ("GETIMAGES_MAX_PAGE_BYTES", "10000"),
     ]);
 
-    assert_failure(&app.api_lookup("jack", Some("x")).await, 502, "EUPSTREAM");
+    let reply = app.api_lookup("jack", Some("x")).await;
+    assert_failure(&reply, 502, "EUPSTREAM");
+    assert_says(&reply, "The platform's page is larger than");
 }
 
 #[tokio::test]
@@ -222,18 +237,17 @@ async fn unavatar_fallbacks_apply_when_there_is_no_avatar() {
         Some("https://example.com/default.png")
     );
 
-    assert_failure(
-        &app.get("/github/nobody?fallback=false").await,
-        404,
-        "ENOTFOUND",
-    );
-    assert_failure(&app.get("/github/nobody").await, 404, "ENOTFOUND");
-    assert_failure(
-        &app.get("/github/nobody?fallback=http%3A%2F%2F169.254.169.254%2F")
-            .await,
-        403,
-        "EFORBIDDEN",
-    );
+    let reply = app.get("/github/nobody?fallback=false").await;
+    assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "There is no profile at");
+    let reply = app.get("/github/nobody").await;
+    assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "There is no profile at");
+    let reply = app
+        .get("/github/nobody?fallback=http%3A%2F%2F169.254.169.254%2F")
+        .await;
+    assert_failure(&reply, 403, "EFORBIDDEN");
+    assert_says(&reply, "is not a public internet address");
     assert_eq!(app.get("/myspace/tom").await.status, 404);
 }
 

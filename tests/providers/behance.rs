@@ -47,4 +47,5 @@ async fn a_behance_profile_url_is_recognized_but_a_gallery_is_not() {
         )
         .await;
     assert_failure(&reply, 400, "EINPUT");
+    assert_says(&reply, "is not a Behance username");
 }

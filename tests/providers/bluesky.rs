@@ -115,6 +115,7 @@ async fn an_unknown_bluesky_account_is_not_found() {
         .await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "There is no Bluesky account nobody-zz9.bsky.social");
 }
 
 #[tokio::test]
@@ -130,6 +131,7 @@ async fn bluesky_rate_limiting_is_reported_as_blocked() {
     let reply = app.api_lookup("jay.bsky.team", Some("bluesky")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "refused the request (HTTP 429)");
 }
 
 #[tokio::test]
@@ -145,4 +147,5 @@ async fn a_bluesky_answer_without_a_profile_list_is_an_upstream_error() {
     let reply = app.api_lookup("jay.bsky.team", Some("bluesky")).await;
 
     assert_failure(&reply, 502, "EUPSTREAM");
+    assert_says(&reply, "not the JSON we expected");
 }

@@ -35,9 +35,7 @@ async fn an_unknown_dev_user_is_not_found() {
     .await;
     let app = spawn_app_for("dev", &upstream);
 
-    assert_failure(
-        &app.api_lookup("https://dev.to/nobody_here", None).await,
-        404,
-        "ENOTFOUND",
-    );
+    let reply = app.api_lookup("https://dev.to/nobody_here", None).await;
+    assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "There is no profile at");
 }

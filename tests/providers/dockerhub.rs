@@ -39,9 +39,10 @@ async fn a_docker_hub_account_without_a_picture_is_not_found() {
     .await;
     let app = spawn_app_for("dockerhub", &upstream);
 
-    assert_failure(
-        &app.api_lookup("quietdev", Some("dockerhub")).await,
-        404,
-        "ENOTFOUND",
+    let reply = app.api_lookup("quietdev", Some("dockerhub")).await;
+    assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "Docker Hub account quietdev has no public profile picture",
     );
 }

@@ -44,4 +44,5 @@ async fn a_dribbble_shot_url_is_not_a_profile_but_a_profile_url_is() {
         .api_lookup("https://dribbble.com/shots/123-Sasquatch", Some("dribbble"))
         .await;
     assert_failure(&reply, 400, "EINPUT");
+    assert_says(&reply, "is not a Dribbble username");
 }

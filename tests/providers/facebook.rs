@@ -91,7 +91,9 @@ async fn facebook_site_pages_are_not_profiles() {
         "https://www.facebook.com/groups/rustlang",
         "https://www.facebook.com/watch/?v=123",
     ] {
-        assert_failure(&app.api_lookup(q, Some("facebook")).await, 400, "EINPUT");
+        let reply = app.api_lookup(q, Some("facebook")).await;
+        assert_failure(&reply, 400, "EINPUT");
+        assert_says(&reply, "is not a Facebook username or numeric id");
     }
 }
 
@@ -111,6 +113,7 @@ async fn an_unknown_facebook_profile_is_not_found() {
     let reply = app.api_lookup("ghost.account.404", Some("facebook")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "There is no profile at");
 }
 
 #[tokio::test]
@@ -127,6 +130,10 @@ async fn the_content_not_available_page_is_not_found_not_the_facebook_logo() {
     let reply = app.api_lookup("deleted.account", Some("facebook")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "Facebook profile deleted.account has no public profile picture",
+    );
     assert!(!reply.text.contains("fb_icon_325x325"), "{}", reply.text);
 }
 
@@ -143,6 +150,10 @@ async fn the_default_silhouette_is_not_a_profile_picture() {
     let reply = app.api_lookup("john.smith.1234", Some("facebook")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "Facebook profile john.smith.1234 has no public profile picture",
+    );
 }
 
 #[tokio::test]
@@ -168,11 +179,9 @@ async fn the_facebook_login_wall_is_reported_as_blocked() {
     .await;
     let app = spawn_app_for("facebook", &upstream);
 
-    assert_failure(
-        &app.api_lookup("zuck", Some("facebook")).await,
-        502,
-        "EBLOCKED",
-    );
+    let reply = app.api_lookup("zuck", Some("facebook")).await;
+    assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "login or anti-bot page");
 }
 
 #[tokio::test]
@@ -181,9 +190,7 @@ async fn a_facebook_rate_limit_is_reported_as_blocked() {
     serve(&upstream, "/zuck", 429, "text/html", "").await;
     let app = spawn_app_for("facebook", &upstream);
 
-    assert_failure(
-        &app.api_lookup("zuck", Some("facebook")).await,
-        502,
-        "EBLOCKED",
-    );
+    let reply = app.api_lookup("zuck", Some("facebook")).await;
+    assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "refused the request (HTTP 429)");
 }

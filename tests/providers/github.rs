@@ -38,6 +38,7 @@ async fn an_unknown_github_user_is_not_found() {
     let reply = app.api_lookup("nobody-here", Some("github")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "There is no profile at");
 }
 
 #[tokio::test]
@@ -56,6 +57,7 @@ async fn github_rate_limiting_is_reported_as_blocked() {
     let reply = app.api_lookup("torvalds", Some("github")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "refused the request (HTTP 403)");
 }
 
 #[tokio::test]
@@ -67,4 +69,5 @@ async fn a_malformed_github_answer_is_an_upstream_error() {
     let reply = app.api_lookup("torvalds", Some("github")).await;
 
     assert_failure(&reply, 502, "EUPSTREAM");
+    assert_says(&reply, "not the JSON we expected");
 }

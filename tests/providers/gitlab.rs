@@ -84,6 +84,7 @@ async fn gitlab_pages_that_are_not_profiles_are_not_taken_for_users() {
     ] {
         let reply = app.api_lookup(q, Some("gitlab")).await;
         assert_failure(&reply, 400, "EINPUT");
+        assert_says(&reply, "is not a GitLab username");
     }
 }
 
@@ -101,6 +102,10 @@ async fn an_unknown_gitlab_user_is_not_found() {
     let reply = app.api_lookup("https://gitlab.com/nobody-here", None).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "GitLab user nobody-here has no public profile picture",
+    );
 }
 
 #[tokio::test]
@@ -117,12 +122,16 @@ async fn gitlab_rate_limiting_is_reported_as_blocked() {
     let reply = app.api_lookup("sytses", Some("gitlab")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "refused the request (HTTP 429)");
 }
 
 #[tokio::test]
 async fn a_gitlab_bot_challenge_is_reported_as_blocked() {
     // Cloudflare's challenge comes with 403, or 200 once it has let a first request through.
-    for status in [403, 200] {
+    for (status, says) in [
+        (403, "refused the request (HTTP 403)"),
+        (200, "login or anti-bot page"),
+    ] {
         let upstream = gitlab_answering(
             "sytses",
             status,
@@ -135,14 +144,21 @@ async fn a_gitlab_bot_challenge_is_reported_as_blocked() {
         let reply = app.api_lookup("sytses", Some("gitlab")).await;
 
         assert_failure(&reply, 502, "EBLOCKED");
+        assert_says(&reply, says);
     }
 }
 
 #[tokio::test]
 async fn a_malformed_gitlab_answer_is_an_upstream_error() {
-    for body in [
-        r#"[{"id":5,"username":"sytses","name":"Sid"#,
-        r#"{"message":"500 Internal Server Error"}"#,
+    for (body, says) in [
+        (
+            r#"[{"id":5,"username":"sytses","name":"Sid"#,
+            "not the JSON we expected",
+        ),
+        (
+            r#"{"message":"500 Internal Server Error"}"#,
+            "did not answer with a list",
+        ),
     ] {
         let upstream = gitlab_answering("sytses", 200, "application/json", body).await;
         let app = spawn_app_for("gitlab", &upstream);
@@ -150,5 +166,6 @@ async fn a_malformed_gitlab_answer_is_an_upstream_error() {
         let reply = app.api_lookup("sytses", Some("gitlab")).await;
 
         assert_failure(&reply, 502, "EUPSTREAM");
+        assert_says(&reply, says);
     }
 }

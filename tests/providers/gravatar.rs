@@ -96,6 +96,7 @@ async fn an_email_without_a_gravatar_is_not_found() {
     let reply = app.api_lookup(hash, Some("gravatar")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "There is no profile at");
 }
 
 #[tokio::test]
@@ -114,6 +115,7 @@ async fn gravatar_rate_limiting_is_reported_as_blocked() {
     let reply = app.api_lookup("beau@dentedreality.com.au", None).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "refused the request (HTTP 429)");
 }
 
 #[tokio::test]
@@ -129,6 +131,7 @@ async fn a_malformed_gravatar_answer_is_an_upstream_error() {
     let reply = app.api_lookup("beau@dentedreality.com.au", None).await;
 
     assert_failure(&reply, 502, "EUPSTREAM");
+    assert_says(&reply, "not the JSON we expected");
 }
 
 #[tokio::test]
@@ -144,4 +147,8 @@ async fn a_gravatar_answer_without_an_entry_is_not_found() {
     let reply = app.api_lookup("beau@dentedreality.com.au", None).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "The Gravatar of beau@dentedreality.com.au has no public profile picture",
+    );
 }

@@ -52,10 +52,9 @@ async fn hugging_face_model_pages_are_not_profiles() {
     let upstream = wiremock::MockServer::start().await;
     let app = spawn_app_for("huggingface", &upstream);
 
-    assert_failure(
-        &app.api_lookup("https://huggingface.co/models", Some("huggingface"))
-            .await,
-        400,
-        "EINPUT",
-    );
+    let reply = app
+        .api_lookup("https://huggingface.co/models", Some("huggingface"))
+        .await;
+    assert_failure(&reply, 400, "EINPUT");
+    assert_says(&reply, "is not a Hugging Face username");
 }

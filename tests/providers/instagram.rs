@@ -71,6 +71,7 @@ async fn an_instagram_login_redirect_is_reported_as_blocked() {
     let reply = app.api_lookup("natgeo", Some("instagram")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "login or anti-bot page");
 }
 
 #[tokio::test]
@@ -82,6 +83,7 @@ async fn instagram_rate_limiting_is_reported_as_blocked() {
     let reply = app.api_lookup("natgeo", Some("instagram")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "refused the request (HTTP 429)");
 }
 
 #[tokio::test]
@@ -102,6 +104,7 @@ async fn an_unknown_instagram_account_is_not_found() {
         .await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "There is no profile at");
 }
 
 #[tokio::test]
@@ -119,4 +122,8 @@ async fn instagrams_page_not_available_with_its_logo_is_not_found() {
         .await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "@no.such.account.zz9 on Instagram has no public profile picture",
+    );
 }

@@ -45,9 +45,10 @@ async fn an_unknown_keybase_user_is_not_found() {
     let upstream = keybase_answering("nobody_here", "keybase/not-found.json").await;
     let app = spawn_app_for("keybase", &upstream);
 
-    assert_failure(
-        &app.api_lookup("https://keybase.io/nobody_here", None).await,
-        404,
-        "ENOTFOUND",
+    let reply = app.api_lookup("https://keybase.io/nobody_here", None).await;
+    assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "Keybase user nobody_here has no public profile picture",
     );
 }

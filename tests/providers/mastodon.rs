@@ -52,6 +52,7 @@ async fn mastodon_default_pictures_count_as_no_picture() {
     let reply = app.api_lookup("@quiet@fosstodon.org", None).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "@quiet@fosstodon.org has no public profile picture");
 }
 
 #[tokio::test]
@@ -59,11 +60,9 @@ async fn an_unknown_mastodon_account_is_not_found() {
     let upstream = instance_answering("ghost", 404, "mastodon/not-found.json").await;
     let app = spawn_app_for("mastodon", &upstream);
 
-    assert_failure(
-        &app.api_lookup("@ghost@mastodon.social", None).await,
-        404,
-        "ENOTFOUND",
-    );
+    let reply = app.api_lookup("@ghost@mastodon.social", None).await;
+    assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "There is no profile at");
 }
 
 #[tokio::test]
@@ -79,9 +78,7 @@ async fn a_mastodon_instance_that_answers_html_is_an_upstream_error() {
     .await;
     let app = spawn_app_for("mastodon", &server);
 
-    assert_failure(
-        &app.api_lookup("@Gargron@mastodon.social", None).await,
-        502,
-        "EUPSTREAM",
-    );
+    let reply = app.api_lookup("@Gargron@mastodon.social", None).await;
+    assert_failure(&reply, 502, "EUPSTREAM");
+    assert_says(&reply, "not the JSON we expected");
 }

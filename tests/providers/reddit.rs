@@ -58,6 +58,7 @@ async fn subreddits_are_not_reddit_users() {
     let reply = app.api_lookup("r/rust", Some("reddit")).await;
 
     assert_failure(&reply, 400, "EINPUT");
+    assert_says(&reply, "is not a Reddit username");
 }
 
 #[tokio::test]
@@ -74,6 +75,7 @@ async fn a_default_icon_without_a_snoovatar_is_no_picture() {
     let reply = app.api_lookup("quiet_reader_77", Some("reddit")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "u/quiet_reader_77 has no public profile picture");
 }
 
 #[tokio::test]
@@ -90,6 +92,7 @@ async fn an_unknown_reddit_user_is_not_found() {
     let reply = app.api_lookup("no_such_user_zz9", Some("reddit")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "There is no profile at");
 }
 
 #[tokio::test]
@@ -106,6 +109,7 @@ async fn reddits_network_block_is_reported_as_blocked() {
     let reply = app.api_lookup("spez", Some("reddit")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "refused the request (HTTP 403)");
 }
 
 #[tokio::test]
@@ -122,4 +126,5 @@ async fn a_reddit_answer_that_is_not_json_is_an_upstream_error() {
     let reply = app.api_lookup("spez", Some("reddit")).await;
 
     assert_failure(&reply, 502, "EUPSTREAM");
+    assert_says(&reply, "not the JSON we expected");
 }

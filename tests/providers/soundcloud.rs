@@ -55,4 +55,8 @@ async fn the_soundcloud_default_avatar_is_not_a_picture() {
     let reply = app.api_lookup("quietlistener", Some("soundcloud")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "SoundCloud user quietlistener has no public profile picture",
+    );
 }

@@ -61,9 +61,10 @@ async fn an_unknown_stack_overflow_id_is_not_found() {
     .await;
     let app = spawn_app_for("stackoverflow", &upstream);
 
-    assert_failure(
-        &app.api_lookup("999999999", Some("stackoverflow")).await,
-        404,
-        "ENOTFOUND",
+    let reply = app.api_lookup("999999999", Some("stackoverflow")).await;
+    assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "Stack Overflow user 999999999 has no public profile picture",
     );
 }

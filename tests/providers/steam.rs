@@ -104,6 +104,7 @@ async fn steams_profile_not_found_page_is_not_found_despite_its_share_image() {
     let reply = app.api_lookup("no-such-profile-zz9", Some("steam")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "The specified profile could not be found");
 }
 
 #[tokio::test]
@@ -122,6 +123,7 @@ async fn steam_rate_limiting_is_reported_as_blocked() {
     let reply = app.api_lookup("gabelogannewell", Some("steam")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "refused the request (HTTP 429)");
 }
 
 #[tokio::test]
@@ -137,4 +139,8 @@ async fn a_steam_page_without_any_avatar_is_not_found() {
     let reply = app.api_lookup("gabelogannewell", Some("steam")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "The Steam profile gabelogannewell has no public profile picture",
+    );
 }

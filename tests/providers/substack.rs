@@ -51,6 +51,7 @@ async fn substacks_own_pages_are_not_publications() {
     let reply = app.api_lookup("www", Some("substack")).await;
 
     assert_failure(&reply, 400, "EINPUT");
+    assert_says(&reply, "is not a Substack publication name");
 }
 
 #[tokio::test]

@@ -51,6 +51,7 @@ async fn telegram_service_links_are_not_profiles() {
         .await;
 
     assert_failure(&reply, 400, "EINPUT");
+    assert_says(&reply, "is not a Telegram username");
 }
 
 #[tokio::test]
@@ -67,6 +68,10 @@ async fn an_unknown_telegram_username_is_not_found() {
     let reply = app.api_lookup("nobody_here_42", Some("telegram")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "There is no public Telegram account @nobody_here_42",
+    );
 }
 
 #[tokio::test]
@@ -82,6 +87,10 @@ async fn a_telegram_account_without_a_photo_is_not_given_the_telegram_logo() {
     let reply = app.api_lookup("https://t.me/quiet_anna", None).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "@quiet_anna on Telegram has no public profile picture",
+    );
     assert!(!reply.text.contains("t_logo"), "{}", reply.text);
 }
 
@@ -98,11 +107,9 @@ async fn telegram_rate_limiting_is_reported_as_blocked() {
     .await;
     let app = spawn_app_for("telegram", &upstream);
 
-    assert_failure(
-        &app.api_lookup("durov", Some("telegram")).await,
-        502,
-        "EBLOCKED",
-    );
+    let reply = app.api_lookup("durov", Some("telegram")).await;
+    assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "refused the request (HTTP 429)");
 }
 
 #[tokio::test]
@@ -115,9 +122,7 @@ async fn a_telegram_page_that_is_not_a_profile_card_is_not_found() {
     .await;
     let app = spawn_app_for("telegram", &upstream);
 
-    assert_failure(
-        &app.api_lookup("durov", Some("telegram")).await,
-        404,
-        "ENOTFOUND",
-    );
+    let reply = app.api_lookup("durov", Some("telegram")).await;
+    assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "There is no public Telegram account @durov");
 }

@@ -56,4 +56,8 @@ async fn a_threads_page_with_only_the_threads_logo_is_not_found() {
     let reply = app.api_lookup("no.such.account.zz9", Some("threads")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "@no.such.account.zz9 on Threads has no public profile picture",
+    );
 }

@@ -83,6 +83,7 @@ async fn a_missing_tiktok_account_is_not_found() {
     let reply = app.api_lookup("@no.such.user.zz9", Some("tiktok")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "There is no TikTok account @no.such.user.zz9");
 }
 
 #[tokio::test]
@@ -109,6 +110,7 @@ async fn a_tiktok_login_redirect_is_reported_as_blocked() {
     let reply = app.api_lookup("carlosazaustre", Some("tiktok")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "login or anti-bot page");
 }
 
 #[tokio::test]
@@ -120,6 +122,7 @@ async fn tiktok_rate_limiting_is_reported_as_blocked() {
     let reply = app.api_lookup("carlosazaustre", Some("tiktok")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "refused the request (HTTP 429)");
 }
 
 #[tokio::test]
@@ -135,4 +138,8 @@ async fn a_tiktok_page_with_broken_state_and_no_image_is_not_found() {
     let reply = app.api_lookup("carlosazaustre", Some("tiktok")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "@carlosazaustre on TikTok has no public profile picture",
+    );
 }

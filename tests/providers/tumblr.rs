@@ -86,11 +86,9 @@ async fn tumblr_s_consent_page_is_reported_as_blocked() {
     .await;
     let app = spawn_app_for("tumblr", &upstream);
 
-    assert_failure(
-        &app.api_lookup("staff", Some("tumblr")).await,
-        502,
-        "EBLOCKED",
-    );
+    let reply = app.api_lookup("staff", Some("tumblr")).await;
+    assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "Tumblr showed its consent page");
 }
 
 #[tokio::test]
@@ -106,10 +104,9 @@ async fn a_missing_tumblr_blog_is_not_found() {
     .await;
     let app = spawn_app_for("tumblr", &upstream);
 
-    assert_failure(
-        &app.api_lookup("https://nobody-here.tumblr.com/", None)
-            .await,
-        404,
-        "ENOTFOUND",
-    );
+    let reply = app
+        .api_lookup("https://nobody-here.tumblr.com/", None)
+        .await;
+    assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "There is no profile at");
 }

@@ -59,11 +59,9 @@ async fn an_unknown_twitch_channel_is_not_found() {
     let upstream = gql_answering("nobodyhere", 200, "twitch/unknown.json").await;
     let app = spawn_app_for("twitch", &upstream);
 
-    assert_failure(
-        &app.api_lookup("nobodyhere", Some("twitch")).await,
-        404,
-        "ENOTFOUND",
-    );
+    let reply = app.api_lookup("nobodyhere", Some("twitch")).await;
+    assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "There is no Twitch channel nobodyhere");
 }
 
 #[tokio::test]
@@ -71,10 +69,11 @@ async fn a_twitch_integrity_refusal_is_reported_as_blocked() {
     let upstream = gql_answering("ninja", 200, "twitch/integrity.json").await;
     let app = spawn_app_for("twitch", &upstream);
 
-    assert_failure(
-        &app.api_lookup("ninja", Some("twitch")).await,
-        502,
-        "EBLOCKED",
+    let reply = app.api_lookup("ninja", Some("twitch")).await;
+    assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(
+        &reply,
+        "Twitch refused the request (failed integrity check)",
     );
 }
 
@@ -88,11 +87,9 @@ async fn twitch_rate_limiting_is_reported_as_blocked() {
         .await;
     let app = spawn_app_for("twitch", &upstream);
 
-    assert_failure(
-        &app.api_lookup("ninja", Some("twitch")).await,
-        502,
-        "EBLOCKED",
-    );
+    let reply = app.api_lookup("ninja", Some("twitch")).await;
+    assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "refused the request (HTTP 429)");
 }
 
 #[tokio::test]
@@ -107,9 +104,7 @@ async fn a_malformed_twitch_answer_is_an_upstream_error() {
         .await;
     let app = spawn_app_for("twitch", &upstream);
 
-    assert_failure(
-        &app.api_lookup("ninja", Some("twitch")).await,
-        502,
-        "EUPSTREAM",
-    );
+    let reply = app.api_lookup("ninja", Some("twitch")).await;
+    assert_failure(&reply, 502, "EUPSTREAM");
+    assert_says(&reply, "not the JSON we expected");
 }

@@ -34,12 +34,11 @@ async fn a_vimeo_video_url_is_not_taken_for_a_member() {
     let upstream = wiremock::MockServer::start().await;
     let app = spawn_app_for("vimeo", &upstream);
 
-    assert_failure(
-        &app.api_lookup("https://vimeo.com/76979871", Some("vimeo"))
-            .await,
-        400,
-        "EINPUT",
-    );
+    let reply = app
+        .api_lookup("https://vimeo.com/76979871", Some("vimeo"))
+        .await;
+    assert_failure(&reply, 400, "EINPUT");
+    assert_says(&reply, "is not a Vimeo username");
 }
 
 #[tokio::test]
@@ -55,9 +54,10 @@ async fn a_vimeo_member_with_the_stock_portrait_has_no_picture() {
     .await;
     let app = spawn_app_for("vimeo", &upstream);
 
-    assert_failure(
-        &app.api_lookup("https://vimeo.com/user12345678", None).await,
-        404,
-        "ENOTFOUND",
+    let reply = app.api_lookup("https://vimeo.com/user12345678", None).await;
+    assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "Vimeo member user12345678 has no public profile picture",
     );
 }

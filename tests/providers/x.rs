@@ -60,7 +60,9 @@ async fn an_x_login_wall_is_reported_as_blocked() {
     .await;
     let app = spawn_app_for("x", &upstream);
 
-    assert_failure(&app.api_lookup("jack", Some("x")).await, 502, "EBLOCKED");
+    let reply = app.api_lookup("jack", Some("x")).await;
+    assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "login or anti-bot page");
 }
 
 #[tokio::test]
@@ -73,5 +75,7 @@ async fn an_x_page_without_a_picture_is_not_found() {
     .await;
     let app = spawn_app_for("x", &upstream);
 
-    assert_failure(&app.api_lookup("jack", Some("x")).await, 404, "ENOTFOUND");
+    let reply = app.api_lookup("jack", Some("x")).await;
+    assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "@jack on X has no public profile picture");
 }

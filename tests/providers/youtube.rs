@@ -122,6 +122,7 @@ async fn an_unknown_youtube_handle_is_not_found() {
         .await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(&reply, "There is no profile at");
 }
 
 #[tokio::test]
@@ -148,6 +149,10 @@ async fn googles_unusual_traffic_page_is_reported_as_blocked() {
     let reply = app.api_lookup("mkbhd", Some("youtube")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(
+        &reply,
+        "YouTube asked for a consent or an unusual-traffic check",
+    );
 }
 
 #[tokio::test]
@@ -163,4 +168,8 @@ async fn a_youtube_page_without_channel_data_or_image_is_not_found() {
     let reply = app.api_lookup("mkbhd", Some("youtube")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    assert_says(
+        &reply,
+        "The YouTube channel https://www.youtube.com/@mkbhd has no public profile picture",
+    );
 }

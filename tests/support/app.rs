@@ -179,3 +179,12 @@ pub fn assert_failure(reply: &Reply, status: u16, code: &str) {
     assert_eq!(reply.status, status, "{json}");
     assert_eq!(json["code"], code, "{json}");
 }
+
+/// Asserts the message a failed reply gives the user contains `words`.
+pub fn assert_says(reply: &Reply, words: &str) {
+    let json = reply.json();
+    let message = json["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no message: {json}"));
+    assert!(message.contains(words), "want {words:?} in: {json}");
+}
