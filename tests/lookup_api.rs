@@ -105,7 +105,9 @@ async fn a_slow_platform_times_out_at_the_deadline_and_is_not_cached() {
     let took = started.elapsed();
 
     assert_failure(&reply, 504, "ETIMEOUT");
-    assert_says(&reply, "The platform did not answer in time");
+    // "The platform did not answer in time." or "GitHub did not answer within 0.5 s.",
+    // depending on which of the server's two timers fires first.
+    assert_says(&reply, "did not answer");
     assert_eq!(reply.json()["status"], "error");
     assert!(took < Duration::from_secs(4), "took {took:?}");
     assert_eq!(reply.header("cache-control"), Some("no-store"));
