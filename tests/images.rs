@@ -243,9 +243,9 @@ async fn broken_hostile_and_oversized_images_get_clear_errors() {
             "/huge.jpg",
             413,
             "ETOOLARGE",
-            "larger than the 15 MiB we fetch",
+            "larger than the 15 MiB we read",
         ),
-        ("/missing.png", 404, "ENOTFOUND", "There is no profile at"),
+        ("/missing.png", 404, "ENOTFOUND", "There is no image at"),
     ] {
         let reply = app.get(&image_path(&cdn, file, "w=100")).await;
         assert_failure(&reply, status, code);

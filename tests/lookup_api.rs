@@ -189,7 +189,7 @@ async fn an_oversized_page_is_refused() {
 
     let reply = app.api_lookup("jack", Some("x")).await;
     assert_failure(&reply, 502, "EUPSTREAM");
-    assert_says(&reply, "The platform's page is larger than");
+    assert_says(&reply, "The platform's answer is larger than");
 }
 
 #[tokio::test]

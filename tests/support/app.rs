@@ -173,7 +173,7 @@ pub fn image_url<'a>(data: &'a Value, kind: &str) -> Option<&'a str> {
         .as_str()
 }
 
-/// Asserts a failed lookup reply has `status` and `code`.
+/// Asserts a failed reply (a lookup, an image, a refused request) has `status` and `code`.
 pub fn assert_failure(reply: &Reply, status: u16, code: &str) {
     let json = reply.json();
     assert_eq!(reply.status, status, "{json}");
