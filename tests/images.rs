@@ -291,6 +291,12 @@ async fn bad_parameters_and_private_addresses_are_refused() {
             "EINPUT",
             "format must be jpeg, png, webp, gif or original",
         ),
+        (
+            image_path(&cdn, "/photo.jpg", "w=10&w=20"),
+            400,
+            "EINPUT",
+            "The query string cannot be read",
+        ),
         // The CDN is on loopback, and this app does not allow private networks.
         (
             image_path(&cdn, "/photo.jpg", ""),

@@ -388,3 +388,38 @@ async fn a_background_refresh_never_keeps_the_server_awake() {
         "stopped {after:?} after the last request"
     );
 }
+
+/// An operator reading the log finds every line of one request by the id its response
+/// carries, and a failed lookup's line names the real cause, which the visitor is spared.
+#[tokio::test]
+async fn a_failed_lookup_logs_its_real_cause_under_the_requests_id() {
+    // Nothing listens on this port: connecting is refused.
+    let closed = free_port();
+    let mut app = spawn_app(&[("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1")]);
+
+    let reply = app
+        .api_lookup(&format!("http://127.0.0.1:{closed}/ana"), None)
+        .await;
+
+    assert_failure(&reply, 502, "EUPSTREAM");
+    assert_says(&reply, "Could not connect to the platform.");
+    assert!(!reply.text.contains("refused"), "{}", reply.text);
+    let id = reply.header("x-request-id").expect("x-request-id");
+    let line = app
+        .process
+        .wait_for_log("outcome=\"upstream\"", Duration::from_secs(5));
+    assert!(line.contains(&format!("request_id={id}")), "{line}");
+    assert!(line.contains("Connection refused"), "{line}");
+}
+
+/// A query string that repeats a parameter cannot be read as one lookup: a clear JSON error,
+/// not a bare text answer.
+#[tokio::test]
+async fn a_query_string_that_does_not_fit_gets_a_clear_error() {
+    let app = spawn_app(&[]);
+
+    let reply = app.get("/api/v1/lookup?q=jack&q=jill").await;
+
+    assert_failure(&reply, 400, "EINPUT");
+    assert_says(&reply, "The query string cannot be read");
+}

@@ -14,7 +14,7 @@ use url::Url;
 
 use crate::cache::{CacheStatus, TieredCache};
 use crate::fetch::guard::Guard;
-use crate::fetch::{Fetched, Fetcher, Request};
+use crate::fetch::{FetchError, Fetched, Fetcher, Phase, Request};
 use crate::providers::{self, Found, Image, ImageKind, PickError, Provider, pick};
 pub use answers::{Answer, Lifetimes};
 use answers::{AnswerKey, Answers, Served};
@@ -122,15 +122,16 @@ impl Platforms {
     /// on failure, its technical cause.
     async fn ask(&self, query: &ProfileQuery) -> Result<Profile, LookupError> {
         let started = Instant::now();
+        let past_deadline = || {
+            LookupError::Timeout(format!(
+                "{} did not answer within {} s.",
+                query.provider.name,
+                self.timeout.as_secs_f32()
+            ))
+        };
         let answer = tokio::time::timeout(self.timeout, self.run(query))
             .await
-            .unwrap_or_else(|_| {
-                Err(Failure::Lookup(LookupError::Timeout(format!(
-                    "{} did not answer within {} s.",
-                    query.provider.name,
-                    self.timeout.as_secs_f32()
-                ))))
-            });
+            .unwrap_or_else(|_| Err(Failure::Lookup(past_deadline())));
         let ms = started.elapsed().as_millis() as u64;
         let (provider, handle) = (query.provider.id, &query.handle);
         match answer {
@@ -139,7 +140,14 @@ impl Platforms {
                 Ok(profile)
             }
             Err(failure) => {
-                let error = LookupError::from(failure.clone());
+                // The HTTP client's own deadline is the lookup's: whichever timer fires
+                // first, the visitor reads the same message.
+                let error = match &failure {
+                    Failure::Fetch(FetchError::Timeout {
+                        phase: Phase::Read, ..
+                    }) => past_deadline(),
+                    _ => LookupError::from(failure.clone()),
+                };
                 let outcome = error.outcome();
                 tracing::info!(provider, %handle, outcome, cause = %failure, ms, "lookup");
                 Err(error)
@@ -224,7 +232,7 @@ impl Platforms {
 #[derive(Debug, Clone, thiserror::Error)]
 enum Failure {
     #[error("fetch failed: {0}")]
-    Fetch(crate::fetch::FetchError),
+    Fetch(FetchError),
     #[error("{0}")]
     Pick(PickError),
     #[error("{0}")]
