@@ -14,7 +14,7 @@ use getimages::extract::{Page, json};
 use getimages::fetch::Fetched;
 use getimages::imaging::{self, Fit, Format, FormatChoice, Limits, Transform};
 use getimages::lookup::ProfileQuery;
-use getimages::providers::{ALL, Provider};
+use getimages::providers::{ALL, Provider, Recognize};
 use image::{DynamicImage, ImageFormat, Rgba, RgbaImage};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -38,9 +38,30 @@ fn config() -> ProptestConfig {
 
 // ---- the input parser ---------------------------------------------------------------------
 
+/// The host and path rules of every provider recognized by rules.
+fn rules() -> impl Iterator<Item = (&'static [&'static str], &'static [&'static str])> {
+    ALL.iter().filter_map(|p| match p.recognize {
+        Recognize::Rules { hosts, paths, .. } => Some((hosts, paths)),
+        Recognize::Custom(_) => None,
+    })
+}
+
+/// Hosts of the providers recognized by a function.
+const CUSTOM_HOSTS: &[&str] = &[
+    "facebook.com",
+    "fb.com",
+    "youtube.com",
+    "medium.com",
+    "deviantart.com",
+    "pinterest.com",
+];
+
 /// Every host some provider claims, with and without `www.`, and hosts none does.
 fn host() -> BoxedStrategy<String> {
-    let known: Vec<&'static str> = ALL.iter().flat_map(|p| p.hosts.iter().copied()).collect();
+    let known: Vec<&'static str> = rules()
+        .flat_map(|(hosts, _)| hosts.iter().copied())
+        .chain(CUSTOM_HOSTS.iter().copied())
+        .collect();
     prop_oneof![
         4 => select(known.clone()).prop_map(str::to_owned),
         1 => select(known).prop_map(|h| format!("www.{h}")),
@@ -73,7 +94,10 @@ fn handle_text() -> BoxedStrategy<String> {
 
 /// A URL path: a provider's own profile pattern with a handle in it, or anything.
 fn path() -> BoxedStrategy<String> {
-    let patterns: Vec<&'static str> = ALL.iter().flat_map(|p| p.paths.iter().copied()).collect();
+    let patterns: Vec<&'static str> = rules()
+        .flat_map(|(_, paths)| paths.iter().copied())
+        .chain(["/channel/{handle}", "/c/{handle}"])
+        .collect();
     prop_oneof![
         3 => (select(patterns), handle_text(), "(/[a-z]{0,6}){0,2}/?")
             .prop_map(|(p, h, rest)| format!("{}{rest}", p.replace("{handle}", &h))),

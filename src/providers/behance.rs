@@ -1,6 +1,6 @@
 //! Behance: the profile page's og:image (the avatar on Adobe's mir-s3 CDN).
 
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::fetch::Agent;
 
 /// The sizes Behance keeps of an avatar, as the path segment after `/user/`; 276 is the
@@ -14,29 +14,30 @@ pub const PROVIDER: Provider = Provider {
     aliases: &[],
     input: "username",
     example: "jessicawalsh",
-    hosts: &["behance.net"],
-    paths: &["/{handle}"],
-    reserved: &[
-        "about",
-        "assets",
-        "blog",
-        "collection",
-        "featured",
-        "for_you",
-        "galleries",
-        "gallery",
-        "hire",
-        "joblist",
-        "jobs",
-        "live",
-        "login",
-        "misc",
-        "moodboard",
-        "onboarding",
-        "search",
-        "signup",
-    ],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["behance.net"],
+        paths: &["/{handle}"],
+        reserved: Reserved(&[
+            "about",
+            "assets",
+            "blog",
+            "collection",
+            "featured",
+            "for_you",
+            "galleries",
+            "gallery",
+            "hire",
+            "joblist",
+            "jobs",
+            "live",
+            "login",
+            "misc",
+            "moodboard",
+            "onboarding",
+            "search",
+            "signup",
+        ]),
+    },
     handle: |raw| super::ascii_handle(raw, "_-", 60),
     agent: Agent::Crawler,
     request: |handle| Target::page(format!("https://www.behance.net/{handle}")),

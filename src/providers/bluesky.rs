@@ -4,7 +4,7 @@
 //! a malformed request, while `getProfiles` answers 200 with no profile.
 
 use super::PickError;
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::json::{at, first_str, str_at};
 use crate::fetch::{Agent, Fetched};
 
@@ -15,10 +15,11 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["bsky"],
     input: "handle (name.bsky.social) or DID",
     example: "jay.bsky.team",
-    hosts: &["bsky.app"],
-    paths: &["/profile/{handle}"],
-    reserved: &[],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["bsky.app"],
+        paths: &["/profile/{handle}"],
+        reserved: Reserved::NONE,
+    },
     handle: normalize,
     agent: Agent::Api,
     request: |handle| {

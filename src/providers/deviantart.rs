@@ -3,8 +3,35 @@
 
 use url::Url;
 
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::fetch::Agent;
+
+/// First path segments on deviantart.com that are its own pages, never a profile.
+const RESERVED: Reserved = Reserved(&[
+    "about",
+    "core-membership",
+    "daily-deviations",
+    "join",
+    "popular",
+    "search",
+    "settings",
+    "shop",
+    "status-updates",
+    "team",
+    "topic",
+    "users",
+    "watch",
+    "tag",
+    "notifications",
+    "developers",
+    "submit",
+    "art",
+]);
+
+/// Subdomains of deviantart.com that are not artists.
+const NOT_USERS: Reserved = Reserved(&[
+    "about", "backend", "chat", "fav", "help", "shop", "sta", "www", "my",
+]);
 
 /// DeviantArt artists.
 pub const PROVIDER: Provider = Provider {
@@ -13,10 +40,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["da"],
     input: "username",
     example: "spyed",
-    hosts: &["deviantart.com"],
-    paths: &["/{handle}"],
-    reserved: &[],
-    recognize: Some(recognize),
+    recognize: Recognize::Custom(recognize),
     handle: |raw| {
         let h = super::ascii_handle(raw, "-", 20)?;
         (!h.starts_with('-')).then_some(h)
@@ -67,36 +91,13 @@ pub const PROVIDER: Provider = Provider {
 fn recognize(url: &Url) -> Option<String> {
     let host = url.host_str()?.to_ascii_lowercase();
     let host = host.strip_prefix("www.").unwrap_or(&host);
-    let reserved = [
-        "about",
-        "core-membership",
-        "daily-deviations",
-        "join",
-        "popular",
-        "search",
-        "settings",
-        "shop",
-        "status-updates",
-        "team",
-        "topic",
-        "users",
-        "watch",
-        "tag",
-        "notifications",
-        "developers",
-        "submit",
-        "art",
-    ];
     if host == "deviantart.com" {
         let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
         let first = *segments.first()?;
-        return (!reserved.iter().any(|r| r.eq_ignore_ascii_case(first))).then(|| first.to_owned());
+        return (!RESERVED.contains(first)).then(|| first.to_owned());
     }
     let sub = host.strip_suffix(".deviantart.com")?;
-    let not_a_user = [
-        "about", "backend", "chat", "fav", "help", "shop", "sta", "www", "my",
-    ];
-    (!sub.contains('.') && !not_a_user.contains(&sub)).then(|| sub.to_owned())
+    (!sub.contains('.') && !NOT_USERS.contains(sub)).then(|| sub.to_owned())
 }
 
 /// The picture of accounts that never uploaded one (`avatars/default.gif`).

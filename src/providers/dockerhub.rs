@@ -1,7 +1,7 @@
 //! Docker Hub: the public Hub API's account record
 //! (`https://hub.docker.com/v2/users/{handle}/`), which answers for users and organizations.
 
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -12,10 +12,11 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["docker"],
     input: "Docker ID",
     example: "bitnami",
-    hosts: &["hub.docker.com"],
-    paths: &["/u/{handle}", "/orgs/{handle}", "/r/{handle}"],
-    reserved: &[],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["hub.docker.com"],
+        paths: &["/u/{handle}", "/orgs/{handle}", "/r/{handle}"],
+        reserved: Reserved::NONE,
+    },
     handle: |raw| {
         let h = super::ascii_handle(raw, "-_", 255)?;
         (h.len() >= 2).then(|| h.to_ascii_lowercase())

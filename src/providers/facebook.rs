@@ -6,7 +6,7 @@
 
 use url::Url;
 
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::{Page, json};
 use crate::fetch::Agent;
 
@@ -21,6 +21,59 @@ const PICTURE_KEYS: &[&str] = &[
 /// The default silhouette every account without a picture gets.
 const SILHOUETTE: &str = "/t1.30497-1/";
 
+/// Facebook's hosts, also served as `www.`, `m.`, `web.`, `mbasic.`, `touch.`, `business.`.
+const HOSTS: &[&str] = &["facebook.com", "fb.com"];
+
+/// First path segments that are Facebook's own pages, never a profile.
+const RESERVED: Reserved = Reserved(&[
+    "about",
+    "ads",
+    "bookmarks",
+    "business",
+    "careers",
+    "checkpoint",
+    "dialog",
+    "events",
+    "friends",
+    "gaming",
+    "groups",
+    "hashtag",
+    "help",
+    "home.php",
+    "l.php",
+    "login",
+    "login.php",
+    "marketplace",
+    "media",
+    "messages",
+    "notes",
+    "notifications",
+    "pages",
+    "people",
+    "permalink.php",
+    "pg",
+    "photo",
+    "photo.php",
+    "policies",
+    "privacy",
+    "profile.php",
+    "r.php",
+    "recover",
+    "reel",
+    "reg",
+    "search",
+    "settings",
+    "share",
+    "sharer",
+    "sharer.php",
+    "signup",
+    "stories",
+    "story.php",
+    "terms",
+    "video.php",
+    "watch",
+]);
+
 /// Facebook profiles and Pages.
 pub const PROVIDER: Provider = Provider {
     id: "facebook",
@@ -28,57 +81,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["fb"],
     input: "username or numeric id",
     example: "zuck",
-    hosts: &["facebook.com", "fb.com"],
-    paths: &["/{handle}"],
-    reserved: &[
-        "about",
-        "ads",
-        "bookmarks",
-        "business",
-        "careers",
-        "checkpoint",
-        "dialog",
-        "events",
-        "friends",
-        "gaming",
-        "groups",
-        "hashtag",
-        "help",
-        "home.php",
-        "l.php",
-        "login",
-        "login.php",
-        "marketplace",
-        "media",
-        "messages",
-        "notes",
-        "notifications",
-        "pages",
-        "people",
-        "permalink.php",
-        "pg",
-        "photo",
-        "photo.php",
-        "policies",
-        "privacy",
-        "profile.php",
-        "r.php",
-        "recover",
-        "reel",
-        "reg",
-        "search",
-        "settings",
-        "share",
-        "sharer",
-        "sharer.php",
-        "signup",
-        "stories",
-        "story.php",
-        "terms",
-        "video.php",
-        "watch",
-    ],
-    recognize: Some(recognize),
+    recognize: Recognize::Custom(recognize),
     handle: |raw| {
         let h = super::ascii_handle(raw, ".-", 50)?;
         let ok = !h.starts_with(['.', '-']) && !h.ends_with(['.', '-']);
@@ -112,7 +115,7 @@ fn recognize(url: &Url) -> Option<String> {
         .iter()
         .find_map(|p| host.strip_prefix(p))
         .unwrap_or(&host);
-    if !PROVIDER.hosts.contains(&base) {
+    if !HOSTS.contains(&base) {
         return None;
     }
     let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
@@ -126,14 +129,7 @@ fn recognize(url: &Url) -> Option<String> {
             Some((*id).to_owned())
         }
         ["pg", name, ..] => Some((*name).to_owned()),
-        [first, ..]
-            if PROVIDER
-                .reserved
-                .iter()
-                .any(|r| r.eq_ignore_ascii_case(first)) =>
-        {
-            None
-        }
+        [first, ..] if RESERVED.contains(first) => None,
         [first, ..] => Some((*first).to_owned()),
         [] => None,
     }

@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::Page;
 use crate::fetch::Agent;
 
@@ -21,10 +21,11 @@ pub const PROVIDER: Provider = Provider {
     aliases: &[],
     input: "username or NSID",
     example: "flickr",
-    hosts: &["flickr.com"],
-    paths: &["/people/{handle}", "/photos/{handle}"],
-    reserved: &[],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["flickr.com"],
+        paths: &["/people/{handle}", "/photos/{handle}"],
+        reserved: Reserved::NONE,
+    },
     handle: |raw| {
         let h = super::ascii_handle(raw, "@_-", 60)?;
         let ok = !NOT_PEOPLE.iter().any(|n| n.eq_ignore_ascii_case(&h));

@@ -1,6 +1,6 @@
 //! GitHub: the public REST API's user record.
 
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -11,37 +11,38 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["gh"],
     input: "username",
     example: "torvalds",
-    hosts: &["github.com"],
-    paths: &["/{handle}"],
-    reserved: &[
-        "about",
-        "apps",
-        "collections",
-        "customer-stories",
-        "enterprise",
-        "explore",
-        "features",
-        "login",
-        "marketplace",
-        "new",
-        "notifications",
-        "orgs",
-        "organizations",
-        "pricing",
-        "pulls",
-        "issues",
-        "search",
-        "security",
-        "settings",
-        "signup",
-        "sponsors",
-        "topics",
-        "trending",
-        "codespaces",
-        "site",
-        "readme",
-    ],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["github.com"],
+        paths: &["/{handle}"],
+        reserved: Reserved(&[
+            "about",
+            "apps",
+            "collections",
+            "customer-stories",
+            "enterprise",
+            "explore",
+            "features",
+            "login",
+            "marketplace",
+            "new",
+            "notifications",
+            "orgs",
+            "organizations",
+            "pricing",
+            "pulls",
+            "issues",
+            "search",
+            "security",
+            "settings",
+            "signup",
+            "sponsors",
+            "topics",
+            "trending",
+            "codespaces",
+            "site",
+            "readme",
+        ]),
+    },
     handle: |raw| {
         let h = super::plain_handle(raw, "-", 39)?;
         (!h.starts_with('-')).then_some(h)

@@ -2,7 +2,7 @@
 //! (`https://gitlab.com/api/v4/users?username={handle}`), which needs no token.
 
 use super::PickError;
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -13,30 +13,31 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["gl"],
     input: "username",
     example: "sytses",
-    hosts: &["gitlab.com"],
-    paths: &["/{handle}"],
-    reserved: &[
-        "-",
-        "admin",
-        "api",
-        "assets",
-        "dashboard",
-        "explore",
-        "groups",
-        "help",
-        "import",
-        "jwt",
-        "oauth",
-        "profile",
-        "projects",
-        "public",
-        "s",
-        "search",
-        "snippets",
-        "uploads",
-        "users",
-    ],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["gitlab.com"],
+        paths: &["/{handle}"],
+        reserved: Reserved(&[
+            "-",
+            "admin",
+            "api",
+            "assets",
+            "dashboard",
+            "explore",
+            "groups",
+            "help",
+            "import",
+            "jwt",
+            "oauth",
+            "profile",
+            "projects",
+            "public",
+            "s",
+            "search",
+            "snippets",
+            "uploads",
+            "users",
+        ]),
+    },
     handle: normalize,
     agent: Agent::Api,
     request: |handle| Target::json(format!("https://gitlab.com/api/v4/users?username={handle}")),

@@ -6,7 +6,7 @@
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::json::{first_str, str_at};
 use crate::fetch::Agent;
 
@@ -14,7 +14,7 @@ use crate::fetch::Agent;
 const MAX_SIZE: &str = "2048";
 
 /// First path segments on gravatar.com that are its own pages, never a profile.
-const RESERVED: &[&str] = &[
+const RESERVED: Reserved = Reserved(&[
     "about",
     "avatar",
     "bg",
@@ -39,7 +39,7 @@ const RESERVED: &[&str] = &[
     "userimage",
     "wp-admin",
     "wp-content",
-];
+]);
 
 /// Gravatar profiles.
 pub const PROVIDER: Provider = Provider {
@@ -48,10 +48,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["email"],
     input: "e-mail address",
     example: "beau@dentedreality.com.au",
-    hosts: &[],
-    paths: &[],
-    reserved: RESERVED,
-    recognize: Some(recognize),
+    recognize: Recognize::Custom(recognize),
     handle: normalize,
     agent: Agent::Api,
     request: |handle| Target::json(format!("https://gravatar.com/{}.json", key(handle))),
@@ -155,7 +152,7 @@ fn recognize(url: &Url) -> Option<String> {
             let hash = hash.split('.').next()?;
             is_hash(hash).then(|| hash.to_owned())
         }
-        [first, ..] if !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(first)) => {
+        [first, ..] if !RESERVED.contains(first) => {
             Some(first.strip_suffix(".json").unwrap_or(first).to_owned())
         }
         _ => None,

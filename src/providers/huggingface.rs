@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -14,37 +14,38 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["hf"],
     input: "username",
     example: "julien-c",
-    hosts: &["huggingface.co", "hf.co"],
-    paths: &["/{handle}"],
-    reserved: &[
-        "api",
-        "blog",
-        "chat",
-        "collections",
-        "datasets",
-        "docs",
-        "enterprise",
-        "inference-endpoints",
-        "join",
-        "learn",
-        "login",
-        "models",
-        "new",
-        "new-dataset",
-        "new-space",
-        "notifications",
-        "organizations",
-        "papers",
-        "posts",
-        "pricing",
-        "privacy",
-        "search",
-        "settings",
-        "spaces",
-        "tasks",
-        "terms-of-service",
-    ],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["huggingface.co", "hf.co"],
+        paths: &["/{handle}"],
+        reserved: Reserved(&[
+            "api",
+            "blog",
+            "chat",
+            "collections",
+            "datasets",
+            "docs",
+            "enterprise",
+            "inference-endpoints",
+            "join",
+            "learn",
+            "login",
+            "models",
+            "new",
+            "new-dataset",
+            "new-space",
+            "notifications",
+            "organizations",
+            "papers",
+            "posts",
+            "pricing",
+            "privacy",
+            "search",
+            "settings",
+            "spaces",
+            "tasks",
+            "terms-of-service",
+        ]),
+    },
     handle: |raw| {
         let h = super::ascii_handle(raw, "-_.", 96)?;
         (!h.starts_with(['-', '.'])).then_some(h)

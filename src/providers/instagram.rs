@@ -4,7 +4,7 @@
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::fetch::{Agent, Fetched};
 
 /// Instagram accounts.
@@ -14,31 +14,32 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["ig"],
     input: "username",
     example: "instagram",
-    hosts: &["instagram.com"],
-    paths: &["/{handle}"],
-    reserved: &[
-        "about",
-        "accounts",
-        "api",
-        "challenge",
-        "developer",
-        "direct",
-        "directory",
-        "emails",
-        "explore",
-        "graphql",
-        "legal",
-        "p",
-        "privacy",
-        "reel",
-        "reels",
-        "static",
-        "stories",
-        "terms",
-        "tv",
-        "web",
-    ],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["instagram.com"],
+        paths: &["/{handle}"],
+        reserved: Reserved(&[
+            "about",
+            "accounts",
+            "api",
+            "challenge",
+            "developer",
+            "direct",
+            "directory",
+            "emails",
+            "explore",
+            "graphql",
+            "legal",
+            "p",
+            "privacy",
+            "reel",
+            "reels",
+            "static",
+            "stories",
+            "terms",
+            "tv",
+            "web",
+        ]),
+    },
     // Up to 30 letters, digits, periods and underscores.
     handle: |raw| {
         super::ascii_handle(raw.trim().trim_end_matches('/'), "._", 30)

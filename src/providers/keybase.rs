@@ -1,7 +1,7 @@
 //! Keybase: the public user lookup API, asked only for pictures and profile
 //! (`https://keybase.io/_/api/1.0/user/lookup.json?usernames={handle}&fields=pictures,profile`).
 
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::json::{first_str, str_at};
 use crate::fetch::Agent;
 
@@ -12,13 +12,14 @@ pub const PROVIDER: Provider = Provider {
     aliases: &[],
     input: "username",
     example: "chris",
-    hosts: &["keybase.io"],
-    paths: &["/{handle}"],
-    reserved: &[
-        "_", "account", "blog", "decrypt", "docs", "download", "encrypt", "inv", "jobs", "login",
-        "pgp", "settings", "sign", "signup", "team", "verify",
-    ],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["keybase.io"],
+        paths: &["/{handle}"],
+        reserved: Reserved(&[
+            "_", "account", "blog", "decrypt", "docs", "download", "encrypt", "inv", "jobs",
+            "login", "pgp", "settings", "sign", "signup", "team", "verify",
+        ]),
+    },
     handle: |raw| super::ascii_handle(raw, "_", 16).map(|h| h.to_ascii_lowercase()),
     agent: Agent::Api,
     request: |handle| {

@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -13,10 +13,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["fediverse"],
     input: "@user@instance",
     example: "Gargron@mastodon.social",
-    hosts: &[],
-    paths: &[],
-    reserved: &[],
-    recognize: Some(recognize),
+    recognize: Recognize::Custom(recognize),
     handle: normalize,
     agent: Agent::Api,
     request: |handle| {

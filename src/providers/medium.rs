@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::fetch::Agent;
 
 /// The grey figure Medium shows for accounts without a picture.
@@ -11,6 +11,18 @@ const DEFAULT_AVATAR: &str = "1*dmbNkD5D-u45r44go_cf0g.png";
 /// The size asked of miro for avatars: a 1200×1200 crop.
 const FULL: &str = "resize:fill:1200:1200";
 
+/// Subdomains of medium.com that are not writers.
+const NOT_USERS: Reserved = Reserved(&[
+    "help",
+    "policy",
+    "blog",
+    "about",
+    "link",
+    "m",
+    "cdn-images-1",
+    "miro",
+]);
+
 /// Medium writers.
 pub const PROVIDER: Provider = Provider {
     id: "medium",
@@ -18,10 +30,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &[],
     input: "username",
     example: "ev",
-    hosts: &["medium.com"],
-    paths: &["/@{handle}"],
-    reserved: &[],
-    recognize: Some(recognize),
+    recognize: Recognize::Custom(recognize),
     handle: |raw| super::ascii_handle(raw, "_.-", 50),
     agent: Agent::Browser,
     request: |handle| Target::page(format!("https://medium.com/@{handle}")),
@@ -79,17 +88,7 @@ fn recognize(url: &Url) -> Option<String> {
         return super::match_path("/@{handle}", &segments);
     }
     let sub = host.strip_suffix(".medium.com")?;
-    let not_a_user = [
-        "help",
-        "policy",
-        "blog",
-        "about",
-        "link",
-        "m",
-        "cdn-images-1",
-        "miro",
-    ];
-    (!sub.contains('.') && !not_a_user.contains(&sub)).then(|| sub.to_owned())
+    (!sub.contains('.') && !NOT_USERS.contains(sub)).then(|| sub.to_owned())
 }
 
 #[cfg(test)]

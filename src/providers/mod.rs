@@ -58,16 +58,8 @@ pub struct Provider {
     pub input: &'static str,
     /// An example handle.
     pub example: &'static str,
-    /// Hosts whose URLs are this platform's (compared without a leading `www.`).
-    pub hosts: &'static [&'static str],
-    /// Profile URL path patterns on those hosts, such as `/{handle}` or `/user/{handle}`;
-    /// the first that matches gives the handle. Extra trailing segments are allowed.
-    pub paths: &'static [&'static str],
-    /// First path segments that are the platform's own pages, never a profile.
-    pub reserved: &'static [&'static str],
-    /// Recognizes a profile URL where hosts and paths are not enough (any Mastodon
-    /// instance, `name.substack.com`).
-    pub recognize: Option<fn(&Url) -> Option<String>>,
+    /// Which URLs are this platform's profiles.
+    pub recognize: Recognize,
     /// Checks and normalizes a handle typed with the platform picked.
     pub handle: fn(&str) -> Option<String>,
     /// Who we say we are when fetching.
@@ -80,6 +72,43 @@ pub struct Provider {
     pub pick: fn(&Fetched, &str) -> Result<Found, PickError>,
     /// Rewrites an avatar URL to the largest size the platform serves.
     pub upgrade: fn(&str) -> String,
+}
+
+/// How a provider tells its profile URLs: declarative rules, or a function where rules are not
+/// enough. One or the other, never both: a function ignores rules, so they cannot be set
+/// alongside it.
+#[derive(Debug, Clone, Copy)]
+pub enum Recognize {
+    /// URLs on `hosts` (compared without a leading `www.` or `m.`) whose path matches one of
+    /// `paths`, such as `/{handle}` or `/user/{handle}` (the first that matches gives the
+    /// handle; extra trailing segments are allowed), unless the first path segment is
+    /// `reserved`.
+    Rules {
+        /// The platform's hosts.
+        hosts: &'static [&'static str],
+        /// Profile URL path patterns on those hosts.
+        paths: &'static [&'static str],
+        /// First path segments that are the platform's own pages, never a profile.
+        reserved: Reserved,
+    },
+    /// A function for URLs rules cannot describe (any Mastodon instance, `name.substack.com`);
+    /// it applies its own [`Reserved`] names where they belong.
+    Custom(fn(&Url) -> Option<String>),
+}
+
+/// Names a platform keeps for its own pages (first path segments, or subdomains), never a
+/// profile's. Compared ignoring ASCII case.
+#[derive(Debug, Clone, Copy)]
+pub struct Reserved(pub &'static [&'static str]);
+
+impl Reserved {
+    /// No reserved names.
+    pub const NONE: Self = Self(&[]);
+
+    /// Whether `name` is one of them.
+    pub fn contains(self, name: &str) -> bool {
+        self.0.iter().any(|r| r.eq_ignore_ascii_case(name))
+    }
 }
 
 /// What a provider fetches.
@@ -231,30 +260,37 @@ impl Provider {
 
     /// The handle in `url` if it is one of this platform's profile URLs.
     pub fn recognize_url(&self, url: &Url) -> Option<String> {
-        if let Some(recognize) = self.recognize {
-            return recognize(url).and_then(|h| (self.handle)(&h));
-        }
-        let host = url.host_str()?.to_ascii_lowercase();
-        let host = host.strip_prefix("www.").unwrap_or(&host);
-        let host = host.strip_prefix("m.").unwrap_or(host);
-        if !self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
-            return None;
-        }
-        let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
-        if segments
-            .first()
-            .is_some_and(|first| self.reserved.iter().any(|r| r.eq_ignore_ascii_case(first)))
-        {
-            return None;
-        }
-        self.paths
-            .iter()
-            .find_map(|pattern| match_path(pattern, &segments))
-            .and_then(|raw| {
-                let decoded = percent_decode(&raw);
-                (self.handle)(&decoded)
-            })
+        let raw = match self.recognize {
+            Recognize::Rules {
+                hosts,
+                paths,
+                reserved,
+            } => match_rules(url, hosts, paths, reserved)?,
+            Recognize::Custom(recognize) => recognize(url)?,
+        };
+        (self.handle)(&raw)
     }
+}
+
+/// The raw handle in `url` by [`Recognize::Rules`], percent-decoded.
+fn match_rules(url: &Url, hosts: &[&str], paths: &[&str], reserved: Reserved) -> Option<String> {
+    let host = url.host_str()?.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    let host = host.strip_prefix("m.").unwrap_or(host);
+    if !hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+        return None;
+    }
+    let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
+    if segments
+        .first()
+        .is_some_and(|first| reserved.contains(first))
+    {
+        return None;
+    }
+    paths
+        .iter()
+        .find_map(|pattern| match_path(pattern, &segments))
+        .map(|raw| percent_decode(&raw))
 }
 
 /// Matches path `segments` against a pattern like `/user/{handle}` or `/@{handle}`.
@@ -322,6 +358,50 @@ mod tests {
         );
         assert_eq!(match_path("/user/{handle}", &["r", "spez"]), None);
         assert_eq!(match_path("/{handle}", &[]), None);
+    }
+
+    #[test]
+    fn rules_state_hosts_and_paths() {
+        for p in ALL.iter().filter(|p| !p.is_generic()) {
+            if let Recognize::Rules { hosts, paths, .. } = p.recognize {
+                assert!(
+                    !hosts.is_empty() && !paths.is_empty(),
+                    "{}: empty rules",
+                    p.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn reserved_first_segments_are_never_profiles() {
+        for p in ALL {
+            let Recognize::Rules {
+                hosts, reserved, ..
+            } = p.recognize
+            else {
+                continue;
+            };
+            for (host, name) in hosts
+                .iter()
+                .flat_map(|h| reserved.0.iter().map(move |r| (h, r)))
+            {
+                for url in [
+                    format!("https://{host}/{name}"),
+                    format!("https://www.{host}/{}/x", name.to_ascii_uppercase()),
+                ] {
+                    let url = Url::parse(&url).unwrap();
+                    assert_eq!(p.recognize_url(&url), None, "{}: {url}", p.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reserved_names_ignore_case() {
+        let reserved = Reserved(&["about", "login"]);
+        assert!(reserved.contains("About") && reserved.contains("login"));
+        assert!(!reserved.contains("abouts") && !Reserved::NONE.contains("about"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use url::Url;
 
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::{Page, json};
 use crate::fetch::Agent;
 
@@ -17,6 +17,30 @@ const TLDS: &[&str] = &[
 /// Pinterest's avatar sizes, `30x30_RS` to `280x280_RS`: the largest it keeps for avatars.
 const LARGEST: &str = "280x280_RS";
 
+/// First path segments that are Pinterest's own pages, never a profile.
+const RESERVED: Reserved = Reserved(&[
+    "_",
+    "about",
+    "business",
+    "categories",
+    "discover",
+    "explore",
+    "search",
+    "ideas",
+    "login",
+    "logout",
+    "news_hub",
+    "password",
+    "pin",
+    "pin-builder",
+    "resource",
+    "settings",
+    "signup",
+    "today",
+    "topics",
+    "videos",
+]);
+
 /// Pinterest users.
 pub const PROVIDER: Provider = Provider {
     id: "pinterest",
@@ -24,31 +48,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &[],
     input: "username",
     example: "pinterest",
-    hosts: &["pinterest.com"],
-    paths: &["/{handle}"],
-    reserved: &[
-        "_",
-        "about",
-        "business",
-        "categories",
-        "discover",
-        "explore",
-        "search",
-        "ideas",
-        "login",
-        "logout",
-        "news_hub",
-        "password",
-        "pin",
-        "pin-builder",
-        "resource",
-        "settings",
-        "signup",
-        "today",
-        "topics",
-        "videos",
-    ],
-    recognize: Some(recognize),
+    recognize: Recognize::Custom(recognize),
     handle: |raw| super::ascii_handle(raw, "_", 30),
     agent: Agent::Browser,
     request: |handle| Target::page(format!("https://www.pinterest.com/{handle}/")),
@@ -144,14 +144,7 @@ fn recognize(url: &Url) -> Option<String> {
     }
     let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
     let first = *segments.first()?;
-    if PROVIDER
-        .reserved
-        .iter()
-        .any(|r| r.eq_ignore_ascii_case(first))
-    {
-        return None;
-    }
-    Some(first.to_owned())
+    (!RESERVED.contains(first)).then(|| first.to_owned())
 }
 
 #[cfg(test)]

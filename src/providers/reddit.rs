@@ -5,7 +5,7 @@
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::json::{first_str, str_at};
 use crate::fetch::{Agent, Fetched};
 
@@ -16,15 +16,16 @@ pub const PROVIDER: Provider = Provider {
     aliases: &[],
     input: "username (u/name)",
     example: "spez",
-    hosts: &[
-        "reddit.com",
-        "old.reddit.com",
-        "new.reddit.com",
-        "np.reddit.com",
-    ],
-    paths: &["/user/{handle}", "/u/{handle}"],
-    reserved: &[],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &[
+            "reddit.com",
+            "old.reddit.com",
+            "new.reddit.com",
+            "np.reddit.com",
+        ],
+        paths: &["/user/{handle}", "/u/{handle}"],
+        reserved: Reserved::NONE,
+    },
     // 3 to 20 letters, digits, underscores and hyphens; `u/` and `/u/` prefixes dropped.
     handle: |raw| {
         let raw = raw.trim().trim_start_matches('/');

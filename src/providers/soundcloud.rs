@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::json::{first_str, str_at};
 use crate::fetch::Agent;
 
@@ -33,34 +33,35 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["sc"],
     input: "username",
     example: "forss",
-    hosts: &["soundcloud.com"],
-    paths: &["/{handle}"],
-    reserved: &[
-        "charts",
-        "connect",
-        "discover",
-        "feed",
-        "imprint",
-        "jobs",
-        "logout",
-        "messages",
-        "mobile",
-        "notifications",
-        "pages",
-        "people",
-        "pro",
-        "search",
-        "settings",
-        "signin",
-        "signup",
-        "stations",
-        "stream",
-        "terms-of-use",
-        "tracks",
-        "upload",
-        "you",
-    ],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["soundcloud.com"],
+        paths: &["/{handle}"],
+        reserved: Reserved(&[
+            "charts",
+            "connect",
+            "discover",
+            "feed",
+            "imprint",
+            "jobs",
+            "logout",
+            "messages",
+            "mobile",
+            "notifications",
+            "pages",
+            "people",
+            "pro",
+            "search",
+            "settings",
+            "signin",
+            "signup",
+            "stations",
+            "stream",
+            "terms-of-use",
+            "tracks",
+            "upload",
+            "you",
+        ]),
+    },
     handle: |raw| {
         let h = super::ascii_handle(raw, "-_", 50)?.to_ascii_lowercase();
         (!h.starts_with(['-', '_'])).then_some(h)

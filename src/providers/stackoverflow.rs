@@ -2,7 +2,7 @@
 //! (`https://api.stackexchange.com/2.3/users/{id}?site=stackoverflow`), keyless within its
 //! daily quota.
 
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -13,10 +13,11 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["so"],
     input: "user id (22656 or 22656/jon-skeet)",
     example: "22656",
-    hosts: &["stackoverflow.com"],
-    paths: &["/users/{handle}", "/u/{handle}"],
-    reserved: &[],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["stackoverflow.com"],
+        paths: &["/users/{handle}", "/u/{handle}"],
+        reserved: Reserved::NONE,
+    },
     handle: normalize,
     agent: Agent::Api,
     request: |id| {

@@ -5,7 +5,7 @@
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::fetch::{Agent, Fetched};
 
 /// The hash of Steam's default "?" avatar.
@@ -22,10 +22,11 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["steamcommunity"],
     input: "custom URL name or SteamID64",
     example: "gabelogannewell",
-    hosts: &["steamcommunity.com"],
-    paths: &["/id/{handle}", "/profiles/{handle}"],
-    reserved: &[],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["steamcommunity.com"],
+        paths: &["/id/{handle}", "/profiles/{handle}"],
+        reserved: Reserved::NONE,
+    },
     // Custom URL names are 2 to 32 letters, digits, underscores and hyphens; SteamID64s are
     // 17 digits.
     handle: |raw| super::ascii_handle(raw.trim().trim_end_matches('/'), "_-", 32),

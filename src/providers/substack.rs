@@ -5,14 +5,14 @@
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::{Agent, Fetched};
 
 /// Subdomains of substack.com that are Substack's own, never a publication.
-const RESERVED: &[&str] = &[
+const RESERVED: Reserved = Reserved(&[
     "www", "api", "cdn", "open", "support", "status", "email", "mail", "help", "reader",
-];
+]);
 
 /// Substack publications; the handle is the subdomain.
 pub const PROVIDER: Provider = Provider {
@@ -21,10 +21,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &[],
     input: "publication name (name.substack.com)",
     example: "failingwithdata",
-    hosts: &[],
-    paths: &[],
-    reserved: RESERVED,
-    recognize: Some(recognize),
+    recognize: Recognize::Custom(recognize),
     handle: normalize,
     agent: Agent::Browser,
     request: |handle| Target::page(format!("https://{handle}.substack.com/")),
@@ -38,7 +35,7 @@ pub const PROVIDER: Provider = Provider {
 fn recognize(url: &Url) -> Option<String> {
     let host = url.host_str()?.to_ascii_lowercase();
     let name = host.strip_suffix(".substack.com")?;
-    (!name.contains('.') && !RESERVED.contains(&name)).then(|| name.to_owned())
+    (!name.contains('.') && !RESERVED.contains(name)).then(|| name.to_owned())
 }
 
 /// A subdomain label: letters, digits and hyphens, lower-cased; `name.substack.com` accepted.
@@ -51,7 +48,7 @@ fn normalize(raw: &str) -> Option<String> {
     let raw = raw.trim_end_matches('/');
     let name = raw.strip_suffix(".substack.com").unwrap_or(raw);
     let name = super::ascii_handle(name, "-", 63)?;
-    let ok = !name.starts_with('-') && !name.ends_with('-') && !RESERVED.contains(&name.as_str());
+    let ok = !name.starts_with('-') && !name.ends_with('-') && !RESERVED.contains(&name);
     ok.then_some(name)
 }
 

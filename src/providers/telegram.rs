@@ -1,7 +1,7 @@
 //! Telegram: the public `t.me/{username}` preview page (users, bots, channels and groups).
 
 use super::PickError;
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::fetch::Agent;
 
 /// Telegram users, bots, channels and public groups.
@@ -11,29 +11,30 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["tg"],
     input: "username",
     example: "durov",
-    hosts: &["t.me", "telegram.me", "telegram.dog"],
     // `/s/{name}` is a channel's public message feed, same avatar.
-    paths: &["/s/{handle}", "/{handle}"],
-    reserved: &[
-        "addemoji",
-        "addlist",
-        "addstickers",
-        "addtheme",
-        "boost",
-        "c",
-        "confirmphone",
-        "contact",
-        "giftcode",
-        "invoice",
-        "iv",
-        "joinchat",
-        "login",
-        "proxy",
-        "setlanguage",
-        "share",
-        "socks",
-    ],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["t.me", "telegram.me", "telegram.dog"],
+        paths: &["/s/{handle}", "/{handle}"],
+        reserved: Reserved(&[
+            "addemoji",
+            "addlist",
+            "addstickers",
+            "addtheme",
+            "boost",
+            "c",
+            "confirmphone",
+            "contact",
+            "giftcode",
+            "invoice",
+            "iv",
+            "joinchat",
+            "login",
+            "proxy",
+            "setlanguage",
+            "share",
+            "socks",
+        ]),
+    },
     handle: normalize,
     agent: Agent::Browser,
     request: |handle| Target::page(format!("https://t.me/{handle}")),

@@ -5,7 +5,7 @@
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::fetch::{Agent, Fetched};
 
 /// Threads accounts.
@@ -15,10 +15,11 @@ pub const PROVIDER: Provider = Provider {
     aliases: &[],
     input: "@username",
     example: "zuck",
-    hosts: &["threads.net", "threads.com"],
-    paths: &["/@{handle}"],
-    reserved: &[],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["threads.net", "threads.com"],
+        paths: &["/@{handle}"],
+        reserved: Reserved::NONE,
+    },
     // Threads usernames are the account's Instagram username.
     handle: |raw| {
         super::ascii_handle(raw.trim().trim_end_matches('/'), "._", 30)

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::PickError;
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::json::{find_object, first_str, str_at};
 use crate::fetch::{Agent, Fetched};
 
@@ -22,10 +22,11 @@ pub const PROVIDER: Provider = Provider {
     aliases: &[],
     input: "@username",
     example: "carlosazaustre",
-    hosts: &["tiktok.com"],
-    paths: &["/@{handle}"],
-    reserved: &[],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["tiktok.com"],
+        paths: &["/@{handle}"],
+        reserved: Reserved::NONE,
+    },
     // 2 to 24 letters, digits, underscores and periods.
     handle: |raw| super::plain_handle(raw, "._", 24),
     agent: Agent::Browser,

@@ -7,13 +7,13 @@ use serde_json::Value;
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::extract::Page;
 use crate::extract::json::{self, str_at};
 use crate::fetch::Agent;
 
 /// Subdomains of tumblr.com that are not blogs.
-const NOT_BLOGS: &[&str] = &[
+const NOT_BLOGS: Reserved = Reserved(&[
     "api",
     "assets",
     "help",
@@ -24,10 +24,10 @@ const NOT_BLOGS: &[&str] = &[
     "va",
     "vt",
     "www",
-];
+]);
 
 /// First path segments on www.tumblr.com that are not blogs.
-const RESERVED: &[&str] = &[
+const RESERVED: Reserved = Reserved(&[
     "about",
     "abuse",
     "activity",
@@ -62,7 +62,7 @@ const RESERVED: &[&str] = &[
     "tagged",
     "themes",
     "tips",
-];
+]);
 
 /// Tumblr blogs.
 pub const PROVIDER: Provider = Provider {
@@ -71,10 +71,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &[],
     input: "blog name",
     example: "staff",
-    hosts: &[],
-    paths: &[],
-    reserved: RESERVED,
-    recognize: Some(recognize),
+    recognize: Recognize::Custom(recognize),
     handle: |raw| {
         let h = super::ascii_handle(raw, "-", 32)?;
         (!h.starts_with('-') && !h.ends_with('-')).then(|| h.to_ascii_lowercase())
@@ -208,7 +205,7 @@ fn recognize(url: &Url) -> Option<String> {
     if let Some(sub) = host.strip_suffix(".tumblr.com")
         && sub != "www"
     {
-        return (!sub.contains('.') && !NOT_BLOGS.contains(&sub)).then(|| sub.to_owned());
+        return (!sub.contains('.') && !NOT_BLOGS.contains(sub)).then(|| sub.to_owned());
     }
     if host != "tumblr.com" && host != "www.tumblr.com" {
         return None;
@@ -216,9 +213,7 @@ fn recognize(url: &Url) -> Option<String> {
     match segments.as_slice() {
         ["blog", "view", blog, ..] => Some((*blog).to_owned()),
         ["blog", blog, ..] if *blog != "view" => Some((*blog).to_owned()),
-        [first, ..] if !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(first)) => {
-            Some((*first).to_owned())
-        }
+        [first, ..] if !RESERVED.contains(first) => Some((*first).to_owned()),
         _ => None,
     }
 }

@@ -1,6 +1,6 @@
 //! X (Twitter): the server-rendered profile page it serves to link-preview crawlers.
 
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Reserved, Target, pick};
 use crate::fetch::Agent;
 
 /// Size suffixes X puts on avatar file names, smallest first.
@@ -13,27 +13,28 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["twitter"],
     input: "username",
     example: "jack",
-    hosts: &["x.com", "twitter.com", "mobile.twitter.com", "mobile.x.com"],
-    paths: &["/{handle}"],
-    reserved: &[
-        "home",
-        "explore",
-        "notifications",
-        "messages",
-        "settings",
-        "i",
-        "search",
-        "login",
-        "signup",
-        "tos",
-        "privacy",
-        "intent",
-        "share",
-        "hashtag",
-        "compose",
-        "account",
-    ],
-    recognize: None,
+    recognize: Recognize::Rules {
+        hosts: &["x.com", "twitter.com", "mobile.twitter.com", "mobile.x.com"],
+        paths: &["/{handle}"],
+        reserved: Reserved(&[
+            "home",
+            "explore",
+            "notifications",
+            "messages",
+            "settings",
+            "i",
+            "search",
+            "login",
+            "signup",
+            "tos",
+            "privacy",
+            "intent",
+            "share",
+            "hashtag",
+            "compose",
+            "account",
+        ]),
+    },
     handle: |raw| super::plain_handle(raw, "_", 15),
     agent: Agent::Crawler,
     request: |handle| Target::page(format!("https://x.com/{handle}")),

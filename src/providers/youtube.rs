@@ -7,7 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Target, pick};
+use super::{Provider, Recognize, Target, pick};
 use crate::extract::json::{at, first_str, u32_at};
 use crate::fetch::{Agent, Fetched};
 
@@ -38,15 +38,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["yt"],
     input: "@handle or channel ID",
     example: "mkbhd",
-    hosts: &["youtube.com"],
-    paths: &[
-        "/@{handle}",
-        "/channel/{handle}",
-        "/c/{handle}",
-        "/user/{handle}",
-    ],
-    reserved: &[],
-    recognize: Some(recognize),
+    recognize: Recognize::Custom(recognize),
     handle: normalize,
     agent: Agent::Browser,
     request: |handle| Target::page(channel_url(handle)),
