@@ -11,7 +11,6 @@ const SIZES: &[&str] = &["50", "100", "115", "138", "230"];
 pub const PROVIDER: Provider = Provider {
     id: "behance",
     name: "Behance",
-    aliases: &[],
     input: "username",
     example: "jessicawalsh",
     recognize: Recognize::Rules {
@@ -65,4 +64,5 @@ pub const PROVIDER: Provider = Provider {
                 |s| url.replacen(&format!("/user/{s}/"), "/user/276/", 1),
             )
     },
+    ..Provider::DEFAULT
 };

@@ -30,6 +30,7 @@ pub const PROVIDER: Provider = Provider {
     profile_url: |handle| format!("https://bsky.app/profile/{handle}"),
     pick,
     upgrade,
+    ..Provider::DEFAULT
 };
 
 /// A DID (`did:plc:…`, `did:web:…`) as is, or a handle: a domain name, lower-cased, `@`

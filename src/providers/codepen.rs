@@ -10,7 +10,6 @@ const FULL: &str = "512";
 pub const PROVIDER: Provider = Provider {
     id: "codepen",
     name: "CodePen",
-    aliases: &[],
     input: "username",
     example: "chriscoyier",
     recognize: Recognize::Rules {
@@ -57,4 +56,5 @@ pub const PROVIDER: Provider = Provider {
         let url = pick::with_query(url, "height", FULL);
         pick::with_query(&url, "width", FULL)
     },
+    ..Provider::DEFAULT
 };

@@ -59,6 +59,7 @@ pub const PROVIDER: Provider = Provider {
             .or_not_found(&format!("DEV user {handle}"))
     },
     upgrade: original,
+    ..Provider::DEFAULT
 };
 
 /// DEV serves profile images through a resizing proxy whose path ends with the original's

@@ -85,6 +85,7 @@ pub const PROVIDER: Provider = Provider {
             url.to_owned()
         }
     },
+    ..Provider::DEFAULT
 };
 
 /// `deviantart.com/{name}` and the older `{name}.deviantart.com`.

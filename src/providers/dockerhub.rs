@@ -33,4 +33,5 @@ pub const PROVIDER: Provider = Provider {
     },
     // Docker Hub's pictures are Gravatars (`?s=80&r=g&d=mm`).
     upgrade: super::gravatar::full_size,
+    ..Provider::DEFAULT
 };

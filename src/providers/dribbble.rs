@@ -11,7 +11,6 @@ const SCALING: &[&str] = &["resize", "vertical", "crop", "compress", "format"];
 pub const PROVIDER: Provider = Provider {
     id: "dribbble",
     name: "Dribbble",
-    aliases: &[],
     input: "username",
     example: "simplebits",
     recognize: Recognize::Rules {
@@ -81,6 +80,7 @@ pub const PROVIDER: Provider = Provider {
             format!("{base}?{}", kept.join("&"))
         }
     },
+    ..Provider::DEFAULT
 };
 
 #[cfg(test)]

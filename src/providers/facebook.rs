@@ -103,7 +103,7 @@ pub const PROVIDER: Provider = Provider {
             .banner(cover_photo(&page).as_ref().map(Url::as_str))
             .or_not_found(&format!("Facebook profile {handle}"))
     },
-    upgrade: super::same_size,
+    ..Provider::DEFAULT
 };
 
 /// `facebook.com/{name}`, `/profile.php?id={id}`, `/people/{name}/{id}`,

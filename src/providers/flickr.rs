@@ -18,7 +18,6 @@ const NOT_PEOPLE: &[&str] = &["tags", "upload", "organize", "friends", "me"];
 pub const PROVIDER: Provider = Provider {
     id: "flickr",
     name: "Flickr",
-    aliases: &[],
     input: "username or NSID",
     example: "flickr",
     recognize: Recognize::Rules {
@@ -66,6 +65,7 @@ pub const PROVIDER: Provider = Provider {
         }
         format!("{before}/buddyicons/{stem}_l.{ext}{tail}")
     },
+    ..Provider::DEFAULT
 };
 
 /// The header's buddy icon: the large avatar's background, any element styled with a buddy

@@ -60,4 +60,5 @@ pub const PROVIDER: Provider = Provider {
     },
     // Without `s=` GitHub serves the avatar as stored, its largest size.
     upgrade: |url| pick::without_query(url, &["s", "size"]),
+    ..Provider::DEFAULT
 };

@@ -59,6 +59,7 @@ pub const PROVIDER: Provider = Provider {
         found.or_not_found(&format!("GitLab user {handle}"))
     },
     upgrade,
+    ..Provider::DEFAULT
 };
 
 /// A GitLab username: letters, digits, `_`, `-` and `.`, not starting with `-` or `.` and not

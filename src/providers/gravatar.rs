@@ -70,6 +70,7 @@ pub const PROVIDER: Provider = Provider {
         found.or_not_found(&format!("The Gravatar of {handle}"))
     },
     upgrade: full_size,
+    ..Provider::DEFAULT
 };
 
 /// A Gravatar avatar URL at 2048 px, the largest Gravatar renders (`s=2048`, replacing any

@@ -68,6 +68,7 @@ pub const PROVIDER: Provider = Provider {
             .or_not_found(&format!("Hugging Face user {handle}"))
     },
     upgrade,
+    ..Provider::DEFAULT
 };
 
 /// Uploads on `cdn-avatars.huggingface.co` are served as uploaded. Older avatars went through

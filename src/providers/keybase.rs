@@ -9,7 +9,6 @@ use crate::fetch::Agent;
 pub const PROVIDER: Provider = Provider {
     id: "keybase",
     name: "Keybase",
-    aliases: &[],
     input: "username",
     example: "chris",
     recognize: Recognize::Rules {
@@ -47,6 +46,7 @@ pub const PROVIDER: Provider = Provider {
             .or_not_found(&format!("Keybase user {handle}"))
     },
     upgrade,
+    ..Provider::DEFAULT
 };
 
 /// Keybase keeps processed copies at `…_40_40.jpg`, `…_200_200.jpg` and `…_360_360.jpg`

@@ -35,7 +35,7 @@ pub const PROVIDER: Provider = Provider {
         found.profile_url = str_at(&account, "url").map(str::to_owned);
         found.or_not_found(&format!("@{handle}"))
     },
-    upgrade: super::same_size,
+    ..Provider::DEFAULT
 };
 
 /// `https://instance/@user` or `https://instance/users/user` on any host.

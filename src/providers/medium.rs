@@ -27,7 +27,6 @@ const NOT_USERS: Reserved = Reserved(&[
 pub const PROVIDER: Provider = Provider {
     id: "medium",
     name: "Medium",
-    aliases: &[],
     input: "username",
     example: "ev",
     recognize: Recognize::Custom(recognize),
@@ -77,6 +76,7 @@ pub const PROVIDER: Provider = Provider {
         };
         format!("https://miro.medium.com/v2/{keep}{FULL}/{id}")
     },
+    ..Provider::DEFAULT
 };
 
 /// `medium.com/@name` and `name.medium.com`.

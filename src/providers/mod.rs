@@ -253,6 +253,29 @@ impl PartialEq for Provider {
 impl Eq for Provider {}
 
 impl Provider {
+    /// The common fields' defaults, for `..Provider::DEFAULT`: no aliases, crawler agent,
+    /// images kept at the size served. The fields every provider states (`id`, `name`,
+    /// `input`, `example`, `recognize`, `handle`, `profile_url`, `pick`) are inert here: it
+    /// recognizes no URL, accepts no handle and finds nothing.
+    pub const DEFAULT: Provider = Provider {
+        id: "",
+        name: "",
+        aliases: &[],
+        input: "",
+        example: "",
+        recognize: Recognize::Rules {
+            hosts: &[],
+            paths: &[],
+            reserved: Reserved::NONE,
+        },
+        handle: |_| None,
+        agent: Agent::Crawler,
+        request: |_| Target::page(""),
+        profile_url: |_| String::new(),
+        pick: |_, _| Err(PickError::NotFound("Nothing is read here.".into())),
+        upgrade: same_size,
+    };
+
     /// Whether this is the generic provider for any web page (not a platform).
     pub fn is_generic(&self) -> bool {
         self == generic_page()
@@ -411,6 +434,16 @@ mod tests {
             for id in std::iter::once(&p.id).chain(p.aliases) {
                 assert!(seen.insert(id.to_ascii_lowercase()), "duplicate id {id}");
             }
+        }
+    }
+
+    #[test]
+    fn every_provider_states_what_the_default_leaves_out() {
+        for p in ALL {
+            assert!(!p.id.is_empty() && !p.name.is_empty() && !p.input.is_empty());
+            let profile = (p.profile_url)(&(p.handle)(p.example).unwrap_or_default());
+            let profile = Url::parse(&profile).unwrap_or_else(|_| panic!("{}: {profile}", p.id));
+            assert_eq!(profile.scheme(), "https", "{}", p.id);
         }
     }
 

@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Target, pick};
 use crate::fetch::Agent;
 
 /// Any other http(s) page; the handle is the URL itself.
@@ -12,11 +12,6 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["url", "web"],
     input: "a page URL",
     example: "https://example.com/about",
-    recognize: Recognize::Rules {
-        hosts: &[],
-        paths: &[],
-        reserved: Reserved::NONE,
-    },
     handle: |raw| {
         let url = Url::parse(raw.trim()).ok()?;
         matches!(url.scheme(), "http" | "https")
@@ -37,5 +32,5 @@ pub const PROVIDER: Provider = Provider {
         };
         found.or_not_found(url)
     },
-    upgrade: super::same_size,
+    ..Provider::DEFAULT
 };

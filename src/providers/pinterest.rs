@@ -45,7 +45,6 @@ const RESERVED: Reserved = Reserved(&[
 pub const PROVIDER: Provider = Provider {
     id: "pinterest",
     name: "Pinterest",
-    aliases: &[],
     input: "username",
     example: "pinterest",
     recognize: Recognize::Custom(recognize),
@@ -113,6 +112,7 @@ pub const PROVIDER: Provider = Provider {
         parsed.set_path(&segments.join("/"));
         parsed.into()
     },
+    ..Provider::DEFAULT
 };
 
 /// The user record for `handle` in the page's embedded state.

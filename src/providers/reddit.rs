@@ -13,7 +13,6 @@ use crate::fetch::{Agent, Fetched};
 pub const PROVIDER: Provider = Provider {
     id: "reddit",
     name: "Reddit",
-    aliases: &[],
     input: "username (u/name)",
     example: "spez",
     recognize: Recognize::Rules {
@@ -40,6 +39,7 @@ pub const PROVIDER: Provider = Provider {
     profile_url: |handle| format!("https://www.reddit.com/user/{handle}/"),
     pick,
     upgrade,
+    ..Provider::DEFAULT
 };
 
 fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {

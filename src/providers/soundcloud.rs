@@ -102,6 +102,7 @@ pub const PROVIDER: Provider = Provider {
                 |s| pick::replace_last(url, s, "-t500x500"),
             )
     },
+    ..Provider::DEFAULT
 };
 
 /// The `user` entry of the hydration array.

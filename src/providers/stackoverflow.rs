@@ -39,6 +39,7 @@ pub const PROVIDER: Provider = Provider {
         found.or_not_found(&format!("Stack Overflow user {id}"))
     },
     upgrade,
+    ..Provider::DEFAULT
 };
 
 /// `22656`, `22656/jon-skeet` or `/users/22656/…` → `22656`.

@@ -35,6 +35,7 @@ pub const PROVIDER: Provider = Provider {
     profile_url,
     pick,
     upgrade,
+    ..Provider::DEFAULT
 };
 
 /// `/profiles/{id}` for a SteamID64 (17 digits, 7656119…), `/id/{name}` otherwise.

@@ -18,7 +18,6 @@ const RESERVED: Reserved = Reserved(&[
 pub const PROVIDER: Provider = Provider {
     id: "substack",
     name: "Substack",
-    aliases: &[],
     input: "publication name (name.substack.com)",
     example: "failingwithdata",
     recognize: Recognize::Custom(recognize),
@@ -29,6 +28,7 @@ pub const PROVIDER: Provider = Provider {
     pick,
     // The logo URLs are substackcdn transforms the page itself uses; kept as served.
     upgrade: super::same_size,
+    ..Provider::DEFAULT
 };
 
 /// Any page of `{name}.substack.com` (home, `/p/post`, `/about`…) is the publication's.

@@ -62,6 +62,7 @@ pub const PROVIDER: Provider = Provider {
     },
     // cdn*.telesco.pe/file/<token>.jpg is signed and served in one size (640×640).
     upgrade: super::same_size,
+    ..Provider::DEFAULT
 };
 
 /// 4 to 32 letters, digits and underscores, starting with a letter.

@@ -12,7 +12,6 @@ use crate::fetch::{Agent, Fetched};
 pub const PROVIDER: Provider = Provider {
     id: "threads",
     name: "Threads",
-    aliases: &[],
     input: "@username",
     example: "zuck",
     recognize: Recognize::Rules {
@@ -31,6 +30,7 @@ pub const PROVIDER: Provider = Provider {
     pick,
     // Signed over its query (`oh=`, `oe=`): kept as served.
     upgrade: super::same_size,
+    ..Provider::DEFAULT
 };
 
 fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {

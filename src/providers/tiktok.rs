@@ -19,7 +19,6 @@ const STATE_SCRIPTS: &[&str] = &["__UNIVERSAL_DATA_FOR_REHYDRATION__", "SIGI_STA
 pub const PROVIDER: Provider = Provider {
     id: "tiktok",
     name: "TikTok",
-    aliases: &[],
     input: "@username",
     example: "carlosazaustre",
     recognize: Recognize::Rules {
@@ -34,6 +33,7 @@ pub const PROVIDER: Provider = Provider {
     profile_url: |handle| format!("https://www.tiktok.com/@{handle}"),
     pick,
     upgrade,
+    ..Provider::DEFAULT
 };
 
 fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {

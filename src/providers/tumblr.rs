@@ -68,7 +68,6 @@ const RESERVED: Reserved = Reserved(&[
 pub const PROVIDER: Provider = Provider {
     id: "tumblr",
     name: "Tumblr",
-    aliases: &[],
     input: "blog name",
     example: "staff",
     recognize: Recognize::Custom(recognize),
@@ -81,6 +80,7 @@ pub const PROVIDER: Provider = Provider {
     profile_url: |handle| format!("https://{handle}.tumblr.com/"),
     pick,
     upgrade,
+    ..Provider::DEFAULT
 };
 
 fn pick(fetched: &crate::fetch::Fetched, handle: &str) -> Result<pick::Found, PickError> {

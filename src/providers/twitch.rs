@@ -19,7 +19,6 @@ const USER_QUERY: &str = "query($login: String!) { user(login: $login) { login d
 pub const PROVIDER: Provider = Provider {
     id: "twitch",
     name: "Twitch",
-    aliases: &[],
     input: "channel name",
     example: "ninja",
     recognize: Recognize::Rules {
@@ -72,6 +71,7 @@ pub const PROVIDER: Provider = Provider {
     profile_url: |handle| format!("https://www.twitch.tv/{handle}"),
     pick,
     upgrade,
+    ..Provider::DEFAULT
 };
 
 fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {

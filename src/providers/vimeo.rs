@@ -11,7 +11,6 @@ const LARGEST: &str = "1024x1024";
 pub const PROVIDER: Provider = Provider {
     id: "vimeo",
     name: "Vimeo",
-    aliases: &[],
     input: "username",
     example: "staff",
     recognize: Recognize::Rules {
@@ -76,6 +75,7 @@ pub const PROVIDER: Provider = Provider {
         found.or_not_found(&format!("Vimeo member {handle}"))
     },
     upgrade,
+    ..Provider::DEFAULT
 };
 
 /// Portraits are `i.vimeocdn.com/portrait/{id}_{w}x{h}` (any extension and query kept); the

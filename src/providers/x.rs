@@ -65,4 +65,5 @@ pub const PROVIDER: Provider = Provider {
                 |s| pick::replace_last(url, s, "_400x400"),
             )
     },
+    ..Provider::DEFAULT
 };

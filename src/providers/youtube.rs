@@ -45,6 +45,7 @@ pub const PROVIDER: Provider = Provider {
     profile_url: channel_url,
     pick,
     upgrade,
+    ..Provider::DEFAULT
 };
 
 /// The channel page for a normalized handle: `name` (an @handle), `UC…` (a channel id),
