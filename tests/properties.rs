@@ -442,7 +442,7 @@ static FIXTURES: LazyLock<Vec<(String, String, Vec<u8>)>> = LazyLock::new(|| {
 
 /// What a provider is handed: the URL it asked for (its example's), and a body.
 fn fetched(p: &Provider, content_type: &str, body: Vec<u8>) -> Fetched {
-    let url = Url::parse(&(p.request)(p.example).url)
+    let url = Url::parse(&p.request(p.example).url)
         .unwrap_or_else(|_| Url::parse("https://example.com/").expect("a URL"));
     Fetched {
         url,

@@ -15,7 +15,7 @@ use url::Url;
 use crate::cache::{CacheStatus, TieredCache};
 use crate::fetch::guard::Guard;
 use crate::fetch::{FetchError, Fetched, Fetcher, Phase, Request};
-use crate::providers::{self, Found, Image, ImageKind, PickError, Provider, pick};
+use crate::providers::{self, Found, Image, ImageKind, PickError, Provider, Reads, pick};
 pub use answers::{Answer, Lifetimes};
 use answers::{AnswerKey, Answers, Served};
 pub use error::LookupError;
@@ -158,7 +158,7 @@ impl Platforms {
     async fn run(&self, query: &ProfileQuery) -> Result<Profile, Failure> {
         let provider = query.provider;
         let handle = query.handle.clone();
-        let target = (provider.request)(&handle);
+        let target = provider.request(&handle);
         let url = Url::parse(&target.url).map_err(|_| {
             LookupError::Input(format!("\"{}\" is not a valid address.", target.url))
         })?;
@@ -260,7 +260,7 @@ fn read_profile(
         let found = (provider.pick)(fetched, &handle)?;
         return Ok((provider, handle, found));
     };
-    let found = if (owner.request)(&owner_handle).is_page {
+    let found = if matches!(owner.reads, Reads::Page) {
         (owner.pick)(fetched, &owner_handle)?
     } else {
         pick::from_metadata(&pick::page(fetched)?)

@@ -1,6 +1,6 @@
 //! Behance: the profile page's og:image (the avatar on Adobe's mir-s3 CDN).
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::fetch::Agent;
 
 /// The sizes Behance keeps of an avatar, as the path segment after `/user/`; 276 is the
@@ -39,7 +39,6 @@ pub const PROVIDER: Provider = Provider {
     },
     handle: |raw| super::ascii_handle(raw, "_-", 60),
     agent: Agent::Crawler,
-    request: |handle| Target::page(format!("https://www.behance.net/{handle}")),
     profile_url: |handle| format!("https://www.behance.net/{handle}"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

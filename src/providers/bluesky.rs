@@ -4,7 +4,7 @@
 //! a malformed request, while `getProfiles` answers 200 with no profile.
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Reads, Recognize, Reserved, Target, pick};
 use crate::extract::json::{at, first_str, str_at};
 use crate::fetch::{Agent, Fetched};
 
@@ -22,12 +22,12 @@ pub const PROVIDER: Provider = Provider {
     },
     handle: normalize,
     agent: Agent::Api,
-    request: |handle| {
-        Target::json(format!(
+    profile_url: |handle| format!("https://bsky.app/profile/{handle}"),
+    reads: Reads::Json(|handle| {
+        Target::get(format!(
             "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfiles?actors={handle}"
         ))
-    },
-    profile_url: |handle| format!("https://bsky.app/profile/{handle}"),
+    }),
     pick,
     upgrade,
     ..Provider::DEFAULT

@@ -1,6 +1,6 @@
 //! CodePen: the profile page's og:image (the avatar on assets.codepen.io).
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::fetch::Agent;
 
 /// The largest square CodePen asks of its image service for avatars.
@@ -41,7 +41,6 @@ pub const PROVIDER: Provider = Provider {
     },
     handle: |raw| super::ascii_handle(raw, "-_", 40),
     agent: Agent::Crawler,
-    request: |handle| Target::page(format!("https://codepen.io/{handle}")),
     profile_url: |handle| format!("https://codepen.io/{handle}"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

@@ -1,7 +1,7 @@
 //! DEV Community (dev.to): the public API's user record
 //! (`https://dev.to/api/users/by_username?url={handle}`).
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Reads, Recognize, Reserved, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -49,8 +49,10 @@ pub const PROVIDER: Provider = Provider {
     },
     handle: |raw| super::ascii_handle(raw, "_", 30).map(|h| h.to_ascii_lowercase()),
     agent: Agent::Api,
-    request: |handle| Target::json(format!("https://dev.to/api/users/by_username?url={handle}")),
     profile_url: |handle| format!("https://dev.to/{handle}"),
+    reads: Reads::Json(|handle| {
+        Target::get(format!("https://dev.to/api/users/by_username?url={handle}"))
+    }),
     pick: |fetched, handle| {
         let user = pick::json(fetched)?;
         pick::Found::default()

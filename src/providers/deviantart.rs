@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::fetch::Agent;
 
 /// First path segments on deviantart.com that are its own pages, never a profile.
@@ -46,7 +46,6 @@ pub const PROVIDER: Provider = Provider {
         (!h.starts_with('-')).then_some(h)
     },
     agent: Agent::Browser,
-    request: |handle| Target::page(format!("https://www.deviantart.com/{handle}")),
     profile_url: |handle| format!("https://www.deviantart.com/{handle}"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

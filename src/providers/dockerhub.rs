@@ -1,7 +1,7 @@
 //! Docker Hub: the public Hub API's account record
 //! (`https://hub.docker.com/v2/users/{handle}/`), which answers for users and organizations.
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Reads, Recognize, Reserved, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -22,8 +22,8 @@ pub const PROVIDER: Provider = Provider {
         (h.len() >= 2).then(|| h.to_ascii_lowercase())
     },
     agent: Agent::Api,
-    request: |handle| Target::json(format!("https://hub.docker.com/v2/users/{handle}/")),
     profile_url: |handle| format!("https://hub.docker.com/u/{handle}"),
+    reads: Reads::Json(|handle| Target::get(format!("https://hub.docker.com/v2/users/{handle}/"))),
     pick: |fetched, handle| {
         let account = pick::json(fetched)?;
         pick::Found::default()

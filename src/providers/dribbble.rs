@@ -1,6 +1,6 @@
 //! Dribbble: the profile page's header avatar (`.profile-avatar`), else its og:image.
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::fetch::Agent;
 
 /// Query parameters cdn.dribbble.com scales or re-encodes by; without them it serves the
@@ -41,7 +41,6 @@ pub const PROVIDER: Provider = Provider {
     },
     handle: |raw| super::ascii_handle(raw, "-_", 40),
     agent: Agent::Browser,
-    request: |handle| Target::page(format!("https://dribbble.com/{handle}")),
     profile_url: |handle| format!("https://dribbble.com/{handle}"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

@@ -6,7 +6,7 @@
 
 use url::Url;
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::extract::{Page, json};
 use crate::fetch::Agent;
 
@@ -88,7 +88,6 @@ pub const PROVIDER: Provider = Provider {
         ok.then_some(h)
     },
     agent: Agent::Crawler,
-    request: |handle| Target::page(profile_url(handle)),
     profile_url,
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::extract::Page;
 use crate::fetch::Agent;
 
@@ -31,7 +31,6 @@ pub const PROVIDER: Provider = Provider {
         ok.then_some(h)
     },
     agent: Agent::Browser,
-    request: |handle| Target::page(format!("https://www.flickr.com/people/{handle}/")),
     profile_url: |handle| format!("https://www.flickr.com/people/{handle}/"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

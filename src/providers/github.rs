@@ -1,6 +1,6 @@
 //! GitHub: the public REST API's user record.
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Reads, Recognize, Reserved, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -48,8 +48,8 @@ pub const PROVIDER: Provider = Provider {
         (!h.starts_with('-')).then_some(h)
     },
     agent: Agent::Api,
-    request: |handle| Target::json(format!("https://api.github.com/users/{handle}")),
     profile_url: |handle| format!("https://github.com/{handle}"),
+    reads: Reads::Json(|handle| Target::get(format!("https://api.github.com/users/{handle}"))),
     pick: |fetched, handle| {
         let user = pick::json(fetched)?;
         let mut found = pick::Found::default()

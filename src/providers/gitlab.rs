@@ -2,7 +2,7 @@
 //! (`https://gitlab.com/api/v4/users?username={handle}`), which needs no token.
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Reads, Recognize, Reserved, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -40,8 +40,10 @@ pub const PROVIDER: Provider = Provider {
     },
     handle: normalize,
     agent: Agent::Api,
-    request: |handle| Target::json(format!("https://gitlab.com/api/v4/users?username={handle}")),
     profile_url: |handle| format!("https://gitlab.com/{handle}"),
+    reads: Reads::Json(|handle| {
+        Target::get(format!("https://gitlab.com/api/v4/users?username={handle}"))
+    }),
     pick: |fetched, handle| {
         let users = pick::json(fetched)?;
         if !users.is_array() {

@@ -6,7 +6,7 @@
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Reads, Recognize, Reserved, Target, pick};
 use crate::extract::json::{first_str, str_at};
 use crate::fetch::Agent;
 
@@ -51,8 +51,8 @@ pub const PROVIDER: Provider = Provider {
     recognize: Recognize::Custom(recognize),
     handle: normalize,
     agent: Agent::Api,
-    request: |handle| Target::json(format!("https://gravatar.com/{}.json", key(handle))),
     profile_url: |handle| format!("https://gravatar.com/{}", key(handle)),
+    reads: Reads::Json(|handle| Target::get(format!("https://gravatar.com/{}.json", key(handle)))),
     pick: |fetched, handle| {
         let profile = pick::json(fetched)?;
         let Some(entry) = profile.get("entry").and_then(|e| e.get(0)) else {

@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Reads, Recognize, Reserved, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -51,12 +51,12 @@ pub const PROVIDER: Provider = Provider {
         (!h.starts_with(['-', '.'])).then_some(h)
     },
     agent: Agent::Api,
-    request: |handle| {
-        Target::json(format!(
+    profile_url: |handle| format!("https://huggingface.co/{handle}"),
+    reads: Reads::Json(|handle| {
+        Target::get(format!(
             "https://huggingface.co/api/users/{handle}/overview"
         ))
-    },
-    profile_url: |handle| format!("https://huggingface.co/{handle}"),
+    }),
     pick: |fetched, handle| {
         let user = pick::json(fetched)?;
         // Default avatars are site-relative (`/avatars/….svg`).

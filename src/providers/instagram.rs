@@ -4,7 +4,7 @@
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::fetch::{Agent, Fetched};
 
 /// Instagram accounts.
@@ -46,7 +46,6 @@ pub const PROVIDER: Provider = Provider {
             .map(|h| h.to_ascii_lowercase())
     },
     agent: Agent::Crawler,
-    request: |handle| Target::page(format!("https://www.instagram.com/{handle}/")),
     profile_url: |handle| format!("https://www.instagram.com/{handle}/"),
     pick,
     // The og:image (`…/t51.2885-19/…_n.jpg?stp=dst-jpg_s150x150…&oh=…&oe=…`) is signed over

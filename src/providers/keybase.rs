@@ -1,7 +1,7 @@
 //! Keybase: the public user lookup API, asked only for pictures and profile
 //! (`https://keybase.io/_/api/1.0/user/lookup.json?usernames={handle}&fields=pictures,profile`).
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Reads, Recognize, Reserved, Target, pick};
 use crate::extract::json::{first_str, str_at};
 use crate::fetch::Agent;
 
@@ -21,12 +21,12 @@ pub const PROVIDER: Provider = Provider {
     },
     handle: |raw| super::ascii_handle(raw, "_", 16).map(|h| h.to_ascii_lowercase()),
     agent: Agent::Api,
-    request: |handle| {
-        Target::json(format!(
+    profile_url: |handle| format!("https://keybase.io/{handle}"),
+    reads: Reads::Json(|handle| {
+        Target::get(format!(
             "https://keybase.io/_/api/1.0/user/lookup.json?usernames={handle}&fields=pictures,profile"
         ))
-    },
-    profile_url: |handle| format!("https://keybase.io/{handle}"),
+    }),
     pick: |fetched, handle| {
         let answer = pick::json(fetched)?;
         // Unknown names come back as `null` in `them` (or, for some, without `them` at all).

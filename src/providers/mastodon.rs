@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use super::{Provider, Recognize, Target, pick};
+use super::{Provider, Reads, Recognize, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -16,16 +16,16 @@ pub const PROVIDER: Provider = Provider {
     recognize: Recognize::Custom(recognize),
     handle: normalize,
     agent: Agent::Api,
-    request: |handle| {
-        let (user, instance) = split(handle);
-        Target::json(format!(
-            "https://{instance}/api/v1/accounts/lookup?acct={user}"
-        ))
-    },
     profile_url: |handle| {
         let (user, instance) = split(handle);
         format!("https://{instance}/@{user}")
     },
+    reads: Reads::Json(|handle| {
+        let (user, instance) = split(handle);
+        Target::get(format!(
+            "https://{instance}/api/v1/accounts/lookup?acct={user}"
+        ))
+    }),
     pick: |fetched, handle| {
         let account = pick::json(fetched)?;
         let mut found = pick::Found::default()

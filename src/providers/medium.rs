@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::fetch::Agent;
 
 /// The grey figure Medium shows for accounts without a picture.
@@ -32,7 +32,6 @@ pub const PROVIDER: Provider = Provider {
     recognize: Recognize::Custom(recognize),
     handle: |raw| super::ascii_handle(raw, "_.-", 50),
     agent: Agent::Browser,
-    request: |handle| Target::page(format!("https://medium.com/@{handle}")),
     profile_url: |handle| format!("https://medium.com/@{handle}"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

@@ -64,10 +64,10 @@ pub struct Provider {
     pub handle: fn(&str) -> Option<String>,
     /// Who we say we are when fetching.
     pub agent: Agent,
-    /// What to fetch for a handle.
-    pub request: fn(&str) -> Target,
     /// The public profile page for a handle.
     pub profile_url: fn(&str) -> String,
+    /// What is fetched and read: that profile page's HTML, or a JSON API.
+    pub reads: Reads,
     /// Reads the profile's images out of what was fetched (`handle` as normalized).
     pub pick: fn(&Fetched, &str) -> Result<Found, PickError>,
     /// Rewrites an avatar URL to the largest size the platform serves.
@@ -111,6 +111,15 @@ impl Reserved {
     }
 }
 
+/// What a provider fetches and reads for a handle.
+#[derive(Debug, Clone, Copy)]
+pub enum Reads {
+    /// The HTML profile page at the provider's `profile_url`.
+    Page,
+    /// A JSON API's answer to this request.
+    Json(fn(&str) -> Target),
+}
+
 /// What a provider fetches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -118,40 +127,25 @@ pub struct Target {
     pub url: String,
     /// A JSON body to POST (GraphQL-style APIs); `None` for a GET.
     pub json_body: Option<String>,
-    /// Whether the answer is an HTML page (as opposed to an API's JSON).
-    pub is_page: bool,
     /// Extra request headers the API wants (e.g. a public client id).
     pub headers: &'static [(&'static str, &'static str)],
 }
 
 impl Target {
-    /// An HTML page.
-    pub fn page(url: impl Into<String>) -> Self {
+    /// A GET of `url`.
+    pub fn get(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
             json_body: None,
-            is_page: true,
             headers: &[],
         }
     }
 
-    /// A JSON API answer to a GET.
-    pub fn json(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            json_body: None,
-            is_page: false,
-            headers: &[],
-        }
-    }
-
-    /// A JSON API answer to a POST of `body`.
+    /// A POST of the JSON `body` to `url`.
     pub fn post_json(url: impl Into<String>, body: String) -> Self {
         Self {
-            url: url.into(),
             json_body: Some(body),
-            is_page: false,
-            headers: &[],
+            ..Self::get(url)
         }
     }
 
@@ -254,7 +248,7 @@ impl Eq for Provider {}
 
 impl Provider {
     /// The common fields' defaults, for `..Provider::DEFAULT`: no aliases, crawler agent,
-    /// images kept at the size served. The fields every provider states (`id`, `name`,
+    /// the profile page read, images kept at the size served. The fields every provider states (`id`, `name`,
     /// `input`, `example`, `recognize`, `handle`, `profile_url`, `pick`) are inert here: it
     /// recognizes no URL, accepts no handle and finds nothing.
     pub const DEFAULT: Provider = Provider {
@@ -270,11 +264,19 @@ impl Provider {
         },
         handle: |_| None,
         agent: Agent::Crawler,
-        request: |_| Target::page(""),
         profile_url: |_| String::new(),
+        reads: Reads::Page,
         pick: |_, _| Err(PickError::NotFound("Nothing is read here.".into())),
         upgrade: same_size,
     };
+
+    /// What to fetch for `handle`: its profile page, or the API request.
+    pub fn request(&self, handle: &str) -> Target {
+        match self.reads {
+            Reads::Page => Target::get((self.profile_url)(handle)),
+            Reads::Json(request) => request(handle),
+        }
+    }
 
     /// Whether this is the generic provider for any web page (not a platform).
     pub fn is_generic(&self) -> bool {

@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use super::{Provider, Target, pick};
+use super::{Provider, pick};
 use crate::fetch::Agent;
 
 /// Any other http(s) page; the handle is the URL itself.
@@ -20,7 +20,6 @@ pub const PROVIDER: Provider = Provider {
             .map(|_| url.into())
     },
     agent: Agent::Crawler,
-    request: |url| Target::page(url),
     profile_url: |url| url.to_owned(),
     pick: |fetched, url| {
         let page = pick::page(fetched)?;

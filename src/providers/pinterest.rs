@@ -4,7 +4,7 @@
 use serde_json::Value;
 use url::Url;
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::extract::{Page, json};
 use crate::fetch::Agent;
 
@@ -50,7 +50,6 @@ pub const PROVIDER: Provider = Provider {
     recognize: Recognize::Custom(recognize),
     handle: |raw| super::ascii_handle(raw, "_", 30),
     agent: Agent::Browser,
-    request: |handle| Target::page(format!("https://www.pinterest.com/{handle}/")),
     profile_url: |handle| format!("https://www.pinterest.com/{handle}/"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

@@ -5,7 +5,7 @@
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Reads, Recognize, Reserved, Target, pick};
 use crate::extract::json::{first_str, str_at};
 use crate::fetch::{Agent, Fetched};
 
@@ -35,8 +35,10 @@ pub const PROVIDER: Provider = Provider {
         super::ascii_handle(raw.trim_end_matches('/'), "_-", 20)
     },
     agent: Agent::Api,
-    request: |handle| Target::json(format!("https://www.reddit.com/user/{handle}/about.json")),
     profile_url: |handle| format!("https://www.reddit.com/user/{handle}/"),
+    reads: Reads::Json(|handle| {
+        Target::get(format!("https://www.reddit.com/user/{handle}/about.json"))
+    }),
     pick,
     upgrade,
     ..Provider::DEFAULT

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::extract::json::{first_str, str_at};
 use crate::fetch::Agent;
 
@@ -67,7 +67,6 @@ pub const PROVIDER: Provider = Provider {
         (!h.starts_with(['-', '_'])).then_some(h)
     },
     agent: Agent::Browser,
-    request: |handle| Target::page(format!("https://soundcloud.com/{handle}")),
     profile_url: |handle| format!("https://soundcloud.com/{handle}"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

@@ -2,7 +2,7 @@
 //! (`https://api.stackexchange.com/2.3/users/{id}?site=stackoverflow`), keyless within its
 //! daily quota.
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Reads, Recognize, Reserved, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -20,12 +20,12 @@ pub const PROVIDER: Provider = Provider {
     },
     handle: normalize,
     agent: Agent::Api,
-    request: |id| {
-        Target::json(format!(
+    profile_url: |id| format!("https://stackoverflow.com/users/{id}"),
+    reads: Reads::Json(|id| {
+        Target::get(format!(
             "https://api.stackexchange.com/2.3/users/{id}?site=stackoverflow"
         ))
-    },
-    profile_url: |id| format!("https://stackoverflow.com/users/{id}"),
+    }),
     pick: |fetched, id| {
         let answer = pick::json(fetched)?;
         let Some(user) = answer.get("items").and_then(|items| items.get(0)) else {

@@ -5,7 +5,7 @@
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::fetch::{Agent, Fetched};
 
 /// The hash of Steam's default "?" avatar.
@@ -31,7 +31,6 @@ pub const PROVIDER: Provider = Provider {
     // 17 digits.
     handle: |raw| super::ascii_handle(raw.trim().trim_end_matches('/'), "_-", 32),
     agent: Agent::Browser,
-    request: |handle| Target::page(profile_url(handle)),
     profile_url,
     pick,
     upgrade,

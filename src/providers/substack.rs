@@ -5,7 +5,7 @@
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::extract::json::str_at;
 use crate::fetch::{Agent, Fetched};
 
@@ -23,7 +23,6 @@ pub const PROVIDER: Provider = Provider {
     recognize: Recognize::Custom(recognize),
     handle: normalize,
     agent: Agent::Browser,
-    request: |handle| Target::page(format!("https://{handle}.substack.com/")),
     profile_url: |handle| format!("https://{handle}.substack.com/"),
     pick,
     // The logo URLs are substackcdn transforms the page itself uses; kept as served.

@@ -1,7 +1,7 @@
 //! Telegram: the public `t.me/{username}` preview page (users, bots, channels and groups).
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::fetch::Agent;
 
 /// Telegram users, bots, channels and public groups.
@@ -37,7 +37,6 @@ pub const PROVIDER: Provider = Provider {
     },
     handle: normalize,
     agent: Agent::Browser,
-    request: |handle| Target::page(format!("https://t.me/{handle}")),
     profile_url: |handle| format!("https://t.me/{handle}"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

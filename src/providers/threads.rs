@@ -5,7 +5,7 @@
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::fetch::{Agent, Fetched};
 
 /// Threads accounts.
@@ -25,7 +25,6 @@ pub const PROVIDER: Provider = Provider {
             .map(|h| h.to_ascii_lowercase())
     },
     agent: Agent::Crawler,
-    request: |handle| Target::page(format!("https://www.threads.net/@{handle}")),
     profile_url: |handle| format!("https://www.threads.net/@{handle}"),
     pick,
     // Signed over its query (`oh=`, `oe=`): kept as served.

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::extract::json::{find_object, first_str, str_at};
 use crate::fetch::{Agent, Fetched};
 
@@ -29,7 +29,6 @@ pub const PROVIDER: Provider = Provider {
     // 2 to 24 letters, digits, underscores and periods.
     handle: |raw| super::plain_handle(raw, "._", 24),
     agent: Agent::Browser,
-    request: |handle| Target::page(format!("https://www.tiktok.com/@{handle}")),
     profile_url: |handle| format!("https://www.tiktok.com/@{handle}"),
     pick,
     upgrade,

@@ -7,7 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::extract::Page;
 use crate::extract::json::{self, str_at};
 use crate::fetch::Agent;
@@ -76,7 +76,6 @@ pub const PROVIDER: Provider = Provider {
         (!h.starts_with('-') && !h.ends_with('-')).then(|| h.to_ascii_lowercase())
     },
     agent: Agent::Crawler,
-    request: |handle| Target::page(format!("https://{handle}.tumblr.com/")),
     profile_url: |handle| format!("https://{handle}.tumblr.com/"),
     pick,
     upgrade,

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Reads, Recognize, Reserved, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::{Agent, Fetched};
 
@@ -63,12 +63,12 @@ pub const PROVIDER: Provider = Provider {
         (!h.starts_with('_')).then(|| h.to_ascii_lowercase())
     },
     agent: Agent::Api,
-    request: |handle| {
+    profile_url: |handle| format!("https://www.twitch.tv/{handle}"),
+    reads: Reads::Json(|handle| {
         let body = json!({ "query": USER_QUERY, "variables": { "login": handle } });
         Target::post_json("https://gql.twitch.tv/gql", body.to_string())
             .with_headers(&[("Client-Id", WEB_CLIENT_ID)])
-    },
-    profile_url: |handle| format!("https://www.twitch.tv/{handle}"),
+    }),
     pick,
     upgrade,
     ..Provider::DEFAULT

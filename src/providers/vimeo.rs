@@ -1,7 +1,7 @@
 //! Vimeo: the server-rendered profile page (`https://vimeo.com/{handle}`), read through its
 //! JSON-LD `Person` and og:image.
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::fetch::Agent;
 
 /// Size we ask Vimeo's image CDN for.
@@ -63,7 +63,6 @@ pub const PROVIDER: Provider = Provider {
         (!h.chars().all(|c| c.is_ascii_digit())).then_some(h)
     },
     agent: Agent::Crawler,
-    request: |handle| Target::page(format!("https://vimeo.com/{handle}")),
     profile_url: |handle| format!("https://vimeo.com/{handle}"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

@@ -1,6 +1,6 @@
 //! X (Twitter): the server-rendered profile page it serves to link-preview crawlers.
 
-use super::{Provider, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, pick};
 use crate::fetch::Agent;
 
 /// Size suffixes X puts on avatar file names, smallest first.
@@ -37,7 +37,6 @@ pub const PROVIDER: Provider = Provider {
     },
     handle: |raw| super::plain_handle(raw, "_", 15),
     agent: Agent::Crawler,
-    request: |handle| Target::page(format!("https://x.com/{handle}")),
     profile_url: |handle| format!("https://x.com/{handle}"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

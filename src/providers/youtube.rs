@@ -7,7 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, Target, pick};
+use super::{Provider, Recognize, pick};
 use crate::extract::json::{at, first_str, u32_at};
 use crate::fetch::{Agent, Fetched};
 
@@ -41,7 +41,6 @@ pub const PROVIDER: Provider = Provider {
     recognize: Recognize::Custom(recognize),
     handle: normalize,
     agent: Agent::Browser,
-    request: |handle| Target::page(channel_url(handle)),
     profile_url: channel_url,
     pick,
     upgrade,
