@@ -9,24 +9,15 @@ use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 use url::Url;
 
-/// Substrings of image URLs that are platform placeholders, never a profile's own picture.
+/// Substrings of image URLs that are placeholders on any site, never a profile's own picture.
+/// A platform's own stand-ins are listed with its provider
+/// ([`Provider::placeholders`](crate::providers::Provider::placeholders)).
 const PLACEHOLDERS: &[&str] = &[
-    "abs.twimg.com/rweb/ssr/default",
-    "abs.twimg.com/responsive-web",
-    "abs.twimg.com/sticky/default_profile_images",
-    "/default_profile_images/",
-    "static.xx.fbcdn.net/rsrc.php",
-    "static.cdninstagram.com/rsrc.php",
     "/static/images/logo",
-    "github.githubassets.com/images/modules/open_graph",
-    "redditstatic.com/avatars/defaults",
-    "www.redditstatic.com/icon",
     "/original/missing.png",
     "/images/default-avatar",
     "default-avatar",
     "/default_avatar",
-    "telegram.org/img/t_logo",
-    "/images/buddyicon",
     "placeholder",
 ];
 
@@ -109,10 +100,16 @@ fn end_of_raw_text(bytes: &[u8], from: usize, name: &[u8]) -> usize {
     bytes.len()
 }
 
-/// Whether `url` is a known placeholder rather than a real picture.
+/// Whether `url` is a known placeholder rather than a real picture: a generic one, or any
+/// platform's (a platform's stand-in turns up on other pages too, such as its own profile page
+/// read as a generic web page).
 pub fn is_placeholder(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
-    PLACEHOLDERS.iter().any(|p| lower.contains(p))
+    let platforms = crate::providers::ALL.iter().flat_map(|p| p.placeholders);
+    PLACEHOLDERS
+        .iter()
+        .chain(platforms)
+        .any(|p| lower.contains(p))
 }
 
 /// A parsed HTML page and the URL it came from (for resolving relative links).

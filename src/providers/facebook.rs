@@ -102,6 +102,7 @@ pub const PROVIDER: Provider = Provider {
             .banner(cover_photo(&page).as_ref().map(Url::as_str))
             .or_not_found(&format!("Facebook profile {handle}"))
     },
+    placeholders: &["static.xx.fbcdn.net/rsrc.php"],
     ..Provider::DEFAULT
 };
 

@@ -64,6 +64,7 @@ pub const PROVIDER: Provider = Provider {
         }
         format!("{before}/buddyicons/{stem}_l.{ext}{tail}")
     },
+    placeholders: &["/images/buddyicon"],
     ..Provider::DEFAULT
 };
 

@@ -51,6 +51,7 @@ pub const PROVIDER: Provider = Provider {
     // The og:image (`…/t51.2885-19/…_n.jpg?stp=dst-jpg_s150x150…&oh=…&oe=…`) is signed over
     // its query: any size change breaks the signature, so it is kept as served.
     upgrade: super::same_size,
+    placeholders: &["static.cdninstagram.com/rsrc.php"],
     ..Provider::DEFAULT
 };
 

@@ -72,6 +72,9 @@ pub struct Provider {
     pub pick: fn(&Fetched, &str) -> Result<Found, PickError>,
     /// Rewrites an avatar URL to the largest size the platform serves.
     pub upgrade: fn(&str) -> String,
+    /// Substrings (lower case) of the platform's stand-in image URLs, never a profile's own
+    /// picture: dropped wherever an image is read, whichever provider reads it.
+    pub placeholders: &'static [&'static str],
 }
 
 /// How a provider tells its profile URLs: declarative rules, or a function where rules are not
@@ -247,10 +250,11 @@ impl PartialEq for Provider {
 impl Eq for Provider {}
 
 impl Provider {
-    /// The common fields' defaults, for `..Provider::DEFAULT`: no aliases, crawler agent,
-    /// the profile page read, images kept at the size served. The fields every provider states (`id`, `name`,
-    /// `input`, `example`, `recognize`, `handle`, `profile_url`, `pick`) are inert here: it
-    /// recognizes no URL, accepts no handle and finds nothing.
+    /// The common fields' defaults, for `..Provider::DEFAULT`: no aliases, crawler agent, the
+    /// profile page read, images kept at the size served, no placeholders of its own. The
+    /// fields every provider states (`id`, `name`, `input`, `example`, `recognize`, `handle`,
+    /// `profile_url`, `pick`) are inert here: it recognizes no URL, accepts no handle and
+    /// finds nothing.
     pub const DEFAULT: Provider = Provider {
         id: "",
         name: "",
@@ -268,6 +272,7 @@ impl Provider {
         reads: Reads::Page,
         pick: |_, _| Err(PickError::NotFound("Nothing is read here.".into())),
         upgrade: same_size,
+        placeholders: &[],
     };
 
     /// What to fetch for `handle`: its profile page, or the API request.
@@ -427,6 +432,46 @@ mod tests {
         let reserved = Reserved(&["about", "login"]);
         assert!(reserved.contains("About") && reserved.contains("login"));
         assert!(!reserved.contains("abouts") && !Reserved::NONE.contains("about"));
+    }
+
+    #[test]
+    fn placeholders_are_lower_case() {
+        for p in ALL {
+            for pattern in p.placeholders {
+                assert_eq!(*pattern, pattern.to_ascii_lowercase(), "{}", p.id);
+            }
+        }
+    }
+
+    #[test]
+    fn every_platform_placeholder_is_dropped_wherever_it_is_read() {
+        for (p, pattern) in ALL
+            .iter()
+            .flat_map(|p| p.placeholders.iter().map(move |s| (p, s)))
+        {
+            let url = match pattern.strip_prefix('/') {
+                Some(path) => format!("https://cdn.example/{path}/x.png"),
+                None => format!("https://{pattern}/x.png"),
+            };
+            for url in [url.clone(), url.to_ascii_uppercase()] {
+                let found = Found::default().avatar(Some(&url)).banner(Some(&url));
+                assert!(found.images.is_empty(), "{}: {url} kept", p.id);
+            }
+            let page = crate::extract::Page::parse(
+                &format!(
+                    r#"<meta property="og:image" content="{url}">
+                       <meta name="twitter:image" content="https://cdn.example/me.png">"#
+                ),
+                Url::parse("https://example.com/").unwrap(),
+            );
+            let og_image = page.og_image().map(String::from);
+            assert_eq!(
+                og_image.as_deref(),
+                Some("https://cdn.example/me.png"),
+                "{}",
+                p.id
+            );
+        }
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub const PROVIDER: Provider = Provider {
     }),
     pick,
     upgrade,
+    placeholders: &[
+        "redditstatic.com/avatars/defaults",
+        "www.redditstatic.com/icon",
+    ],
     ..Provider::DEFAULT
 };
 

@@ -64,5 +64,11 @@ pub const PROVIDER: Provider = Provider {
                 |s| pick::replace_last(url, s, "_400x400"),
             )
     },
+    placeholders: &[
+        "abs.twimg.com/rweb/ssr/default",
+        "abs.twimg.com/responsive-web",
+        "abs.twimg.com/sticky/default_profile_images",
+        "/default_profile_images/",
+    ],
     ..Provider::DEFAULT
 };
