@@ -1,7 +1,6 @@
 //! Behance: the profile page's og:image (the avatar on Adobe's mir-s3 CDN).
 
 use super::{Provider, Recognize, Reserved, pick};
-use crate::fetch::Agent;
 
 /// The sizes Behance keeps of an avatar, as the path segment after `/user/`; 276 is the
 /// largest.
@@ -38,7 +37,6 @@ pub const PROVIDER: Provider = Provider {
         ]),
     },
     handle: |raw| super::ascii_handle(raw, "_-", 60),
-    agent: Agent::Crawler,
     profile_url: |handle| format!("https://www.behance.net/{handle}"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

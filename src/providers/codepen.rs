@@ -1,7 +1,6 @@
 //! CodePen: the profile page's og:image (the avatar on assets.codepen.io).
 
 use super::{Provider, Recognize, Reserved, pick};
-use crate::fetch::Agent;
 
 /// The largest square CodePen asks of its image service for avatars.
 const FULL: &str = "512";
@@ -40,7 +39,6 @@ pub const PROVIDER: Provider = Provider {
         ]),
     },
     handle: |raw| super::ascii_handle(raw, "-_", 40),
-    agent: Agent::Crawler,
     profile_url: |handle| format!("https://codepen.io/{handle}"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

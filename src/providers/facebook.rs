@@ -8,7 +8,6 @@ use url::Url;
 
 use super::{Provider, Recognize, Reserved, pick};
 use crate::extract::{Page, json};
-use crate::fetch::Agent;
 
 /// Keys of the embedded profile record that hold the profile picture (`{"uri": ...}`).
 const PICTURE_KEYS: &[&str] = &[
@@ -87,7 +86,6 @@ pub const PROVIDER: Provider = Provider {
         let ok = !h.starts_with(['.', '-']) && !h.ends_with(['.', '-']);
         ok.then_some(h)
     },
-    agent: Agent::Crawler,
     profile_url,
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

@@ -5,7 +5,7 @@ use url::Url;
 
 use super::PickError;
 use super::{Provider, Recognize, Reserved, pick};
-use crate::fetch::{Agent, Fetched};
+use crate::fetch::Fetched;
 
 /// Instagram accounts.
 pub const PROVIDER: Provider = Provider {
@@ -45,7 +45,6 @@ pub const PROVIDER: Provider = Provider {
         super::ascii_handle(raw.trim().trim_end_matches('/'), "._", 30)
             .map(|h| h.to_ascii_lowercase())
     },
-    agent: Agent::Crawler,
     profile_url: |handle| format!("https://www.instagram.com/{handle}/"),
     pick,
     // The og:image (`…/t51.2885-19/…_n.jpg?stp=dst-jpg_s150x150…&oh=…&oe=…`) is signed over

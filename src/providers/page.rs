@@ -3,7 +3,6 @@
 use url::Url;
 
 use super::{Provider, pick};
-use crate::fetch::Agent;
 
 /// Any other http(s) page; the handle is the URL itself.
 pub const PROVIDER: Provider = Provider {
@@ -19,7 +18,6 @@ pub const PROVIDER: Provider = Provider {
             .filter(|has_host| *has_host)
             .map(|_| url.into())
     },
-    agent: Agent::Crawler,
     profile_url: |url| url.to_owned(),
     pick: |fetched, url| {
         let page = pick::page(fetched)?;

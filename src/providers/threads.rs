@@ -6,7 +6,7 @@ use url::Url;
 
 use super::PickError;
 use super::{Provider, Recognize, Reserved, pick};
-use crate::fetch::{Agent, Fetched};
+use crate::fetch::Fetched;
 
 /// Threads accounts.
 pub const PROVIDER: Provider = Provider {
@@ -24,7 +24,6 @@ pub const PROVIDER: Provider = Provider {
         super::ascii_handle(raw.trim().trim_end_matches('/'), "._", 30)
             .map(|h| h.to_ascii_lowercase())
     },
-    agent: Agent::Crawler,
     profile_url: |handle| format!("https://www.threads.net/@{handle}"),
     pick,
     // Signed over its query (`oh=`, `oe=`): kept as served.

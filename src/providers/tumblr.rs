@@ -10,7 +10,6 @@ use super::PickError;
 use super::{Provider, Recognize, Reserved, pick};
 use crate::extract::Page;
 use crate::extract::json::{self, str_at};
-use crate::fetch::Agent;
 
 /// Subdomains of tumblr.com that are not blogs.
 const NOT_BLOGS: Reserved = Reserved(&[
@@ -75,7 +74,6 @@ pub const PROVIDER: Provider = Provider {
         let h = super::ascii_handle(raw, "-", 32)?;
         (!h.starts_with('-') && !h.ends_with('-')).then(|| h.to_ascii_lowercase())
     },
-    agent: Agent::Crawler,
     profile_url: |handle| format!("https://{handle}.tumblr.com/"),
     pick,
     upgrade,

@@ -2,7 +2,6 @@
 //! JSON-LD `Person` and og:image.
 
 use super::{Provider, Recognize, Reserved, pick};
-use crate::fetch::Agent;
 
 /// Size we ask Vimeo's image CDN for.
 const LARGEST: &str = "1024x1024";
@@ -62,7 +61,6 @@ pub const PROVIDER: Provider = Provider {
         // All-digit paths are videos (`vimeo.com/76979871`), not people.
         (!h.chars().all(|c| c.is_ascii_digit())).then_some(h)
     },
-    agent: Agent::Crawler,
     profile_url: |handle| format!("https://vimeo.com/{handle}"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;

@@ -1,7 +1,6 @@
 //! X (Twitter): the server-rendered profile page it serves to link-preview crawlers.
 
 use super::{Provider, Recognize, Reserved, pick};
-use crate::fetch::Agent;
 
 /// Size suffixes X puts on avatar file names, smallest first.
 const SIZES: &[&str] = &["_mini", "_normal", "_bigger", "_x96", "_200x200"];
@@ -36,7 +35,6 @@ pub const PROVIDER: Provider = Provider {
         ]),
     },
     handle: |raw| super::plain_handle(raw, "_", 15),
-    agent: Agent::Crawler,
     profile_url: |handle| format!("https://x.com/{handle}"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;
