@@ -2,7 +2,20 @@
 //! (request → fetch → pick), registered in [`ALL`].
 //!
 //! To add a platform, write `src/providers/<id>.rs` with a `pub const PROVIDER: Provider`,
-//! add it to [`ALL`], and add its fixture-backed test under `tests/providers/`.
+//! add it to [`ALL`], and add its fixture-backed test under `tests/providers/`. A provider
+//! states what differs from [`Provider::DEFAULT`] and ends with `..Provider::DEFAULT`:
+//!
+//! - `id`, `name`, `input`, `example`, `handle` (checks a typed handle) and `pick` (reads the
+//!   images out of what was fetched), always;
+//! - `recognize`: [`Recognize::Rules`] (hosts, path patterns such as `/@{handle}`, and the
+//!   [`Reserved`] first segments that are the platform's own pages), or, where rules cannot
+//!   say it, [`Recognize::Custom`], a function that applies its own [`Reserved`] names. Never
+//!   both;
+//! - `profile_url`, the public profile page for a handle. With `reads: Reads::Page` (the
+//!   default) that page is also what is fetched, so its URL is stated once; an API names its
+//!   request in [`Reads::Json`];
+//! - `agent`, `aliases`, `upgrade` (to the largest size served) and `placeholders` (the
+//!   platform's stand-in images, dropped wherever an image is read) when they differ.
 
 mod error;
 pub mod pick;
