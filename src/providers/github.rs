@@ -61,5 +61,4 @@ pub const PROVIDER: Provider = Provider {
     // Without `s=` GitHub serves the avatar as stored, its largest size.
     upgrade: |url| pick::without_query(url, &["s", "size"]),
     placeholders: &["github.githubassets.com/images/modules/open_graph"],
-    ..Provider::DEFAULT
 };

@@ -3,7 +3,7 @@
 //!
 //! To add a platform, write `src/providers/<id>.rs` with a `pub const PROVIDER: Provider`,
 //! add it to [`ALL`], and add its fixture-backed test under `tests/providers/`. A provider
-//! states what differs from [`Provider::DEFAULT`] and ends with `..Provider::DEFAULT`:
+//! states what differs from [`Provider::DEFAULT`] and takes the rest with `..Provider::DEFAULT`:
 //!
 //! - `id`, `name`, `input`, `example`, `handle` (checks a typed handle) and `pick` (reads the
 //!   images out of what was fetched), always;
