@@ -10,8 +10,8 @@ use serde_json::Value;
 use url::Url;
 
 /// Substrings of image URLs that are placeholders on any site, never a profile's own picture.
-/// A platform's own stand-ins are listed with its provider
-/// ([`Provider::placeholders`](crate::providers::Provider::placeholders)).
+/// A platform's own stand-ins are listed with its provider, which hands the full test to
+/// [`Page::with_placeholders`].
 const PLACEHOLDERS: &[&str] = &[
     "/static/images/logo",
     "/original/missing.png",
@@ -100,22 +100,18 @@ fn end_of_raw_text(bytes: &[u8], from: usize, name: &[u8]) -> usize {
     bytes.len()
 }
 
-/// Whether `url` is a known placeholder rather than a real picture: a generic one, or any
-/// platform's (a platform's stand-in turns up on other pages too, such as its own profile page
-/// read as a generic web page).
-pub fn is_placeholder(url: &str) -> bool {
+/// Whether `url` is a placeholder on any site (see [`PLACEHOLDERS`]).
+pub fn is_generic_placeholder(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
-    let platforms = crate::providers::ALL.iter().flat_map(|p| p.placeholders);
-    PLACEHOLDERS
-        .iter()
-        .chain(platforms)
-        .any(|p| lower.contains(p))
+    PLACEHOLDERS.iter().any(|p| lower.contains(p))
 }
 
-/// A parsed HTML page and the URL it came from (for resolving relative links).
+/// A parsed HTML page, the URL it came from (for resolving relative links), and how it
+/// tells a placeholder image from a real one.
 pub struct Page {
     doc: Html,
     base: Url,
+    is_placeholder: fn(&str) -> bool,
 }
 
 impl Page {
@@ -128,7 +124,20 @@ impl Page {
             .and_then(|b| b.value().attr("href"))
             .and_then(|href| base.join(href.trim()).ok())
             .unwrap_or(base);
-        Self { doc, base }
+        Self {
+            doc,
+            base,
+            is_placeholder: is_generic_placeholder,
+        }
+    }
+
+    /// The same page, skipping the image URLs `is_placeholder` names (the generic ones and
+    /// every platform's, as the providers know them).
+    pub fn with_placeholders(self, is_placeholder: fn(&str) -> bool) -> Self {
+        Self {
+            is_placeholder,
+            ..self
+        }
     }
 
     fn select_in<'a>(doc: &'a Html, css: &str) -> impl Iterator<Item = ElementRef<'a>> {
@@ -170,7 +179,7 @@ impl Page {
     pub fn meta_image(&self, keys: &[&str]) -> Option<Url> {
         keys.iter()
             .filter_map(|k| self.meta(&[k]))
-            .filter(|v| !is_placeholder(v))
+            .filter(|v| !(self.is_placeholder)(v))
             .find_map(|v| self.resolve(&v))
     }
 
@@ -253,7 +262,7 @@ impl Page {
                 ["image", "logo"].iter().find_map(|key| {
                     let v = json::at(e, key)?;
                     let raw = image_object_url(v)?;
-                    (!is_placeholder(raw)).then(|| self.resolve(raw))?
+                    (!(self.is_placeholder)(raw)).then(|| self.resolve(raw))?
                 })
             })
     }
@@ -395,7 +404,8 @@ mod tests {
         let p = page(
             r#"<meta property="og:image" content="https://abs.twimg.com/rweb/ssr/default/v2/og/image.png">
                <meta name="twitter:image" content="/img/me.png?a=1&amp;b=2">"#,
-        );
+        )
+        .with_placeholders(|url| url.contains("/default/"));
         assert_eq!(
             p.og_image().unwrap().as_str(),
             "https://example.com/img/me.png?a=1&b=2"

@@ -55,6 +55,8 @@ mod youtube;
 
 use url::Url;
 
+use crate::extract;
+
 use crate::fetch::{Agent, Fetched};
 pub use error::PickError;
 pub use pick::{Found, Image, ImageKind};
@@ -206,6 +208,19 @@ pub static ALL: &[&Provider] = &[
     &mastodon::PROVIDER,
     &page::PROVIDER,
 ];
+
+/// Whether `url` is a known placeholder rather than a real picture: a generic one, or any
+/// platform's (a platform's stand-in turns up on other pages too, such as its own profile page
+/// read as a generic web page).
+pub fn is_placeholder(url: &str) -> bool {
+    if extract::is_generic_placeholder(url) {
+        return true;
+    }
+    let lower = url.to_ascii_lowercase();
+    ALL.iter()
+        .flat_map(|p| p.placeholders)
+        .any(|p| lower.contains(p))
+}
 
 /// The generic provider for any other web page.
 pub fn generic_page() -> &'static Provider {
@@ -476,7 +491,8 @@ mod tests {
                        <meta name="twitter:image" content="https://cdn.example/me.png">"#
                 ),
                 Url::parse("https://example.com/").unwrap(),
-            );
+            )
+            .with_placeholders(is_placeholder);
             let og_image = page.og_image().map(String::from);
             assert_eq!(
                 og_image.as_deref(),

@@ -73,7 +73,7 @@ impl Found {
     pub fn image(mut self, kind: ImageKind, url: Option<&str>) -> Self {
         if let Some(url) = url
             .map(str::trim)
-            .filter(|u| !u.is_empty() && !extract::is_placeholder(u))
+            .filter(|u| !u.is_empty() && !super::is_placeholder(u))
         {
             self.images.push(Image {
                 kind,
@@ -135,7 +135,7 @@ pub fn page(fetched: &Fetched) -> Result<Page, PickError> {
             extract::MAX_NESTING
         )));
     }
-    Ok(Page::parse(&html, fetched.url.clone()))
+    Ok(Page::parse(&html, fetched.url.clone()).with_placeholders(super::is_placeholder))
 }
 
 /// Parses a fetched JSON answer; anything else is the platform's malfunction.

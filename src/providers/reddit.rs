@@ -63,7 +63,7 @@ fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
     // A default icon is a placeholder (redditstatic.com/avatars/defaults): the snoovatar, if
     // any, is then the picture.
     let icon = str_at(user, "icon_img")
-        .filter(|u| !crate::extract::is_placeholder(u))
+        .filter(|u| !super::is_placeholder(u))
         .or_else(|| str_at(user, "snoovatar_img"))
         .map(unescape);
     let banner = str_at(user, "subreddit.banner_img").map(unescape);
