@@ -52,7 +52,7 @@ fuzz_target!(|data: &[u8]| {
     } else {
         "text/html"
     };
-    let url = Url::parse(&(provider.request)(provider.example).url)
+    let url = Url::parse(&provider.request(provider.example).url)
         .unwrap_or_else(|_| Url::parse(BASES[0]).unwrap());
     let fetched = Fetched {
         url,
