@@ -7,6 +7,8 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use url::Url;
 
+use crate::cache::{RedisSettings, RedisUrl};
+
 /// Prefix of the per-provider upstream override variables.
 const UPSTREAM_ENV_PREFIX: &str = "GETIMAGES_UPSTREAM_";
 
@@ -101,6 +103,25 @@ pub struct Settings {
     /// Most bytes the memory cache of images and lookups keeps.
     #[arg(long, env = "GETIMAGES_MEMORY_CACHE_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub memory_cache_bytes: u64,
+
+    /// A Redis shared by every server process, as a third cache tier behind memory and
+    /// disk: redis://[user:password@]host[:port][/db] (rediss:// is refused: no TLS in this
+    /// build). Unset, there is no Redis tier.
+    #[arg(long, env = "GETIMAGES_REDIS_URL", value_name = "URL", value_parser = parse_redis_url)]
+    pub redis_url: Option<RedisUrl>,
+
+    /// Put before every Redis key, so several apps can share one database.
+    #[arg(long, env = "GETIMAGES_REDIS_PREFIX", default_value = "getimages:v1:")]
+    pub redis_prefix: String,
+
+    /// Largest entry stored in Redis, in bytes; larger image variants stay local.
+    #[arg(long, env = "GETIMAGES_REDIS_MAX_VALUE_BYTES", default_value_t = 1024 * 1024)]
+    pub redis_max_value_bytes: u64,
+
+    /// Longest a Redis read may take before it counts as a miss (writes run in the
+    /// background).
+    #[arg(long, env = "GETIMAGES_REDIS_TIMEOUT", default_value = "50ms", value_parser = parse_duration)]
+    pub redis_timeout: Duration,
 
     /// Largest image fetched for /image, in bytes.
     #[arg(long, env = "GETIMAGES_MAX_IMAGE_BYTES", default_value_t = 15 * 1024 * 1024)]
@@ -221,6 +242,16 @@ impl Settings {
         crate::cache::dir_from_setting(raw.as_deref())
     }
 
+    /// The Redis tier these settings describe, if any.
+    pub fn redis(&self) -> Option<RedisSettings> {
+        Some(RedisSettings {
+            url: self.redis_url.clone()?,
+            prefix: self.redis_prefix.clone(),
+            max_value_bytes: self.redis_max_value_bytes,
+            read_timeout: self.redis_timeout,
+        })
+    }
+
     /// Every upstream override: `--upstream` flags, then `GETIMAGES_UPSTREAM_<ID>` variables,
     /// keyed by provider id (lower case, `_` read as `-`). A bad variable is an error naming it.
     pub fn upstream_overrides(&self) -> Result<Vec<(String, Url)>, String> {
@@ -247,6 +278,12 @@ fn parse_resolve(value: &str) -> Result<(String, IpAddr), String> {
         .parse()
         .map_err(|e| format!("{ip}: {e} (expected an IP address)"))?;
     Ok((name.trim().to_ascii_lowercase(), ip))
+}
+
+/// Parses `--redis-url`; the message names the variable too, since that is how it is
+/// usually set.
+fn parse_redis_url(value: &str) -> Result<RedisUrl, String> {
+    RedisUrl::parse(value).map_err(|e| format!("{e} (GETIMAGES_REDIS_URL)"))
 }
 
 /// Parses `ID=URL` for `--upstream`.
@@ -318,6 +355,27 @@ mod tests {
             parse(&["--upstream", "x=ftp://a"]).unwrap_err().exit_code(),
             2
         );
+    }
+
+    #[test]
+    fn a_redis_url_is_checked_at_start_up() {
+        assert!(
+            parse(&[]).unwrap().redis().is_none(),
+            "no Redis unless asked"
+        );
+        let s = parse(&["--redis-url", "redis://127.0.0.1:6379"]).unwrap();
+        let redis = s.redis().unwrap();
+        assert_eq!(redis.prefix, "getimages:v1:");
+        assert_eq!(redis.max_value_bytes, 1024 * 1024);
+        assert_eq!(redis.read_timeout, Duration::from_millis(50));
+
+        let err = parse(&["--redis-url", "rediss://example.test:6379"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("--redis-url"), "{err}");
+        assert!(err.to_string().contains("not supported"), "{err}");
+        let err = parse(&["--redis-url", "localhost:6379"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("GETIMAGES_REDIS_URL"), "{err}");
     }
 
     #[test]

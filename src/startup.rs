@@ -76,7 +76,11 @@ impl Application {
             memory_bytes: settings.memory_cache_bytes,
             dir: settings.cache_dir(),
             max_disk_bytes: settings.cache_max_bytes,
+            redis: settings.redis(),
         });
+        if let Some(url) = &settings.redis_url {
+            tracing::info!("cache shared through Redis at {url:?} (connected on first use)");
+        }
         let lookup = web::Data::new(lookup_service(
             settings,
             fetcher.clone(),

@@ -1,10 +1,14 @@
-//! The cache of lookup results and image variants: memory in front of disk, one interface.
+//! The cache of lookup results and image variants: memory in front of disk in front of an
+//! optional Redis, one interface.
 //!
 //! Memory is a byte-bounded moka cache and is lost at every stop. Disk is a folder of
 //! checksummed files that outlives the process, so a server woken from scale-to-zero
 //! serves what the last one fetched without asking the upstream again (see `disk` for
 //! its layout and eviction, `format` for the file format). Nothing on the disk path runs
-//! before the first `get` or `put`, so start-up stays fast.
+//! before the first `get` or `put`, so start-up stays fast. Redis, when configured, is
+//! shared by every server process (see `redis`): a `get` reads memory, then disk, then
+//! Redis, and a hit is copied into the faster tiers; a `put` writes through to all three.
+//! Redis faults read as misses, so it can only ever save a platform request.
 //!
 //! Entries carry their freshness but are returned even when stale: whether to serve a
 //! stale entry while refreshing it is the caller's decision ([`Entry::is_fresh`]).
@@ -13,10 +17,12 @@
 //! uses [`TieredCache::disk_only`], so nothing is held in memory twice.
 //!
 //! Public surface: [`TieredCache`] (`get`, `put`, `disk_only`), [`Entry`], [`CacheStatus`],
-//! [`CacheSettings`], and [`dir_from_setting`] for `GETIMAGES_CACHE_DIR`.
+//! [`CacheSettings`], [`RedisSettings`] and [`RedisUrl`], and [`dir_from_setting`] for
+//! `GETIMAGES_CACHE_DIR`.
 
 mod disk;
 mod format;
+mod redis;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -25,6 +31,8 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
+use self::redis::RedisTier;
+pub use self::redis::{RedisSettings, RedisUrl};
 use disk::DiskTier;
 
 /// Bytes an entry costs in memory besides its key, body and content type.
@@ -39,6 +47,8 @@ pub struct CacheSettings {
     pub dir: Option<PathBuf>,
     /// Most bytes the disk tier holds before evicting the least recently used entries.
     pub max_disk_bytes: u64,
+    /// The shared tier behind disk; `None` (the default) leaves it out.
+    pub redis: Option<RedisSettings>,
 }
 
 /// One cached value: the bytes, what they are, and how long they are fresh.
@@ -117,9 +127,11 @@ enum Tier {
     Memory,
     /// The cache folder, written by this process or an earlier one.
     Disk,
+    /// The shared Redis, written by any process.
+    Redis,
 }
 
-/// Memory in front of disk; clones share both tiers.
+/// Memory in front of disk in front of Redis; clones share every tier.
 #[derive(Clone)]
 pub struct TieredCache {
     inner: Arc<Tiers>,
@@ -132,11 +144,12 @@ struct Tiers {
     /// Entries weighing more than this skip memory, so one image cannot flush the rest.
     memory_entry_limit: u64,
     disk: Option<DiskTier>,
+    redis: Option<RedisTier>,
 }
 
 impl TieredCache {
-    /// A cache with the given budgets. Touches nothing on disk: the folder is read on the
-    /// first `get` and created by the first `put`.
+    /// A cache with the given budgets. Touches nothing on disk or the network: the folder is
+    /// read on the first `get` and created by the first `put`, Redis connected on first use.
     pub fn new(settings: CacheSettings) -> Self {
         let memory = moka::future::Cache::builder()
             .max_capacity(settings.memory_bytes)
@@ -152,13 +165,14 @@ impl TieredCache {
                 memory,
                 memory_entry_limit: settings.memory_bytes / 8,
                 disk,
+                redis: settings.redis.map(RedisTier::new),
             }),
             use_memory: true,
         }
     }
 
-    /// A handle on the same disk tier that never touches memory, for a caller that keeps
-    /// its own memory tier of the decoded values.
+    /// A handle on the same disk and Redis tiers that never touches memory, for a caller
+    /// that keeps its own memory tier of the decoded values.
     pub fn disk_only(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
@@ -166,7 +180,8 @@ impl TieredCache {
         }
     }
 
-    /// The entry for `key`, fresh or not. A disk hit is copied into memory for next time.
+    /// The entry for `key`, fresh or not. A disk hit is copied into memory, a Redis hit into
+    /// disk and memory, for next time.
     pub async fn get(&self, key: &str) -> Option<Entry> {
         self.get_with_tier(key).await.map(|(entry, _)| entry)
     }
@@ -178,7 +193,16 @@ impl TieredCache {
         {
             return Some((entry, Tier::Memory));
         }
-        let entry = tiers.disk.as_ref()?.read(key).await?;
+        let (entry, tier) = match tiers.read_disk(key).await {
+            Some(entry) => (entry, Tier::Disk),
+            None => {
+                let entry = tiers.redis.as_ref()?.read(key).await?;
+                if let Some(disk) = &tiers.disk {
+                    disk.write(key, entry.clone()).await;
+                }
+                (entry, Tier::Redis)
+            }
+        };
         if self.use_memory && tiers.fits_memory(key, &entry) {
             // Only if absent: a `put` that ran while the file was read has the newer entry.
             tiers
@@ -187,17 +211,21 @@ impl TieredCache {
                 .or_insert(entry.clone())
                 .await;
         }
-        Some((entry, Tier::Disk))
+        Some((entry, tier))
     }
 
-    /// Stores `entry` for `key` in memory and on disk, replacing what was there. Returns
-    /// once the disk write is done, so a process that stops right after keeps the entry.
+    /// Stores `entry` for `key` in memory, on disk and in Redis, replacing what was there.
+    /// Returns once the disk write is done, so a process that stops right after keeps the
+    /// entry; the Redis write goes on in the background.
     pub async fn put(&self, key: &str, entry: Entry) {
         let tiers = &*self.inner;
         if self.use_memory && tiers.fits_memory(key, &entry) {
             tiers.memory.insert(key.to_owned(), entry.clone()).await;
         } else if self.use_memory {
             tiers.memory.invalidate(key).await;
+        }
+        if let Some(redis) = &tiers.redis {
+            redis.write(key, &entry);
         }
         if let Some(disk) = &tiers.disk {
             disk.write(key, entry).await;
@@ -206,6 +234,10 @@ impl TieredCache {
 }
 
 impl Tiers {
+    async fn read_disk(&self, key: &str) -> Option<Entry> {
+        self.disk.as_ref()?.read(key).await
+    }
+
     fn fits_memory(&self, key: &str, entry: &Entry) -> bool {
         entry.weight(key) <= self.memory_entry_limit
     }
@@ -218,6 +250,7 @@ impl fmt::Debug for TieredCache {
             .field("memory_bytes", &self.inner.memory.policy().max_capacity())
             .field("dir", &disk.map(DiskTier::dir))
             .field("max_disk_bytes", &disk.map(DiskTier::max_bytes))
+            .field("redis", &self.inner.redis.as_ref().map(RedisTier::url))
             .finish()
     }
 }
@@ -274,6 +307,7 @@ mod tests {
             memory_bytes,
             dir: Some(dir.to_owned()),
             max_disk_bytes,
+            redis: None,
         })
     }
 
@@ -287,6 +321,7 @@ mod tests {
             memory_bytes,
             dir: None,
             max_disk_bytes: 0,
+            redis: None,
         })
     }
 
