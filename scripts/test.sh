@@ -12,6 +12,7 @@ NEEDS=(
   "chromium:chromium"               # tests/browser.rs: the UI in a real browser
   "chromedriver:chromium-driver"
   "c++:g++"                         # fuzz/: libFuzzer is C++
+  "redis-server:redis-server"       # tests/redis_tier.rs: the shared cache tier
 )
 
 step() { printf '\n==> %s\n' "$*"; }
