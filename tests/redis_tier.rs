@@ -6,103 +6,18 @@
 //! `scripts/test.sh`) on a free loopback port, without persistence, and kills it when done.
 
 mod harness;
+mod redis_server;
 
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use harness::*;
+use redis_server::{RedisServer, WAIT, wait_until};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// How long anything we wait for (Redis starting, a background write landing) may take.
-const WAIT: Duration = Duration::from_secs(15);
-
 /// The key a GitHub lookup of torvalds is stored under, with the default prefix.
 const TORVALDS_KEY: &str = "getimages:v1:lookup:github:torvalds";
-
-/// A `redis-server` on a loopback port, killed when dropped.
-struct RedisServer {
-    port: u16,
-    child: Child,
-}
-
-impl RedisServer {
-    fn start() -> Self {
-        Self::start_on(support::free_port())
-    }
-
-    /// Starts one on `port` (again, after [`Self::kill`]) and waits until it answers.
-    fn start_on(port: u16) -> Self {
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start redis-server ({e}); run scripts/test.sh, which installs \
-                     it (Debian package redis-server)"
-                )
-            });
-        let server = Self { port, child };
-        wait_until("redis-server answers PING", || {
-            server
-                .try_connection()
-                .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c).ok())
-                .is_some()
-        });
-        server
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    fn try_connection(&self) -> Option<redis::Connection> {
-        let client = redis::Client::open(self.url()).ok()?;
-        client
-            .get_connection_with_timeout(Duration::from_secs(1))
-            .ok()
-    }
-
-    /// Runs `command` on it; panics if it cannot.
-    fn query<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> T {
-        let mut connection = self.try_connection().expect("connect to redis-server");
-        command.query(&mut connection).expect("redis command")
-    }
-
-    fn value(&self, key: &str) -> Option<Vec<u8>> {
-        self.query(redis::cmd("GET").arg(key))
-    }
-
-    fn keys(&self) -> Vec<String> {
-        self.query(redis::cmd("KEYS").arg("getimages:*"))
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// Polls `done` until it is true; panics naming `what` after [`WAIT`].
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// A GitHub API that knows torvalds, and an image CDN his avatar can point at.
 async fn platform() -> (MockServer, MockServer) {
