@@ -9,14 +9,21 @@
 //! profile inherits them) and measures it [`RUNS`] times, each on a fresh port.
 //! `GETIMAGES_BIN=/path/to/getimages` measures another build instead (e.g. the musl one).
 //! The child inherits the environment, so `GETIMAGES_WORKERS=1 cargo bench ...` works too.
-//! Under `cargo test --all-targets` it does a single run as a smoke check.
+//! Each run is made twice, back to back: as configured, and with `GETIMAGES_REDIS_URL`
+//! pointing at a loopback port where nothing listens, to show that the Redis tier (which
+//! connects on first use) costs the start nothing; the last line compares the medians.
+//! Under `cargo test --all-targets` it does a single run of each as a smoke check.
 //! Timings are reported, never asserted: they depend on the machine.
 
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, ExitCode};
 use std::time::{Duration, Instant};
+
+mod support;
+
+use support::{free_port, median, row, server_binary, spawn_quiet};
 
 /// Measured starts under `cargo bench`.
 const RUNS: usize = 20;
@@ -52,54 +59,57 @@ fn run(runs: usize) -> Result<(), String> {
     let size = std::fs::metadata(&bin)
         .map_err(|e| format!("cannot read {}: {e}", bin.display()))?
         .len();
-    let samples = (0..runs)
-        .map(|_| cold_start(&bin))
-        .collect::<Result<Vec<_>, _>>()?;
-    if let [one] = samples.as_slice() {
+    let nowhere = format!("redis://127.0.0.1:{}", free_port()?);
+    let (mut samples, mut with_redis) = (Vec::new(), Vec::new());
+    // Interleaved, so a machine that gets busier mid-run skews both series alike.
+    for _ in 0..runs {
+        samples.push(cold_start(&bin, &[])?);
+        with_redis.push(cold_start(&bin, &[("GETIMAGES_REDIS_URL", &nowhere)])?);
+    }
+    if let ([one], [redis]) = (samples.as_slice(), with_redis.as_slice()) {
         println!(
-            "cold_start smoke check: first 200 on / {:.1} ms after exec, VmRSS {:.1} MiB \
+            "cold_start smoke check: first 200 on / {:.1} ms after exec ({:.1} ms with a \
+             Redis URL where nothing listens), VmRSS {:.1} MiB \
              (`cargo bench --bench cold_start` measures {RUNS} release runs)",
             one.first_ok.as_secs_f64() * 1000.0,
+            redis.first_ok.as_secs_f64() * 1000.0,
             one.rss_kib as f64 / 1024.0
         );
     } else {
-        print_report(&bin, size, &samples);
+        print_report(&format!("{}", bin.display()), size, &samples);
+        print_report(
+            &format!("the same with GETIMAGES_REDIS_URL={nowhere} (nothing listens)"),
+            size,
+            &with_redis,
+        );
+        let median = |samples: &[Sample]| {
+            let mut ms: Vec<f64> = samples.iter().map(|s| s.first_ok.as_secs_f64()).collect();
+            ms.sort_by(f64::total_cmp);
+            median(&ms) * 1000.0
+        };
+        let (without, with) = (median(&samples), median(&with_redis));
+        println!(
+            "median first 200: {without:.2} ms without Redis, {with:.2} ms with it: {:+.1}%",
+            (with / without - 1.0) * 100.0
+        );
     }
     Ok(())
 }
 
-/// `GETIMAGES_BIN` if set, else the binary cargo built alongside this bench.
-fn server_binary() -> Result<PathBuf, String> {
-    let bin = std::env::var_os("GETIMAGES_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_getimages")));
-    if bin.is_file() {
-        Ok(bin)
-    } else {
-        Err(format!(
-            "no server binary at {} (build it with `cargo build --release`, or point \
-             GETIMAGES_BIN at one)",
-            bin.display()
-        ))
-    }
-}
-
-/// Starts the server once, measures it, and kills it.
-fn cold_start(bin: &Path) -> Result<Sample, String> {
+/// Starts the server once with `envs` added, measures it, and kills it.
+fn cold_start(bin: &Path, envs: &[(&str, &str)]) -> Result<Sample, String> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
     let started = Instant::now();
-    let mut child = Command::new(bin)
-        .env("PORT", addr.port().to_string())
-        .env("GETIMAGES_HOST", addr.ip().to_string())
-        // A socket-activated shell must not hand its socket to the child.
-        .env_remove("LISTEN_FDS")
-        .env_remove("LISTEN_PID")
-        .env_remove("LISTEN_FDNAMES")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+    let mut child = spawn_quiet(
+        Command::new(bin)
+            .env("PORT", addr.port().to_string())
+            .env("GETIMAGES_HOST", addr.ip().to_string())
+            // A socket-activated shell must not hand its socket to the child.
+            .env_remove("LISTEN_FDS")
+            .env_remove("LISTEN_PID")
+            .env_remove("LISTEN_FDNAMES")
+            .envs(envs.iter().copied()),
+    )?;
     let sample = measure(&mut child, addr, started);
     // Kill whatever happened; a leftover server would skew the next run.
     let _ = child.kill();
@@ -150,14 +160,6 @@ fn measure(child: &mut Child, addr: SocketAddr, started: Instant) -> Result<Samp
     })
 }
 
-/// A port that was free a moment ago (the OS picks it; we release it for the server).
-fn free_port() -> Result<u16, String> {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("cannot find a free port: {e}"))
-}
-
 /// `VmRSS` and `VmHWM` of a process, in KiB.
 fn memory_kib(pid: u32) -> Result<(u64, u64), String> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -172,12 +174,11 @@ fn memory_kib(pid: u32) -> Result<(u64, u64), String> {
     Ok((field("VmRSS:")?, field("VmHWM:")?))
 }
 
-fn print_report(bin: &Path, size: u64, samples: &[Sample]) {
+fn print_report(what: &str, size: u64, samples: &[Sample]) {
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!();
     println!(
-        "cold start of {} ({:.1} MiB), {} run{}, {cpus} CPUs",
-        bin.display(),
+        "cold start of {what} ({:.1} MiB), {} run{}, {cpus} CPUs",
         size as f64 / 1024.0 / 1024.0,
         samples.len(),
         if samples.len() == 1 { "" } else { "s" },
@@ -206,22 +207,4 @@ fn print_report(bin: &Path, size: u64, samples: &[Sample]) {
         samples.iter().map(|s| mib(s.hwm_kib)),
     );
     println!();
-}
-
-/// One table row: min, median, p90 (nearest rank) and max of `values`.
-fn row(label: &str, values: impl Iterator<Item = f64>) {
-    let mut v: Vec<f64> = values.collect();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    let median = if n.is_multiple_of(2) {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    } else {
-        v[n / 2]
-    };
-    let p90 = v[((0.9 * n as f64).ceil() as usize).clamp(1, n) - 1];
-    println!(
-        "{label:<28} {:>8.2} {median:>8.2} {p90:>8.2} {:>8.2}",
-        v[0],
-        v[n - 1]
-    );
 }
