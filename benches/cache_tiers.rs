@@ -22,7 +22,9 @@ use std::time::{Duration, Instant};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-#[path = "../tests/redis_server/mod.rs"]
+// The tests' redis-server helper; the bench uses part of it.
+#[allow(dead_code)]
+#[path = "../tests/support/redis_server.rs"]
 mod redis_server;
 mod support;
 

@@ -5,14 +5,12 @@
 //! Each test starts its own `redis-server` (Debian package `redis-server`, installed by
 //! `scripts/test.sh`) on a free loopback port, without persistence, and kills it when done.
 
-mod harness;
-mod redis_server;
+mod support;
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use harness::*;
-use redis_server::{RedisServer, WAIT, wait_until};
+use support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -36,7 +34,7 @@ async fn platform() -> (MockServer, MockServer) {
 
 /// An origin where nothing listens: the platform, down.
 fn platform_down() -> String {
-    format!("http://127.0.0.1:{}", support::free_port())
+    format!("http://127.0.0.1:{}", free_port())
 }
 
 /// A server using `redis` and `github`, allowed to fetch images from loopback.
@@ -214,7 +212,7 @@ async fn a_redis_url_that_cannot_work_stops_the_start_with_exit_2() {
         ("rediss://127.0.0.1:6380", "not supported by this build"),
         ("127.0.0.1:6379", "expected redis://"),
     ] {
-        let out = support::app_command(&[("GETIMAGES_REDIS_URL", url)])
+        let out = app_command(&[("GETIMAGES_REDIS_URL", url)])
             .output()
             .expect("run the server");
         let stderr = String::from_utf8_lossy(&out.stderr);

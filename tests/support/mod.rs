@@ -9,6 +9,8 @@
 //! - [`upstreams`]: loopback servers that play a platform or an image CDN.
 //! - [`files`]: fixtures under `tests/fixtures/` and temporary folders.
 //! - [`images`]: test images, encoded or hand-edited.
+//! - [`redis_server`]: a real `redis-server` on a loopback port (the bench `cache_tiers`
+//!   includes it too).
 //!
 //! Every wait has a timeout, so a bug fails a test instead of hanging it.
 
@@ -20,6 +22,7 @@ pub mod app;
 pub mod files;
 pub mod images;
 pub mod raw_http;
+pub mod redis_server;
 pub mod server;
 pub mod supervisor;
 pub mod upstreams;
@@ -28,6 +31,7 @@ pub use app::*;
 pub use files::*;
 pub use images::*;
 pub use raw_http::*;
+pub use redis_server::*;
 pub use server::*;
 pub use supervisor::*;
 pub use upstreams::*;

@@ -2,9 +2,6 @@
 //! persistence (`--save '' --appendonly no`), killed when dropped. The Debian package
 //! `redis-server` provides it; `scripts/test.sh` installs it.
 
-// Each crate that includes this uses part of it.
-#![allow(dead_code)]
-
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
