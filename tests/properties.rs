@@ -533,7 +533,7 @@ proptest! {
         ],
     ) {
         for p in ALL {
-            let _ = (p.pick)(&fetched(p, content_type, body.clone()), p.example);
+            let _ = p.read(&fetched(p, content_type, body.clone()), p.example);
         }
     }
 
@@ -549,7 +549,7 @@ proptest! {
         for p in ALL.iter().filter(|p| p.id == dir || p.id == "page") {
             // The fixture's own handle, so the pick reaches past its "is this the user?" check.
             let handle = (p.handle)(stem).unwrap_or_else(|| p.example.to_owned());
-            let _ = (p.pick)(&fetched(p, content_type, body.clone()), &handle);
+            let _ = p.read(&fetched(p, content_type, body.clone()), &handle);
         }
     }
 }

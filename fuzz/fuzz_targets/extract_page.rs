@@ -59,5 +59,5 @@ fuzz_target!(|data: &[u8]| {
         content_type: content_type.to_owned(),
         body: body.to_vec(),
     };
-    let _ = (provider.pick)(&fetched, provider.example);
+    let _ = provider.read(&fetched, provider.example);
 });

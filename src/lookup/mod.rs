@@ -15,7 +15,8 @@ use url::Url;
 use crate::cache::{CacheStatus, TieredCache};
 use crate::fetch::guard::Guard;
 use crate::fetch::{FetchError, Fetched, Fetcher, Phase, Request};
-use crate::providers::{self, Found, Image, ImageKind, PickError, Provider, Reads, pick};
+use crate::providers::pick::{self, Response};
+use crate::providers::{self, Found, Image, ImageKind, PickError, Provider, Reads};
 pub use answers::{Answer, Lifetimes};
 use answers::{AnswerKey, Answers, Served};
 pub use error::LookupError;
@@ -249,22 +250,23 @@ impl From<Failure> for LookupError {
     }
 }
 
-/// Picks the profile's images out of what `provider` fetched for `handle`. A page that says
-/// it is a known platform's profile (its canonical URL) is read by that platform's rules.
-fn read_profile(
+/// Picks the profile's images out of what `provider` fetched for `handle`: the CPU-bound
+/// part of a lookup (public for the lookup-cost bench). A page that says it is a known
+/// platform's profile (its canonical URL) is read by that platform's rules.
+pub fn read_profile(
     provider: &'static Provider,
     handle: String,
     fetched: &Fetched,
 ) -> Result<(&'static Provider, String, Found), PickError> {
-    let Some((owner, owner_handle)) = recognized(provider, fetched)? else {
-        let found = (provider.pick)(fetched, &handle)?;
+    let response = Response::new(fetched);
+    let Some((owner, owner_handle)) = recognized(provider, &response)? else {
+        let found = (provider.pick)(&response, &handle)?;
         return Ok((provider, handle, found));
     };
     let found = if matches!(owner.reads, Reads::Page) {
-        (owner.pick)(fetched, &owner_handle)?
+        (owner.pick)(&response, &owner_handle)?
     } else {
-        pick::from_metadata(&pick::page(fetched)?)
-            .or_not_found(&format!("{} {owner_handle}", owner.name))?
+        pick::metadata(&response)?.or_not_found(&format!("{} {owner_handle}", owner.name))?
     };
     Ok((owner, owner_handle, found))
 }
@@ -272,12 +274,13 @@ fn read_profile(
 /// For the generic page provider: the platform and handle the page's canonical URL names.
 fn recognized(
     provider: &'static Provider,
-    fetched: &Fetched,
+    response: &Response<'_>,
 ) -> Result<Option<(&'static Provider, String)>, PickError> {
-    if !provider.is_generic() || !fetched.content_type.contains("html") {
+    if !provider.is_generic() || !response.content_type.contains("html") {
         return Ok(None);
     }
-    Ok(pick::page(fetched)?
+    Ok(response
+        .metadata_page()?
         .canonical()
         .and_then(|canonical| providers::recognize(&canonical)))
 }

@@ -6,7 +6,7 @@
 use super::PickError;
 use super::{Provider, Reads, Recognize, Reserved, Target, pick};
 use crate::extract::json::{at, first_str, str_at};
-use crate::fetch::{Agent, Fetched};
+use crate::fetch::Agent;
 
 /// Bluesky accounts; the handle is a domain name (`name.bsky.social`) or a DID.
 pub const PROVIDER: Provider = Provider {
@@ -67,7 +67,7 @@ fn normalize(raw: &str) -> Option<String> {
     (labels_ok && tld_ok && handle.len() <= 253).then_some(handle)
 }
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     let answer = pick::json(fetched)?;
     let Some(profiles) = at(&answer, "profiles").and_then(|p| p.as_array()) else {
         return Err(PickError::Unreadable(

@@ -41,9 +41,8 @@ pub const PROVIDER: Provider = Provider {
     handle: |raw| super::ascii_handle(raw, "-_", 40),
     profile_url: |handle| format!("https://codepen.io/{handle}"),
     pick: |fetched, handle| {
-        let page = pick::page(fetched)?;
         // og:title is "Name on CodePen".
-        pick::from_metadata(&page).or_not_found(&format!("{handle} on CodePen"))
+        pick::metadata(fetched)?.or_not_found(&format!("{handle} on CodePen"))
     },
     // assets.codepen.io resizes by `width`/`height` (the page asks 80 or 256): ask 512.
     upgrade: |url| {

@@ -89,7 +89,7 @@ pub const PROVIDER: Provider = Provider {
     profile_url,
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;
-        let avatar = largest_picture(&page);
+        let avatar = largest_picture(page);
         let name = page
             .meta(&["og:title"])
             .or_else(|| page.title())
@@ -97,7 +97,7 @@ pub const PROVIDER: Provider = Provider {
         pick::Found::default()
             .name(name.as_deref())
             .avatar(avatar.as_ref().map(Url::as_str))
-            .banner(cover_photo(&page).as_ref().map(Url::as_str))
+            .banner(cover_photo(page).as_ref().map(Url::as_str))
             .or_not_found(&format!("Facebook profile {handle}"))
     },
     placeholders: &["static.xx.fbcdn.net/rsrc.php"],

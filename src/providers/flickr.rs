@@ -34,7 +34,7 @@ pub const PROVIDER: Provider = Provider {
     profile_url: |handle| format!("https://www.flickr.com/people/{handle}/"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;
-        let avatar = buddy_icon(&page);
+        let avatar = buddy_icon(page);
         let cover = page
             .background_image(".coverphoto")
             .or_else(|| page.background_image(r#"[style*="/coverphoto/"]"#));

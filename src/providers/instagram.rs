@@ -5,7 +5,6 @@ use url::Url;
 
 use super::PickError;
 use super::{Provider, Recognize, Reserved, pick};
-use crate::fetch::Fetched;
 
 /// Instagram accounts.
 pub const PROVIDER: Provider = Provider {
@@ -54,7 +53,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     // A login redirect (/accounts/login/?next=…) is refused by `pick::page` as a wall.
     let page = pick::page(fetched)?;
     let avatar = page.og_image();

@@ -84,7 +84,7 @@ pub struct Provider {
     /// What is fetched and read: that profile page's HTML, or a JSON API.
     pub reads: Reads,
     /// Reads the profile's images out of what was fetched (`handle` as normalized).
-    pub pick: fn(&Fetched, &str) -> Result<Found, PickError>,
+    pub pick: fn(&pick::Response, &str) -> Result<Found, PickError>,
     /// Rewrites an avatar URL to the largest size the platform serves.
     pub upgrade: fn(&str) -> String,
     /// Substrings (lower case) of the platform's stand-in image URLs, never a profile's own
@@ -309,6 +309,11 @@ impl Provider {
             Reads::Page => Target::get((self.profile_url)(handle)),
             Reads::Json(request) => request(handle),
         }
+    }
+
+    /// Reads the profile's images out of `fetched` by this provider's rules.
+    pub fn read(&self, fetched: &Fetched, handle: &str) -> Result<Found, PickError> {
+        (self.pick)(&pick::Response::new(fetched), handle)
     }
 
     /// Whether this is the generic provider for any web page (not a platform).

@@ -20,10 +20,10 @@ pub const PROVIDER: Provider = Provider {
     },
     profile_url: |url| url.to_owned(),
     pick: |fetched, url| {
-        let page = pick::page(fetched)?;
-        let found = pick::from_metadata(&page);
+        let found = pick::metadata(fetched)?;
         let found = if found.images.is_empty() {
-            found.avatar(page.best_icon().as_ref().map(Url::as_str))
+            let icon = pick::page(fetched)?.best_icon();
+            found.avatar(icon.as_ref().map(Url::as_str))
         } else {
             found
         };

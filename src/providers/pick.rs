@@ -1,5 +1,10 @@
 //! What a lookup finds, and the helpers providers share to pick it out of a response.
 
+use std::cell::OnceCell;
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
@@ -124,18 +129,115 @@ impl Found {
     }
 }
 
-/// Parses a fetched HTML page, refusing login walls, anti-bot pages and pages nested too
-/// deeply to parse in reasonable time first.
-pub fn page(fetched: &Fetched) -> Result<Page, PickError> {
-    refuse_walls(fetched)?;
-    let html = fetched.text();
-    if extract::nesting_depth(&html) > extract::MAX_NESTING {
-        return Err(PickError::Unreadable(format!(
-            "The page nests its elements more than {} deep; we do not read it.",
-            extract::MAX_NESTING
-        )));
+/// What a provider reads: one fetched answer, decoded and parsed at most once however many
+/// readers ask for it (the platform's rules, the metadata reader, the canonical-URL check).
+pub struct Response<'a> {
+    fetched: &'a Fetched,
+    text: OnceCell<String>,
+    head: OnceCell<Result<Page, PickError>>,
+    page: OnceCell<Result<Page, PickError>>,
+}
+
+/// Words that name, after the `<head>`, something the metadata readers read: if the rest of
+/// the page has none of them, the head alone gives the same answer as the whole page.
+const METADATA_MARKERS: &[&str] = &[
+    "og:image",
+    "og:title",
+    "og:url",
+    "twitter:",
+    "ld+json",
+    "canonical",
+    "image_src",
+];
+
+/// Case-insensitive searchers, built once: aho-corasick (already here through the log
+/// filter's regex) scans megabytes with SIMD where a byte-by-byte loop would cost a lookup
+/// more than the parse it saves.
+static SEARCH: LazyLock<Option<(AhoCorasick, AhoCorasick)>> = LazyLock::new(|| {
+    let build = |words: &[&str]| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(words)
+            .ok()
+    };
+    Some((build(&["</head>"])?, build(METADATA_MARKERS)?))
+});
+
+impl<'a> Response<'a> {
+    /// `fetched`, not parsed yet.
+    pub fn new(fetched: &'a Fetched) -> Self {
+        Self {
+            fetched,
+            text: OnceCell::new(),
+            head: OnceCell::new(),
+            page: OnceCell::new(),
+        }
     }
-    Ok(Page::parse(&html, fetched.url.clone()).with_placeholders(super::is_placeholder))
+
+    /// The body as text, invalid UTF-8 replaced; decoded once.
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| self.fetched.text())
+    }
+
+    /// The whole page, parsed once; login walls, anti-bot pages and pages nested too deeply
+    /// to parse in reasonable time are refused first.
+    pub fn page(&self) -> Result<&Page, PickError> {
+        self.page
+            .get_or_init(|| self.parse(self.text()))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The page to read metadata (og:/twitter: tags, JSON-LD, title, canonical link) from:
+    /// only its `<head>` when nothing after it names any (most profile pages: a small parse
+    /// instead of megabytes of body), else the whole page. Either way the answer is the
+    /// same as the whole page's.
+    pub fn metadata_page(&self) -> Result<&Page, PickError> {
+        let text = self.text();
+        let Some((head_end, markers)) = SEARCH.as_ref() else {
+            return self.page();
+        };
+        let Some(end) = head_end.find(text).map(|m| m.end()) else {
+            return self.page();
+        };
+        if self.page.get().is_some() || markers.is_match(&text[end..]) {
+            return self.page();
+        }
+        self.head
+            .get_or_init(|| self.parse(&text[..end]))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn parse(&self, html: &str) -> Result<Page, PickError> {
+        refuse_walls(self.fetched)?;
+        if extract::nesting_depth(html) > extract::MAX_NESTING {
+            return Err(PickError::Unreadable(format!(
+                "The page nests its elements more than {} deep; we do not read it.",
+                extract::MAX_NESTING
+            )));
+        }
+        Ok(Page::parse(html, self.fetched.url.clone()).with_placeholders(super::is_placeholder))
+    }
+}
+
+impl std::ops::Deref for Response<'_> {
+    type Target = Fetched;
+
+    fn deref(&self) -> &Fetched {
+        self.fetched
+    }
+}
+
+/// The whole fetched page (see [`Response::page`]).
+pub fn page<'r>(response: &'r Response<'_>) -> Result<&'r Page, PickError> {
+    response.page()
+}
+
+/// The images the page's metadata states (see [`from_metadata`]), read from the smallest
+/// part of the page that holds them ([`Response::metadata_page`]).
+pub fn metadata(response: &Response<'_>) -> Result<Found, PickError> {
+    Ok(from_metadata(response.metadata_page()?))
 }
 
 /// Parses a fetched JSON answer; anything else is the platform's malfunction.

@@ -53,9 +53,9 @@ pub const PROVIDER: Provider = Provider {
     profile_url: |handle| format!("https://www.pinterest.com/{handle}/"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;
-        let Some(user) = user_record(&page, handle) else {
+        let Some(user) = user_record(page, handle) else {
             // The title is "Name (username) - Profile | Pinterest".
-            let found = pick::from_metadata(&page);
+            let found = pick::from_metadata(page);
             let name = found
                 .name
                 .as_deref()

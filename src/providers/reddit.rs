@@ -7,7 +7,7 @@ use url::Url;
 use super::PickError;
 use super::{Provider, Reads, Recognize, Reserved, Target, pick};
 use crate::extract::json::{first_str, str_at};
-use crate::fetch::{Agent, Fetched};
+use crate::fetch::Agent;
 
 /// Reddit users.
 pub const PROVIDER: Provider = Provider {
@@ -48,7 +48,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     let about = pick::json(fetched)?;
     let Some(user) = about
         .get("data")

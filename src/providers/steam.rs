@@ -6,7 +6,7 @@ use url::Url;
 
 use super::PickError;
 use super::{Provider, Recognize, Reserved, pick};
-use crate::fetch::{Agent, Fetched};
+use crate::fetch::Agent;
 
 /// The hash of Steam's default "?" avatar.
 const DEFAULT_AVATAR: &str = "fef49e7fa7e1997310d705b2a6158ff8dc1cdfeb";
@@ -49,7 +49,7 @@ fn profile_url(handle: &str) -> String {
     }
 }
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     // Unknown profiles get a 200 error page (with Steam's logo as og:image).
     let error = page

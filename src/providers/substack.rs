@@ -7,7 +7,7 @@ use url::Url;
 use super::PickError;
 use super::{Provider, Recognize, Reserved, pick};
 use crate::extract::json::str_at;
-use crate::fetch::{Agent, Fetched};
+use crate::fetch::Agent;
 
 /// Subdomains of substack.com that are Substack's own, never a publication.
 const RESERVED: Reserved = Reserved(&[
@@ -51,7 +51,7 @@ fn normalize(raw: &str) -> Option<String> {
     ok.then_some(name)
 }
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let avatar = page
         .largest_src(r#"[data-testid="intro-popup-logo"] img"#)

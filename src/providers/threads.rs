@@ -6,7 +6,6 @@ use url::Url;
 
 use super::PickError;
 use super::{Provider, Recognize, Reserved, pick};
-use crate::fetch::Fetched;
 
 /// Threads accounts.
 pub const PROVIDER: Provider = Provider {
@@ -31,7 +30,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let avatar = page.og_image();
     // "Name (@handle) • Threads, Say more" → "Name".

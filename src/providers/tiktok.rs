@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::PickError;
 use super::{Provider, Recognize, Reserved, pick};
 use crate::extract::json::{find_object, first_str, str_at};
-use crate::fetch::{Agent, Fetched};
+use crate::fetch::Agent;
 
 /// The largest side TikTok's image CDN renders avatars at.
 const FULL_SIDE: u32 = 1080;
@@ -35,7 +35,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let states: Vec<Value> = STATE_SCRIPTS
         .iter()

@@ -80,7 +80,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &crate::fetch::Fetched, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     // Visitors from some countries are sent to a consent page first.
     if fetched.url.path().starts_with("/privacy/consent") {
         return Err(PickError::Blocked(
@@ -93,7 +93,7 @@ fn pick(fetched: &crate::fetch::Fetched, handle: &str) -> Result<pick::Found, Pi
 
     let from_state = blog.and_then(largest_avatar);
     let avatar = from_state
-        .or_else(|| page_avatar(&page))
+        .or_else(|| page_avatar(page))
         .filter(|u| !u.contains("/default_avatar/"));
 
     let banner = blog

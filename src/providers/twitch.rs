@@ -6,7 +6,7 @@ use serde_json::json;
 use super::PickError;
 use super::{Provider, Reads, Recognize, Reserved, Target, pick};
 use crate::extract::json::str_at;
-use crate::fetch::{Agent, Fetched};
+use crate::fetch::Agent;
 
 /// The public client id of twitch.tv's own web app, which the GraphQL endpoint requires.
 const WEB_CLIENT_ID: &str = "kimne78kx3ncx6brgo4mv6wki5h1ko";
@@ -74,7 +74,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     let answer = pick::json(fetched)?;
     // Twitch answers 200 with `errors` when it distrusts the client (integrity checks).
     if let Some(message) = str_at(&answer, "errors.0.message") {

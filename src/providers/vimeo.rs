@@ -64,7 +64,7 @@ pub const PROVIDER: Provider = Provider {
     profile_url: |handle| format!("https://vimeo.com/{handle}"),
     pick: |fetched, handle| {
         let page = pick::page(fetched)?;
-        let mut found = pick::from_metadata(&page);
+        let mut found = pick::from_metadata(page);
         // Members without a picture get Vimeo's stock portrait.
         found
             .images

@@ -9,7 +9,7 @@ use url::Url;
 use super::PickError;
 use super::{Provider, Recognize, pick};
 use crate::extract::json::{at, first_str, u32_at};
-use crate::fetch::{Agent, Fetched};
+use crate::fetch::Agent;
 
 /// Avatar side asked of the image CDN: what YouTube itself publishes as the largest (the
 /// channel metadata and og:image use `=s900`).
@@ -106,7 +106,7 @@ fn normalize(raw: &str) -> Option<String> {
     super::plain_handle(raw, "_-.", 30)
 }
 
-fn pick(fetched: &Fetched, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     // Too many requests sends us to Google's "unusual traffic" page; an EU visitor without
     // consent is sent to consent.youtube.com.
     let host = fetched.url.host_str().unwrap_or("");
