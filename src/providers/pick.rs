@@ -377,6 +377,43 @@ mod tests {
         assert_eq!(clean_title("Plain"), "Plain");
     }
 
+    fn html(body: &str) -> Fetched {
+        Fetched {
+            url: Url::parse("https://example.com/ana").unwrap(),
+            content_type: "text/html".into(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn metadata_is_read_from_the_head_alone_when_nothing_after_it_could_change_it() {
+        let page = html(
+            r#"<html><head><title>Ana | Example</title>
+               <meta property="og:image" content="/ana.jpg"></head>
+               <body><img src="/feed/1.jpg"><p>posts</p></body></html>"#,
+        );
+        let response = Response::new(&page);
+        let found = metadata(&response).unwrap();
+        assert_eq!(found.avatar_url(), Some("https://example.com/ana.jpg"));
+        assert_eq!(found.name.as_deref(), Some("Ana"));
+        // Only the head was parsed: the body's image is not in the page that was read.
+        let read = response.metadata_page().unwrap();
+        assert_eq!(read.select("img").count(), 0);
+        assert_eq!(found, from_metadata(response.page().unwrap()));
+    }
+
+    #[test]
+    fn metadata_after_the_head_is_read_too() {
+        // JSON-LD in the body outranks the head's og:image, so the whole page is read.
+        let page = html(
+            r#"<html><head><meta property="og:image" content="/banner.jpg"></head><body>
+               <script type="application/LD+JSON">{"@type":"Person","image":"/ana.jpg"}</script>
+               </body></html>"#,
+        );
+        let found = metadata(&Response::new(&page)).unwrap();
+        assert_eq!(found.avatar_url(), Some("https://example.com/ana.jpg"));
+    }
+
     #[test]
     fn metadata_gives_the_og_image_with_its_stated_size() {
         let page = Page::parse(
