@@ -133,6 +133,32 @@ impl Plan {
         }
     }
 
+    /// The smallest size a `source`-sized picture may be shrunk to before this plan is
+    /// carried out without losing detail: what a decoder that shrinks while decoding must
+    /// still cover.
+    pub(crate) fn needed(&self, (width, height): (u32, u32)) -> (u32, u32) {
+        let (sw, sh) = (f64::from(width), f64::from(height));
+        match *self {
+            Self::Keep => (width, height),
+            Self::Scale { width, height }
+            | Self::Contain {
+                inner_width: width,
+                inner_height: height,
+                ..
+            } => (width, height),
+            Self::Cover {
+                width: w,
+                height: h,
+            } => {
+                // The cropped region is scaled by the larger ratio; the whole picture with it.
+                let scale = (f64::from(w) / sw).max(f64::from(h) / sh);
+                let side =
+                    |s: f64| (s * scale - 1e-6).ceil().clamp(1.0, f64::from(u32::MAX)) as u32;
+                (side(sw).min(width), side(sh).min(height))
+            }
+        }
+    }
+
     /// Whether, at an unchanged size, the output is the source pixel for pixel.
     fn keeps_every_pixel(&self) -> bool {
         match *self {
@@ -341,6 +367,16 @@ mod tests {
             Plan::Keep
         );
         assert_eq!(size((1, 1), Some(16), Some(8), Fit::Cover, true), (16, 8));
+    }
+
+    #[test]
+    fn what_a_shrinking_decoder_must_still_cover() {
+        let needed = |w, h, fit| plan((4000, 3000), w, h, fit, false).needed((4000, 3000));
+        // A 400² cover crops the middle 3000² to 400²: the whole picture goes to 534×400.
+        assert_eq!(needed(Some(400), Some(400), Fit::Cover), (534, 400));
+        assert_eq!(needed(Some(400), Some(400), Fit::Inside), (400, 300));
+        assert_eq!(needed(Some(400), Some(400), Fit::Contain), (400, 300));
+        assert_eq!(needed(None, None, Fit::Cover), (4000, 3000));
     }
 
     #[test]

@@ -2,14 +2,17 @@
 //!
 //! The path is a straight line: check the length → sniff the magic bytes → check the container
 //! is whole → read the header (size, EXIF orientation) and refuse too many pixels → plan the
-//! output size → decode under `image::Limits` → turn upright → resize → encode.
+//! output size → decode under `image::Limits` (a JPEG shrunk while decoding, as far as the
+//! output allows) → turn upright → resize → convert an ICC profile's colours to sRGB → encode.
 //! A transform that changes neither the size nor the format hands the source bytes back
-//! untouched, without decoding them, so an animated GIF stays animated.
+//! untouched, without decoding them, so an animated GIF stays animated; any other transform
+//! of an animation gives its first frame, and says so in [`Output::note`].
 //!
 //! Everything here is CPU-bound and synchronous: call it from a blocking thread
 //! (`tokio::task::spawn_blocking`, as the image proxy does), never on the async executor.
 
 mod codec;
+mod colour;
 mod error;
 mod format;
 mod geometry;
@@ -79,7 +82,8 @@ pub struct Transform {
     pub fit: Fit,
     /// The format written.
     pub format: FormatChoice,
-    /// JPEG quality, 1..=100 (clamped); the other encoders are lossless and ignore it.
+    /// JPEG and WebP quality, 1..=100 (clamped): JPEG chroma is halved below 90, and WebP is
+    /// lossy below 100 and lossless at 100. PNG and GIF ignore it.
     pub quality: u8,
     /// Whether a picture smaller than the box may be enlarged.
     pub upscale: bool,
@@ -134,13 +138,19 @@ pub struct Output {
     pub width: u32,
     /// Its height as displayed (after EXIF orientation).
     pub height: u32,
+    /// What a viewer should know about how it was made, served as `x-image-note`.
+    pub note: Option<&'static str>,
 }
+
+/// The note on an animation of which only the first frame was kept.
+pub const FIRST_FRAME_NOTE: &str =
+    "first frame only: animated images are served still once resized or converted";
 
 /// Transforms `bytes` as `t` says, within `limits`.
 ///
 /// When the result would have the source's size and format (an identity transform, or a
 /// resize that would have to enlarge without `upscale`), the source bytes come back untouched.
-/// A transformed animated GIF keeps only its first frame.
+/// A transformed animated GIF or WebP keeps only its first frame, with [`FIRST_FRAME_NOTE`].
 pub fn transform(bytes: &[u8], t: &Transform, limits: &Limits) -> Result<Output, ImageError> {
     if bytes.len() > limits.max_source_bytes {
         return Err(ImageError::TooLarge {
@@ -164,17 +174,23 @@ pub fn transform(bytes: &[u8], t: &Transform, limits: &Limits) -> Result<Output,
             format,
             width,
             height,
+            note: None,
         });
     }
 
-    let source = header.decode(limits)?;
-    let image = resize::apply(source, plan)?;
+    let note = header.animated.then_some(FIRST_FRAME_NOTE);
+    let source = header.decode(limits, plan.needed(upright))?;
+    let mut image = resize::apply(source.image, plan)?;
+    if let Some(icc) = &source.icc {
+        colour::to_srgb(&mut image, icc);
+    }
     let bytes = codec::encode(&image, format, t.quality)?;
     Ok(Output {
         bytes,
         format,
         width: image.width(),
         height: image.height(),
+        note,
     })
 }
 

@@ -5,6 +5,7 @@ use image::{
     AnimationDecoder, Delay, DynamicImage, Frame, GenericImageView, Rgb, RgbImage, Rgba, RgbaImage,
 };
 
+use super::geometry::Plan;
 use super::*;
 
 /// The size of an image as displayed (after EXIF orientation), read from its header alone.
@@ -268,6 +269,8 @@ fn an_animated_gif_stays_animated_untouched_and_loses_its_frames_when_resized() 
     let same_size = resize_to(Some(30), None, Fit::Inside, FormatChoice::To(Format::Gif));
     assert_eq!(run(&gif, &same_size).unwrap().bytes, gif);
 
+    assert_eq!(untouched.note, None);
+
     let smaller = run(
         &gif,
         &resize_to(Some(15), None, Fit::Inside, FormatChoice::Original),
@@ -275,6 +278,42 @@ fn an_animated_gif_stays_animated_untouched_and_loses_its_frames_when_resized() 
     .unwrap();
     assert_eq!(frames(&smaller.bytes), 1);
     assert_eq!(decoded(&smaller).dimensions(), (15, 10));
+    assert_eq!(smaller.note, Some(FIRST_FRAME_NOTE), "and says so");
+
+    // A still GIF has nothing to say.
+    let still = encoded(&gradient(30, 20).into(), Format::Gif);
+    let t = resize_to(Some(15), None, Fit::Inside, FormatChoice::Original);
+    assert_eq!(run(&still, &t).unwrap().note, None);
+}
+
+/// A two-frame, looping WebP (red, then blue), by libwebp's animation encoder.
+fn animated_webp() -> Vec<u8> {
+    let config = webp::WebPConfig::new().unwrap();
+    let red = RgbaImage::from_pixel(30, 20, Rgba([255, 0, 0, 255]));
+    let blue = RgbaImage::from_pixel(30, 20, Rgba([0, 0, 255, 255]));
+    let mut encoder = webp::AnimEncoder::new(30, 20, &config);
+    encoder.set_loop_count(0);
+    encoder.add_frame(webp::AnimFrame::from_rgba(red.as_raw(), 30, 20, 0));
+    encoder.add_frame(webp::AnimFrame::from_rgba(blue.as_raw(), 30, 20, 100));
+    encoder.encode().to_vec()
+}
+
+#[test]
+fn an_animated_webp_is_untouched_as_it_is_and_its_first_frame_with_a_note_when_resized() {
+    let webp = animated_webp();
+    let untouched = run(&webp, &Transform::default()).unwrap();
+    assert_eq!(untouched.bytes, webp, "byte for byte");
+    assert_eq!(untouched.note, None);
+
+    let smaller = run(
+        &webp,
+        &resize_to(Some(15), None, Fit::Inside, FormatChoice::Original),
+    )
+    .unwrap();
+    assert_eq!(smaller.note, Some(FIRST_FRAME_NOTE));
+    let first = decoded(&smaller).to_rgb8();
+    assert_eq!(first.dimensions(), (15, 10));
+    assert!(close(first.get_pixel(7, 5).0, [255, 0, 0]), "the red frame");
 }
 
 #[test]
@@ -550,7 +589,8 @@ fn contain_letterboxes_transparent_or_white() {
     assert_eq!(as_jpeg.dimensions(), (50, 50));
     assert!(
         close(as_jpeg.get_pixel(25, 2).0, [255, 255, 255]),
-        "margin is white"
+        "margin is white: {:?}",
+        as_jpeg.get_pixel(25, 2).0
     );
 }
 
@@ -593,5 +633,281 @@ fn sixteen_bit_and_grey_sources_work() {
             (20, 20),
             "{to:?}"
         );
+    }
+}
+
+// ---- what the encoders write ---------------------------------------------------------------
+
+/// A photo-like picture: gradients, a soft disc and sensor-like noise, so lossy encoders
+/// behave as they do on photos.
+fn photo(width: u32, height: u32) -> RgbImage {
+    let mut rng = fastrand::Rng::with_seed(13);
+    RgbImage::from_fn(width, height, |x, y| {
+        let (u, v) = (x as f32 / width as f32, y as f32 / height as f32);
+        let d = ((u - 0.6).powi(2) + (v - 0.4).powi(2)).sqrt();
+        let disc = (1.0 - (d / 0.25).min(1.0)).powi(2) * 120.0;
+        let base = [
+            40.0 + 150.0 * v + disc,
+            90.0 + 80.0 * (1.0 - v) + 40.0 * (u * 12.0).sin(),
+            170.0 * (1.0 - v) + 30.0 * (v * 9.0).cos(),
+        ];
+        Rgb(base.map(|c| (c + rng.i32(-12..=12) as f32).clamp(0.0, 255.0) as u8))
+    })
+}
+
+/// The RIFF chunk holding a WebP's picture: `VP8 ` (lossy) or `VP8L` (lossless), after any
+/// `VP8X`/`ALPH` chunks.
+fn webp_picture_chunk(webp: &[u8]) -> [u8; 4] {
+    let mut at = 12;
+    while let Some(header) = webp.get(at..at + 8) {
+        let kind: [u8; 4] = header[..4].try_into().unwrap();
+        if kind == *b"VP8 " || kind == *b"VP8L" {
+            return kind;
+        }
+        let len = u32::from_le_bytes(header[4..8].try_into().unwrap()) as usize;
+        at += 8 + len + len % 2;
+    }
+    panic!("no picture chunk in the WebP");
+}
+
+#[test]
+fn webp_is_lossy_at_q80_and_lossless_at_q100() {
+    let jpeg = encoded(&photo(400, 300).into(), Format::Jpeg);
+    let at = |quality| {
+        let t = Transform {
+            quality,
+            ..resize_to(Some(200), None, Fit::Inside, FormatChoice::To(Format::Webp))
+        };
+        let output = run(&jpeg, &t).unwrap();
+        assert_eq!(decoded(&output).dimensions(), (200, 150));
+        output.bytes
+    };
+    let (lossy, lossless) = (at(80), at(100));
+    assert_eq!(&webp_picture_chunk(&lossy), b"VP8 ");
+    assert_eq!(&webp_picture_chunk(&lossless), b"VP8L");
+    assert!(
+        lossy.len() * 3 < lossless.len(),
+        "lossy {} bytes, lossless {}",
+        lossy.len(),
+        lossless.len()
+    );
+    assert!(at(30).len() < lossy.len(), "q applies");
+
+    // Transparency survives a lossy WebP.
+    let png = encoded(
+        &RgbaImage::from_fn(40, 40, |x, _| {
+            Rgba([0, 128, 255, if x < 20 { 0 } else { 255 }])
+        })
+        .into(),
+        Format::Png,
+    );
+    let output = run(&png, &convert_to(Format::Webp)).unwrap();
+    assert_eq!(&webp_picture_chunk(&output.bytes), b"VP8 ");
+    let rgba = decoded(&output).to_rgba8();
+    assert_eq!(
+        (rgba.get_pixel(5, 5)[3], rgba.get_pixel(35, 5)[3]),
+        (0, 255)
+    );
+}
+
+/// Each colour component's (horizontal, vertical) sampling factors, from a JPEG's SOF.
+fn jpeg_sampling_factors(jpeg: &[u8]) -> Vec<(u8, u8)> {
+    let mut at = 2;
+    loop {
+        let (marker, len) = (
+            jpeg[at + 1],
+            usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]])),
+        );
+        if matches!(marker, 0xC0..=0xC2) {
+            let components = usize::from(jpeg[at + 9]);
+            return (0..components)
+                .map(|i| {
+                    let factors = jpeg[at + 11 + 3 * i];
+                    (factors >> 4, factors & 0x0F)
+                })
+                .collect();
+        }
+        at += 2 + len;
+    }
+}
+
+#[test]
+fn jpeg_chroma_is_halved_below_q90_and_kept_from_q90() {
+    let png = encoded(&photo(64, 64).into(), Format::Png);
+    let sampling = |quality| {
+        let t = Transform {
+            quality,
+            ..convert_to(Format::Jpeg)
+        };
+        let output = run(&png, &t).unwrap();
+        decoded(&output);
+        jpeg_sampling_factors(&output.bytes)
+    };
+    assert_eq!(sampling(80), [(2, 2), (1, 1), (1, 1)], "4:2:0");
+    assert_eq!(sampling(89), [(2, 2), (1, 1), (1, 1)], "4:2:0");
+    assert_eq!(sampling(90), [(1, 1), (1, 1), (1, 1)], "4:4:4");
+}
+
+// ---- shrink-on-load -----------------------------------------------------------------------
+
+/// Mean absolute difference per channel between two pictures of one size.
+fn mean_difference(a: &RgbImage, b: &RgbImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let total: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&x, &y)| u64::from(x.abs_diff(y)))
+        .sum();
+    total as f64 / a.as_raw().len() as f64
+}
+
+#[test]
+fn a_large_jpeg_shrunk_while_decoding_matches_the_plain_path() {
+    let source = DynamicImage::from(photo(1600, 1200));
+    let jpeg = encoded(&source, Format::Jpeg);
+    for (w, h, fit) in [
+        (Some(400), Some(400), Fit::Cover),
+        (Some(300), None, Fit::Inside),
+        (Some(200), Some(200), Fit::Contain),
+        (Some(1000), None, Fit::Inside),
+    ] {
+        let t = resize_to(w, h, fit, FormatChoice::To(Format::Png));
+        let shrunk = run(&jpeg, &t).unwrap();
+
+        // The plain path: the whole picture decoded, then resized.
+        let plan = Plan::new((1600, 1200), &t);
+        let whole = image::load_from_memory(&jpeg).unwrap();
+        let plain = resize::apply(whole, plan).unwrap().to_rgb8();
+
+        let shrunk = decoded(&shrunk).to_rgb8();
+        assert_eq!(
+            shrunk.dimensions(),
+            plain.dimensions(),
+            "{w:?}×{h:?} {fit:?}"
+        );
+        let difference = mean_difference(&shrunk, &plain);
+        assert!(difference < 3.0, "{w:?}×{h:?} {fit:?}: {difference}");
+    }
+}
+
+#[test]
+fn a_large_turned_jpeg_is_shrunk_upright() {
+    // Stored 1600×800, red left, blue right; orientation 6 turns it to 800×1600, red on top.
+    let stored = RgbImage::from_fn(1600, 800, |x, _| {
+        if x < 800 {
+            Rgb([255, 0, 0])
+        } else {
+            Rgb([0, 0, 255])
+        }
+    });
+    let jpeg = with_exif_orientation(&encoded(&stored.into(), Format::Jpeg), 6);
+    for (w, h, fit, size) in [
+        (Some(100), None, Fit::Inside, (100, 200)),
+        (Some(100), Some(100), Fit::Cover, (100, 100)),
+        (Some(400), Some(100), Fit::Cover, (400, 100)),
+    ] {
+        let output = run(&jpeg, &resize_to(w, h, fit, FormatChoice::To(Format::Png))).unwrap();
+        let upright = decoded(&output).to_rgb8();
+        assert_eq!(upright.dimensions(), size);
+        let (width, height) = size;
+        assert!(
+            close(upright.get_pixel(width / 2, 2).0, [255, 0, 0]),
+            "top is red"
+        );
+        assert!(
+            close(upright.get_pixel(width / 2, height - 3).0, [0, 0, 255]),
+            "bottom is blue"
+        );
+    }
+}
+
+// ---- colour -------------------------------------------------------------------------------
+
+/// Display P3 to sRGB, worked out here by hand (both use the sRGB curve; the matrix is P3's
+/// primaries to sRGB's, both D65), to check the colour-management crate against.
+fn p3_to_srgb(p3: [u8; 3]) -> [u8; 3] {
+    let linear = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let encode = |c: f64| {
+        let c = c.clamp(0.0, 1.0);
+        let c = if c <= 0.003_130_8 {
+            12.92 * c
+        } else {
+            1.055 * c.powf(1.0 / 2.4) - 0.055
+        };
+        (c * 255.0).round() as u8
+    };
+    let [r, g, b] = p3.map(linear);
+    [
+        encode(1.224_940 * r - 0.224_940 * g),
+        encode(-0.042_057 * r + 1.042_057 * g),
+        encode(-0.019_638 * r - 0.078_636 * g + 1.098_274 * b),
+    ]
+}
+
+/// A Display P3 ICC profile, as phones embed.
+fn display_p3_icc() -> Vec<u8> {
+    moxcms::ColorProfile::new_display_p3().encode().unwrap()
+}
+
+/// `image` with the `icc` profile embedded, as PNG or JPEG (q95).
+fn with_icc(image: &RgbImage, icc: &[u8], format: Format) -> Vec<u8> {
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    let (w, h) = image.dimensions();
+    match format {
+        Format::Png => {
+            let mut encoder = image::codecs::png::PngEncoder::new(&mut out);
+            encoder.set_icc_profile(icc.to_vec()).unwrap();
+            encoder.write_image(image.as_raw(), w, h, image::ExtendedColorType::Rgb8)
+        }
+        _ => {
+            let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95);
+            encoder.set_icc_profile(icc.to_vec()).unwrap();
+            encoder.write_image(image.as_raw(), w, h, image::ExtendedColorType::Rgb8)
+        }
+    }
+    .unwrap();
+    out
+}
+
+#[test]
+fn a_display_p3_picture_keeps_its_colours_in_srgb() {
+    // A saturated orange and a teal: P3 values that read quite differently as sRGB.
+    let patches = [[230, 110, 40], [40, 170, 150]];
+    let picture = RgbImage::from_fn(800, 400, |x, _| Rgb(patches[(x / 400) as usize]));
+    for (format, tolerance) in [(Format::Png, 2), (Format::Jpeg, 4)] {
+        let source = with_icc(&picture, &display_p3_icc(), format);
+        let t = resize_to(Some(100), None, Fit::Inside, FormatChoice::To(Format::Png));
+        let output = decoded(&run(&source, &t).unwrap()).to_rgb8();
+        for (patch, x) in patches.into_iter().zip([25, 75]) {
+            let expected = p3_to_srgb(patch);
+            let actual = output.get_pixel(x, 25).0;
+            let off = actual
+                .iter()
+                .zip(expected)
+                .map(|(&a, e)| a.abs_diff(e))
+                .max();
+            assert!(
+                off <= Some(tolerance),
+                "{format:?}: P3 {patch:?} came out {actual:?}, sRGB is {expected:?}"
+            );
+            let unconverted = patch
+                .iter()
+                .zip(expected)
+                .map(|(&a, e)| a.abs_diff(e))
+                .max();
+            assert!(
+                unconverted > Some(10),
+                "the patch {patch:?} tells the spaces apart"
+            );
+        }
     }
 }
