@@ -44,6 +44,8 @@ pub struct Variant {
     pub content_type: String,
     /// A strong ETag for exactly these bytes, bare (no quotes).
     pub etag: String,
+    /// What the viewer should know about how it was made (`x-image-note`).
+    pub note: Option<String>,
 }
 
 /// Fetches, transforms and caches images.
@@ -116,7 +118,8 @@ impl ImageProxy {
             tokio::task::spawn_blocking(move || imaging::transform(&fetched.body, &t, &limits))
                 .await
                 .map_err(|e| ImageError::Encode(format!("the image worker failed: {e}")))??;
-        let entry = Entry::new(output.bytes, output.format.mime(), IMAGE_TTL);
+        let entry =
+            Entry::new(output.bytes, output.format.mime(), IMAGE_TTL).with_note(output.note);
         self.cache.put(key, entry.clone()).await;
         Ok(entry)
     }
@@ -139,6 +142,7 @@ fn variant(key: &str, entry: Entry) -> Variant {
         etag: hex(&tag[..16]),
         bytes: entry.bytes,
         content_type: entry.content_type,
+        note: entry.note,
     }
 }
 

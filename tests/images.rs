@@ -203,6 +203,49 @@ async fn resized_and_converted_variants_decode_to_what_was_asked() {
 }
 
 #[tokio::test]
+async fn webp_is_lossy_at_the_quality_asked_and_lossless_at_q100() {
+    let cdn = cdn().await;
+    let app = private_app();
+    // The RIFF chunk after "WEBP" names the codec: `VP8 ` lossy, `VP8L` lossless.
+    let codec = |reply: &Reply| {
+        assert_eq!(reply.header("content-type"), Some("image/webp"));
+        decode(reply);
+        reply.bytes[12..16].to_vec()
+    };
+    let lossy = app
+        .get(&image_path(&cdn, "/photo.jpg", "w=400&format=webp&q=80"))
+        .await;
+    assert_eq!(codec(&lossy), b"VP8 ");
+    let lossless = app
+        .get(&image_path(&cdn, "/photo.jpg", "w=400&format=webp&q=100"))
+        .await;
+    assert_eq!(codec(&lossless), b"VP8L");
+    assert!(lossy.bytes.len() < lossless.bytes.len());
+}
+
+#[tokio::test]
+async fn a_resized_animation_is_its_first_frame_and_says_so() {
+    let cdn = cdn().await;
+    let app = private_app();
+    let untouched = app.get(&image_path(&cdn, "/anim.gif", "")).await;
+    assert_eq!(untouched.header("x-image-note"), None);
+
+    let variant = image_path(&cdn, "/anim.gif", "w=10");
+    for status in ["MISS", "HIT"] {
+        let reply = app.get(&variant).await;
+        assert_eq!(reply.header("x-cache-status"), Some(status));
+        assert_eq!(decode(&reply).width(), 10);
+        assert_eq!(
+            reply.header("x-image-note"),
+            Some(getimages::imaging::FIRST_FRAME_NOTE),
+            "{status}"
+        );
+    }
+    let still = app.get(&image_path(&cdn, "/photo.jpg", "w=10")).await;
+    assert_eq!(still.header("x-image-note"), None);
+}
+
+#[tokio::test]
 async fn exif_orientation_is_applied() {
     let cdn = cdn().await;
     let app = private_app();

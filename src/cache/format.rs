@@ -2,8 +2,10 @@
 //!
 //! ```text
 //! magic "GIMC" | version u16 | stored_at u64 | fresh_until u64 | type length u16 | type
-//!              | body length u64 | sha256 (32 bytes) | body
+//!              | note length u16 | note | body length u64 | sha256 (32 bytes) | body
 //! ```
+//!
+//! Version 1 files, written before entries had a note, have no note fields and still read.
 //!
 //! Integers are little-endian; times are nanoseconds since the Unix epoch. The checksum
 //! covers the header fields before it as well as the body, so a flipped bit in a date or
@@ -18,10 +20,12 @@ use sha2::{Digest, Sha256};
 use super::Entry;
 
 const MAGIC: &[u8; 4] = b"GIMC";
-const VERSION: u16 = 1;
+const VERSION: u16 = 2;
+/// The version before notes, still read.
+const VERSION_WITHOUT_NOTE: u16 = 1;
 const CHECKSUM_LEN: usize = 32;
-/// Header bytes besides the content type.
-const FIXED_LEN: usize = 4 + 2 + 8 + 8 + 2 + 8 + CHECKSUM_LEN;
+/// Header bytes besides the content type and the note.
+const FIXED_LEN: usize = 4 + 2 + 8 + 8 + 2 + 2 + 8 + CHECKSUM_LEN;
 
 /// Why a file is not a valid entry.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -38,20 +42,26 @@ pub(super) enum Corrupt {
     Checksum,
     #[error("content type is not UTF-8")]
     ContentType,
+    #[error("note is not UTF-8")]
+    Note,
 }
 
-/// The header for `entry`, to be followed by its body; `None` when its content type is too
-/// long to encode (no real one is).
+/// The header for `entry`, to be followed by its body; `None` when its content type or note
+/// is too long to encode (no real one is).
 pub(super) fn header(entry: &Entry) -> Option<Vec<u8>> {
     let content_type = entry.content_type.as_bytes();
     let type_len = u16::try_from(content_type.len()).ok()?;
-    let mut header = Vec::with_capacity(FIXED_LEN + content_type.len());
+    let note = entry.note.as_deref().unwrap_or_default().as_bytes();
+    let note_len = u16::try_from(note.len()).ok()?;
+    let mut header = Vec::with_capacity(FIXED_LEN + content_type.len() + note.len());
     header.extend_from_slice(MAGIC);
     header.extend_from_slice(&VERSION.to_le_bytes());
     header.extend_from_slice(&to_nanos(entry.stored_at).to_le_bytes());
     header.extend_from_slice(&to_nanos(entry.fresh_until).to_le_bytes());
     header.extend_from_slice(&type_len.to_le_bytes());
     header.extend_from_slice(content_type);
+    header.extend_from_slice(&note_len.to_le_bytes());
+    header.extend_from_slice(note);
     header.extend_from_slice(&(entry.bytes.len() as u64).to_le_bytes());
     let checksum = Sha256::new()
         .chain_update(&header)
@@ -68,13 +78,19 @@ pub(super) fn decode(file: Vec<u8>) -> Result<Entry, Corrupt> {
         return Err(Corrupt::BadMagic);
     }
     let version = reader.u16()?;
-    if version != VERSION {
+    if version != VERSION && version != VERSION_WITHOUT_NOTE {
         return Err(Corrupt::Version(version));
     }
     let stored_at = from_nanos(reader.u64()?);
     let fresh_until = from_nanos(reader.u64()?);
     let type_len = usize::from(reader.u16()?);
     let content_type = reader.take(type_len)?;
+    let note = if version == VERSION {
+        let note_len = usize::from(reader.u16()?);
+        reader.take(note_len)?
+    } else {
+        &[]
+    };
     let expected = reader.u64()?;
     let summed = reader.at;
     let checksum = reader.take(CHECKSUM_LEN)?;
@@ -93,6 +109,10 @@ pub(super) fn decode(file: Vec<u8>) -> Result<Entry, Corrupt> {
     let content_type = std::str::from_utf8(content_type)
         .map_err(|_| Corrupt::ContentType)?
         .to_owned();
+    let note = match std::str::from_utf8(note).map_err(|_| Corrupt::Note)? {
+        "" => None,
+        note => Some(note.to_owned()),
+    };
     // The body is a view into the file's buffer: no second copy of a large image.
     let bytes = Bytes::from(file).slice(body_start..);
     Ok(Entry {
@@ -100,6 +120,7 @@ pub(super) fn decode(file: Vec<u8>) -> Result<Entry, Corrupt> {
         content_type,
         stored_at,
         fresh_until,
+        note,
     })
 }
 
@@ -151,6 +172,7 @@ mod tests {
             content_type: "image/png".to_owned(),
             stored_at: now,
             fresh_until: now + Duration::from_secs(3600),
+            note: None,
         }
     }
 
@@ -164,6 +186,32 @@ mod tests {
     fn an_encoded_entry_decodes_to_itself() {
         let entry = entry();
         assert_eq!(decode(encode(&entry)), Ok(entry));
+    }
+
+    #[test]
+    fn a_note_round_trips() {
+        let entry = entry().with_note(Some("first frame only"));
+        assert_eq!(decode(encode(&entry)), Ok(entry));
+    }
+
+    #[test]
+    fn a_version_1_file_without_a_note_still_reads() {
+        let entry = entry();
+        let mut file = MAGIC.to_vec();
+        file.extend_from_slice(&VERSION_WITHOUT_NOTE.to_le_bytes());
+        file.extend_from_slice(&to_nanos(entry.stored_at).to_le_bytes());
+        file.extend_from_slice(&to_nanos(entry.fresh_until).to_le_bytes());
+        file.extend_from_slice(&(entry.content_type.len() as u16).to_le_bytes());
+        file.extend_from_slice(entry.content_type.as_bytes());
+        file.extend_from_slice(&(entry.bytes.len() as u64).to_le_bytes());
+        let checksum = Sha256::new()
+            .chain_update(&file)
+            .chain_update(&entry.bytes)
+            .finalize();
+        file.extend_from_slice(&checksum);
+        file.extend_from_slice(&entry.bytes);
+        let read = decode(file).unwrap();
+        assert_eq!((read.bytes, read.note), (entry.bytes, None));
     }
 
     #[test]

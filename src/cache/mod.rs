@@ -62,6 +62,9 @@ pub struct Entry {
     pub stored_at: SystemTime,
     /// Until when it may be served without a refresh.
     pub fresh_until: SystemTime,
+    /// A remark to serve along with it (`x-image-note`), e.g. that an animation lost its
+    /// frames.
+    pub note: Option<String>,
 }
 
 impl Entry {
@@ -73,6 +76,15 @@ impl Entry {
             content_type: content_type.into(),
             stored_at: now,
             fresh_until: now.checked_add(ttl).unwrap_or(now),
+            note: None,
+        }
+    }
+
+    /// The same entry carrying `note`.
+    pub fn with_note(self, note: Option<impl Into<String>>) -> Self {
+        Self {
+            note: note.map(Into::into),
+            ..self
         }
     }
 
@@ -83,7 +95,8 @@ impl Entry {
 
     /// What it costs the memory tier under `key`.
     fn weight(&self, key: &str) -> u64 {
-        (key.len() + self.bytes.len() + self.content_type.len()) as u64 + ENTRY_OVERHEAD
+        let note = self.note.as_ref().map_or(0, String::len);
+        (key.len() + self.bytes.len() + self.content_type.len() + note) as u64 + ENTRY_OVERHEAD
     }
 }
 
@@ -94,6 +107,7 @@ impl fmt::Debug for Entry {
             .field("content_type", &self.content_type)
             .field("stored_at", &self.stored_at)
             .field("fresh_until", &self.fresh_until)
+            .field("note", &self.note)
             .finish()
     }
 }

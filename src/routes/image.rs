@@ -97,6 +97,9 @@ fn respond(
         .insert_header((header::CACHE_CONTROL, control))
         .insert_header(("x-cache-status", cache.as_str()))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    if let Some(note) = &variant.note {
+        builder.insert_header(("x-image-note", note.as_str()));
+    }
     if let Some(name) = download {
         let extension = extension_of(&variant.content_type);
         builder.insert_header((
