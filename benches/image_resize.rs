@@ -1,21 +1,34 @@
-//! Image pipeline: decode a 1600×1600 JPEG, resize it to 400×400, encode WebP and JPEG.
+//! Image pipeline, side by side: a photo JPEG (1600×1600 and 4000×3000) made into a 400×400
+//! cover thumbnail, as WebP and as JPEG at q80, by
 //!
-//! Each step is timed on its own, and the resize twice, side by side in one run: the `image`
-//! crate's `resize_exact` and `fast_image_resize`, both with a Lanczos3 convolution, so the
-//! choice made in `src/imaging/resize.rs` can be checked on any machine. Then whole
-//! pipelines: by hand with either resizer, and through `imaging::transform` itself (which adds
-//! the sniff, the truncation check and the header read).
+//! - **ours**: `imaging::transform` (JPEG shrunk while decoding, `fast_image_resize`, libwebp
+//!   lossy WebP, 4:2:0 JPEG);
+//! - **before**: the pipeline `imaging::transform` ran before issue 13, kept here callable
+//!   (whole decode by the `image` crate, `fast_image_resize`, the `image` crate's lossless WebP
+//!   and 4:4:4 JPEG encoders);
+//! - **image**: the `image` crate's plain path (`load_from_memory`, `resize_to_fill` with
+//!   Lanczos3, `write_to`);
+//! - **libvips**: `vips thumbnail` when the `vips` command is installed
+//!   (`apt-get install libvips-tools`); its time includes starting the process.
 //!
-//! The source is generated in memory: a photo-like picture (smooth gradients, soft shapes and
-//! sensor-like noise, so the JPEG has realistic entropy), encoded at quality 90.
+//! Each result is decoded again and compared with a reference (the whole source resized with
+//! Lanczos3, no encoding): PSNR over RGB and SSIM over luma, so smaller files are not bought
+//! with worse pictures. Then each pipeline runs once more in a child process on the
+//! 4000×3000 source, which reports its peak resident memory (`VmHWM`) and what it held before
+//! the transform.
 //!
-//! `cargo bench --bench image_resize` runs every step [`ITERATIONS`] times, round-robin after a
-//! warm-up round, and prints the median and the minimum of each.
-//! Under `cargo test --all-targets` (an unoptimised build) it does a single run on a picture a
-//! tenth the size, as a smoke check that stays fast.
-//! Timings are reported, never asserted: they depend on the machine.
+//! The sources are generated in memory: photo-like pictures (gradients, soft and hard-edged
+//! shapes, fine texture and sensor-like noise), encoded as a camera does (q92, 4:2:0).
+//!
+//! `cargo bench --bench image_resize` runs every pipeline round-robin after a warm-up round
+//! and prints the median and minimum time. Under `cargo test --all-targets` (an unoptimised
+//! build) it does a single run on pictures a tenth the size, as a smoke check that stays fast,
+//! without libvips or the memory children. Timings are reported, never asserted.
 
 use std::hint::black_box;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use fast_image_resize::{FilterType as FirFilter, ResizeAlg, ResizeOptions, Resizer};
@@ -25,121 +38,410 @@ use image::codecs::webp::WebPEncoder;
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 
-/// Measured runs of each step under `cargo bench`.
-const ITERATIONS: usize = 20;
-/// Side of the square source.
-const SOURCE_SIDE: u32 = 1600;
 /// Side of the square result.
 const TARGET_SIDE: u32 = 400;
+/// Quality asked of every pipeline.
+const QUALITY: u8 = 80;
 /// Sides are divided by this for the smoke check.
 const SMOKE_DIVISOR: u32 = 10;
-/// JPEG quality of the result (the service's default).
-const QUALITY: u8 = imaging::DEFAULT_QUALITY;
+/// The argument that makes the bench a memory-measuring child.
+const CHILD_FLAG: &str = "--peak-memory-of";
+
+/// The pipelines compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pipeline {
+    Ours,
+    Before,
+    ImageCrate,
+    Libvips,
+}
+
+impl Pipeline {
+    const ALL: [Self; 4] = [Self::Ours, Self::Before, Self::ImageCrate, Self::Libvips];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Ours => "ours (imaging::transform)",
+            Self::Before => "ours before (whole decode, lossless WebP, 4:4:4)",
+            Self::ImageCrate => "image crate plain (resize_to_fill)",
+            Self::Libvips => "libvips (vips thumbnail, incl. exec)",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Self::Ours => "ours",
+            Self::Before => "before",
+            Self::ImageCrate => "image",
+            Self::Libvips => "libvips",
+        }
+    }
+
+    /// Runs the pipeline on the JPEG at `path` (`jpeg` is its bytes).
+    fn run(self, jpeg: &[u8], path: &Path, format: Format, side: u32) -> Vec<u8> {
+        match self {
+            Self::Ours => ours(jpeg, format, side),
+            Self::Before => before(jpeg, format, side),
+            Self::ImageCrate => image_crate(jpeg, format, side),
+            Self::Libvips => libvips(path, format, side),
+        }
+    }
+}
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == CHILD_FLAG) {
+        return peak_memory_child(&args[at + 1..]);
+    }
     // `cargo bench` passes `--bench`; `cargo test` does not.
-    let measuring = std::env::args().any(|a| a == "--bench");
-    let (iterations, source_side, side) = if measuring {
-        (ITERATIONS, SOURCE_SIDE, TARGET_SIDE)
-    } else {
-        (1, SOURCE_SIDE / SMOKE_DIVISOR, TARGET_SIDE / SMOKE_DIVISOR)
-    };
+    let measuring = args.iter().any(|a| a == "--bench");
+    let divisor = if measuring { 1 } else { SMOKE_DIVISOR };
+    let side = TARGET_SIDE / divisor;
+    let vips = measuring && vips_version().is_some();
+    let pipelines: Vec<Pipeline> = Pipeline::ALL
+        .into_iter()
+        .filter(|&p| p != Pipeline::Libvips || vips)
+        .collect();
 
-    let source = photo_jpeg(source_side);
-    let decoded = decode(&source);
-    let small = resize_fir(&decoded, side);
-    let webp_len = encode_webp(&small).len();
-    let jpeg_len = encode_jpeg(&small).len();
+    println!(
+        "image_resize: cover {side}×{side}, q{QUALITY}; libvips: {}",
+        vips_version().unwrap_or_else(|| "not installed".into())
+    );
+    let mut large = None;
+    for (width, height, iterations) in [(1600, 1600, 10), (4000, 3000, 5)] {
+        let (width, height) = (width / divisor, height / divisor);
+        let iterations = if measuring { iterations } else { 1 };
+        let jpeg = photo_jpeg(width, height);
+        let path = std::env::temp_dir().join(format!(
+            "getimages-bench-{width}x{height}-{}.jpg",
+            std::process::id()
+        ));
+        std::fs::write(&path, &jpeg).expect("the source is written");
+        let reference = reference(&jpeg, side);
+        println!(
+            "\nsource {width}×{height} JPEG, {:.0} KiB; {iterations} round(s)",
+            kib(jpeg.len())
+        );
+        println!(
+            "  {:<5} {:<50} {:>9} {:>9} {:>9} {:>7} {:>6}",
+            "to", "pipeline", "median", "min", "bytes", "PSNR", "SSIM"
+        );
+        for format in [Format::Webp, Format::Jpeg] {
+            let mut samples = vec![Vec::new(); pipelines.len()];
+            let warm_up = usize::from(measuring);
+            for round in 0..warm_up + iterations {
+                // Round-robin, so a noisy neighbour spreads over every pipeline alike.
+                for (pipeline, samples) in pipelines.iter().zip(&mut samples) {
+                    let start = Instant::now();
+                    black_box(pipeline.run(&jpeg, &path, format, side));
+                    if round >= warm_up {
+                        samples.push(start.elapsed());
+                    }
+                }
+            }
+            for (pipeline, samples) in pipelines.iter().zip(&mut samples) {
+                samples.sort();
+                let out = pipeline.run(&jpeg, &path, format, side);
+                let got = image::load_from_memory(&out)
+                    .expect("the result decodes")
+                    .to_rgb8();
+                println!(
+                    "  {:<5} {:<50} {:>6.1} ms {:>6.1} ms {:>9} {:>4.1} dB {:>6.4}",
+                    format.extension(),
+                    pipeline.name(),
+                    ms(samples[samples.len() / 2]),
+                    ms(samples[0]),
+                    out.len(),
+                    psnr(&reference, &got),
+                    ssim(&reference, &got),
+                );
+            }
+        }
+        if height == 3000 / divisor {
+            large = Some(path);
+        } else {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 
-    let mut steps: Vec<Step> = vec![
-        Step::new(format!("decode JPEG {source_side}×{source_side}"), || {
-            black_box(decode(&source));
-        }),
-        Step::new(
-            format!("resize → {side}×{side}, image (Lanczos3)"),
-            || {
-                black_box(resize_image(&decoded, side));
-            },
-        ),
-        Step::new(
-            format!("resize → {side}×{side}, fast_image_resize (Lanczos3)"),
-            || {
-                black_box(resize_fir(&decoded, side));
-            },
-        ),
-        Step::new(format!("encode WebP {side}×{side} (lossless)"), || {
-            black_box(encode_webp(&small));
-        }),
-        Step::new(format!("encode JPEG {side}×{side} q{QUALITY}"), || {
-            black_box(encode_jpeg(&small));
-        }),
-        Step::new("pipeline → WebP, image resize", || {
-            black_box(encode_webp(&resize_image(&decode(&source), side)));
-        }),
-        Step::new("pipeline → WebP, fast_image_resize", || {
-            black_box(encode_webp(&resize_fir(&decode(&source), side)));
-        }),
-        Step::new("pipeline → WebP, imaging::transform", || {
-            black_box(transform(&source, Format::Webp, side));
-        }),
-        Step::new("pipeline → JPEG, image resize", || {
-            black_box(encode_jpeg(&resize_image(&decode(&source), side)));
-        }),
-        Step::new("pipeline → JPEG, fast_image_resize", || {
-            black_box(encode_jpeg(&resize_fir(&decode(&source), side)));
-        }),
-        Step::new("pipeline → JPEG, imaging::transform", || {
-            black_box(transform(&source, Format::Jpeg, side));
-        }),
-    ];
-
-    // Round-robin rather than step after step, so that a noisy neighbour or a change of
-    // clock speed during the run spreads over every step alike; one round to warm up.
-    let warm_up = usize::from(measuring);
-    for round in 0..warm_up + iterations {
-        for step in &mut steps {
-            let start = Instant::now();
-            (step.run)();
-            if round >= warm_up {
-                step.samples.push(start.elapsed());
+    let Some(large) = large else { return };
+    if measuring {
+        println!("\npeak memory, one 4000×3000 → {side}² MISS per child process");
+        println!(
+            "  {:<5} {:<50} {:>12} {:>12}",
+            "to", "pipeline", "peak (HWM)", "before it"
+        );
+        for format in [Format::Webp, Format::Jpeg] {
+            for &pipeline in &pipelines {
+                let (peak, base) = peak_memory(pipeline, format, &large, side);
+                println!(
+                    "  {:<5} {:<50} {:>8.1} MiB {:>8.1} MiB",
+                    format.extension(),
+                    pipeline.name(),
+                    peak,
+                    base
+                );
             }
         }
     }
+    let _ = std::fs::remove_file(&large);
+}
 
-    println!(
-        "image_resize: source {source_side}×{source_side} JPEG, {:.1} KiB; result {side}×{side}: \
-         WebP {:.1} KiB, JPEG q{QUALITY} {:.1} KiB; {iterations} round(s)",
-        kib(source.len()),
-        kib(webp_len),
-        kib(jpeg_len),
-    );
-    println!("  {:<50} {:>9} {:>9}", "step", "median", "min");
-    for step in &mut steps {
-        step.samples.sort();
-        println!(
-            "  {:<50} {:>6.2} ms {:>6.2} ms",
-            step.label,
-            ms(step.samples[step.samples.len() / 2]),
-            ms(step.samples[0]),
-        );
+// ---- the pipelines ------------------------------------------------------------------------
+
+fn ours(jpeg: &[u8], format: Format, side: u32) -> Vec<u8> {
+    let t = Transform {
+        width: Some(side),
+        height: Some(side),
+        fit: Fit::Cover,
+        format: FormatChoice::To(format),
+        quality: QUALITY,
+        upscale: false,
+    };
+    imaging::transform(jpeg, &t, &Limits::default())
+        .expect("the transform succeeds")
+        .bytes
+}
+
+/// What `imaging::transform` did before issue 13, for a JPEG without Exif.
+fn before(jpeg: &[u8], format: Format, side: u32) -> Vec<u8> {
+    let decoded = image::load_from_memory_with_format(jpeg, ImageFormat::Jpeg).expect("decodes");
+    let small = resize_fir(&decoded, side);
+    let mut out = Vec::new();
+    match format {
+        Format::Jpeg => small.write_with_encoder(JpegEncoder::new_with_quality(&mut out, QUALITY)),
+        _ => small.write_with_encoder(WebPEncoder::new_lossless(&mut out)),
     }
+    .expect("encodes");
+    out
 }
 
-/// One measured step and its timings.
-struct Step<'a> {
-    label: String,
-    run: Box<dyn FnMut() + 'a>,
-    samples: Vec<Duration>,
+fn image_crate(jpeg: &[u8], format: Format, side: u32) -> Vec<u8> {
+    let decoded = image::load_from_memory(jpeg).expect("decodes");
+    let small = decoded.resize_to_fill(side, side, FilterType::Lanczos3);
+    let mut out = Cursor::new(Vec::new());
+    match format {
+        Format::Jpeg => small.write_with_encoder(JpegEncoder::new_with_quality(&mut out, QUALITY)),
+        _ => small.write_to(&mut out, ImageFormat::WebP),
+    }
+    .expect("encodes");
+    out.into_inner()
 }
 
-impl<'a> Step<'a> {
-    fn new(label: impl Into<String>, run: impl FnMut() + 'a) -> Self {
-        Self {
-            label: label.into(),
-            run: Box::new(run),
-            samples: Vec::new(),
+fn libvips(path: &Path, format: Format, side: u32) -> Vec<u8> {
+    let out = path.with_extension(format!("vips.{}", format.extension()));
+    let status = Command::new("vips")
+        .arg("thumbnail")
+        .arg(path)
+        .arg(format!("{}[Q={QUALITY}]", out.display()))
+        .arg(side.to_string())
+        .args(["--height", &side.to_string(), "--crop", "centre"])
+        .status()
+        .expect("vips runs");
+    assert!(status.success(), "vips thumbnail failed");
+    let bytes = std::fs::read(&out).expect("vips wrote its output");
+    let _ = std::fs::remove_file(&out);
+    bytes
+}
+
+fn vips_version() -> Option<String> {
+    let out = Command::new("vips").arg("--version").output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn resize_fir(image: &DynamicImage, side: u32) -> DynamicImage {
+    let mut resized = DynamicImage::new(side, side, image.color());
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FirFilter::Lanczos3))
+        .fit_into_destination(None);
+    Resizer::new()
+        .resize(image, &mut resized, &options)
+        .expect("the resize succeeds");
+    resized
+}
+
+// ---- peak memory --------------------------------------------------------------------------
+
+/// Peak and starting resident memory, in MiB, of a child running `pipeline` once.
+fn peak_memory(pipeline: Pipeline, format: Format, path: &Path, side: u32) -> (f64, f64) {
+    let exe = std::env::current_exe().expect("the bench knows its path");
+    let out = Command::new(exe)
+        .args([CHILD_FLAG, pipeline.key(), format.extension()])
+        .arg(path)
+        .arg(side.to_string())
+        .output()
+        .expect("the child runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut numbers = text.split_whitespace().map(|n| n.parse::<f64>().unwrap());
+    (numbers.next().unwrap(), numbers.next().unwrap())
+}
+
+/// In the child: read the source, note the resident memory, run once, print the peak (for
+/// libvips, the peak of the `vips` process, from `getrusage` of the children).
+fn peak_memory_child(args: &[String]) {
+    let [pipeline, format, path, side] = args else {
+        panic!("usage: {CHILD_FLAG} PIPELINE FORMAT PATH SIDE");
+    };
+    let pipeline = *Pipeline::ALL
+        .iter()
+        .find(|p| p.key() == pipeline)
+        .expect("a pipeline");
+    let format = if format == "webp" {
+        Format::Webp
+    } else {
+        Format::Jpeg
+    };
+    let path = PathBuf::from(path);
+    let jpeg = std::fs::read(&path).expect("the source reads");
+    let side = side.parse().expect("a side");
+    let base = status_kib("VmRSS");
+    black_box(pipeline.run(&jpeg, &path, format, side));
+    let peak = if pipeline == Pipeline::Libvips {
+        children_max_rss_kib()
+    } else {
+        status_kib("VmHWM")
+    };
+    let base = if pipeline == Pipeline::Libvips {
+        0.0
+    } else {
+        base
+    };
+    println!("{} {}", peak / 1024.0, base / 1024.0);
+}
+
+/// A `kB` line of `/proc/self/status`.
+fn status_kib(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("procfs");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("the field is there")
+}
+
+/// The largest peak resident size among waited-for children, in KiB.
+fn children_max_rss_kib() -> f64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    usage.ru_maxrss as f64
+}
+
+// ---- sources and quality ------------------------------------------------------------------
+
+/// A deterministic photo-like JPEG, encoded as a camera does (q92, 4:2:0).
+fn photo_jpeg(width: u32, height: u32) -> Vec<u8> {
+    let mut rng = fastrand::Rng::with_seed(u64::from(width) * 7 + u64::from(height));
+    let (w, h) = (width as f32, height as f32);
+    let photo = RgbImage::from_fn(width, height, |x, y| {
+        let (u, v) = (x as f32 / w, y as f32 / h);
+        // A soft "subject": a bright disc off-centre, over a sky-to-ground gradient.
+        let d = ((u - 0.6).powi(2) + (v - 0.4).powi(2)).sqrt();
+        let subject = (1.0 - (d / 0.25).min(1.0)).powi(2) * 120.0;
+        let mut c = [
+            40.0 + 150.0 * v + subject,
+            90.0 + 80.0 * (1.0 - v) + 40.0 * (u * 12.0).sin() + subject * 0.6,
+            170.0 * (1.0 - v) + 30.0 * (v * 9.0).cos(),
+        ];
+        // Hard-edged things: a dark window frame and a red box.
+        if (0.15..0.35).contains(&u) && (0.55..0.9).contains(&v) {
+            let bar = ((u - 0.15) * 40.0).fract() < 0.15 || ((v - 0.55) * 30.0).fract() < 0.15;
+            c = if bar {
+                [30.0, 25.0, 20.0]
+            } else {
+                [200.0, 190.0, 150.0]
+            };
+        }
+        if (0.7..0.85).contains(&u) && (0.65..0.8).contains(&v) {
+            c = [190.0, 40.0, 35.0];
+        }
+        // Fine texture (grass, fabric) in the lower third, and sensor noise everywhere.
+        let texture = if v > 0.66 {
+            18.0 * ((x as f32 * 0.9).sin() * (y as f32 * 0.7).cos())
+        } else {
+            0.0
+        };
+        Rgb(c.map(|c| (c + texture + rng.i32(-6..=6) as f32).clamp(0.0, 255.0) as u8))
+    });
+    let mut out = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, 92);
+    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+    encoder
+        .encode(
+            photo.as_raw(),
+            width as u16,
+            height as u16,
+            jpeg_encoder::ColorType::Rgb,
+        )
+        .expect("the source encodes");
+    out
+}
+
+/// The source decoded whole and resized with Lanczos3, never encoded: what every result is
+/// compared with.
+fn reference(jpeg: &[u8], side: u32) -> RgbImage {
+    let decoded = image::load_from_memory(jpeg).expect("decodes");
+    resize_fir(&decoded, side).to_rgb8()
+}
+
+/// Peak signal-to-noise ratio over the RGB channels, in dB.
+fn psnr(a: &RgbImage, b: &RgbImage) -> f64 {
+    let squared: f64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+        .sum();
+    let mse = squared / a.as_raw().len() as f64;
+    10.0 * (255.0 * 255.0 / mse.max(1e-10)).log10()
+}
+
+/// Mean SSIM of the luma (BT.601) over 8×8 windows every 4 pixels.
+fn ssim(a: &RgbImage, b: &RgbImage) -> f64 {
+    let luma = |image: &RgbImage| -> Vec<f64> {
+        image
+            .pixels()
+            .map(|p| 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]))
+            .collect()
+    };
+    let (la, lb) = (luma(a), luma(b));
+    let width = a.width() as usize;
+    let height = a.height() as usize;
+    let (c1, c2) = ((0.01f64 * 255.0).powi(2), (0.03f64 * 255.0).powi(2));
+    let (mut total, mut windows) = (0.0, 0);
+    for y0 in (0..height.saturating_sub(7)).step_by(4) {
+        for x0 in (0..width.saturating_sub(7)).step_by(4) {
+            let (mut sa, mut sb, mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0, 0.0, 0.0);
+            for y in y0..y0 + 8 {
+                for x in x0..x0 + 8 {
+                    let (p, q) = (la[y * width + x], lb[y * width + x]);
+                    sa += p;
+                    sb += q;
+                    saa += p * p;
+                    sbb += q * q;
+                    sab += p * q;
+                }
+            }
+            let n = 64.0;
+            let (ma, mb) = (sa / n, sb / n);
+            let (va, vb) = (saa / n - ma * ma, sbb / n - mb * mb);
+            let cov = sab / n - ma * mb;
+            total += ((2.0 * ma * mb + c1) * (2.0 * cov + c2))
+                / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+            windows += 1;
         }
     }
+    total / f64::from(windows.max(1))
 }
 
 fn ms(duration: Duration) -> f64 {
@@ -148,71 +450,4 @@ fn ms(duration: Duration) -> f64 {
 
 fn kib(bytes: usize) -> f64 {
     bytes as f64 / 1024.0
-}
-
-/// A deterministic photo-like JPEG.
-fn photo_jpeg(side: u32) -> Vec<u8> {
-    let mut rng = fastrand::Rng::with_seed(1600);
-    let photo = RgbImage::from_fn(side, side, |x, y| {
-        let side = side as f32;
-        let (u, v) = (x as f32 / side, y as f32 / side);
-        // A soft "subject": a bright disc off-centre, over a sky-to-ground gradient.
-        let d = ((u - 0.6).powi(2) + (v - 0.4).powi(2)).sqrt();
-        let subject = (1.0 - (d / 0.25).min(1.0)).powi(2) * 120.0;
-        let base = [
-            40.0 + 150.0 * v + subject,
-            90.0 + 80.0 * (1.0 - v) + 40.0 * (u * 12.0).sin() + subject * 0.6,
-            170.0 * (1.0 - v) + 30.0 * (v * 9.0).cos(),
-        ];
-        Rgb(base.map(|c| (c + rng.i32(-12..=12) as f32).clamp(0.0, 255.0) as u8))
-    });
-    let mut out = Vec::new();
-    DynamicImage::from(photo)
-        .write_with_encoder(JpegEncoder::new_with_quality(&mut out, 90))
-        .expect("the source encodes");
-    out
-}
-
-fn decode(jpeg: &[u8]) -> DynamicImage {
-    image::load_from_memory_with_format(jpeg, ImageFormat::Jpeg).expect("the source decodes")
-}
-
-fn resize_image(image: &DynamicImage, side: u32) -> DynamicImage {
-    image.resize_exact(side, side, FilterType::Lanczos3)
-}
-
-fn resize_fir(image: &DynamicImage, side: u32) -> DynamicImage {
-    let mut resized = DynamicImage::new(side, side, image.color());
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FirFilter::Lanczos3));
-    Resizer::new()
-        .resize(image, &mut resized, &options)
-        .expect("the resize succeeds");
-    resized
-}
-
-fn encode_webp(image: &DynamicImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    image
-        .write_with_encoder(WebPEncoder::new_lossless(&mut out))
-        .expect("WebP encodes");
-    out
-}
-
-fn encode_jpeg(image: &DynamicImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    image
-        .write_with_encoder(JpegEncoder::new_with_quality(&mut out, QUALITY))
-        .expect("JPEG encodes");
-    out
-}
-
-fn transform(source: &[u8], format: Format, side: u32) -> imaging::Output {
-    let t = Transform {
-        width: Some(side),
-        height: Some(side),
-        fit: Fit::Cover,
-        format: FormatChoice::To(format),
-        ..Transform::default()
-    };
-    imaging::transform(source, &t, &Limits::default()).expect("the transform succeeds")
 }
