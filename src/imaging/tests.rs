@@ -73,6 +73,19 @@ fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
     out
 }
 
+/// A JPEG stored `width`×`height`, red on the left half and blue on the right, with Exif
+/// orientation 6 (turn a quarter clockwise to display).
+fn turned_jpeg(width: u32, height: u32) -> Vec<u8> {
+    let stored = RgbImage::from_fn(width, height, |x, _| {
+        if x < width / 2 {
+            Rgb([255, 0, 0])
+        } else {
+            Rgb([0, 0, 255])
+        }
+    });
+    with_exif_orientation(&encoded(&stored.into(), Format::Jpeg), 6)
+}
+
 /// A two-frame, looping GIF.
 fn animated_gif() -> Vec<u8> {
     let mut out = Vec::new();
@@ -188,6 +201,15 @@ fn run(bytes: &[u8], t: &Transform) -> Result<Output, ImageError> {
     transform(bytes, t, &Limits::default())
 }
 
+/// `bytes` converted to a JPEG of `quality`, at its own size.
+fn as_jpeg(bytes: &[u8], quality: u8) -> Output {
+    let t = Transform {
+        quality,
+        ..convert_to(Format::Jpeg)
+    };
+    run(bytes, &t).unwrap()
+}
+
 /// Decodes an output back, checking it is what it says it is.
 fn decoded(output: &Output) -> DynamicImage {
     assert_eq!(sniff(&output.bytes), Some(output.format), "sniffed format");
@@ -202,10 +224,16 @@ fn decoded(output: &Output) -> DynamicImage {
 }
 
 fn close(actual: [u8; 3], expected: [u8; 3]) -> bool {
-    actual
-        .iter()
-        .zip(expected)
-        .all(|(&a, e)| a.abs_diff(e) <= 40)
+    largest_difference(actual, expected) <= 40
+}
+
+/// The largest difference between two colours, channel by channel.
+fn largest_difference(a: [u8; 3], b: [u8; 3]) -> u8 {
+    a.iter()
+        .zip(b)
+        .map(|(&a, b)| a.abs_diff(b))
+        .max()
+        .unwrap_or(0)
 }
 
 const ALL: [Format; 4] = [Format::Jpeg, Format::Png, Format::Webp, Format::Gif];
@@ -343,16 +371,9 @@ fn a_one_pixel_image() {
 
 #[test]
 fn exif_orientation_6_comes_out_turned_upright() {
-    // Stored 40×20, red on the left, blue on the right; orientation 6 means "turn it a
-    // quarter clockwise to display", so upright it is 20×40, red on top, blue below.
-    let stored = RgbImage::from_fn(40, 20, |x, _| {
-        if x < 20 {
-            Rgb([255, 0, 0])
-        } else {
-            Rgb([0, 0, 255])
-        }
-    });
-    let jpeg = with_exif_orientation(&encoded(&stored.into(), Format::Jpeg), 6);
+    // Orientation 6 means "turn it a quarter clockwise to display", so upright it is 20×40,
+    // red on top, blue below.
+    let jpeg = turned_jpeg(40, 20);
     assert_eq!(dimensions(&jpeg).unwrap(), (20, 40));
 
     let output = run(&jpeg, &convert_to(Format::Png)).unwrap();
@@ -608,13 +629,7 @@ fn transparency_becomes_white_in_a_jpeg() {
 #[test]
 fn jpeg_quality_is_applied() {
     let png = encoded(&gradient(200, 200).into(), Format::Png);
-    let at = |quality| {
-        let t = Transform {
-            quality,
-            ..convert_to(Format::Jpeg)
-        };
-        run(&png, &t).unwrap().bytes.len()
-    };
+    let at = |quality| as_jpeg(&png, quality).bytes.len();
     assert!(at(20) < at(95));
     // Out-of-range qualities are clamped, not refused.
     assert!(at(0) > 0 && at(255) > 0);
@@ -735,11 +750,7 @@ fn jpeg_sampling_factors(jpeg: &[u8]) -> Vec<(u8, u8)> {
 fn jpeg_chroma_is_halved_below_q90_and_kept_from_q90() {
     let png = encoded(&photo(64, 64).into(), Format::Png);
     let sampling = |quality| {
-        let t = Transform {
-            quality,
-            ..convert_to(Format::Jpeg)
-        };
-        let output = run(&png, &t).unwrap();
+        let output = as_jpeg(&png, quality);
         decoded(&output);
         jpeg_sampling_factors(&output.bytes)
     };
@@ -793,15 +804,8 @@ fn a_large_jpeg_shrunk_while_decoding_matches_the_plain_path() {
 
 #[test]
 fn a_large_turned_jpeg_is_shrunk_upright() {
-    // Stored 1600×800, red left, blue right; orientation 6 turns it to 800×1600, red on top.
-    let stored = RgbImage::from_fn(1600, 800, |x, _| {
-        if x < 800 {
-            Rgb([255, 0, 0])
-        } else {
-            Rgb([0, 0, 255])
-        }
-    });
-    let jpeg = with_exif_orientation(&encoded(&stored.into(), Format::Jpeg), 6);
+    // Orientation 6 turns it to 800×1600, red on top.
+    let jpeg = turned_jpeg(1600, 800);
     for (w, h, fit, size) in [
         (Some(100), None, Fit::Inside, (100, 200)),
         (Some(100), Some(100), Fit::Cover, (100, 100)),
@@ -890,22 +894,12 @@ fn a_display_p3_picture_keeps_its_colours_in_srgb() {
         for (patch, x) in patches.into_iter().zip([25, 75]) {
             let expected = p3_to_srgb(patch);
             let actual = output.get_pixel(x, 25).0;
-            let off = actual
-                .iter()
-                .zip(expected)
-                .map(|(&a, e)| a.abs_diff(e))
-                .max();
             assert!(
-                off <= Some(tolerance),
+                largest_difference(actual, expected) <= tolerance,
                 "{format:?}: P3 {patch:?} came out {actual:?}, sRGB is {expected:?}"
             );
-            let unconverted = patch
-                .iter()
-                .zip(expected)
-                .map(|(&a, e)| a.abs_diff(e))
-                .max();
             assert!(
-                unconverted > Some(10),
+                largest_difference(patch, expected) > 10,
                 "the patch {patch:?} tells the spaces apart"
             );
         }
