@@ -7,7 +7,8 @@
 # --- chef: the toolchain, the musl target and cargo-chef, shared by the next two stages.
 FROM rust:1-bookworm AS chef
 ARG TARGET=x86_64-unknown-linux-musl
-# musl-tools gives musl-gcc, for the crates that compile C (ring, under rustls).
+# musl-tools gives musl-gcc, for the crates that compile C: ring (under rustls) and
+# libwebp (libwebp-sys builds it from source with cc; no cmake or nasm needed).
 RUN rustup target add "$TARGET" \
  && apt-get update \
  && apt-get install -y --no-install-recommends musl-tools \
