@@ -24,6 +24,11 @@ pub use geometry::Fit;
 
 use geometry::Plan;
 
+/// Bumped whenever the same transform starts giving different bytes, so that variants
+/// cached before are not served for it: 2 is lossy WebP, 4:2:0 JPEG, colours converted to
+/// sRGB and the first-frame note.
+pub const PIPELINE_VERSION: u32 = 2;
+
 /// JPEG quality used when none is asked for.
 pub const DEFAULT_QUALITY: u8 = 82;
 
@@ -104,11 +109,11 @@ impl Default for Transform {
 
 impl Transform {
     /// A stable text naming this transform, field by field, for cache keys: it changes only
-    /// when what the transform does changes.
+    /// when what the transform does changes, [`PIPELINE_VERSION`] included.
     pub fn cache_key(&self) -> String {
         let side = |s: Option<u32>| s.map_or_else(String::new, |n| n.to_string());
         format!(
-            "w={};h={};fit={};format={};q={};upscale={}",
+            "pipeline={PIPELINE_VERSION};w={};h={};fit={};format={};q={};upscale={}",
             side(self.width),
             side(self.height),
             self.fit.as_str(),
