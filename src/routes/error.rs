@@ -19,6 +19,17 @@ use crate::lookup::LookupError;
 use crate::pages::ErrorPage;
 use crate::proxy::ProxyError;
 
+/// A request that cannot be read: status, code and page title.
+const INPUT: (StatusCode, &str, &str) =
+    (StatusCode::BAD_REQUEST, "EINPUT", "We could not read that");
+
+/// A URL that would reach a non-public address.
+const FORBIDDEN: (StatusCode, &str, &str) = (
+    StatusCode::FORBIDDEN,
+    "EFORBIDDEN",
+    "That address is not allowed",
+);
+
 /// One failure as a response shows it.
 #[derive(Debug, Clone)]
 pub struct Problem {
@@ -50,12 +61,13 @@ impl Problem {
 
     /// `400 EINPUT`: the request cannot be read.
     pub fn input(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "EINPUT",
-            "We could not read that",
-            message,
-        )
+        let (status, code, title) = INPUT;
+        Self::new(status, code, title, message)
+    }
+
+    /// The same failure with another status (an input refused as too long: 414, 431).
+    pub fn with_status(self, status: StatusCode) -> Self {
+        Self { status, ..self }
     }
 
     /// `404`: no route at this path.
@@ -147,7 +159,7 @@ impl fmt::Display for Problem {
 impl From<&LookupError> for Problem {
     fn from(e: &LookupError) -> Self {
         let (status, code, title) = match e {
-            LookupError::Input(_) => (StatusCode::BAD_REQUEST, "EINPUT", "We could not read that"),
+            LookupError::Input(_) => INPUT,
             LookupError::NotFound(_) => (StatusCode::NOT_FOUND, "ENOTFOUND", "Profile not found"),
             LookupError::Blocked(_) => (
                 StatusCode::BAD_GATEWAY,
@@ -164,11 +176,7 @@ impl From<&LookupError> for Problem {
                 "EUPSTREAM",
                 "The platform answered with an error",
             ),
-            LookupError::Forbidden(_) => (
-                StatusCode::FORBIDDEN,
-                "EFORBIDDEN",
-                "That address is not allowed",
-            ),
+            LookupError::Forbidden(_) => FORBIDDEN,
         };
         Self::new(status, code, title, e.to_string())
     }
@@ -203,14 +211,10 @@ impl From<&ProxyError> for Problem {
                 ),
                 FetchError::Forbidden {
                     reason: Refused::Scheme(_),
-                } => (StatusCode::BAD_REQUEST, "EINPUT", "We could not read that"),
+                } => INPUT,
                 FetchError::Forbidden {
                     reason: Refused::Address(_),
-                } => (
-                    StatusCode::FORBIDDEN,
-                    "EFORBIDDEN",
-                    "That address is not allowed",
-                ),
+                } => FORBIDDEN,
             },
             ProxyError::Image(image) => match image {
                 ImageError::TooLarge { .. } => (

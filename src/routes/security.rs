@@ -86,7 +86,7 @@ pub async fn limit_request(
         None
     };
     if let Some((status, message)) = refusal {
-        let problem = Problem::new(status, "EINPUT", "We could not read that", message);
+        let problem = Problem::input(message).with_status(status);
         return Ok(req.into_response(problem.json()).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
