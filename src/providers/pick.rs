@@ -134,6 +134,8 @@ impl Found {
 pub struct Response<'a> {
     fetched: &'a Fetched,
     text: OnceCell<String>,
+    /// Whether the page may be parsed at all (walls, nesting), checked once on the whole.
+    readable: OnceCell<Result<(), PickError>>,
     head: OnceCell<Result<Page, PickError>>,
     page: OnceCell<Result<Page, PickError>>,
 }
@@ -169,6 +171,7 @@ impl<'a> Response<'a> {
         Self {
             fetched,
             text: OnceCell::new(),
+            readable: OnceCell::new(),
             head: OnceCell::new(),
             page: OnceCell::new(),
         }
@@ -209,14 +212,21 @@ impl<'a> Response<'a> {
             .map_err(Clone::clone)
     }
 
+    /// Parses `html` (the whole page or its head) once the whole page is known readable:
+    /// a page nested too deeply is refused even when only its head would be parsed.
     fn parse(&self, html: &str) -> Result<Page, PickError> {
-        refuse_walls(self.fetched)?;
-        if extract::nesting_depth(html) > extract::MAX_NESTING {
-            return Err(PickError::Unreadable(format!(
-                "The page nests its elements more than {} deep; we do not read it.",
-                extract::MAX_NESTING
-            )));
-        }
+        self.readable
+            .get_or_init(|| {
+                refuse_walls(self.fetched)?;
+                if extract::nesting_depth(self.text()) > extract::MAX_NESTING {
+                    return Err(PickError::Unreadable(format!(
+                        "The page nests its elements more than {} deep; we do not read it.",
+                        extract::MAX_NESTING
+                    )));
+                }
+                Ok(())
+            })
+            .clone()?;
         Ok(Page::parse(html, self.fetched.url.clone()).with_placeholders(super::is_placeholder))
     }
 }
