@@ -255,17 +255,33 @@ impl Settings {
     /// Every upstream override: `--upstream` flags, then `GETIMAGES_UPSTREAM_<ID>` variables,
     /// keyed by provider id (lower case, `_` read as `-`). A bad variable is an error naming it.
     pub fn upstream_overrides(&self) -> Result<Vec<(String, Url)>, String> {
-        let mut out = self.upstreams.clone();
+        let mut out = Vec::new();
+        for (id, url) in &self.upstreams {
+            out.push((provider_id(id, "--upstream")?, url.clone()));
+        }
         for (name, value) in std::env::vars() {
             let Some(id) = name.strip_prefix(UPSTREAM_ENV_PREFIX) else {
                 continue;
             };
-            let id = id.to_ascii_lowercase().replace('_', "-");
+            let id = provider_id(&id.to_ascii_lowercase().replace('_', "-"), &name)?;
             let url = parse_origin(&value).map_err(|e| format!("invalid value for {name}: {e}"))?;
             out.push((id, url));
         }
         Ok(out)
     }
+}
+
+/// The canonical id of the provider `id` names (an alias is accepted), or an error naming
+/// `setting`: an override for no provider would silently do nothing.
+fn provider_id(id: &str, setting: &str) -> Result<String, String> {
+    crate::providers::by_id(id)
+        .map(|p| p.id.to_owned())
+        .ok_or_else(|| {
+            format!(
+                "invalid value for {setting}: there is no provider {id:?} (the ids are listed \
+                 by GET /api/v1/providers)"
+            )
+        })
 }
 
 /// Parses `NAME=IP` for `--resolve`.

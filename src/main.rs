@@ -10,12 +10,14 @@ use getimages::telemetry;
 #[actix_web::main]
 async fn main() -> ExitCode {
     let settings = Settings::parse();
-    if let Err(e) = settings.upstream_overrides() {
+    let checked = settings
+        .upstream_overrides()
+        .and_then(|_| telemetry::init(&settings.log_filter, settings.log_format));
+    if let Err(e) = checked {
         // Same exit code as clap gives a bad flag.
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
-    telemetry::init(&settings.log_filter, settings.log_format);
     let app = match Application::build(&settings) {
         Ok(app) => app,
         Err(e) => {

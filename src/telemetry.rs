@@ -1,6 +1,7 @@
 //! Logging: tracing set up once, one span per request carrying its id (so every line a
 //! request's lookup or image work logs can be found together), and one line per request.
 
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -13,24 +14,22 @@ use tracing_subscriber::EnvFilter;
 
 use crate::configuration::LogFormat;
 
-/// Installs the global tracing subscriber; an invalid filter falls back to `info` with a warning.
-pub fn init(filter: &str, format: LogFormat) {
-    let (env_filter, bad_filter) = match EnvFilter::try_new(filter) {
-        Ok(f) => (f, None),
-        Err(e) => (EnvFilter::new("info"), Some(e)),
-    };
+/// Installs the global tracing subscriber, or says why `filter` is not a log filter. Text
+/// lines are coloured only on a terminal, and never when `NO_COLOR` is set (no-color.org).
+pub fn init(filter: &str, format: LogFormat) -> Result<(), String> {
+    let env_filter = EnvFilter::try_new(filter)
+        .map_err(|e| format!("invalid value {filter:?} for --log / RUST_LOG: {e}"))?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(env_filter)
+        .with_ansi(std::io::stderr().is_terminal() && !no_color)
         .with_writer(std::io::stderr);
-    let installed = match format {
+    // A subscriber already installed (tests that build several apps) is fine.
+    let _ = match format {
         LogFormat::Text => builder.with_target(false).try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
-    if installed.is_ok()
-        && let Some(e) = bad_filter
-    {
-        tracing::warn!("ignoring invalid log filter {filter:?}: {e}");
-    }
+    Ok(())
 }
 
 static NEXT_REQUEST_ID: AtomicU64 = AtomicU64::new(1);

@@ -186,6 +186,40 @@ fn a_bad_setting_fails_the_start_with_exit_2_and_names_the_problem() {
 }
 
 #[test]
+fn a_bad_log_filter_or_an_override_for_no_provider_fails_the_start_with_exit_2() {
+    for (var, value, says) in [
+        ("RUST_LOG", "getimages=loud", "RUST_LOG"),
+        (
+            "GETIMAGES_UPSTREAM_NOSUCH",
+            "http://127.0.0.1:9",
+            "there is no provider \"nosuch\"",
+        ),
+    ] {
+        let mut app = Server::launch(app_command(&[(var, value)]), 0);
+        let exit = app.wait_for_exit(PATIENCE);
+
+        assert_eq!(exit.status.code(), Some(2), "{var}: {}", app.stderr());
+        assert!(app.stderr().contains(says), "{var}: {}", app.stderr());
+    }
+}
+
+#[test]
+fn log_lines_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
+    // The test harness sets NO_COLOR; an empty one counts as unset (no-color.org).
+    let mut app = spawn_server(&[("NO_COLOR", "")]);
+    assert_eq!(app.get("/").status, 200);
+    app.signal(libc::SIGTERM);
+    app.wait_for_exit(PATIENCE);
+
+    let log = app.stderr();
+    assert!(log.contains("listening on"), "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "escape codes in a piped log: {log:?}"
+    );
+}
+
+#[test]
 fn under_systemd_socket_activation_a_request_starts_the_server_which_then_stops_itself() {
     let activate = Path::new("/usr/bin/systemd-socket-activate");
     assert!(
