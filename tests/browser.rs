@@ -34,6 +34,8 @@ impl Driver {
         let port = free_port();
         let child = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
+            // Never the test runner's stdin: whatever drives the runner may be writing there.
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0)
@@ -108,8 +110,27 @@ async fn mastodon_with_images() -> (MockServer, MockServer) {
     (instance, images)
 }
 
+/// However a browser misbehaves, a test ends within this, failing.
+const BROWSER_LIMIT: Duration = Duration::from_secs(120);
+
+/// Runs a browser story, failing it if it outlasts [`BROWSER_LIMIT`].
+async fn within_limit(story: impl std::future::Future<Output = ()>) {
+    tokio::time::timeout(BROWSER_LIMIT, story)
+        .await
+        .unwrap_or_else(|_| panic!("the browser story took longer than {BROWSER_LIMIT:?}"));
+}
+
 #[tokio::test]
 async fn a_visitor_pastes_a_profile_and_sees_its_images() {
+    within_limit(a_visitor_pastes_a_profile_and_sees_its_images_story()).await;
+}
+
+#[tokio::test]
+async fn the_form_works_without_javascript_and_shows_errors_as_pages() {
+    within_limit(the_form_works_without_javascript_and_shows_errors_as_pages_story()).await;
+}
+
+async fn a_visitor_pastes_a_profile_and_sees_its_images_story() {
     let (instance, _images) = mastodon_with_images().await;
     let upstream = instance.uri();
     let app = spawn_app(&[
@@ -185,8 +206,7 @@ async fn save_screenshot(browser: &Client, name: &str) {
     std::fs::write(artifact(name), png).unwrap();
 }
 
-#[tokio::test]
-async fn the_form_works_without_javascript_and_shows_errors_as_pages() {
+async fn the_form_works_without_javascript_and_shows_errors_as_pages_story() {
     let app = spawn_app(&[]);
     let driver = Driver::start();
     let browser = driver.browser(1280, 900).await;
