@@ -80,10 +80,13 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        // chromedriver's browsers are in its process group.
-        let _ = Command::new("kill")
-            .args(["-TERM", &format!("-{}", self.child.id())])
-            .status();
+        // chromedriver's browsers are in its process group. Signalled with kill(2) itself:
+        // procps-ng 4.0.2's `kill -TERM -PGID` was seen to reach far more than that group.
+        if let Ok(group) = libc::pid_t::try_from(self.child.id()) {
+            // SAFETY: kill(2) has no memory-safety preconditions; `group` is chromedriver's
+            // own process group (started with process_group(0)), not yet reaped.
+            unsafe { libc::kill(-group, libc::SIGTERM) };
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
