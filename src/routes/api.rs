@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::error::{ApiError, Problem};
 use crate::cache::CacheStatus;
-use crate::lookup::{Answer, Lookup, Profile, ProfileQuery};
+use crate::lookup::{Answer, Lookup, LookupError, Profile, ProfileQuery};
 use crate::providers;
 
 /// The query string of a lookup.
@@ -24,7 +24,7 @@ pub struct LookupParams {
 
 impl LookupParams {
     /// The profile asked for, parsed once.
-    pub fn query(&self) -> Result<ProfileQuery, crate::lookup::LookupError> {
+    pub fn query(&self) -> Result<ProfileQuery, LookupError> {
         ProfileQuery::parse(&self.q, self.provider.as_deref())
     }
 }
@@ -41,7 +41,12 @@ pub async fn lookup(
 /// The found profile of a lookup's `answer`, or its failure carrying the cache headers a
 /// lookup answer has.
 pub fn found(answer: Answer, cache: CacheStatus) -> Result<Arc<Profile>, Problem> {
-    answer.map_err(|e| Problem::from(&e).cached(cache, e.is_cacheable()))
+    answer.map_err(|e| failed_lookup(&e, cache))
+}
+
+/// A lookup's failure as answered from `cache`: a not-found is cacheable, the rest not.
+pub fn failed_lookup(e: &LookupError, cache: CacheStatus) -> Problem {
+    Problem::from(e).cached(cache, e.is_cacheable())
 }
 
 /// The JSON answer for a found profile, with cache headers.

@@ -10,8 +10,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use url::Url;
 
-use super::api::{found, profile_json};
-use super::error::{ApiError, Problem};
+use super::api::{failed_lookup, found, profile_json};
+use super::error::ApiError;
 use super::image::TransformParams;
 use crate::fetch::guard::Guard;
 use crate::imaging::{Fit, Transform};
@@ -66,9 +66,7 @@ pub async fn avatar(
         Err(e) => e.clone(),
     };
     match params.fallback.as_deref() {
-        None | Some("false") => Err(ApiError(
-            Problem::from(&failure).cached(cache, failure.is_cacheable()),
-        )),
+        None | Some("false") => Err(ApiError(failed_lookup(&failure, cache))),
         Some(fallback) => Ok(redirect(fallback_url(&guard, fallback)?.as_str())),
     }
 }
