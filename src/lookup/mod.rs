@@ -284,3 +284,31 @@ fn recognized(
         .canonical()
         .and_then(|canonical| providers::recognize(&canonical)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_profile_survives_the_round_trip_and_an_unknown_provider_is_a_miss() {
+        let profile = Profile {
+            provider: providers::by_id("github").unwrap(),
+            id: "torvalds".into(),
+            profile_url: "https://github.com/torvalds".into(),
+            name: Some("Linus Torvalds".into()),
+            images: vec![Image {
+                kind: ImageKind::Avatar,
+                url: "https://avatars.githubusercontent.com/u/1024025?v=4".into(),
+                width: Some(460),
+                height: None,
+            }],
+        };
+        let json = serde_json::to_vec(&profile).unwrap();
+        assert_eq!(serde_json::from_slice::<Profile>(&json).unwrap(), profile);
+        let gone = br#"{"provider":"myspace","id":"a","profile_url":"b","name":null,"images":[]}"#;
+        assert!(serde_json::from_slice::<Profile>(gone).is_err());
+        let odd_kind = br#"{"provider":"github","id":"a","profile_url":"b","name":null,
+            "images":[{"kind":"logo","url":"u","width":null,"height":null}]}"#;
+        assert!(serde_json::from_slice::<Profile>(odd_kind).is_err());
+    }
+}
