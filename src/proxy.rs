@@ -107,7 +107,9 @@ impl ImageProxy {
         let fetched = self
             .fetcher
             .fetch_image(url.clone(), self.limits.max_source_bytes)
-            .await?;
+            .await
+            // The visitor reads a sentence; the log keeps the real cause (DNS, refused, TLS).
+            .inspect_err(|e| tracing::info!(image = %url, cause = %e, "image fetch failed"))?;
         let (limits, t) = (self.limits, *t);
         let _permit = self
             .transforms
