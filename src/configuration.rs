@@ -104,6 +104,11 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_MEMORY_CACHE_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub memory_cache_bytes: u64,
 
+    /// A GitHub token (any scope-less personal access token) sent to the GitHub API only:
+    /// lifts its keyless limit of 60 requests an hour per address.
+    #[arg(long, env = "GETIMAGES_GITHUB_TOKEN", hide_env_values = true)]
+    pub github_token: Option<String>,
+
     /// A Redis shared by every server process, as a third cache tier behind memory and
     /// disk: redis://[user:password@]host[:port][/db] (rediss:// is refused: no TLS in this
     /// build). Unset, there is no Redis tier.

@@ -175,6 +175,11 @@ fn fetcher(settings: &Settings, guard: Guard) -> Result<Fetcher, StartError> {
         max_body_bytes: settings.max_page_bytes,
         upstreams: upstreams.into_iter().collect(),
         guard,
+        credentials: settings
+            .github_token
+            .iter()
+            .map(|token| ("github", format!("Bearer {token}")))
+            .collect(),
     }))
 }
 

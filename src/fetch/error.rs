@@ -69,11 +69,14 @@ pub enum FetchError {
         /// 404 or 410.
         status: u16,
     },
-    /// 401, 403, 429 or LinkedIn's 999: the upstream refused us.
-    #[error("refused with HTTP {status} ({})", blocked_reason(*status))]
+    /// The upstream refused us, or answered with a wall instead of the page: 401, 403, 429,
+    /// LinkedIn's 999, an anti-bot challenge, a login or consent page (see `fetch::block`).
+    #[error("blocked with HTTP {status} by {by}")]
     Blocked {
         /// The status it answered with.
         status: u16,
+        /// What stopped us, as a phrase: "a Cloudflare challenge", "a login wall".
+        by: &'static str,
     },
     /// No answer in time.
     #[error("timed out {phase}")]
@@ -99,15 +102,6 @@ pub enum FetchError {
         /// What the guard refused.
         reason: Refused,
     },
-}
-
-/// What an upstream's blocking status most likely means.
-pub fn blocked_reason(status: u16) -> &'static str {
-    match status {
-        401 => "a login is required",
-        429 => "rate-limited",
-        _ => "forbidden, probably a login wall or a block of our address",
-    }
 }
 
 impl From<Refused> for FetchError {
@@ -138,9 +132,9 @@ impl FetchError {
         } = wording;
         match self {
             Self::NotFound { url, .. } => format!("There is no {thing} at {url}."),
-            Self::Blocked { status } => format!(
-                "{upstream} refused the request (HTTP {status}); it may require a login or be \
-                 rate-limiting us. Try again later."
+            Self::Blocked { by, .. } => format!(
+                "{upstream} stopped us with {by}. That is a block, not a missing {thing}: try \
+                 again later."
             ),
             Self::Timeout { .. } => format!("{upstream} did not answer in time."),
             Self::Upstream { cause } => match cause {
@@ -175,12 +169,12 @@ fn size(bytes: usize) -> String {
     }
 }
 
-/// "The platform" → "the platform", to put a subject after a verb.
+/// "The platform" → "the platform", to put a subject after a verb; a name ("GitHub") stays.
 fn lower_first(s: &str) -> String {
-    let mut chars = s.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_lowercase().chain(chars).collect()
-    })
+    match s.strip_prefix("The ") {
+        Some(rest) => format!("the {rest}"),
+        None => s.to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Fetching from platforms: one shared pair of HTTP clients, upstream overrides for tests,
 //! capped bodies, checked redirects, and upstream failures as typed [`FetchError`]s.
 
+pub mod block;
 mod error;
 pub mod guard;
 
@@ -59,6 +60,9 @@ pub struct FetchSettings {
     pub upstreams: HashMap<String, Url>,
     /// The SSRF guard for visitor-supplied URLs.
     pub guard: Guard,
+    /// Provider id → `Authorization` header value the operator set for its API
+    /// (`GETIMAGES_GITHUB_TOKEN`), sent only on requests that ask for credentials.
+    pub credentials: HashMap<&'static str, String>,
 }
 
 /// One request a provider wants made.
@@ -74,6 +78,8 @@ pub struct Request {
     pub json_body: Option<String>,
     /// Extra headers the platform's API wants.
     pub headers: &'static [(&'static str, &'static str)],
+    /// Whether the operator's credentials for `provider` go with it, when set.
+    pub credentials: bool,
 }
 
 /// One HTTP exchange, whatever asked for it.
@@ -84,7 +90,10 @@ struct Send {
     accept: &'static str,
     json_body: Option<String>,
     headers: &'static [(&'static str, &'static str)],
+    authorization: Option<String>,
     max_bytes: usize,
+    /// Whether a 2xx answer is checked for walls (pages and API answers, not images).
+    sniff_walls: bool,
 }
 
 /// A successful (2xx) response, body read in full.
@@ -147,7 +156,12 @@ impl Fetcher {
                 accept,
                 json_body: request.json_body,
                 headers: request.headers,
+                authorization: request
+                    .credentials
+                    .then(|| self.settings.credentials.get(request.provider).cloned())
+                    .flatten(),
                 max_bytes: self.settings.max_body_bytes,
+                sniff_walls: true,
             })
             .await?;
         if overridden {
@@ -166,7 +180,9 @@ impl Fetcher {
             accept: "image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8,*/*;q=0.5",
             json_body: None,
             headers: &[],
+            authorization: None,
             max_bytes,
+            sniff_walls: false,
         })
         .await
     }
@@ -189,6 +205,10 @@ impl Fetcher {
             .headers
             .iter()
             .fold(builder, |b, (name, value)| b.header(*name, *value));
+        let builder = match send.authorization {
+            Some(value) => builder.header(header::AUTHORIZATION, value),
+            None => builder,
+        };
         let response = builder
             .header(header::USER_AGENT, send.agent.user_agent())
             .header(header::ACCEPT, send.accept)
@@ -199,8 +219,13 @@ impl Fetcher {
         let status = response.status();
         let final_url = response.url().clone();
         if !status.is_success() {
-            return Err(status_error(status.as_u16(), &final_url));
+            return Err(status_error(
+                status.as_u16(),
+                response.headers(),
+                &final_url,
+            ));
         }
+        let headers = response.headers().clone();
         let content_type = response
             .headers()
             .get(header::CONTENT_TYPE)
@@ -210,6 +235,14 @@ impl Fetcher {
             .trim()
             .to_ascii_lowercase();
         let body = read_capped(response, send.max_bytes).await?;
+        if send.sniff_walls
+            && let Some(by) = block::walled(&final_url, &headers, &content_type, &body)
+        {
+            return Err(FetchError::Blocked {
+                status: status.as_u16(),
+                by,
+            });
+        }
         Ok(Fetched {
             url: final_url,
             content_type,
@@ -337,13 +370,15 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     chain
 }
 
-fn status_error(status: u16, url: &Url) -> FetchError {
+fn status_error(status: u16, headers: &header::HeaderMap, url: &Url) -> FetchError {
+    if let Some(by) = block::refused(status, headers) {
+        return FetchError::Blocked { status, by };
+    }
     match status {
         404 | 410 => FetchError::NotFound {
             url: url.clone(),
             status,
         },
-        401 | 403 | 429 | 999 => FetchError::Blocked { status },
         _ => upstream(Cause::Status(status)),
     }
 }

@@ -82,10 +82,17 @@ impl Expiry<AnswerKey, Cached> for AnswerExpiry {
             .fresh_until
             .duration_since(SystemTime::now())
             .unwrap_or_default();
-        Some(if cached.answer.is_ok() {
-            fresh_for + self.stale
-        } else {
-            fresh_for
+        Some(match &cached.answer {
+            Ok(profile) => {
+                let kept = fresh_for + self.stale;
+                match profile.expires_at() {
+                    Some(expiry) => {
+                        kept.min(expiry.duration_since(SystemTime::now()).unwrap_or_default())
+                    }
+                    None => kept,
+                }
+            }
+            Err(_) => fresh_for,
         })
     }
 }
@@ -187,10 +194,13 @@ impl Answers {
     async fn load(&self, key: &AnswerKey) -> Option<Cached> {
         let entry = self.disk.get(&key.stored()).await?;
         let stale_until = entry.fresh_until.checked_add(self.lifetimes.stale)?;
+        let profile: Profile = serde_json::from_slice(&entry.bytes).ok()?;
+        let stale_until = profile
+            .expires_at()
+            .map_or(stale_until, |e| e.min(stale_until));
         if stale_until <= SystemTime::now() {
             return None;
         }
-        let profile = serde_json::from_slice(&entry.bytes).ok()?;
         Some(Cached {
             answer: Ok(Arc::new(profile)),
             fresh_until: entry.fresh_until,
@@ -208,12 +218,17 @@ impl Answers {
         match answer {
             Ok(profile) => {
                 // Serializing a profile (strings and numbers) cannot fail.
+                // Never fresh past the expiry of a signed image URL it holds.
+                let ttl = profile.expires_at().map_or(self.lifetimes.ttl, |expiry| {
+                    let left = expiry.duration_since(now).unwrap_or_default();
+                    self.lifetimes.ttl.min(left)
+                });
                 let json = serde_json::to_vec(&profile).unwrap_or_default();
-                let entry = Entry::new(json, "application/json", self.lifetimes.ttl);
+                let entry = Entry::new(json, "application/json", ttl);
                 self.disk.put(&key.stored(), entry).await;
                 Ok(Cached {
                     answer: Ok(Arc::new(profile)),
-                    fresh_until: now + self.lifetimes.ttl,
+                    fresh_until: now + ttl,
                 })
             }
             Err(e) if e.is_cacheable() => Ok(Cached {

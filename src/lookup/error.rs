@@ -56,7 +56,17 @@ impl LookupError {
 
 impl From<FetchError> for LookupError {
     fn from(e: FetchError) -> Self {
-        let message = e.sentence(WORDING);
+        Self::from_fetch(e, WORDING.upstream)
+    }
+}
+
+impl LookupError {
+    /// A failed fetch as the visitor reads it, with the platform named (`upstream`).
+    pub fn from_fetch(e: FetchError, upstream: &'static str) -> Self {
+        let message = e.sentence(Wording {
+            upstream,
+            ..WORDING
+        });
         match e {
             FetchError::NotFound { .. } => Self::NotFound(message),
             FetchError::Blocked { .. } => Self::Blocked(message),
@@ -81,7 +91,7 @@ impl From<Refused> for LookupError {
 impl From<PickError> for LookupError {
     fn from(e: PickError) -> Self {
         match e {
-            PickError::NotFound(message) => Self::NotFound(message),
+            PickError::NotFound(message) | PickError::NoImage(message) => Self::NotFound(message),
             PickError::Blocked(message) => Self::Blocked(message),
             PickError::Unreadable(message) => Self::Upstream(message),
         }

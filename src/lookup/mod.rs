@@ -14,9 +14,11 @@ use url::Url;
 
 use crate::cache::{CacheStatus, TieredCache};
 use crate::fetch::guard::Guard;
-use crate::fetch::{FetchError, Fetched, Fetcher, Phase, Request};
+use crate::fetch::{Agent, FetchError, Fetched, Fetcher, Phase, Request};
 use crate::providers::pick::{self, Response};
-use crate::providers::{self, Found, Image, ImageKind, PickError, Provider, Reads};
+use crate::providers::{
+    self, Found, Image, ImageKind, NotFound, PickError, Provider, Reads, Strategy, signed,
+};
 pub use answers::{Answer, Lifetimes};
 use answers::{AnswerKey, Answers, Served};
 pub use error::LookupError;
@@ -36,9 +38,22 @@ pub struct Profile {
     pub name: Option<String>,
     /// Avatar first, then banner.
     pub images: Vec<Image>,
+    /// The way of asking that found it (`api`, `page`, `intent`, `generic page`; see
+    /// [`Provider::chain`]).
+    #[serde(default)]
+    pub strategy: String,
 }
 
 impl Profile {
+    /// When the first of its signed image URLs expires (see `providers::signed`): the answer
+    /// is not kept past that.
+    pub fn expires_at(&self) -> Option<std::time::SystemTime> {
+        self.images
+            .iter()
+            .filter_map(|i| signed::expires_at(&i.url))
+            .min()
+    }
+
     /// The avatar's URL, if the profile has one.
     pub fn avatar(&self) -> Option<&str> {
         self.images
@@ -147,7 +162,7 @@ impl Platforms {
                     Failure::Fetch(FetchError::Timeout {
                         phase: Phase::Read, ..
                     }) => past_deadline(),
-                    _ => LookupError::from(failure.clone()),
+                    _ => failure.clone().into_error(query),
                 };
                 let outcome = error.outcome();
                 tracing::info!(provider, %handle, outcome, cause = %failure, ms, "lookup");
@@ -156,32 +171,78 @@ impl Platforms {
         }
     }
 
+    /// Tries each of the provider's ways of asking in order (see [`Provider::chain`]) until
+    /// one finds the profile. A definite "no such profile" ends the chain; a block or any
+    /// other failure moves on to the next way, and when none is left the most telling
+    /// failure is the answer (a block outranks a timeout, which outranks an error, which
+    /// outranks a page without a picture).
     async fn run(&self, query: &ProfileQuery) -> Result<Profile, Failure> {
         let provider = query.provider;
-        let handle = query.handle.clone();
-        let target = provider.request(&handle);
+        let mut asked = Asked::default();
+        let mut failures = Vec::new();
+        for strategy in provider.chain() {
+            let answered = failures
+                .iter()
+                .any(|(_, f): &(_, Failure)| f.is_an_answer());
+            if strategy.last_resort && answered {
+                continue;
+            }
+            match self
+                .try_strategy(provider, &query.handle, &strategy, &mut asked)
+                .await
+            {
+                Ok(profile) => return Ok(profile),
+                Err(failure) if failure.ends_the_chain(strategy.not_found) => return Err(failure),
+                Err(failure) => failures.push((strategy.name, failure)),
+            }
+        }
+        Err(Failure::Chain(failures))
+    }
+
+    /// One way of asking: fetch (or reuse an identical request's answer), read, upgrade.
+    async fn try_strategy(
+        &self,
+        provider: &'static Provider,
+        handle: &str,
+        strategy: &Strategy,
+        asked: &mut Asked,
+    ) -> Result<Profile, Failure> {
+        let target = strategy.target(provider, handle);
         let url = Url::parse(&target.url).map_err(|_| {
             LookupError::Input(format!("\"{}\" is not a valid address.", target.url))
         })?;
-        let fetched = self
-            .fetcher
-            .fetch(Request {
-                url,
-                provider: provider.id,
-                agent: provider.agent,
-                json_body: target.json_body,
-                headers: target.headers,
-            })
-            .await
-            .map_err(Failure::Fetch)?;
+        let key = (target.json_body.is_none()).then(|| (target.url.clone(), strategy.agent));
+        let fetched = match key.as_ref().and_then(|key| asked.get(key)) {
+            Some(earlier) => earlier,
+            None => {
+                let fetched = self
+                    .fetcher
+                    .fetch(Request {
+                        url,
+                        provider: provider.id,
+                        agent: strategy.agent,
+                        json_body: target.json_body,
+                        headers: target.headers,
+                        credentials: target.credentials,
+                    })
+                    .await
+                    .map(Arc::new);
+                if let Some(key) = key {
+                    asked.insert(key, fetched.clone());
+                }
+                fetched
+            }
+        }
+        .map_err(Failure::Fetch)?;
+        let (read, handle) = (strategy.read, handle.to_owned());
         // Parsing a hostile page can take long: off the async threads, so the deadline holds
         // and other requests are served meanwhile.
-        let (provider, handle, found) =
-            tokio::task::spawn_blocking(move || read_profile(provider, handle, &fetched))
+        let (owner, handle, found) =
+            tokio::task::spawn_blocking(move || read_with(provider, read, handle, &fetched))
                 .await
                 .map_err(|e| LookupError::Upstream(format!("reading the page failed: {e}")))?
                 .map_err(Failure::Pick)?;
-        Ok(self.profile(provider, handle, found)?)
+        Ok(self.profile(owner, handle, found, strategy.name)?)
     }
 
     /// Upgrades image URLs to full size and drops any a visitor could not be sent to.
@@ -190,13 +251,19 @@ impl Platforms {
         provider: &'static Provider,
         handle: String,
         found: Found,
+        strategy: &'static str,
     ) -> Result<Profile, LookupError> {
         let mut refused = None;
         let images: Vec<Image> = found
             .images
             .into_iter()
+            // A signed URL is served as given: the CDN refuses any change to it.
             .map(|image| Image {
-                url: (provider.upgrade)(&image.url),
+                url: if signed::is_signed(&image.url) {
+                    image.url
+                } else {
+                    (provider.upgrade)(&image.url)
+                },
                 ..image
             })
             .filter(|image| match Url::parse(&image.url) {
@@ -225,7 +292,30 @@ impl Platforms {
             id: handle,
             name: found.name,
             images,
+            strategy: strategy.to_owned(),
         })
+    }
+}
+
+/// The answers already fetched in one lookup, by GET URL and agent: a later way that asks
+/// for the same page (the generic reader after the platform's page reader) reads it again
+/// instead of fetching it twice.
+#[derive(Default)]
+struct Asked(Vec<((String, Agent), FetchAnswer)>);
+
+/// One fetch's outcome, shared between the ways that ask for the same thing.
+type FetchAnswer = Result<Arc<Fetched>, FetchError>;
+
+impl Asked {
+    fn get(&self, key: &(String, Agent)) -> Option<FetchAnswer> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn insert(&mut self, key: (String, Agent), answer: FetchAnswer) {
+        self.0.push((key, answer));
     }
 }
 
@@ -238,14 +328,87 @@ enum Failure {
     Pick(PickError),
     #[error("{0}")]
     Lookup(#[from] LookupError),
+    /// Every way was tried and failed: each with its strategy's name.
+    #[error("{}", chain_causes(.0))]
+    Chain(Vec<(&'static str, Failure)>),
 }
 
-impl From<Failure> for LookupError {
-    fn from(failure: Failure) -> Self {
-        match failure {
-            Failure::Fetch(e) => e.into(),
-            Failure::Pick(e) => e.into(),
-            Failure::Lookup(e) => e,
+fn chain_causes(failures: &[(&'static str, Failure)]) -> String {
+    let causes: Vec<String> = failures
+        .iter()
+        .map(|(name, failure)| format!("{name}: {failure}"))
+        .collect();
+    causes.join("; ")
+}
+
+impl Failure {
+    /// Whether no other way should be tried after this one: a definite "no such profile"
+    /// (when the way's not-found is the platform's last word), bad input, or an address the
+    /// guard refused.
+    fn ends_the_chain(&self, not_found: NotFound) -> bool {
+        match self {
+            Self::Fetch(FetchError::NotFound { .. }) | Self::Pick(PickError::NotFound(_)) => {
+                not_found == NotFound::Final
+            }
+            Self::Fetch(FetchError::Forbidden { .. }) => true,
+            Self::Lookup(e) => matches!(e, LookupError::Input(_) | LookupError::Forbidden(_)),
+            _ => false,
+        }
+    }
+
+    /// Whether the platform answered (the profile was read, and held no picture).
+    fn is_an_answer(&self) -> bool {
+        matches!(self, Self::Pick(PickError::NoImage(_)))
+    }
+
+    /// How much this failure says about the platform, to pick the answer when every way
+    /// failed: a block first (never read as "not found"), then a timeout, then a profile
+    /// read without a picture (the platform's answer outranks another way's error), then an
+    /// error, then one way's "not found".
+    fn weight(&self) -> u8 {
+        match self {
+            Self::Fetch(FetchError::Blocked { .. }) | Self::Pick(PickError::Blocked(_)) => 6,
+            Self::Fetch(FetchError::Timeout { .. }) => 5,
+            Self::Pick(PickError::NoImage(_)) => 4,
+            Self::Lookup(e) => match e {
+                LookupError::Blocked(_) => 6,
+                LookupError::Timeout(_) => 5,
+                LookupError::NotFound(_) => 1,
+                _ => 3,
+            },
+            Self::Fetch(FetchError::NotFound { .. }) | Self::Pick(PickError::NotFound(_)) => 1,
+            Self::Chain(failures) => failures.iter().map(|(_, f)| f.weight()).max().unwrap_or(0),
+            _ => 3,
+        }
+    }
+
+    /// What the visitor reads, naming the platform where a sentence needs it.
+    fn into_error(self, query: &ProfileQuery) -> LookupError {
+        let provider = query.provider;
+        let upstream = provider.upstream_name();
+        match self {
+            // The URL asked (an API's) means little to a visitor; the platform and the
+            // handle do.
+            Self::Fetch(FetchError::NotFound { .. }) if !provider.is_generic() => {
+                LookupError::NotFound(format!(
+                    "{} has no profile \"{}\".",
+                    provider.name, query.handle
+                ))
+            }
+            Self::Fetch(e) => LookupError::from_fetch(e, upstream),
+            Self::Pick(e) => e.into(),
+            Self::Lookup(e) => e,
+            Self::Chain(failures) => {
+                // The first of the heaviest failures: the earliest way that said the most.
+                let heaviest = failures.iter().map(|(_, f)| f.weight()).max();
+                failures
+                    .into_iter()
+                    .find(|(_, f)| Some(f.weight()) == heaviest)
+                    .map_or_else(
+                        || LookupError::Upstream(format!("{upstream} could not be asked.")),
+                        |(_, f)| f.into_error(query),
+                    )
+            }
         }
     }
 }
@@ -258,12 +421,22 @@ pub fn read_profile(
     handle: String,
     fetched: &Fetched,
 ) -> Result<(&'static Provider, String, Found), PickError> {
+    read_with(provider, provider.pick, handle, fetched)
+}
+
+/// [`read_profile`] with one way's reader.
+fn read_with(
+    provider: &'static Provider,
+    read: fn(&Response<'_>, &str) -> Result<Found, PickError>,
+    handle: String,
+    fetched: &Fetched,
+) -> Result<(&'static Provider, String, Found), PickError> {
     let response = Response::new(fetched);
     let Some((owner, owner_handle)) = recognized(provider, &response)? else {
-        let found = (provider.pick)(&response, &handle)?;
+        let found = read(&response, &handle)?;
         return Ok((provider, handle, found));
     };
-    let found = if matches!(owner.reads, Reads::Page) {
+    let found = if matches!(owner.reads, Reads::Page | Reads::PageAt(_)) {
         (owner.pick)(&response, &owner_handle)?
     } else {
         pick::metadata(&response)?.or_not_found(&format!("{} {owner_handle}", owner.name))?
@@ -302,6 +475,7 @@ mod tests {
                 width: Some(460),
                 height: None,
             }],
+            strategy: "api".into(),
         };
         let json = serde_json::to_vec(&profile).unwrap();
         assert_eq!(serde_json::from_slice::<Profile>(&json).unwrap(), profile);

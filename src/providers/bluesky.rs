@@ -1,10 +1,11 @@
 //! Bluesky: the public AppView's `app.bsky.actor.getProfiles` record (avatar, banner,
 //! display name). `getProfiles` rather than `getProfile`: for an unknown account the latter
 //! answers HTTP 400 (`InvalidRequest`, "Profile not found"), which cannot be told apart from
-//! a malformed request, while `getProfiles` answers 200 with no profile.
+//! a malformed request, while `getProfiles` answers 200 with no profile. Then the
+//! `bsky.app/profile/{handle}` page, whose JSON-LD names the avatar.
 
 use super::PickError;
-use super::{Provider, Reads, Recognize, Reserved, Target, pick};
+use super::{Provider, Reads, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::{at, first_str, str_at};
 use crate::fetch::Agent;
 
@@ -30,6 +31,9 @@ pub const PROVIDER: Provider = Provider {
     }),
     pick,
     upgrade,
+    then: &[Strategy::profile_page(|response, handle| {
+        pick::metadata(response)?.or_not_found(&format!("{handle} on Bluesky"))
+    })],
     ..Provider::DEFAULT
 };
 

@@ -1,6 +1,8 @@
-//! GitHub: the public REST API's user record.
+//! GitHub: the public REST API's user record (with the operator's token when set: keyless,
+//! it allows 60 requests an hour per address), then `github.com/{user}.png`, which redirects
+//! to the avatar without that limit.
 
-use super::{Provider, Reads, Recognize, Reserved, Target, pick};
+use super::{Ask, NotFound, Provider, Reads, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -49,7 +51,9 @@ pub const PROVIDER: Provider = Provider {
     },
     agent: Agent::Api,
     profile_url: |handle| format!("https://github.com/{handle}"),
-    reads: Reads::Json(|handle| Target::get(format!("https://api.github.com/users/{handle}"))),
+    reads: Reads::Json(|handle| {
+        Target::get(format!("https://api.github.com/users/{handle}")).with_credentials()
+    }),
     pick: |fetched, handle| {
         let user = pick::json(fetched)?;
         let mut found = pick::Found::default()
@@ -61,4 +65,13 @@ pub const PROVIDER: Provider = Provider {
     // Without `s=` GitHub serves the avatar as stored, its largest size.
     upgrade: |url| pick::without_query(url, &["s", "size"]),
     placeholders: &["github.githubassets.com/images/modules/open_graph"],
+    not_found: NotFound::Final,
+    then: &[Strategy {
+        name: "avatar redirect",
+        agent: Agent::Browser,
+        ask: Ask::At(|handle| Target::get(format!("https://github.com/{handle}.png"))),
+        read: |response, handle| pick::image_answer(response, &format!("GitHub user {handle}")),
+        not_found: NotFound::Final,
+        last_resort: false,
+    }],
 };

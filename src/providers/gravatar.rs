@@ -1,12 +1,14 @@
 //! Gravatar: the public profile JSON (`https://gravatar.com/{hash}.json`), asked for by the
-//! SHA-256 of the e-mail address, a hash, or the profile's username.
+//! SHA-256 of the e-mail address, a hash, or the profile's username. It covers only open
+//! profiles: for an avatar-only account it answers 404, so the avatar itself is asked next
+//! (`/avatar/{hash}?d=404`, which answers 404 when there is no avatar).
 //!
 //! Other providers whose avatars live on Gravatar's CDN use [`full_size`].
 
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::{Provider, Reads, Recognize, Reserved, Target, pick};
+use super::{Ask, NotFound, Provider, Reads, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::{first_str, str_at};
 use crate::fetch::Agent;
 
@@ -56,7 +58,9 @@ pub const PROVIDER: Provider = Provider {
     pick: |fetched, handle| {
         let profile = pick::json(fetched)?;
         let Some(entry) = profile.get("entry").and_then(|e| e.get(0)) else {
-            return pick::Found::default().or_not_found(&format!("The Gravatar of {handle}"));
+            return Err(super::PickError::NoImage(format!(
+                "The Gravatar of {handle} has no public profile."
+            )));
         };
         let mut found = pick::Found::default()
             .name(first_str(
@@ -70,6 +74,20 @@ pub const PROVIDER: Provider = Provider {
         found.or_not_found(&format!("The Gravatar of {handle}"))
     },
     upgrade: full_size,
+    not_found: NotFound::TryNext,
+    then: &[Strategy {
+        name: "avatar",
+        agent: Agent::Browser,
+        ask: Ask::At(|handle| {
+            Target::get(format!(
+                "https://gravatar.com/avatar/{}?s={MAX_SIZE}&d=404",
+                key(handle)
+            ))
+        }),
+        read: |response, handle| pick::image_answer(response, &format!("The Gravatar of {handle}")),
+        not_found: NotFound::Final,
+        last_resort: false,
+    }],
     ..Provider::DEFAULT
 };
 

@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::{Provider, Reads, Recognize, Reserved, Target, pick};
+use super::{Ask, NotFound, Provider, Reads, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -57,19 +57,40 @@ pub const PROVIDER: Provider = Provider {
             "https://huggingface.co/api/users/{handle}/overview"
         ))
     }),
-    pick: |fetched, handle| {
-        let user = pick::json(fetched)?;
-        // Default avatars are site-relative (`/avatars/….svg`).
-        let avatar = str_at(&user, "avatarUrl")
-            .and_then(|raw| Url::parse("https://huggingface.co/").ok()?.join(raw).ok());
-        pick::Found::default()
-            .name(str_at(&user, "fullname").or(str_at(&user, "user")))
-            .avatar(avatar.as_ref().map(Url::as_str))
-            .or_not_found(&format!("Hugging Face user {handle}"))
-    },
+    // A 404 from the users API may be an organization.
+    not_found: NotFound::TryNext,
+    then: &[Strategy {
+        name: "organizations api",
+        agent: Agent::Api,
+        ask: Ask::At(|handle| {
+            Target::get(format!(
+                "https://huggingface.co/api/organizations/{handle}/overview"
+            ))
+        }),
+        read: pick,
+        not_found: NotFound::Final,
+        last_resort: false,
+    }],
+    pick,
     upgrade,
     ..Provider::DEFAULT
 };
+
+/// A user's or an organization's overview: `avatarUrl`, `fullname`, `name` or `user`.
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, super::PickError> {
+    let user = pick::json(fetched)?;
+    // Default avatars are site-relative (`/avatars/….svg`).
+    let avatar = str_at(&user, "avatarUrl")
+        .and_then(|raw| Url::parse("https://huggingface.co/").ok()?.join(raw).ok());
+    pick::Found::default()
+        .name(
+            str_at(&user, "fullname")
+                .or(str_at(&user, "user"))
+                .or(str_at(&user, "name")),
+        )
+        .avatar(avatar.as_ref().map(Url::as_str))
+        .or_not_found(&format!("Hugging Face account {handle}"))
+}
 
 /// Uploads on `cdn-avatars.huggingface.co` are served as uploaded. Older avatars went through
 /// a cloudimg.io resizer (`https://….cloudimg.io/v7/https://cdn-uploads.huggingface.co/…

@@ -1,8 +1,9 @@
-//! Mastodon (and compatible fediverse servers): the instance's public account lookup API.
+//! Mastodon (and compatible fediverse servers): the instance's public account lookup API,
+//! then (a `/@user` page on a host without that API, such as Misskey) the profile page.
 
 use url::Url;
 
-use super::{Provider, Reads, Recognize, Target, pick};
+use super::{NotFound, Provider, Reads, Recognize, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -35,6 +36,8 @@ pub const PROVIDER: Provider = Provider {
         found.profile_url = str_at(&account, "url").map(str::to_owned);
         found.or_not_found(&format!("@{handle}"))
     },
+    // A host that is not Mastodon answers its API with 404 too: the page is read next.
+    not_found: NotFound::TryNext,
     ..Provider::DEFAULT
 };
 

@@ -15,10 +15,14 @@
 //!   default) that page is also what is fetched, so its URL is stated once; an API names its
 //!   request in [`Reads::Json`];
 //! - `agent`, `aliases`, `upgrade` (to the largest size served) and `placeholders` (the
-//!   platform's stand-in images, dropped wherever an image is read) when they differ.
+//!   platform's stand-in images, dropped wherever an image is read) when they differ;
+//! - `then`: the other ways of asking, tried in order when the first fails (see
+//!   [`Provider::chain`]), and `not_found` when the first way's "not found" is not the
+//!   platform's last word.
 
 mod error;
 pub mod pick;
+pub mod signed;
 
 mod behance;
 mod bluesky;
@@ -90,7 +94,82 @@ pub struct Provider {
     /// Substrings (lower case) of the platform's stand-in image URLs, never a profile's own
     /// picture: dropped wherever an image is read, whichever provider reads it.
     pub placeholders: &'static [&'static str],
+    /// What the first way's (`reads` + `pick`) "no such profile" means.
+    pub not_found: NotFound,
+    /// The other ways of asking, in order, after the first (see [`Provider::chain`]).
+    pub then: &'static [Strategy],
 }
+
+/// One way of asking a platform for a profile: a request and the reader of its answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Strategy {
+    /// Short name for logs, the API and `getimages check`: `api`, `page`, `intent`.
+    pub name: &'static str,
+    /// Who we say we are.
+    pub agent: Agent,
+    /// What is fetched: the profile page, or another request.
+    pub ask: Ask,
+    /// Reads the profile's images out of the answer (`handle` as normalized).
+    pub read: fn(&pick::Response, &str) -> Result<Found, PickError>,
+    /// What this way's "no such profile" means.
+    pub not_found: NotFound,
+    /// Tried only when no earlier way got the platform to answer (every one failed or was
+    /// blocked): a way that read the profile and found no picture has said enough.
+    pub last_resort: bool,
+}
+
+/// What a [`Strategy`] fetches.
+#[derive(Debug, Clone, Copy)]
+pub enum Ask {
+    /// The provider's `profile_url`.
+    ProfilePage,
+    /// This request (an API, or another page).
+    At(fn(&str) -> Target),
+}
+
+/// Whether a strategy's "no such profile" (HTTP 404, or the platform's own not-found answer)
+/// ends the lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotFound {
+    /// The platform's last word: no other way is tried, and the miss is cached.
+    Final,
+    /// Only this way's: an avatar-only Gravatar has no profile JSON, a Hugging Face
+    /// organization is not a user, a Misskey host has no Mastodon API. The next way is tried.
+    TryNext,
+}
+
+impl Strategy {
+    /// The profile page read by `read`, as a crawler: named `page`; its "not found" is final.
+    pub const fn profile_page(read: fn(&pick::Response, &str) -> Result<Found, PickError>) -> Self {
+        Self {
+            name: "page",
+            agent: Agent::Crawler,
+            ask: Ask::ProfilePage,
+            read,
+            not_found: NotFound::Final,
+            last_resort: false,
+        }
+    }
+
+    /// What to fetch for `handle` on `provider`.
+    pub fn target(&self, provider: &Provider, handle: &str) -> Target {
+        match self.ask {
+            Ask::ProfilePage => Target::get((provider.profile_url)(handle)),
+            Ask::At(request) => request(handle),
+        }
+    }
+}
+
+/// The last way of every platform: its profile page read as any web page is (metadata, then
+/// icons), for when the platform-specific ways all failed without a definite "not found".
+const GENERIC_PAGE: Strategy = Strategy {
+    name: "generic page",
+    agent: Agent::Crawler,
+    ask: Ask::ProfilePage,
+    read: page::read,
+    not_found: NotFound::Final,
+    last_resort: true,
+};
 
 /// How a provider tells its profile URLs: declarative rules, or a function where rules are not
 /// enough. One or the other, never both: a function ignores rules, so they cannot be set
@@ -134,6 +213,9 @@ impl Reserved {
 pub enum Reads {
     /// The HTML profile page at the provider's `profile_url`.
     Page,
+    /// An HTML page fetched with this request (another URL, or headers such as a consent
+    /// cookie).
+    PageAt(fn(&str) -> Target),
     /// A JSON API's answer to this request.
     Json(fn(&str) -> Target),
 }
@@ -147,6 +229,9 @@ pub struct Target {
     pub json_body: Option<String>,
     /// Extra request headers the API wants (e.g. a public client id).
     pub headers: &'static [(&'static str, &'static str)],
+    /// Whether the operator's credentials for this provider (e.g. `GETIMAGES_GITHUB_TOKEN`)
+    /// go with it, when set: only ever on requests to the platform's own API.
+    pub credentials: bool,
 }
 
 impl Target {
@@ -156,6 +241,7 @@ impl Target {
             url: url.into(),
             json_body: None,
             headers: &[],
+            credentials: false,
         }
     }
 
@@ -164,6 +250,14 @@ impl Target {
         Self {
             json_body: Some(body),
             ..Self::get(url)
+        }
+    }
+
+    /// The same request, carrying the operator's credentials for the provider when set.
+    pub fn with_credentials(self) -> Self {
+        Self {
+            credentials: true,
+            ..self
         }
     }
 
@@ -301,12 +395,39 @@ impl Provider {
         pick: |_, _| Err(PickError::NotFound("Nothing is read here.".into())),
         upgrade: same_size,
         placeholders: &[],
+        not_found: NotFound::Final,
+        then: &[],
     };
+
+    /// Every way of asking this platform, in order: the first (`reads` read by `pick`, named
+    /// `page` or `api`), then `then`, then the generic page reader on the profile URL (not
+    /// for the generic provider itself).
+    pub fn chain(&self) -> Vec<Strategy> {
+        let (name, ask) = match self.reads {
+            Reads::Page => ("page", Ask::ProfilePage),
+            Reads::PageAt(request) => ("page", Ask::At(request)),
+            Reads::Json(request) => ("api", Ask::At(request)),
+        };
+        let first = Strategy {
+            name,
+            agent: self.agent,
+            ask,
+            read: self.pick,
+            not_found: self.not_found,
+            last_resort: false,
+        };
+        let generic = (!self.is_generic()).then_some(GENERIC_PAGE);
+        std::iter::once(first)
+            .chain(self.then.iter().copied())
+            .chain(generic)
+            .collect()
+    }
 
     /// What to fetch for `handle`: its profile page, or the API request.
     pub fn request(&self, handle: &str) -> Target {
         match self.reads {
             Reads::Page => Target::get((self.profile_url)(handle)),
+            Reads::PageAt(request) => request(handle),
             Reads::Json(request) => request(handle),
         }
     }
@@ -314,6 +435,16 @@ impl Provider {
     /// Reads the profile's images out of `fetched` by this provider's rules.
     pub fn read(&self, fetched: &Fetched, handle: &str) -> Result<Found, PickError> {
         (self.pick)(&pick::Response::new(fetched), handle)
+    }
+
+    /// The platform's name as the subject of a sentence a visitor reads ("GitHub stopped us
+    /// with …"); "The platform" for the generic provider.
+    pub fn upstream_name(&self) -> &'static str {
+        if self.is_generic() {
+            "The platform"
+        } else {
+            self.name
+        }
     }
 
     /// Whether this is the generic provider for any web page (not a platform).

@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use super::{Provider, pick};
+use super::{PickError, Provider, pick};
 
 /// Any other http(s) page; the handle is the URL itself.
 pub const PROVIDER: Provider = Provider {
@@ -19,15 +19,18 @@ pub const PROVIDER: Provider = Provider {
             .map(|_| url.into())
     },
     profile_url: |url| url.to_owned(),
-    pick: |fetched, url| {
-        let found = pick::metadata(fetched)?;
-        let found = if found.images.is_empty() {
-            let icon = pick::page(fetched)?.best_icon();
-            found.avatar(icon.as_ref().map(Url::as_str))
-        } else {
-            found
-        };
-        found.or_not_found(url)
-    },
+    pick: read,
     ..Provider::DEFAULT
 };
+
+/// Reads any web page: its metadata's image, else its best icon.
+pub fn read(response: &pick::Response<'_>, what: &str) -> Result<pick::Found, PickError> {
+    let found = pick::metadata(response)?;
+    let found = if found.images.is_empty() {
+        let icon = pick::page(response)?.best_icon();
+        found.avatar(icon.as_ref().map(Url::as_str))
+    } else {
+        found
+    };
+    found.or_not_found(what)
+}

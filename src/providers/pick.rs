@@ -117,10 +117,11 @@ impl Found {
             .map(|i| i.url.as_str())
     }
 
-    /// `Ok(self)` if at least one image was found, else a not-found error naming `what`.
+    /// `Ok(self)` if at least one image was found, else [`PickError::NoImage`] naming `what`
+    /// (the answer came, but held no picture we can read).
     pub fn or_not_found(self, what: &str) -> Result<Self, PickError> {
         if self.images.is_empty() {
-            Err(PickError::NotFound(format!(
+            Err(PickError::NoImage(format!(
                 "{what} has no public profile picture."
             )))
         } else {
@@ -182,8 +183,8 @@ impl<'a> Response<'a> {
         self.text.get_or_init(|| self.fetched.text())
     }
 
-    /// The whole page, parsed once; login walls, anti-bot pages and pages nested too deeply
-    /// to parse in reasonable time are refused first.
+    /// The whole page, parsed once; pages nested too deeply to parse in reasonable time are
+    /// refused first (walls were refused when it was fetched: `fetch::block`).
     pub fn page(&self) -> Result<&Page, PickError> {
         self.page
             .get_or_init(|| self.parse(self.text()))
@@ -217,7 +218,6 @@ impl<'a> Response<'a> {
     fn parse(&self, html: &str) -> Result<Page, PickError> {
         self.readable
             .get_or_init(|| {
-                refuse_walls(self.fetched)?;
                 if extract::nesting_depth(self.text()) > extract::MAX_NESTING {
                     return Err(PickError::Unreadable(format!(
                         "The page nests its elements more than {} deep; we do not read it.",
@@ -245,63 +245,37 @@ pub fn page<'r>(response: &'r Response<'_>) -> Result<&'r Page, PickError> {
 }
 
 /// The images the page's metadata states (see [`from_metadata`]), read from the smallest
-/// part of the page that holds them ([`Response::metadata_page`]).
+/// part of the page that holds them ([`Response::metadata_page`]). An answer that says it
+/// is not HTML (an API's JSON, an image) has no page metadata: it is unreadable here.
 pub fn metadata(response: &Response<'_>) -> Result<Found, PickError> {
+    let kind = &response.content_type;
+    if !kind.is_empty() && !kind.contains("html") && !kind.starts_with("text/") {
+        return Err(PickError::Unreadable(format!(
+            "The platform answered with {kind}, not a web page."
+        )));
+    }
     Ok(from_metadata(response.metadata_page()?))
+}
+
+/// An answer that is the avatar itself (a URL that redirects to the picture): the image at
+/// the URL it was finally served from.
+pub fn image_answer(response: &Response<'_>, what: &str) -> Result<Found, PickError> {
+    if !response.content_type.starts_with("image/") {
+        return Err(PickError::NoImage(format!(
+            "{what} has no picture at {}.",
+            response.url
+        )));
+    }
+    Found::default()
+        .avatar(Some(response.url.as_str()))
+        .or_not_found(what)
 }
 
 /// Parses a fetched JSON answer; anything else is the platform's malfunction.
 pub fn json(fetched: &Fetched) -> Result<Value, PickError> {
-    refuse_walls(fetched)?;
     extract::json::parse_lenient(&fetched.text()).ok_or_else(|| {
         PickError::Unreadable("The platform's answer was not the JSON we expected.".into())
     })
-}
-
-/// Path fragments of the pages platforms redirect to instead of a profile.
-const WALL_PATHS: &[&str] = &[
-    "/login",
-    "/accounts/login",
-    "/signin",
-    "/sign_in",
-    "/i/flow/login",
-    "/challenge",
-    "/checkpoint",
-    "/captcha",
-    "/consent",
-    "/authwall",
-];
-
-/// Titles of anti-bot interstitials.
-const WALL_TITLES: &[&str] = &[
-    "just a moment...",
-    "attention required",
-    "access denied",
-    "security check",
-    "verify you are human",
-    "are you a robot",
-    "log in or sign up",
-];
-
-/// Fails with `EBLOCKED` when the response is a login wall or an anti-bot page.
-pub fn refuse_walls(fetched: &Fetched) -> Result<(), PickError> {
-    let path = fetched.url.path().to_ascii_lowercase();
-    let walled_path = WALL_PATHS.iter().any(|w| path.starts_with(w));
-    let walled_title = fetched.content_type.contains("html") && {
-        let head = String::from_utf8_lossy(&fetched.body[..fetched.body.len().min(4096)])
-            .to_ascii_lowercase();
-        head.split_once("<title")
-            .and_then(|(_, rest)| rest.split_once("</title>"))
-            .is_some_and(|(title, _)| WALL_TITLES.iter().any(|w| title.contains(w)))
-    };
-    if walled_path || walled_title {
-        return Err(PickError::Blocked(
-            "The platform showed a login or anti-bot page instead of the profile. Try again \
-             later."
-                .into(),
-        ));
-    }
-    Ok(())
 }
 
 /// The images any profile page states in its metadata: the JSON-LD person's image, else
@@ -323,7 +297,7 @@ pub fn from_metadata(page: &Page) -> Found {
 
 /// A page title without the platform suffix: `Jack (@jack) / X` → `Jack`.
 pub fn clean_title(title: &str) -> String {
-    let cut = [" | ", " / ", " - ", " (@", " on ", " • ", " · "]
+    let cut = [" | ", " / ", " - ", " (@", " (u/", " on ", " • ", " · "]
         .iter()
         .filter_map(|sep| title.find(sep))
         .min()

@@ -1,11 +1,13 @@
-//! Reddit users: the public `about.json` of `/user/{name}` (`icon_img`, else
-//! `snoovatar_img`; banner from the user's profile subreddit). Subreddits are not profiles
-//! here.
+//! Reddit users: the public HTML user page first (the avatar `<img>`, else og:image), since
+//! the unauthenticated `about.json` has answered "blocked by network security" to servers
+//! since May 2026; then `about.json` (`icon_img`, else `snoovatar_img`; banner from the
+//! user's profile subreddit), which still answers from some addresses. Subreddits are not
+//! profiles here.
 
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Reads, Recognize, Reserved, Target, pick};
+use super::{Ask, NotFound, Provider, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::{first_str, str_at};
 use crate::fetch::Agent;
 
@@ -34,12 +36,18 @@ pub const PROVIDER: Provider = Provider {
             .unwrap_or(raw);
         super::ascii_handle(raw.trim_end_matches('/'), "_-", 20)
     },
-    agent: Agent::Api,
     profile_url: |handle| format!("https://www.reddit.com/user/{handle}/"),
-    reads: Reads::Json(|handle| {
-        Target::get(format!("https://www.reddit.com/user/{handle}/about.json"))
-    }),
-    pick,
+    pick: pick_page,
+    then: &[Strategy {
+        name: "about.json",
+        agent: Agent::Api,
+        ask: Ask::At(|handle| {
+            Target::get(format!("https://www.reddit.com/user/{handle}/about.json"))
+        }),
+        read: pick_about,
+        not_found: NotFound::Final,
+        last_resort: false,
+    }],
     upgrade,
     placeholders: &[
         "redditstatic.com/avatars/defaults",
@@ -48,7 +56,30 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+/// The user page: the `<img>` whose alt names the avatar (as unavatar reads it), else the
+/// og:image; the name from the title.
+fn pick_page(response: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let page = pick::page(response)?;
+    let img = page
+        .select(r#"img[alt*="avatar" i]"#)
+        .filter_map(|img| img.value().attr("src"))
+        .filter_map(|src| page.resolve(src))
+        .map(String::from)
+        .find(|url| !super::is_placeholder(url));
+    let found = pick::from_metadata(page);
+    let found = match img {
+        Some(url) => pick::Found {
+            images: Vec::new(),
+            ..found
+        }
+        .avatar(Some(&url)),
+        None => found,
+    };
+    found.or_not_found(&format!("u/{handle}"))
+}
+
+/// `about.json`'s user record.
+fn pick_about(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     let about = pick::json(fetched)?;
     let Some(user) = about
         .get("data")

@@ -1,8 +1,8 @@
 //! Stack Overflow: the public Stack Exchange API's user record
 //! (`https://api.stackexchange.com/2.3/users/{id}?site=stackoverflow`), keyless within its
-//! daily quota.
+//! daily quota (300 requests a day per address), then the HTML user page's metadata.
 
-use super::{Provider, Reads, Recognize, Reserved, Target, pick};
+use super::{Provider, Reads, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -29,7 +29,9 @@ pub const PROVIDER: Provider = Provider {
     pick: |fetched, id| {
         let answer = pick::json(fetched)?;
         let Some(user) = answer.get("items").and_then(|items| items.get(0)) else {
-            return pick::Found::default().or_not_found(&format!("Stack Overflow user {id}"));
+            return Err(super::PickError::NotFound(format!(
+                "There is no Stack Overflow user {id}."
+            )));
         };
         let name = str_at(user, "display_name").map(decode_entities);
         let mut found = pick::Found::default()
@@ -39,6 +41,9 @@ pub const PROVIDER: Provider = Provider {
         found.or_not_found(&format!("Stack Overflow user {id}"))
     },
     upgrade,
+    then: &[Strategy::profile_page(|response, id| {
+        pick::metadata(response)?.or_not_found(&format!("Stack Overflow user {id}"))
+    })],
     ..Provider::DEFAULT
 };
 

@@ -1,6 +1,8 @@
 //! Steam Community: the public profile page (`/id/{vanity}` or `/profiles/{steamid64}`). The
 //! avatar is the header's `_full` picture (og:image as fallback); the banner is the profile
-//! background, when the profile has one.
+//! background, when the profile has one. A private profile's og:image is Steam's generic
+//! share picture (`steam_share_image.jpg`), never taken; its avatar is in the `.playerAvatar`
+//! `<picture>`'s `srcset`.
 
 use url::Url;
 
@@ -14,6 +16,9 @@ const DEFAULT_AVATAR: &str = "fef49e7fa7e1997310d705b2a6158ff8dc1cdfeb";
 /// The header avatar, not the avatar frame drawn over it (`.profile_avatar_frame img`).
 const AVATAR_IMG: &str =
     ".playerAvatarAutoSizeInner > img, .playerAvatarAutoSizeInner > picture > img";
+
+/// Where a private profile's avatar is: the `.playerAvatar` `<picture>`'s sources.
+const PRIVATE_AVATAR: &str = ".playerAvatar picture > source[srcset]";
 
 /// Steam Community profiles.
 pub const PROVIDER: Provider = Provider {
@@ -34,6 +39,7 @@ pub const PROVIDER: Provider = Provider {
     profile_url,
     pick,
     upgrade,
+    placeholders: &["steam_share_image.jpg"],
     ..Provider::DEFAULT
 };
 
@@ -64,6 +70,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     }
     let avatar = page
         .largest_src(AVATAR_IMG)
+        .or_else(|| page.largest_src(PRIVATE_AVATAR))
         .or_else(|| page.og_image())
         .filter(|u| !u.path().contains(DEFAULT_AVATAR));
     let background = page.background_image(".profile_page.has_profile_background");

@@ -1,6 +1,7 @@
 //! TikTok: the public profile page. The avatar is the user record's `avatarLarger` (1080×1080)
 //! in the page's `__UNIVERSAL_DATA_FOR_REHYDRATION__` JSON (`SIGI_STATE` on older
-//! deployments); the og:image, only 720×720, is the fallback. TikTok shows no banner.
+//! deployments); the og:image, only 720×720, is the fallback. TikTok shows no banner. Its
+//! avatar URLs are signed per size (`x-signature`), so they are used exactly as served.
 
 use serde_json::Value;
 
@@ -8,9 +9,6 @@ use super::PickError;
 use super::{Provider, Recognize, Reserved, pick};
 use crate::extract::json::{find_object, first_str, str_at};
 use crate::fetch::Agent;
-
-/// The largest side TikTok's image CDN renders avatars at.
-const FULL_SIDE: u32 = 1080;
 
 /// Embedded app state, newest layout first.
 const STATE_SCRIPTS: &[&str] = &["__UNIVERSAL_DATA_FOR_REHYDRATION__", "SIGI_STATE"];
@@ -31,7 +29,6 @@ pub const PROVIDER: Provider = Provider {
     agent: Agent::Browser,
     profile_url: |handle| format!("https://www.tiktok.com/@{handle}"),
     pick,
-    upgrade,
     ..Provider::DEFAULT
 };
 
@@ -75,52 +72,4 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
 /// The `webapp.user-detail` scope (its key has a dot, so no dotted path reaches it).
 fn detail(state: &Value) -> Option<&Value> {
     state.get("__DEFAULT_SCOPE__")?.get("webapp.user-detail")
-}
-
-/// `…~tplv-tiktokx-cropcenter:720:720.jpeg?…` → `…cropcenter:1080:1080.jpeg?…` (and the
-/// older `~c5_720x720.jpeg` → `~c5_1080x1080.jpeg`): the CDN renders any of its sizes up to
-/// 1080, the size of `avatarLarger`.
-fn upgrade(url: &str) -> String {
-    let full = FULL_SIDE.to_string();
-    for (marker, sep) in [("cropcenter:", ':'), ("~c5_", 'x')] {
-        let Some(start) = url.find(marker).map(|i| i + marker.len()) else {
-            continue;
-        };
-        let rest = &url[start..];
-        let Some((w, after)) = rest.split_once(sep) else {
-            continue;
-        };
-        let h_len = after.chars().take_while(char::is_ascii_digit).count();
-        let (h, tail) = after.split_at(h_len);
-        let sizes = (w.parse::<u32>(), h.parse::<u32>());
-        if let (Ok(w), Ok(h)) = sizes
-            && w.max(h) < FULL_SIDE
-        {
-            return format!("{}{full}{sep}{full}{tail}", &url[..start]);
-        }
-    }
-    url.to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn smaller_renditions_are_asked_for_at_1080() {
-        assert_eq!(
-            upgrade("https://p16.tiktokcdn.com/tos/abc~tplv-tiktokx-cropcenter:720:720.jpeg?x=1"),
-            "https://p16.tiktokcdn.com/tos/abc~tplv-tiktokx-cropcenter:1080:1080.jpeg?x=1"
-        );
-        assert_eq!(
-            upgrade("https://p16.tiktokcdn.com/avt/abc~c5_100x100.jpeg?x=1"),
-            "https://p16.tiktokcdn.com/avt/abc~c5_1080x1080.jpeg?x=1"
-        );
-        let full = "https://p16.tiktokcdn.com/tos/abc~tplv-tiktokx-cropcenter:1080:1080.jpeg";
-        assert_eq!(upgrade(full), full);
-        assert_eq!(
-            upgrade("https://p16.tiktokcdn.com/x.jpeg"),
-            "https://p16.tiktokcdn.com/x.jpeg"
-        );
-    }
 }

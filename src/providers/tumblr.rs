@@ -7,7 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, pick};
+use super::{Provider, Reads, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::Page;
 use crate::extract::json::{self, str_at};
 
@@ -75,6 +75,10 @@ pub const PROVIDER: Provider = Provider {
         (!h.starts_with('-') && !h.ends_with('-')).then(|| h.to_ascii_lowercase())
     },
     profile_url: |handle| format!("https://{handle}.tumblr.com/"),
+    // Blog pages send EU servers to a consent page; the blog's page on www.tumblr.com is
+    // served to a crawler.
+    reads: Reads::PageAt(|handle| Target::get(format!("https://www.tumblr.com/{handle}"))),
+    then: &[Strategy::profile_page(pick)],
     pick,
     upgrade,
     ..Provider::DEFAULT

@@ -1,6 +1,8 @@
-//! X (Twitter): the server-rendered profile page it serves to link-preview crawlers.
+//! X (Twitter): the server-rendered profile page it serves to link-preview crawlers, then
+//! `x.com/intent/user?screen_name=` (what unavatar asks today), which carries the same
+//! metadata for handles whose profile page has none (those starting with `_`, for one).
 
-use super::{Provider, Recognize, Reserved, pick};
+use super::{Ask, NotFound, PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
 
 /// Size suffixes X puts on avatar file names, smallest first.
 const SIZES: &[&str] = &["_mini", "_normal", "_bigger", "_x96", "_200x200"];
@@ -36,20 +38,17 @@ pub const PROVIDER: Provider = Provider {
     },
     handle: |raw| super::plain_handle(raw, "_", 15),
     profile_url: |handle| format!("https://x.com/{handle}"),
-    pick: |fetched, handle| {
-        let page = pick::page(fetched)?;
-        let banner = page
-            .select(r#"img[src*="/profile_banners/"]"#)
-            .find_map(|img| img.value().attr("src").and_then(|s| page.resolve(s)));
-        let found = pick::from_metadata(page);
-        let found = pick::Found {
-            name: found.name.map(|n| n.trim_end_matches(" on X").to_owned()),
-            ..found
-        };
-        found
-            .banner(banner.as_ref().map(url::Url::as_str))
-            .or_not_found(&format!("@{handle} on X"))
-    },
+    pick,
+    then: &[Strategy {
+        name: "intent",
+        agent: crate::fetch::Agent::Crawler,
+        ask: Ask::At(|handle| {
+            Target::get(format!("https://x.com/intent/user?screen_name={handle}"))
+        }),
+        read: pick,
+        not_found: NotFound::Final,
+        last_resort: false,
+    }],
     upgrade: |url| {
         if url.contains("/profile_banners/") {
             return url.to_owned();
@@ -70,3 +69,19 @@ pub const PROVIDER: Provider = Provider {
     ],
     ..Provider::DEFAULT
 };
+
+/// A profile page (or the intent page): og/JSON-LD metadata, and the banner `<img>`.
+fn pick(response: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let page = pick::page(response)?;
+    let banner = page
+        .select(r#"img[src*="/profile_banners/"]"#)
+        .find_map(|img| img.value().attr("src").and_then(|s| page.resolve(s)));
+    let found = pick::from_metadata(page);
+    let found = pick::Found {
+        name: found.name.map(|n| n.trim_end_matches(" on X").to_owned()),
+        ..found
+    };
+    found
+        .banner(banner.as_ref().map(url::Url::as_str))
+        .or_not_found(&format!("@{handle} on X"))
+}

@@ -7,7 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, pick};
+use super::{Provider, Reads, Recognize, Target, pick};
 use crate::extract::json::{at, first_str, u32_at};
 use crate::fetch::Agent;
 
@@ -42,6 +42,11 @@ pub const PROVIDER: Provider = Provider {
     handle: normalize,
     agent: Agent::Browser,
     profile_url: channel_url,
+    // EU servers are redirected to consent.youtube.com without a consent cookie; `SOCS=CAI`
+    // (consent refused) is the one the page accepts.
+    reads: Reads::PageAt(|handle| {
+        Target::get(channel_url(handle)).with_headers(&[("cookie", "SOCS=CAI")])
+    }),
     pick,
     upgrade,
     ..Provider::DEFAULT

@@ -17,6 +17,8 @@ async fn appview_answering(actor: &str, status: u16, body: &str) -> MockServer {
         )
         .mount(&server)
         .await;
+    // The profile page, asked next when the API fails, answers the same.
+    serve_everywhere(&server, status, "application/json", body).await;
     server
 }
 
@@ -131,7 +133,7 @@ async fn bluesky_rate_limiting_is_reported_as_blocked() {
     let reply = app.api_lookup("jay.bsky.team", Some("bluesky")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(&reply, "refused the request (HTTP 429)");
+    assert_says(&reply, "stopped us with a rate limit");
 }
 
 #[tokio::test]

@@ -37,5 +37,5 @@ async fn an_unknown_dev_user_is_not_found() {
 
     let reply = app.api_lookup("https://dev.to/nobody_here", None).await;
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no profile at");
+    assert_says(&reply, "has no profile");
 }

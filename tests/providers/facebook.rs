@@ -113,7 +113,7 @@ async fn an_unknown_facebook_profile_is_not_found() {
     let reply = app.api_lookup("ghost.account.404", Some("facebook")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no profile at");
+    assert_says(&reply, "has no profile");
 }
 
 #[tokio::test]
@@ -177,20 +177,24 @@ async fn the_facebook_login_wall_is_reported_as_blocked() {
          </head><body><form id=\"login_form\"><button id=\"loginbutton\">Log in</button></form></body></html>",
     )
     .await;
+    serve_everywhere(&upstream, 200, "text/html; charset=utf-8", "<!DOCTYPE html><html><head><title>Log in to Facebook</title>\
+         <meta property=\"og:image\" content=\"https://www.facebook.com/images/fb_icon_325x325.png\" />\
+         </head><body><form id=\"login_form\"><button id=\"loginbutton\">Log in</button></form></body></html>").await;
     let app = spawn_app_for("facebook", &upstream);
 
     let reply = app.api_lookup("zuck", Some("facebook")).await;
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(&reply, "login or anti-bot page");
+    assert_says(&reply, "stopped us with");
 }
 
 #[tokio::test]
 async fn a_facebook_rate_limit_is_reported_as_blocked() {
     let upstream = MockServer::start().await;
     serve(&upstream, "/zuck", 429, "text/html", "").await;
+    serve_everywhere(&upstream, 429, "text/html", "").await;
     let app = spawn_app_for("facebook", &upstream);
 
     let reply = app.api_lookup("zuck", Some("facebook")).await;
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(&reply, "refused the request (HTTP 429)");
+    assert_says(&reply, "stopped us with a rate limit");
 }

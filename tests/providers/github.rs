@@ -38,7 +38,7 @@ async fn an_unknown_github_user_is_not_found() {
     let reply = app.api_lookup("nobody-here", Some("github")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no profile at");
+    assert_says(&reply, "has no profile");
 }
 
 #[tokio::test]
@@ -52,18 +52,27 @@ async fn github_rate_limiting_is_reported_as_blocked() {
         &fixture("github/rate-limited.json"),
     )
     .await;
+    serve_everywhere(
+        &upstream,
+        403,
+        "application/json",
+        &fixture("github/rate-limited.json"),
+    )
+    .await;
     let app = spawn_app_for("github", &upstream);
 
     let reply = app.api_lookup("torvalds", Some("github")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(&reply, "refused the request (HTTP 403)");
+    assert_says(&reply, "stopped us with a refusal of our address");
 }
 
 #[tokio::test]
 async fn a_malformed_github_answer_is_an_upstream_error() {
     let upstream =
         upstream_serving("/users/torvalds", "application/json", "{\"login\": \"torv").await;
+    // The avatar redirect and the profile page fail too.
+    serve_everywhere(&upstream, 500, "text/html", "").await;
     let app = spawn_app_for("github", &upstream);
 
     let reply = app.api_lookup("torvalds", Some("github")).await;

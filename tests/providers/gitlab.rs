@@ -20,6 +20,8 @@ async fn gitlab_answering(
         )
         .mount(&server)
         .await;
+    // The profile page, asked next when the API fails, answers the same.
+    serve_everywhere(&server, status, content_type, body).await;
     server
 }
 
@@ -122,15 +124,15 @@ async fn gitlab_rate_limiting_is_reported_as_blocked() {
     let reply = app.api_lookup("sytses", Some("gitlab")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(&reply, "refused the request (HTTP 429)");
+    assert_says(&reply, "stopped us with a rate limit");
 }
 
 #[tokio::test]
 async fn a_gitlab_bot_challenge_is_reported_as_blocked() {
     // Cloudflare's challenge comes with 403, or 200 once it has let a first request through.
     for (status, says) in [
-        (403, "refused the request (HTTP 403)"),
-        (200, "login or anti-bot page"),
+        (403, "stopped us with a refusal of our address"),
+        (200, "stopped us with"),
     ] {
         let upstream = gitlab_answering(
             "sytses",

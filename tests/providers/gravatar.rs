@@ -96,7 +96,7 @@ async fn an_email_without_a_gravatar_is_not_found() {
     let reply = app.api_lookup(hash, Some("gravatar")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no profile at");
+    assert_says(&reply, "has no profile");
 }
 
 #[tokio::test]
@@ -110,12 +110,19 @@ async fn gravatar_rate_limiting_is_reported_as_blocked() {
         &fixture("gravatar/rate-limited.html"),
     )
     .await;
+    serve_everywhere(
+        &upstream,
+        429,
+        "text/html",
+        &fixture("gravatar/rate-limited.html"),
+    )
+    .await;
     let app = spawn_app_for("gravatar", &upstream);
 
     let reply = app.api_lookup("beau@dentedreality.com.au", None).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(&reply, "refused the request (HTTP 429)");
+    assert_says(&reply, "stopped us with a rate limit");
 }
 
 #[tokio::test]
@@ -126,6 +133,8 @@ async fn a_malformed_gravatar_answer_is_an_upstream_error() {
         r#"{"entry":[{"hash":"a919f0e9","thumbnailUrl":"https:\/\/0.gra"#,
     )
     .await;
+    // The avatar and the profile page fail too.
+    serve_everywhere(&upstream, 500, "text/html", "").await;
     let app = spawn_app_for("gravatar", &upstream);
 
     let reply = app.api_lookup("beau@dentedreality.com.au", None).await;
@@ -147,8 +156,9 @@ async fn a_gravatar_answer_without_an_entry_is_not_found() {
     let reply = app.api_lookup("beau@dentedreality.com.au", None).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
+    // No public profile, and `avatar/{hash}?d=404` answers 404: no avatar either.
     assert_says(
         &reply,
-        "The Gravatar of beau@dentedreality.com.au has no public profile picture",
+        "Gravatar has no profile \"beau@dentedreality.com.au\"",
     );
 }

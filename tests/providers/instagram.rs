@@ -66,24 +66,32 @@ async fn an_instagram_login_redirect_is_reported_as_blocked() {
         &fixture("instagram/login.html"),
     )
     .await;
+    serve_everywhere(
+        &upstream,
+        200,
+        "text/html",
+        &fixture("instagram/login.html"),
+    )
+    .await;
     let app = spawn_app_for("instagram", &upstream);
 
     let reply = app.api_lookup("natgeo", Some("instagram")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(&reply, "login or anti-bot page");
+    assert_says(&reply, "stopped us with");
 }
 
 #[tokio::test]
 async fn instagram_rate_limiting_is_reported_as_blocked() {
     let upstream = MockServer::start().await;
     serve(&upstream, "/natgeo/", 429, "text/html", "").await;
+    serve_everywhere(&upstream, 429, "text/html", "").await;
     let app = spawn_app_for("instagram", &upstream);
 
     let reply = app.api_lookup("natgeo", Some("instagram")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(&reply, "refused the request (HTTP 429)");
+    assert_says(&reply, "stopped us with a rate limit");
 }
 
 #[tokio::test]
@@ -104,7 +112,7 @@ async fn an_unknown_instagram_account_is_not_found() {
         .await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no profile at");
+    assert_says(&reply, "has no profile");
 }
 
 #[tokio::test]

@@ -62,7 +62,7 @@ async fn an_unknown_mastodon_account_is_not_found() {
 
     let reply = app.api_lookup("@ghost@mastodon.social", None).await;
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no profile at");
+    assert_says(&reply, "has no profile");
 }
 
 #[tokio::test]
@@ -72,6 +72,14 @@ async fn a_mastodon_instance_that_answers_html_is_an_upstream_error() {
         &server,
         "/api/v1/accounts/lookup",
         200,
+        "text/html",
+        "<html><body>Maintenance</body></html>",
+    )
+    .await;
+    // The profile page, asked next, is down for maintenance too.
+    serve_everywhere(
+        &server,
+        503,
         "text/html",
         "<html><body>Maintenance</body></html>",
     )

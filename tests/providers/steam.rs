@@ -118,12 +118,19 @@ async fn steam_rate_limiting_is_reported_as_blocked() {
         "<html><body>Too Many Requests</body></html>",
     )
     .await;
+    serve_everywhere(
+        &upstream,
+        429,
+        "text/html",
+        "<html><body>Too Many Requests</body></html>",
+    )
+    .await;
     let app = spawn_app_for("steam", &upstream);
 
     let reply = app.api_lookup("gabelogannewell", Some("steam")).await;
 
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(&reply, "refused the request (HTTP 429)");
+    assert_says(&reply, "stopped us with a rate limit");
 }
 
 #[tokio::test]

@@ -105,11 +105,12 @@ async fn telegram_rate_limiting_is_reported_as_blocked() {
         "<html><head><title>Too Many Requests</title></head><body>Too Many Requests: retry after 35</body></html>",
     )
     .await;
+    serve_everywhere(&upstream, 429, "text/html", "<html><head><title>Too Many Requests</title></head><body>Too Many Requests: retry after 35</body></html>").await;
     let app = spawn_app_for("telegram", &upstream);
 
     let reply = app.api_lookup("durov", Some("telegram")).await;
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(&reply, "refused the request (HTTP 429)");
+    assert_says(&reply, "stopped us with a rate limit");
 }
 
 #[tokio::test]

@@ -20,6 +20,8 @@ async fn gql_answering(login: &str, status: u16, fixture_name: &str) -> MockServ
         )
         .mount(&server)
         .await;
+    // The channel page, asked next when the API fails, answers the same.
+    serve_everywhere(&server, status, "application/json", &fixture(fixture_name)).await;
     server
 }
 
@@ -85,11 +87,12 @@ async fn twitch_rate_limiting_is_reported_as_blocked() {
         .respond_with(ResponseTemplate::new(429).set_body_string("Too Many Requests"))
         .mount(&upstream)
         .await;
+    serve_everywhere(&upstream, 429, "text/plain", "Too Many Requests").await;
     let app = spawn_app_for("twitch", &upstream);
 
     let reply = app.api_lookup("ninja", Some("twitch")).await;
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(&reply, "refused the request (HTTP 429)");
+    assert_says(&reply, "stopped us with a rate limit");
 }
 
 #[tokio::test]
@@ -102,6 +105,8 @@ async fn a_malformed_twitch_answer_is_an_upstream_error() {
         )
         .mount(&upstream)
         .await;
+    // The channel page, asked next, fails too.
+    serve_everywhere(&upstream, 500, "text/html", "").await;
     let app = spawn_app_for("twitch", &upstream);
 
     let reply = app.api_lookup("ninja", Some("twitch")).await;

@@ -58,11 +58,18 @@ async fn an_x_login_wall_is_reported_as_blocked() {
         "<html><title>Log in to X / X</title></html>",
     )
     .await;
+    serve_everywhere(
+        &upstream,
+        200,
+        "text/html",
+        "<html><title>Log in to X / X</title></html>",
+    )
+    .await;
     let app = spawn_app_for("x", &upstream);
 
     let reply = app.api_lookup("jack", Some("x")).await;
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(&reply, "login or anti-bot page");
+    assert_says(&reply, "stopped us with");
 }
 
 #[tokio::test]
@@ -71,6 +78,14 @@ async fn an_x_page_without_a_picture_is_not_found() {
         "/jack",
         "text/html",
         r#"<html><head><meta property="og:image" content="https://abs.twimg.com/rweb/ssr/default/v2/og/image.png"></head></html>"#,
+    )
+    .await;
+    // The intent page, asked next, has no picture either.
+    serve_everywhere(
+        &upstream,
+        200,
+        "text/html",
+        r#"<html><head><title>jack</title></head></html>"#,
     )
     .await;
     let app = spawn_app_for("x", &upstream);

@@ -122,7 +122,7 @@ async fn an_unknown_youtube_handle_is_not_found() {
         .await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no profile at");
+    assert_says(&reply, "has no profile");
 }
 
 #[tokio::test]

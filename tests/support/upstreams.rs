@@ -39,6 +39,19 @@ pub async fn serve_bytes(
         .await;
 }
 
+/// Makes `server` answer every request no other mock of it answers (any method, any path)
+/// with `status`, `content_type` and `body`: a platform that answers every way of asking
+/// the same.
+pub async fn serve_everywhere(server: &MockServer, status: u16, content_type: &str, body: &str) {
+    Mock::given(wiremock::matchers::any())
+        .respond_with(
+            ResponseTemplate::new(status).set_body_raw(body.as_bytes().to_vec(), content_type),
+        )
+        .with_priority(u8::MAX)
+        .mount(server)
+        .await;
+}
+
 /// A loopback server playing an image CDN: `/avatar.png` (256×256) and `/banner.png`
 /// (1500×500) from `tests/fixtures/images/`.
 pub async fn image_cdn() -> MockServer {
