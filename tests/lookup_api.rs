@@ -311,7 +311,7 @@ async fn the_results_page_shows_each_image_with_its_actions() {
     );
     assert!(html.contains(&format!("/image?url={avatar}&#38;w=800 2x")));
     assert!(html.contains(&format!(
-        "/image?url={avatar}&#38;download=1&#38;name=mastodon-Gargron%40mastodon.social-avatar\""
+        "/image?url={avatar}&#38;download=1&#38;name=mastodon-Gargron%40mastodon.social-avatar-original\""
     )));
     assert!(html.contains("/image?url=https%3A%2F%2Ffiles.mastodon.social%2Faccounts%2Fheaders%2F000%2F000%2F001%2Foriginal%2F3b91c9965d00888b.jpeg&#38;w=960"));
     for action in [">Open<", ">Download original<", ">Copy link<", ">WebP<"] {
@@ -327,7 +327,11 @@ async fn a_failed_lookup_shows_a_friendly_error_page() {
     let page = app.page_lookup("nobody", Some("github")).await;
 
     assert_eq!(page.status, 404);
-    assert!(page.text.contains("Profile not found"), "{}", page.text);
+    assert!(
+        page.text.contains("No profile picture found"),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("href=\"/\""));
 }
 

@@ -12,11 +12,11 @@ use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use serde_json::json;
 
 use crate::cache::CacheStatus;
-use crate::fetch::FetchError;
 use crate::fetch::guard::Refused;
+use crate::fetch::{Cause, FetchError};
 use crate::imaging::ImageError;
 use crate::lookup::LookupError;
-use crate::pages::ErrorPage;
+use crate::pages::{ErrorPage, LookupForm};
 use crate::proxy::ProxyError;
 
 /// A request that cannot be read: status, code and page title.
@@ -40,6 +40,8 @@ pub struct Problem {
     /// A lookup answer this failure is (and whether it may be cached): sets `x-cache-status`
     /// and a `cache-control` to match.
     cache: Option<(CacheStatus, bool)>,
+    /// What the visitor asked for (`q` and `provider`), to refill the error page's form.
+    asked: Option<(String, Option<String>)>,
 }
 
 impl Problem {
@@ -56,6 +58,7 @@ impl Problem {
             title,
             message: message.into(),
             cache: None,
+            asked: None,
         }
     }
 
@@ -88,6 +91,15 @@ impl Problem {
         }
     }
 
+    /// The same failure of a lookup of `query` (on the platform `provider`), which its page
+    /// shows in the form again.
+    pub fn asked(self, query: &str, provider: Option<&str>) -> Self {
+        Self {
+            asked: Some((query.to_owned(), provider.map(str::to_owned))),
+            ..self
+        }
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -112,12 +124,17 @@ impl Problem {
 
     /// The failure as the HTML error page.
     pub fn page(&self) -> HttpResponse {
+        let form = match &self.asked {
+            Some((query, provider)) => LookupForm::filled(query, provider.as_deref()),
+            None => LookupForm::filled("", None),
+        };
         let mut response = super::html(
             self.status,
             &ErrorPage {
                 title: self.title,
                 message: &self.message,
                 status: self.status.as_u16(),
+                form,
             },
         );
         self.set_cache_headers(&mut response);
@@ -160,7 +177,12 @@ impl From<&LookupError> for Problem {
     fn from(e: &LookupError) -> Self {
         let (status, code, title) = match e {
             LookupError::Input(_) => INPUT,
-            LookupError::NotFound(_) => (StatusCode::NOT_FOUND, "ENOTFOUND", "Profile not found"),
+            // Says both "there is no such profile" and "it has no picture we can use".
+            LookupError::NotFound(_) => (
+                StatusCode::NOT_FOUND,
+                "ENOTFOUND",
+                "No profile picture found",
+            ),
             LookupError::Blocked(_) => (
                 StatusCode::BAD_GATEWAY,
                 "EBLOCKED",
@@ -171,10 +193,12 @@ impl From<&LookupError> for Problem {
                 "ETIMEOUT",
                 "The platform took too long",
             ),
+            // An error status, no connection, a broken exchange or a page we cannot read:
+            // the message says which, the title only what they share.
             LookupError::Upstream(_) => (
                 StatusCode::BAD_GATEWAY,
                 "EUPSTREAM",
-                "The platform answered with an error",
+                "No usable answer from the platform",
             ),
             LookupError::Forbidden(_) => FORBIDDEN,
         };
@@ -199,10 +223,16 @@ impl From<&ProxyError> for Problem {
                     "ETIMEOUT",
                     "The image's host took too long",
                 ),
-                FetchError::Upstream { .. } => (
+                FetchError::Upstream { cause } => (
                     StatusCode::BAD_GATEWAY,
                     "EUPSTREAM",
-                    "The image's host answered with an error",
+                    match cause {
+                        Cause::Status(_) => "The image's host answered with an error",
+                        Cause::Dns(_) | Cause::Connect(_) => "The image's host is unreachable",
+                        Cause::Redirects => "The image's host redirected too many times",
+                        Cause::Transport(_) => "The connection to the image's host failed",
+                        Cause::Client(_) => "We could not fetch the image",
+                    },
                 ),
                 FetchError::TooLarge { .. } => (
                     StatusCode::PAYLOAD_TOO_LARGE,
@@ -333,6 +363,67 @@ mod tests {
             assert_eq!(problem.code, code);
             assert_eq!(problem.status.as_u16(), status, "{error}");
             assert_eq!(problem.body()["message"], error.to_string());
+        }
+    }
+
+    #[test]
+    fn a_failed_lookups_page_title_agrees_with_its_message() {
+        let url = url::Url::parse("https://github.com/nobody").unwrap();
+        let upstream = |cause| FetchError::Upstream { cause };
+        let no_answer = "No usable answer from the platform";
+        let cases = [
+            (
+                FetchError::NotFound { url, status: 404 },
+                "No profile picture found",
+                "There is no profile at https://github.com/nobody.",
+            ),
+            (
+                FetchError::Blocked { status: 429 },
+                "The platform blocked us",
+                "The platform refused the request (HTTP 429)",
+            ),
+            (
+                FetchError::Timeout {
+                    phase: crate::fetch::Phase::Connect,
+                },
+                "The platform took too long",
+                "The platform did not answer in time.",
+            ),
+            (
+                upstream(Cause::Status(500)),
+                no_answer,
+                "The platform answered with HTTP 500.",
+            ),
+            (
+                upstream(Cause::Connect("refused".into())),
+                no_answer,
+                "Could not connect to the platform.",
+            ),
+            (
+                upstream(Cause::Dns("no such name".into())),
+                no_answer,
+                "Could not connect to the platform.",
+            ),
+            (
+                upstream(Cause::Redirects),
+                no_answer,
+                "The platform redirected too many times.",
+            ),
+            (
+                upstream(Cause::Transport("reset".into())),
+                no_answer,
+                "The connection to the platform failed.",
+            ),
+            (
+                FetchError::TooLarge { max: 1024 },
+                no_answer,
+                "The platform's answer is larger than the 1 KiB we read.",
+            ),
+        ];
+        for (failure, title, message) in cases {
+            let problem = Problem::from(&LookupError::from(failure));
+            assert_eq!(problem.title, title, "{message}");
+            assert!(problem.message.starts_with(message), "{}", problem.message);
         }
     }
 

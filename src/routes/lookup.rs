@@ -4,21 +4,25 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
 use super::api::{LookupParams, found};
-use super::error::PageError;
+use super::error::{PageError, Problem};
 use crate::lookup::Lookup;
-use crate::pages::ResultsPage;
+use crate::pages::{LookupForm, ResultsPage};
 
-/// Looks the profile up and shows its images, or a friendly error page.
+/// Looks the profile up and shows its images, or an error page; either keeps the form
+/// filled in with what the visitor asked for.
 pub async fn results(
     lookup: web::Data<Lookup>,
     params: web::Query<LookupParams>,
 ) -> Result<HttpResponse, PageError> {
-    let (answer, cache) = lookup.lookup(&params.query()?).await;
-    let profile = found(answer, cache)?;
+    let provider = params.provider.as_deref();
+    let refill = |problem: Problem| PageError(problem.asked(&params.q, provider));
+    let query = params.query().map_err(|e| refill(Problem::from(&e)))?;
+    let (answer, cache) = lookup.lookup(&query).await;
+    let profile = found(answer, cache).map_err(refill)?;
     let mut response = super::html(
         StatusCode::OK,
         &ResultsPage {
-            query: &params.q,
+            form: LookupForm::filled(&params.q, provider),
             profile: &profile,
         },
     );
