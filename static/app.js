@@ -1,5 +1,29 @@
-// Progressive enhancement for the results page: "Copy link" buttons.
-// Without JavaScript the link stays in a read-only field to select and copy.
+// Progressive enhancement: every page works without it (the form is a plain GET, the
+// links are in read-only fields to select and copy).
+
+// While the next page loads, the lookup form says so, to the eye and to screen readers.
+document.querySelectorAll("form.lookup").forEach((form) => {
+  const button = form.querySelector("button[type=submit]");
+  const label = button.querySelector(".label");
+  const status = form.querySelector(".lookup-status");
+  const idle = label.textContent;
+  form.addEventListener("submit", () => {
+    form.setAttribute("aria-busy", "true");
+    button.disabled = true;
+    label.textContent = "Looking up…";
+    status.textContent = "Looking up the profile, this can take a few seconds.";
+  });
+  // Back to a page kept in the back/forward cache: the lookup is over.
+  window.addEventListener("pageshow", (event) => {
+    if (!event.persisted) return;
+    form.removeAttribute("aria-busy");
+    button.disabled = false;
+    label.textContent = idle;
+    status.textContent = "";
+  });
+});
+
+// "Copy link" buttons, shown only where they work.
 document.querySelectorAll("button.copy").forEach((button) => {
   if (!navigator.clipboard) return;
   button.hidden = false;
@@ -13,4 +37,21 @@ document.querySelectorAll("button.copy").forEach((button) => {
     }
     setTimeout(() => { button.textContent = label; }, 1500);
   });
+});
+
+// A preview that cannot load says so, instead of its alt text on a checkerboard; the
+// frame still links to the image, and the downloads stay.
+document.querySelectorAll(".image-frame img").forEach((img) => {
+  const unavailable = () => {
+    const note = document.createElement("span");
+    note.className = "preview-note";
+    note.textContent = "preview unavailable";
+    img.closest(".image-frame").classList.add("unavailable");
+    img.replaceWith(note);
+  };
+  if (img.complete && img.naturalWidth === 0) {
+    unavailable();
+  } else {
+    img.addEventListener("error", unavailable);
+  }
 });

@@ -1,7 +1,10 @@
 //! The UI in a real browser: headless Chromium (Debian's `chromium` and `chromium-driver`,
 //! which scripts/test.sh installs) submits the home page's form against loopback upstreams
-//! and sees the profile's images render. Screenshots of home and results at desktop and
-//! phone widths are saved under `artifacts/screenshots/`.
+//! and sees the profile's images render; a slow lookup says it is under way; without
+//! JavaScript the form still works and nothing dead shows; a preview that cannot load says
+//! so. Screenshots of home and results at desktop and phone widths are saved under
+//! `artifacts/screenshots/`, and the desktop results page is the README's
+//! `docs/screenshot.png`.
 
 mod support;
 
@@ -13,7 +16,8 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use support::*;
-use wiremock::MockServer;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -45,21 +49,26 @@ impl Driver {
     }
 
     async fn browser(&self, width: u32, height: u32) -> Client {
+        self.browser_with(width, height, Options::default()).await
+    }
+
+    async fn browser_with(&self, width: u32, height: u32, options: Options) -> Client {
         let profile = temp_dir("chromium");
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-                    format!("--window-size={width},{height}"),
-                    format!("--user-data-dir={}", profile.display()),
-                ],
-            }),
-        );
+        let mut chrome = json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+                format!("--window-size={width},{height}"),
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        });
+        if options.no_javascript {
+            chrome["prefs"] = json!({"profile.managed_default_content_settings.javascript": 2});
+        }
+        caps.insert("goog:chromeOptions".into(), chrome);
         // fantoccini's connector needs a process-wide TLS provider even for plain http.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let url = format!("http://127.0.0.1:{}", self.port);
@@ -76,6 +85,13 @@ impl Driver {
         }
         panic!("chromedriver did not accept a session on {url}");
     }
+}
+
+/// How a browser session differs from a visitor's usual one.
+#[derive(Debug, Clone, Copy, Default)]
+struct Options {
+    /// JavaScript is off, as for a visitor who blocks it.
+    no_javascript: bool,
 }
 
 impl Drop for Driver {
@@ -101,16 +117,37 @@ fn artifact(name: &str) -> PathBuf {
 /// A Mastodon instance whose account's avatar and header are served by `images`.
 async fn mastodon_with_images() -> (MockServer, MockServer) {
     let images = image_cdn().await;
+    let instance = mastodon_showing(&images, Duration::ZERO).await;
+    (instance, images)
+}
+
+/// A Mastodon instance answering after `delay` with an account whose avatar and header are
+/// `/avatar.png` and `/banner.png` on `images`.
+async fn mastodon_showing(images: &MockServer, delay: Duration) -> MockServer {
     let mut account: Value = serde_json::from_str(&fixture("mastodon/gargron.json")).unwrap();
     account["avatar"] = json!(format!("{}/avatar.png", images.uri()));
     account["header"] = json!(format!("{}/banner.png", images.uri()));
-    let instance = upstream_serving(
-        "/api/v1/accounts/lookup",
-        "application/json",
-        &account.to_string(),
-    )
-    .await;
-    (instance, images)
+    let instance = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/lookup"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(account.to_string(), "application/json")
+                .set_delay(delay),
+        )
+        .mount(&instance)
+        .await;
+    instance
+}
+
+/// The app with Mastodon played by `instance` and loopback image hosts allowed.
+fn app_with_mastodon(instance: &MockServer) -> App {
+    let upstream = instance.uri();
+    spawn_app(&[
+        ("GETIMAGES_UPSTREAM_MASTODON", upstream.as_str()),
+        // The loopback image server stands in for the platform's CDN.
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+    ])
 }
 
 /// However a browser misbehaves, a test ends within this, failing.
@@ -135,12 +172,7 @@ async fn the_form_works_without_javascript_and_shows_errors_as_pages() {
 
 async fn a_visitor_pastes_a_profile_and_sees_its_images_story() {
     let (instance, _images) = mastodon_with_images().await;
-    let upstream = instance.uri();
-    let app = spawn_app(&[
-        ("GETIMAGES_UPSTREAM_MASTODON", upstream.as_str()),
-        // The loopback image server stands in for the platform's CDN.
-        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
-    ]);
+    let app = app_with_mastodon(&instance);
     let driver = Driver::start();
 
     for (label, width, height) in [("desktop", 1280, 900), ("phone", 390, 844)] {
@@ -179,6 +211,14 @@ async fn a_visitor_pastes_a_profile_and_sees_its_images_story() {
             "Copy link shows with JavaScript on"
         );
         save_screenshot(&browser, &format!("results-{label}.png")).await;
+        if label == "desktop" {
+            // The README's picture of the page, so it always shows the page as it is: tall
+            // enough for the banner below the avatar.
+            browser.set_window_size(1280, 1400).await.unwrap();
+            let png = browser.screenshot().await.unwrap();
+            let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshot.png");
+            std::fs::write(readme, png).unwrap();
+        }
         browser.close().await.unwrap();
     }
 }
@@ -210,27 +250,66 @@ async fn save_screenshot(browser: &Client, name: &str) {
 }
 
 async fn the_form_works_without_javascript_and_shows_errors_as_pages_story() {
-    let app = spawn_app(&[]);
+    let images = image_cdn().await;
+    let mut user: Value = serde_json::from_str(&fixture("github/torvalds.json")).unwrap();
+    user["avatar_url"] = json!(format!("{}/avatar.png", images.uri()));
+    let github = upstream_serving("/users/torvalds", "application/json", &user.to_string()).await;
+    let upstream = github.uri();
+    let app = spawn_app(&[
+        ("GETIMAGES_UPSTREAM_GITHUB", upstream.as_str()),
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+    ]);
     let driver = Driver::start();
-    let browser = driver.browser(1280, 900).await;
+    let options = Options {
+        no_javascript: true,
+    };
+    let browser = driver.browser_with(1280, 900, options).await;
 
+    // A handle with its platform picked: a plain form GET.
     browser.goto(&format!("{}/", app.base)).await.unwrap();
     let input = browser.find(Locator::Id("q")).await.unwrap();
-    input.send_keys("just-a-name").await.unwrap();
+    input.send_keys("torvalds").await.unwrap();
+    pick_platform(&browser, "github").await;
+    submit(&browser).await;
     browser
-        .find(Locator::Css("form.lookup button[type=submit]"))
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(".image-card img"))
         .await
-        .unwrap()
-        .click()
+        .unwrap_or_else(|e| panic!("no results: {e}\n{}", app.process.stderr()));
+    let url = browser.current_url().await.unwrap();
+    assert!(
+        url.as_str().contains("/lookup?q=torvalds&provider=github"),
+        "{url}"
+    );
+
+    // The page still says what was asked, and offers only what works without a script.
+    assert_eq!(picked_platform(&browser).await, "GitHub");
+    assert_eq!(field_value(&browser).await, "torvalds");
+    let copy = browser.find(Locator::Css("button.copy")).await.unwrap();
+    assert!(
+        !copy.is_displayed().await.unwrap(),
+        "Copy link is hidden without JavaScript"
+    );
+    let json = browser
+        .find(Locator::Css("a[href^='/api/v1/lookup']"))
         .await
         .unwrap();
+    assert_eq!(
+        json.attr("href").await.unwrap().as_deref(),
+        Some("/api/v1/lookup?q=torvalds&provider=github")
+    );
+
+    // An input that cannot be read: an error page, with the form still filled in.
+    input_replace(&browser, "just-a-name").await;
+    pick_platform(&browser, "").await;
+    submit(&browser).await;
     let heading = browser
         .wait()
         .at_most(Duration::from_secs(15))
         .for_element(Locator::Id("error-title"))
         .await
         .unwrap();
-
     assert_eq!(heading.text().await.unwrap(), "We could not read that");
     assert!(
         browser
@@ -240,5 +319,184 @@ async fn the_form_works_without_javascript_and_shows_errors_as_pages_story() {
             .as_str()
             .contains("/lookup?q=just-a-name")
     );
+    assert_eq!(field_value(&browser).await, "just-a-name");
+    assert_eq!(picked_platform(&browser).await, "Detect platform");
     browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_slow_lookup_says_it_is_under_way() {
+    within_limit(a_slow_lookup_says_it_is_under_way_story()).await;
+}
+
+async fn a_slow_lookup_says_it_is_under_way_story() {
+    let images = image_cdn().await;
+    // Slow enough that the page is looked at well before the answer comes.
+    let instance = mastodon_showing(&images, Duration::from_secs(5)).await;
+    let app = app_with_mastodon(&instance);
+    let driver = Driver::start();
+    let browser = driver.browser(1280, 900).await;
+    browser.goto(&format!("{}/", app.base)).await.unwrap();
+
+    let input = browser.find(Locator::Id("q")).await.unwrap();
+    input.send_keys("@Gargron@mastodon.social").await.unwrap();
+    // Clicked from a script so the state is read before the browser leaves the page.
+    let state = browser
+        .execute(
+            "const form = document.querySelector('form.lookup');\
+             const button = form.querySelector('button[type=submit]');\
+             button.click();\
+             const status = form.querySelector('[role=status]');\
+             const spinner = button.querySelector('.spinner');\
+             return {busy: form.getAttribute('aria-busy'), disabled: button.disabled,\
+                     label: button.textContent.trim(), live: status.getAttribute('aria-live'),\
+                     said: status.textContent, spinner: getComputedStyle(spinner).display};",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(state["busy"], "true", "{state}");
+    assert_eq!(state["disabled"], true, "{state}");
+    assert_eq!(state["label"], "Looking up…", "{state}");
+    assert_eq!(state["live"], "polite", "{state}");
+    assert!(
+        state["said"].as_str().unwrap().starts_with("Looking up"),
+        "screen readers hear it: {state}"
+    );
+    assert_ne!(
+        state["spinner"], "none",
+        "the progress indicator shows: {state}"
+    );
+
+    let title = browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("profile-title"))
+        .await
+        .unwrap_or_else(|e| panic!("no results: {e}\n{}", app.process.stderr()));
+    assert_eq!(title.text().await.unwrap(), "Eugen Rochko");
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_preview_that_cannot_load_says_so_and_keeps_its_links() {
+    within_limit(a_preview_that_cannot_load_says_so_and_keeps_its_links_story()).await;
+}
+
+async fn a_preview_that_cannot_load_says_so_and_keeps_its_links_story() {
+    // The image host refuses the avatar (a hotlink block) but serves the banner.
+    let images = MockServer::start().await;
+    serve(
+        &images,
+        "/avatar.png",
+        403,
+        "text/plain",
+        "hotlinking denied",
+    )
+    .await;
+    serve_bytes(
+        &images,
+        "/banner.png",
+        200,
+        "image/png",
+        fixture_bytes("images/banner.png"),
+    )
+    .await;
+    let instance = mastodon_showing(&images, Duration::ZERO).await;
+    let app = app_with_mastodon(&instance);
+    let driver = Driver::start();
+    let browser = driver.browser(1280, 900).await;
+
+    browser
+        .goto(&format!(
+            "{}/lookup?q=%40Gargron%40mastodon.social",
+            app.base
+        ))
+        .await
+        .unwrap();
+    let note = browser
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(".image-card.avatar .preview-note"))
+        .await
+        .unwrap_or_else(|e| panic!("no note: {e}\n{}", app.process.stderr()));
+
+    assert_eq!(note.text().await.unwrap(), "preview unavailable");
+    assert!(
+        browser
+            .find_all(Locator::Css(".image-card.avatar img"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "no broken image with its alt text"
+    );
+    for action in ["Open", "Download original"] {
+        let link = browser
+            .find(Locator::XPath(&format!(
+                "//figure[contains(@class,'avatar')]//a[normalize-space()='{action}']"
+            )))
+            .await
+            .unwrap();
+        assert!(link.is_displayed().await.unwrap(), "{action} shows");
+        let href = link.attr("href").await.unwrap().unwrap();
+        assert!(href.starts_with("/image?url="), "{action}: {href}");
+    }
+    assert_eq!(
+        wait_for_images(&browser).await,
+        vec![960],
+        "the banner's preview loads as usual"
+    );
+    browser.close().await.unwrap();
+}
+
+/// Clicks the lookup form's submit button.
+async fn submit(browser: &Client) {
+    browser
+        .find(Locator::Css("form.lookup button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Picks the platform with id `id` in the form's picker (`""`: detect it).
+async fn pick_platform(browser: &Client, id: &str) {
+    browser
+        .find(Locator::Css(&format!("#provider option[value='{id}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The name of the platform the form's picker shows.
+async fn picked_platform(browser: &Client) -> String {
+    browser
+        .find(Locator::Css("#provider option:checked"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// What the form's text field holds.
+async fn field_value(browser: &Client) -> String {
+    browser
+        .find(Locator::Id("q"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// Replaces what the form's text field holds with `text`.
+async fn input_replace(browser: &Client, text: &str) {
+    let input = browser.find(Locator::Id("q")).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(text).await.unwrap();
 }
