@@ -258,7 +258,7 @@ fn check_refused_page(reply: &Reply, want: Want) -> Result<(), String> {
     let (status, _) = want.status_and_code();
     let title = match want {
         Want::Forbidden => "That address is not allowed",
-        Want::Unfollowed => "The platform answered with an error",
+        Want::Unfollowed => "No usable answer from the platform",
         _ => "We could not read that",
     };
     let html = reply
