@@ -378,9 +378,12 @@ mod tests {
                 "There is no profile at https://github.com/nobody.",
             ),
             (
-                FetchError::Blocked { status: 429 },
+                FetchError::Blocked {
+                    status: 429,
+                    by: "a rate limit",
+                },
                 "The platform blocked us",
-                "The platform refused the request (HTTP 429)",
+                "The platform stopped us with a rate limit.",
             ),
             (
                 FetchError::Timeout {
