@@ -146,7 +146,7 @@ async fn a_platform_that_cannot_be_reached_is_not_said_to_have_answered() {
         "No usable answer from the platform"
     );
     assert!(
-        page.text.contains("Could not connect to the platform."),
+        page.text.contains("Could not connect to GitHub."),
         "{}",
         page.text
     );
