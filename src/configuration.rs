@@ -8,6 +8,7 @@ use clap::{Parser, ValueEnum};
 use url::Url;
 
 use crate::cache::{RedisSettings, RedisUrl};
+use crate::fetch::ProxyUse;
 
 /// Prefix of the per-provider upstream override variables.
 const UPSTREAM_ENV_PREFIX: &str = "GETIMAGES_UPSTREAM_";
@@ -103,6 +104,18 @@ pub struct Settings {
     /// Most bytes the memory cache of images and lookups keeps.
     #[arg(long, env = "GETIMAGES_MEMORY_CACHE_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub memory_cache_bytes: u64,
+
+    /// An outbound proxy for platform requests: http://, https://, socks5:// or socks5h://
+    /// (user:password@ allowed). Every name is resolved and checked here first, as without
+    /// a proxy. Ambient HTTP_PROXY/HTTPS_PROXY/ALL_PROXY variables are never used.
+    #[arg(long, env = "GETIMAGES_PROXY", value_name = "URL", value_parser = parse_proxy, hide_env_values = true)]
+    pub proxy: Option<Url>,
+
+    /// Which lookups go through GETIMAGES_PROXY: `blocked` (a lookup a platform blocked is
+    /// asked once more through the proxy), `all`, or a comma-separated list of provider ids
+    /// that always use it (the others retry through it when blocked).
+    #[arg(long, env = "GETIMAGES_PROXY_PROVIDERS", default_value = "blocked", value_parser = parse_proxy_use)]
+    pub proxy_providers: ProxyUse,
 
     /// A GitHub token (any scope-less personal access token) sent to the GitHub API only:
     /// lifts its keyless limit of 60 requests an hour per address.
@@ -305,6 +318,36 @@ fn parse_resolve(value: &str) -> Result<(String, IpAddr), String> {
 /// usually set.
 fn parse_redis_url(value: &str) -> Result<RedisUrl, String> {
     RedisUrl::parse(value).map_err(|e| format!("{e} (GETIMAGES_REDIS_URL)"))
+}
+
+/// Parses `--proxy`: an http(s) or SOCKS5 URL with a host.
+fn parse_proxy(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value.trim()).map_err(|e| format!("{e} (GETIMAGES_PROXY)"))?;
+    if !matches!(url.scheme(), "http" | "https" | "socks5" | "socks5h") || url.host_str().is_none()
+    {
+        return Err(format!(
+            "GETIMAGES_PROXY must be an http://, https://, socks5:// or socks5h:// URL, not {}",
+            url.scheme()
+        ));
+    }
+    Ok(url)
+}
+
+/// Parses `--proxy-providers`: `blocked`, `all`, or provider ids.
+fn parse_proxy_use(value: &str) -> Result<ProxyUse, String> {
+    match value.trim() {
+        "" | "blocked" => Ok(ProxyUse::WhenBlocked),
+        "all" => Ok(ProxyUse::All),
+        list => list
+            .split(',')
+            .map(|id| {
+                crate::providers::by_id(id)
+                    .map(|p| p.id)
+                    .ok_or_else(|| format!("no provider {id} (GETIMAGES_PROXY_PROVIDERS)"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(ProxyUse::Providers),
+    }
 }
 
 /// Parses `ID=URL` for `--upstream`.

@@ -140,6 +140,22 @@ impl ResultsPage<'_> {
         }
     }
 
+    /// How the profile was found, when it was not the platform's first way of asking or it
+    /// went through the outbound proxy: "found via intent, through the outbound proxy".
+    pub fn found_how(&self) -> Option<String> {
+        let profile = self.profile;
+        let first = profile.provider.chain().first().map(|s| s.name);
+        let later = (!profile.strategy.is_empty() && Some(profile.strategy.as_str()) != first)
+            .then(|| format!("found via {}", profile.strategy));
+        let proxied = profile.proxied.then_some("through the outbound proxy");
+        match (later, proxied) {
+            (None, None) => None,
+            (Some(later), None) => Some(later),
+            (None, Some(proxied)) => Some(format!("found {proxied}")),
+            (Some(later), Some(proxied)) => Some(format!("{later}, {proxied}")),
+        }
+    }
+
     /// The profile's name, else its handle.
     pub fn display_name(&self) -> &str {
         self.profile.name.as_deref().unwrap_or(&self.profile.id)

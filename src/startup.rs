@@ -10,7 +10,7 @@ use actix_web::{App, HttpServer, middleware::from_fn, web};
 use crate::cache::{CacheSettings, TieredCache};
 use crate::configuration::Settings;
 use crate::fetch::guard::Guard;
-use crate::fetch::{FetchSettings, Fetcher};
+use crate::fetch::{FetchSettings, Fetcher, ProxySettings};
 use crate::idle::IdleWatcher;
 use crate::imaging::Limits;
 use crate::lookup::{Lifetimes, Lookup, LookupSettings};
@@ -175,6 +175,10 @@ fn fetcher(settings: &Settings, guard: Guard) -> Result<Fetcher, StartError> {
         max_body_bytes: settings.max_page_bytes,
         upstreams: upstreams.into_iter().collect(),
         guard,
+        proxy: settings.proxy.clone().map(|url| ProxySettings {
+            url,
+            used: settings.proxy_providers.clone(),
+        }),
         credentials: settings
             .github_token
             .iter()

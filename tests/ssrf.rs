@@ -357,13 +357,55 @@ async fn github_knowing_nobody() -> MockServer {
 
 #[tokio::test]
 async fn hostile_urls_are_refused_on_every_surface_and_never_reach_the_canary() {
+    refuse_hostile_urls(&[]).await;
+}
+
+#[tokio::test]
+async fn through_an_outbound_proxy_hostile_urls_are_refused_before_the_proxy_sees_them() {
+    let proxy = TestProxy::start().await;
+    let canary_port = refuse_hostile_urls(&[
+        ("GETIMAGES_PROXY", proxy.url.as_str()),
+        ("GETIMAGES_PROXY_PROVIDERS", "all"),
+    ])
+    .await;
+    let seen = proxy.seen();
+    assert!(
+        !seen.is_empty(),
+        "lookups of the public server went through the proxy"
+    );
+    // The canary, the names pinned to private addresses, and every private form.
+    let forbidden = [
+        format!(":{canary_port}"),
+        "evil.test".into(),
+        "rebind.test".into(),
+        "10.1.2.3".into(),
+        "169.254.".into(),
+        "localhost".into(),
+        "[::1]".into(),
+    ];
+    // The host the proxy was told to reach: `http://host:port/…` or a CONNECT's `host:port`.
+    let authority = |target: &str| {
+        let rest = target.strip_prefix("http://").unwrap_or(target);
+        rest.split('/').next().unwrap_or(rest).to_owned()
+    };
+    let inside: Vec<&String> = seen
+        .iter()
+        .filter(|t| forbidden.iter().any(|f| authority(t).contains(f.as_str())))
+        .collect();
+    assert!(inside.is_empty(), "the proxy was sent inside: {inside:?}");
+}
+
+/// Tries every hostile URL on every surface of an app started with `extra` settings, and
+/// fails listing every wrong answer, or any request that reached the canary. Returns the
+/// canary's port.
+async fn refuse_hostile_urls(extra: &[(&str, &str)]) -> u16 {
     let canary = canary().await;
     let c = canary.address().port();
     let public = public_server(c).await;
     let github = github_knowing_nobody().await;
     let github_uri = github.uri();
     let max_query = MAX_QUERY_BYTES.to_string();
-    let app = spawn_app(&[
+    let mut settings = vec![
         (
             "GETIMAGES_RESOLVE",
             "evil.test=127.0.0.1,rebind.test=10.1.2.3",
@@ -374,7 +416,9 @@ async fn hostile_urls_are_refused_on_every_surface_and_never_reach_the_canary() 
         ("GETIMAGES_LOOKUP_TIMEOUT", "3s"),
         ("GETIMAGES_CONNECT_TIMEOUT", "1s"),
         ("GETIMAGES_RATE_LIMIT", "0"),
-    ]);
+    ];
+    settings.extend_from_slice(extra);
+    let app = spawn_app(&settings);
     let client = Client::new(&app, REQUEST_TIMEOUT);
     let rows = hostile_urls(c, &public.uri());
     assert!(rows.len() >= 40, "only {} rows", rows.len());
@@ -442,6 +486,7 @@ async fn hostile_urls_are_refused_on_every_surface_and_never_reach_the_canary() 
         hits.len(),
         hits.iter().map(|r| r.url.to_string()).collect::<Vec<_>>(),
     );
+    c
 }
 
 #[tokio::test]

@@ -13,6 +13,8 @@ use std::time::Duration;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
 
+use super::{Cause, FetchError, Phase};
+
 /// A URL the guard refuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {
@@ -176,6 +178,50 @@ impl Guard {
         }
     }
 
+    /// Checks `url` as [`Guard::check_url`] does, and resolves its host name here (within
+    /// `timeout`) to check every address it has: for a request sent through a proxy, which
+    /// resolves the name itself, so the name must be safe whatever address it picks.
+    pub async fn check_resolved(&self, url: &Url, timeout: Duration) -> Result<(), FetchError> {
+        self.check_url(url)?;
+        let Some(Host::Domain(name)) = url.host() else {
+            return Ok(());
+        };
+        if self.allow_private_networks {
+            return Ok(());
+        }
+        let host = name.trim_end_matches('.').to_ascii_lowercase();
+        let found = self.lookup(&host, timeout).await.map_err(|dns| {
+            if dns.timed_out() {
+                FetchError::Timeout { phase: Phase::Dns }
+            } else {
+                FetchError::Upstream {
+                    cause: Cause::Dns(dns.to_string()),
+                }
+            }
+        })?;
+        match found.iter().find(|a| !self.allows(a.ip())) {
+            Some(refused) => Err(Refused::Address(format!("{host} ({})", refused.ip())).into()),
+            None if found.is_empty() => Err(Refused::Address(host).into()),
+            None => Ok(()),
+        }
+    }
+
+    /// The addresses of `host` (lower case, no trailing dot): pinned, or from the system
+    /// resolver within `timeout`.
+    async fn lookup(&self, host: &str, timeout: Duration) -> Result<Vec<SocketAddr>, DnsFailure> {
+        if let Some(ips) = self.resolve.get(host) {
+            return Ok(ips.iter().map(|ip| SocketAddr::new(*ip, 0)).collect());
+        }
+        let lookup = tokio::net::lookup_host((host, 0));
+        let answer = tokio::time::timeout(timeout, lookup)
+            .await
+            .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()));
+        answer.map(Iterator::collect).map_err(|source| DnsFailure {
+            host: host.to_owned(),
+            source,
+        })
+    }
+
     /// A reqwest DNS resolver that drops every address this guard refuses, and gives up
     /// on a resolver that has not answered within `timeout`.
     pub fn resolver(&self, timeout: Duration) -> PublicOnlyResolver {
@@ -199,21 +245,7 @@ impl Resolve for PublicOnlyResolver {
         let (guard, timeout) = (self.guard.clone(), self.timeout);
         Box::pin(async move {
             let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
-            let found: Vec<SocketAddr> = match guard.resolve.get(&host) {
-                Some(ips) => ips.iter().map(|ip| SocketAddr::new(*ip, 0)).collect(),
-                None => {
-                    let lookup = tokio::net::lookup_host((host.as_str(), 0));
-                    let answer = tokio::time::timeout(timeout, lookup)
-                        .await
-                        .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()));
-                    answer
-                        .map_err(|source| DnsFailure {
-                            host: host.clone(),
-                            source,
-                        })?
-                        .collect()
-                }
-            };
+            let found = guard.lookup(&host, timeout).await?;
             let allowed: Vec<SocketAddr> = found
                 .iter()
                 .copied()

@@ -60,6 +60,8 @@ pub struct FetchSettings {
     pub upstreams: HashMap<String, Url>,
     /// The SSRF guard for visitor-supplied URLs.
     pub guard: Guard,
+    /// The outbound proxy, if the operator set one.
+    pub proxy: Option<ProxySettings>,
     /// Provider id → `Authorization` header value the operator set for its API
     /// (`GETIMAGES_GITHUB_TOKEN`), sent only on requests that ask for credentials.
     pub credentials: HashMap<&'static str, String>,
@@ -80,6 +82,8 @@ pub struct Request {
     pub headers: &'static [(&'static str, &'static str)],
     /// Whether the operator's credentials for `provider` go with it, when set.
     pub credentials: bool,
+    /// Whether it goes through the outbound proxy (see [`Fetcher::proxy_first`]).
+    pub via_proxy: bool,
 }
 
 /// One HTTP exchange, whatever asked for it.
@@ -94,6 +98,8 @@ struct Send {
     max_bytes: usize,
     /// Whether a 2xx answer is checked for walls (pages and API answers, not images).
     sniff_walls: bool,
+    /// Whether it goes through the outbound proxy.
+    via_proxy: bool,
 }
 
 /// A successful (2xx) response, body read in full.
@@ -119,6 +125,7 @@ pub struct Fetcher {
     settings: FetchSettings,
     guarded: OnceLock<Result<Client, String>>,
     trusted: OnceLock<Result<Client, String>>,
+    proxied: OnceLock<Result<Client, String>>,
 }
 
 impl Fetcher {
@@ -128,7 +135,22 @@ impl Fetcher {
             settings,
             guarded: OnceLock::new(),
             trusted: OnceLock::new(),
+            proxied: OnceLock::new(),
         }
+    }
+
+    /// Whether `provider`'s lookups go through the proxy from the start.
+    pub fn proxy_first(&self, provider: &str) -> bool {
+        match self.settings.proxy.as_ref().map(|p| &p.used) {
+            Some(ProxyUse::All) => true,
+            Some(ProxyUse::Providers(ids)) => ids.contains(&provider),
+            Some(ProxyUse::WhenBlocked) | None => false,
+        }
+    }
+
+    /// Whether a blocked lookup of `provider` is asked once more through the proxy.
+    pub fn proxy_when_blocked(&self, provider: &str) -> bool {
+        self.settings.proxy.is_some() && !self.proxy_first(provider)
     }
 
     /// The origin that replaces `provider`'s own, if the operator set one.
@@ -162,6 +184,7 @@ impl Fetcher {
                     .flatten(),
                 max_bytes: self.settings.max_body_bytes,
                 sniff_walls: true,
+                via_proxy: request.via_proxy && self.settings.proxy.is_some(),
             })
             .await?;
         if overridden {
@@ -183,6 +206,7 @@ impl Fetcher {
             authorization: None,
             max_bytes,
             sniff_walls: false,
+            via_proxy: false,
         })
         .await
     }
@@ -190,32 +214,92 @@ impl Fetcher {
     async fn send(&self, send: Send) -> Result<Fetched, FetchError> {
         // Operator-set upstreams are trusted; everything else may only reach public hosts.
         let trusted = send.trusted || self.settings.guard.allows_private_networks();
+        if send.via_proxy {
+            return self.send_proxied(send, trusted).await;
+        }
         if !trusted {
             self.settings.guard.check_url(&send.url)?;
         }
-        let client = self.client(trusted)?;
-        let builder = match send.json_body {
+        let client = self.client(if trusted {
+            Route::Trusted
+        } else {
+            Route::Guarded
+        })?;
+        let response = self.exchange(client, &send, send.url.clone()).await?;
+        Self::finish(response, &send).await
+    }
+
+    /// [`Fetcher::send`] through the outbound proxy, which resolves names itself: so every
+    /// URL, the first and each redirect's, is resolved and checked here before it is sent,
+    /// and redirects are followed one by one (at most [`MAX_REDIRECTS`]).
+    async fn send_proxied(&self, send: Send, trusted: bool) -> Result<Fetched, FetchError> {
+        let client = self.client(Route::Proxied)?;
+        let mut url = send.url.clone();
+        for hop in 0..=MAX_REDIRECTS {
+            if !trusted {
+                let timeout = self.settings.connect_timeout;
+                match self.settings.guard.check_resolved(&url, timeout).await {
+                    // A redirect to file: or ftp: is the upstream's failure, not the
+                    // visitor's input (as reqwest reports it without a proxy).
+                    Err(FetchError::Forbidden {
+                        reason: Refused::Scheme(scheme),
+                    }) if hop > 0 => {
+                        return Err(upstream(Cause::Transport(format!(
+                            "redirected to a {scheme}: URL"
+                        ))));
+                    }
+                    checked => checked?,
+                }
+            }
+            let response = self.exchange(client, &send, url.clone()).await?;
+            let next = response
+                .status()
+                .is_redirection()
+                .then(|| response.headers().get(header::LOCATION))
+                .flatten()
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| url.join(l).ok());
+            match next {
+                Some(next) if send.json_body.is_none() => url = next,
+                _ => return Self::finish(response, &send).await,
+            }
+        }
+        Err(upstream(Cause::Redirects))
+    }
+
+    /// Sends `send` to `url` with `client`.
+    async fn exchange(
+        &self,
+        client: &Client,
+        send: &Send,
+        url: Url,
+    ) -> Result<reqwest::Response, FetchError> {
+        let builder = match &send.json_body {
             Some(body) => client
-                .post(send.url)
+                .post(url)
                 .header(header::CONTENT_TYPE, "application/json")
-                .body(body),
-            None => client.get(send.url),
+                .body(body.clone()),
+            None => client.get(url),
         };
         let builder = send
             .headers
             .iter()
             .fold(builder, |b, (name, value)| b.header(*name, *value));
-        let builder = match send.authorization {
+        let builder = match &send.authorization {
             Some(value) => builder.header(header::AUTHORIZATION, value),
             None => builder,
         };
-        let response = builder
+        builder
             .header(header::USER_AGENT, send.agent.user_agent())
             .header(header::ACCEPT, send.accept)
             .header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.8")
             .send()
             .await
-            .map_err(|e| transport_error(&e))?;
+            .map_err(|e| transport_error(&e))
+    }
+
+    /// A 2xx answer's body (capped, walls refused), or the failure its status means.
+    async fn finish(response: reqwest::Response, send: &Send) -> Result<Fetched, FetchError> {
         let status = response.status();
         let final_url = response.url().clone();
         if !status.is_success() {
@@ -250,21 +334,24 @@ impl Fetcher {
         })
     }
 
-    fn client(&self, trusted: bool) -> Result<&Client, FetchError> {
-        let cell = if trusted {
-            &self.trusted
-        } else {
-            &self.guarded
+    fn client(&self, route: Route) -> Result<&Client, FetchError> {
+        let cell = match route {
+            Route::Trusted => &self.trusted,
+            Route::Guarded => &self.guarded,
+            Route::Proxied => &self.proxied,
         };
-        cell.get_or_init(|| self.build_client(trusted).map_err(|e| e.to_string()))
+        cell.get_or_init(|| self.build_client(route).map_err(|e| e.to_string()))
             .as_ref()
             .map_err(|e| FetchError::Upstream {
                 cause: Cause::Client(e.clone()),
             })
     }
 
-    fn build_client(&self, trusted: bool) -> reqwest::Result<Client> {
+    fn build_client(&self, route: Route) -> reqwest::Result<Client> {
+        // Ambient HTTP_PROXY/HTTPS_PROXY variables would send requests past the guard:
+        // only GETIMAGES_PROXY is used, and only by the proxied client.
         let mut builder = Client::builder()
+            .no_proxy()
             .connect_timeout(self.settings.connect_timeout)
             .timeout(self.settings.request_timeout)
             .gzip(true)
@@ -272,7 +359,11 @@ impl Fetcher {
             .deflate(true)
             .use_rustls_tls();
         let guard = self.settings.guard.clone();
-        builder = if trusted {
+        builder = if route == Route::Proxied {
+            let url = self.settings.proxy.as_ref().map(|p| p.url.as_str());
+            let proxy = reqwest::Proxy::all(url.unwrap_or("http://proxy.invalid"))?;
+            builder.proxy(proxy).redirect(Policy::none())
+        } else if route == Route::Trusted {
             builder.redirect(Policy::limited(MAX_REDIRECTS))
         } else {
             builder
@@ -291,6 +382,37 @@ impl Fetcher {
         };
         builder.build()
     }
+}
+
+/// Which of the shared clients a request goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// Straight to an operator-set upstream (or anywhere, with private networks allowed).
+    Trusted,
+    /// Straight to a public host, every resolved address checked.
+    Guarded,
+    /// Through GETIMAGES_PROXY, names checked before sending.
+    Proxied,
+}
+
+/// Which lookups go through the outbound proxy (`GETIMAGES_PROXY_PROVIDERS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyUse {
+    /// A lookup a platform blocked is asked once more through the proxy.
+    WhenBlocked,
+    /// Every lookup.
+    All,
+    /// These providers' lookups always; the others' when blocked.
+    Providers(Vec<&'static str>),
+}
+
+/// The outbound proxy and when it is used.
+#[derive(Debug, Clone)]
+pub struct ProxySettings {
+    /// `http://`, `https://`, `socks5://` or `socks5h://`.
+    pub url: Url,
+    /// Which lookups use it.
+    pub used: ProxyUse,
 }
 
 /// `url` with scheme, host and port taken from `origin`; path and query kept.

@@ -42,6 +42,9 @@ pub struct Profile {
     /// [`Provider::chain`]).
     #[serde(default)]
     pub strategy: String,
+    /// Whether it was found through the outbound proxy (`GETIMAGES_PROXY`).
+    #[serde(default)]
+    pub proxied: bool,
 }
 
 impl Profile {
@@ -176,7 +179,24 @@ impl Platforms {
     /// other failure moves on to the next way, and when none is left the most telling
     /// failure is the answer (a block outranks a timeout, which outranks an error, which
     /// outranks a page without a picture).
+    ///
+    /// With an outbound proxy set, the chain runs through it from the start for the
+    /// providers `GETIMAGES_PROXY_PROVIDERS` names, and once more through it when it ends
+    /// blocked for the others.
     async fn run(&self, query: &ProfileQuery) -> Result<Profile, Failure> {
+        let id = query.provider.id;
+        let proxied = self.fetcher.proxy_first(id);
+        match self.run_chain(query, proxied).await {
+            Err(failure) if failure.is_block() && self.fetcher.proxy_when_blocked(id) => {
+                tracing::info!(provider = id, cause = %failure, "blocked; asking through the proxy");
+                self.run_chain(query, true).await
+            }
+            answer => answer,
+        }
+    }
+
+    /// One pass along the chain, every request direct or every one through the proxy.
+    async fn run_chain(&self, query: &ProfileQuery, proxied: bool) -> Result<Profile, Failure> {
         let provider = query.provider;
         let mut asked = Asked::default();
         let mut failures = Vec::new();
@@ -188,7 +208,7 @@ impl Platforms {
                 continue;
             }
             match self
-                .try_strategy(provider, &query.handle, &strategy, &mut asked)
+                .try_strategy(provider, &query.handle, &strategy, &mut asked, proxied)
                 .await
             {
                 Ok(profile) => return Ok(profile),
@@ -206,6 +226,7 @@ impl Platforms {
         handle: &str,
         strategy: &Strategy,
         asked: &mut Asked,
+        proxied: bool,
     ) -> Result<Profile, Failure> {
         let target = strategy.target(provider, handle);
         let url = Url::parse(&target.url).map_err(|_| {
@@ -224,6 +245,7 @@ impl Platforms {
                         json_body: target.json_body,
                         headers: target.headers,
                         credentials: target.credentials,
+                        via_proxy: proxied,
                     })
                     .await
                     .map(Arc::new);
@@ -242,7 +264,9 @@ impl Platforms {
                 .await
                 .map_err(|e| LookupError::Upstream(format!("reading the page failed: {e}")))?
                 .map_err(Failure::Pick)?;
-        Ok(self.profile(owner, handle, found, strategy.name)?)
+        let mut profile = self.profile(owner, handle, found, strategy.name)?;
+        profile.proxied = proxied;
+        Ok(profile)
     }
 
     /// Upgrades image URLs to full size and drops any a visitor could not be sent to.
@@ -293,6 +317,7 @@ impl Platforms {
             name: found.name,
             images,
             strategy: strategy.to_owned(),
+            proxied: false,
         })
     }
 }
@@ -318,6 +343,9 @@ impl Asked {
         self.0.push((key, answer));
     }
 }
+
+/// The [`Failure::weight`] of a block, the heaviest.
+const BLOCK: u8 = 6;
 
 /// Why asking a platform failed, keeping the fetch's technical cause for the log line.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -356,6 +384,11 @@ impl Failure {
         }
     }
 
+    /// Whether this is (or, for a chain, ends as) a block.
+    fn is_block(&self) -> bool {
+        self.weight() == BLOCK
+    }
+
     /// Whether the platform answered (the profile was read, and held no picture).
     fn is_an_answer(&self) -> bool {
         matches!(self, Self::Pick(PickError::NoImage(_)))
@@ -367,11 +400,11 @@ impl Failure {
     /// error, then one way's "not found".
     fn weight(&self) -> u8 {
         match self {
-            Self::Fetch(FetchError::Blocked { .. }) | Self::Pick(PickError::Blocked(_)) => 6,
+            Self::Fetch(FetchError::Blocked { .. }) | Self::Pick(PickError::Blocked(_)) => BLOCK,
             Self::Fetch(FetchError::Timeout { .. }) => 5,
             Self::Pick(PickError::NoImage(_)) => 4,
             Self::Lookup(e) => match e {
-                LookupError::Blocked(_) => 6,
+                LookupError::Blocked(_) => BLOCK,
                 LookupError::Timeout(_) => 5,
                 LookupError::NotFound(_) => 1,
                 _ => 3,
@@ -476,6 +509,7 @@ mod tests {
                 height: None,
             }],
             strategy: "api".into(),
+            proxied: false,
         };
         let json = serde_json::to_vec(&profile).unwrap();
         assert_eq!(serde_json::from_slice::<Profile>(&json).unwrap(), profile);

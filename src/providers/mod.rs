@@ -640,6 +640,23 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_platforms_ways_of_asking_in_order() {
+        let readme = include_str!("../../README.md");
+        let mut wrong = Vec::new();
+        for p in ALL {
+            let names: Vec<&str> = p.chain().iter().map(|s| s.name).collect();
+            let cell = format!("| {} |", names.join(" → "));
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| {} | `{}", p.name, p.id)));
+            if !row.is_some_and(|r| r.ends_with(&cell)) {
+                wrong.push(format!("{}: want the row to end with {cell}", p.id));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
     fn ids_and_aliases_are_unique() {
         let mut seen = std::collections::HashSet::new();
         for p in ALL {

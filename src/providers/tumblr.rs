@@ -78,7 +78,10 @@ pub const PROVIDER: Provider = Provider {
     // Blog pages send EU servers to a consent page; the blog's page on www.tumblr.com is
     // served to a crawler.
     reads: Reads::PageAt(|handle| Target::get(format!("https://www.tumblr.com/{handle}"))),
-    then: &[Strategy::profile_page(pick)],
+    then: &[Strategy {
+        name: "blog page",
+        ..Strategy::profile_page(pick)
+    }],
     pick,
     upgrade,
     ..Provider::DEFAULT

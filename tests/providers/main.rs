@@ -8,6 +8,7 @@ mod support;
 
 mod behance;
 mod bluesky;
+mod chains;
 mod codepen;
 mod dev;
 mod deviantart;

@@ -49,6 +49,14 @@ async fn when_the_page_is_blocked_about_json_gives_the_icon_and_banner() {
         image_url(&data, "banner"),
         Some("https://styles.redditmedia.com/t5_3k30p/styles/profileBanner_jt3kb2gipp761.png")
     );
+
+    // The results page says, discreetly, that a later way found it.
+    let page = app.page_lookup("u/spez", Some("reddit")).await;
+    assert!(
+        page.text.contains("(found via about.json)"),
+        "{}",
+        page.text
+    );
 }
 
 #[tokio::test]

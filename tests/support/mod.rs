@@ -9,6 +9,7 @@
 //! - [`upstreams`]: loopback servers that play a platform or an image CDN.
 //! - [`files`]: fixtures under `tests/fixtures/` and temporary folders.
 //! - [`images`]: test images, encoded or hand-edited.
+//! - [`proxy`]: a loopback HTTP forward proxy that records what it forwards.
 //! - [`redis_server`]: a real `redis-server` on a loopback port (the bench `cache_tiers`
 //!   includes it too).
 //!
@@ -21,6 +22,7 @@
 pub mod app;
 pub mod files;
 pub mod images;
+pub mod proxy;
 pub mod raw_http;
 pub mod redis_server;
 pub mod server;
@@ -30,6 +32,7 @@ pub mod upstreams;
 pub use app::*;
 pub use files::*;
 pub use images::*;
+pub use proxy::*;
 pub use raw_http::*;
 pub use redis_server::*;
 pub use server::*;
