@@ -122,6 +122,25 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_GITHUB_TOKEN", hide_env_values = true)]
     pub github_token: Option<String>,
 
+    /// A Reddit app's client id (a "script" or "web" app at reddit.com/prefs/apps): with
+    /// GETIMAGES_REDDIT_CLIENT_SECRET, Reddit is asked first through its OAuth API with an
+    /// app-only token.
+    #[arg(
+        long,
+        env = "GETIMAGES_REDDIT_CLIENT_ID",
+        requires = "reddit_client_secret"
+    )]
+    pub reddit_client_id: Option<String>,
+
+    /// The Reddit app's secret (see GETIMAGES_REDDIT_CLIENT_ID).
+    #[arg(
+        long,
+        env = "GETIMAGES_REDDIT_CLIENT_SECRET",
+        hide_env_values = true,
+        requires = "reddit_client_id"
+    )]
+    pub reddit_client_secret: Option<String>,
+
     /// A Redis shared by every server process, as a third cache tier behind memory and
     /// disk: redis://[user:password@]host[:port][/db] (rediss:// is refused: no TLS in this
     /// build). Unset, there is no Redis tier.

@@ -1,5 +1,6 @@
 //! Start-up and lifecycle: bind (or inherit) the listener, serve, and stop on idle or signal.
 
+use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,6 +10,7 @@ use actix_web::{App, HttpServer, middleware::from_fn, web};
 
 use crate::cache::{CacheSettings, TieredCache};
 use crate::configuration::Settings;
+use crate::fetch::credentials::{Credential, OAuthClient};
 use crate::fetch::guard::Guard;
 use crate::fetch::{FetchSettings, Fetcher, ProxySettings};
 use crate::idle::IdleWatcher;
@@ -179,13 +181,28 @@ fn fetcher(settings: &Settings, guard: Guard) -> Result<Fetcher, StartError> {
             url,
             used: settings.proxy_providers.clone(),
         }),
-        credentials: settings
-            .github_token
-            .iter()
-            .map(|token| ("github", format!("Bearer {token}")))
-            .collect(),
+        credentials: credentials(settings),
     }))
 }
+
+/// The operator's API credentials, by provider id.
+fn credentials(settings: &Settings) -> HashMap<&'static str, Arc<Credential>> {
+    let mut credentials = HashMap::new();
+    if let Some(token) = &settings.github_token {
+        credentials.insert("github", Credential::Header(format!("Bearer {token}")));
+    }
+    if let (Some(id), Some(secret)) = (&settings.reddit_client_id, &settings.reddit_client_secret) {
+        let client = OAuthClient::new(REDDIT_TOKEN_URL, id.clone(), secret.clone());
+        credentials.insert("reddit", Credential::OAuth(client));
+    }
+    credentials
+        .into_iter()
+        .map(|(id, c)| (id, Arc::new(c)))
+        .collect()
+}
+
+/// Reddit's OAuth token endpoint (app-only tokens, `client_credentials` grant).
+const REDDIT_TOKEN_URL: &str = "https://www.reddit.com/api/v1/access_token";
 
 /// The lookup service the settings describe.
 fn lookup_service(

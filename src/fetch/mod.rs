@@ -2,6 +2,7 @@
 //! capped bodies, checked redirects, and upstream failures as typed [`FetchError`]s.
 
 pub mod block;
+pub mod credentials;
 mod error;
 pub mod guard;
 
@@ -13,6 +14,7 @@ use reqwest::redirect::Policy;
 use reqwest::{Client, header};
 use url::Url;
 
+use credentials::{Credential, OAuthClient};
 pub use error::{Cause, FetchError, Phase, Wording};
 use guard::{Guard, Refused};
 
@@ -62,9 +64,9 @@ pub struct FetchSettings {
     pub guard: Guard,
     /// The outbound proxy, if the operator set one.
     pub proxy: Option<ProxySettings>,
-    /// Provider id → `Authorization` header value the operator set for its API
-    /// (`GETIMAGES_GITHUB_TOKEN`), sent only on requests that ask for credentials.
-    pub credentials: HashMap<&'static str, String>,
+    /// Provider id → the operator's credentials for its API (`GETIMAGES_GITHUB_TOKEN`,
+    /// the Reddit OAuth client), sent only on requests that ask for credentials.
+    pub credentials: HashMap<&'static str, std::sync::Arc<Credential>>,
 }
 
 /// One request a provider wants made.
@@ -92,7 +94,8 @@ struct Send {
     trusted: bool,
     agent: Agent,
     accept: &'static str,
-    json_body: Option<String>,
+    /// A body to POST, with its content type; `None` for a GET.
+    body: Option<(&'static str, String)>,
     headers: &'static [(&'static str, &'static str)],
     authorization: Option<String>,
     max_bytes: usize,
@@ -170,18 +173,19 @@ impl Fetcher {
         } else {
             "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8"
         };
+        let authorization = match request.credentials {
+            true => self.authorization(request.provider).await?,
+            false => None,
+        };
         let mut fetched = self
             .send(Send {
                 url,
                 trusted: overridden,
                 agent: request.agent,
                 accept,
-                json_body: request.json_body,
+                body: request.json_body.map(|b| ("application/json", b)),
                 headers: request.headers,
-                authorization: request
-                    .credentials
-                    .then(|| self.settings.credentials.get(request.provider).cloned())
-                    .flatten(),
+                authorization,
                 max_bytes: self.settings.max_body_bytes,
                 sniff_walls: true,
                 via_proxy: request.via_proxy && self.settings.proxy.is_some(),
@@ -193,6 +197,64 @@ impl Fetcher {
         Ok(fetched)
     }
 
+    /// Whether the operator set credentials for `provider`'s API.
+    pub fn has_credentials(&self, provider: &str) -> bool {
+        self.settings.credentials.contains_key(provider)
+    }
+
+    /// The `Authorization` value for `provider`'s API: the operator's token, or its OAuth
+    /// client's current app-only token (fetched first when there is none yet).
+    async fn authorization(&self, provider: &'static str) -> Result<Option<String>, FetchError> {
+        match self.settings.credentials.get(provider).map(AsRef::as_ref) {
+            None => Ok(None),
+            Some(Credential::Header(value)) => Ok(Some(value.clone())),
+            Some(Credential::OAuth(client)) => client
+                .bearer(|| self.fetch_token(provider, client))
+                .await
+                .map(Some),
+        }
+    }
+
+    /// Asks `client`'s token endpoint (on `provider`'s platform) for an app-only token.
+    async fn fetch_token(
+        &self,
+        provider: &'static str,
+        client: &OAuthClient,
+    ) -> Result<(String, Duration), FetchError> {
+        let url = Url::parse(&client.token_url).map_err(|e| {
+            upstream(Cause::Client(format!(
+                "bad token URL {}: {e}",
+                client.token_url
+            )))
+        })?;
+        let (url, trusted) = match self.upstream(provider) {
+            Some(origin) => (with_origin(&url, origin), true),
+            None => (url, false),
+        };
+        let answer = self
+            .send(Send {
+                url,
+                trusted,
+                agent: Agent::Api,
+                accept: "application/json",
+                body: Some((
+                    "application/x-www-form-urlencoded",
+                    "grant_type=client_credentials".into(),
+                )),
+                headers: &[],
+                authorization: Some(client.basic()),
+                max_bytes: 64 * 1024,
+                sniff_walls: true,
+                via_proxy: false,
+            })
+            .await?;
+        credentials::read_token(&answer.body).ok_or_else(|| {
+            upstream(Cause::Transport(
+                "the token endpoint's answer had no access_token".into(),
+            ))
+        })
+    }
+
     /// Downloads the image at `url` (found in a page or given by a visitor: never rewritten,
     /// always guarded), failing with [`FetchError::TooLarge`] past `max_bytes`.
     pub async fn fetch_image(&self, url: Url, max_bytes: usize) -> Result<Fetched, FetchError> {
@@ -201,7 +263,7 @@ impl Fetcher {
             trusted: false,
             agent: Agent::Browser,
             accept: "image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8,*/*;q=0.5",
-            json_body: None,
+            body: None,
             headers: &[],
             authorization: None,
             max_bytes,
@@ -260,7 +322,7 @@ impl Fetcher {
                 .and_then(|l| l.to_str().ok())
                 .and_then(|l| url.join(l).ok());
             match next {
-                Some(next) if send.json_body.is_none() => url = next,
+                Some(next) if send.body.is_none() => url = next,
                 _ => return Self::finish(response, &send).await,
             }
         }
@@ -274,10 +336,10 @@ impl Fetcher {
         send: &Send,
         url: Url,
     ) -> Result<reqwest::Response, FetchError> {
-        let builder = match &send.json_body {
-            Some(body) => client
+        let builder = match &send.body {
+            Some((content_type, body)) => client
                 .post(url)
-                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::CONTENT_TYPE, *content_type)
                 .body(body.clone()),
             None => client.get(url),
         };

@@ -207,6 +207,10 @@ impl Platforms {
             if strategy.last_resort && answered {
                 continue;
             }
+            let needs_credentials = strategy.target(provider, &query.handle).needs_credentials;
+            if needs_credentials && !self.fetcher.has_credentials(provider.id) {
+                continue;
+            }
             match self
                 .try_strategy(provider, &query.handle, &strategy, &mut asked, proxied)
                 .await

@@ -232,6 +232,8 @@ pub struct Target {
     /// Whether the operator's credentials for this provider (e.g. `GETIMAGES_GITHUB_TOKEN`)
     /// go with it, when set: only ever on requests to the platform's own API.
     pub credentials: bool,
+    /// Whether it needs them: without credentials set, the way is skipped.
+    pub needs_credentials: bool,
 }
 
 impl Target {
@@ -242,6 +244,7 @@ impl Target {
             json_body: None,
             headers: &[],
             credentials: false,
+            needs_credentials: false,
         }
     }
 
@@ -257,6 +260,16 @@ impl Target {
     pub fn with_credentials(self) -> Self {
         Self {
             credentials: true,
+            ..self
+        }
+    }
+
+    /// The same request, only made when the operator set credentials for the provider
+    /// (an OAuth API), and then with them.
+    pub fn requiring_credentials(self) -> Self {
+        Self {
+            credentials: true,
+            needs_credentials: true,
             ..self
         }
     }

@@ -1,4 +1,6 @@
-//! Reddit users: the public HTML user page first (the avatar `<img>`, else og:image), since
+//! Reddit users: with an app's OAuth client set (`GETIMAGES_REDDIT_CLIENT_ID`/`_SECRET`),
+//! the OAuth API's `/user/{name}/about` with an app-only token first; then the public HTML
+//! user page (the avatar `<img>`, else og:image), since
 //! the unauthenticated `about.json` has answered "blocked by network security" to servers
 //! since May 2026; then `about.json` (`icon_img`, else `snoovatar_img`; banner from the
 //! user's profile subreddit), which still answers from some addresses. Subreddits are not
@@ -7,7 +9,7 @@
 use url::Url;
 
 use super::PickError;
-use super::{Ask, NotFound, Provider, Recognize, Reserved, Strategy, Target, pick};
+use super::{Ask, NotFound, Provider, Reads, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::{first_str, str_at};
 use crate::fetch::Agent;
 
@@ -37,17 +39,28 @@ pub const PROVIDER: Provider = Provider {
         super::ascii_handle(raw.trim_end_matches('/'), "_-", 20)
     },
     profile_url: |handle| format!("https://www.reddit.com/user/{handle}/"),
-    pick: pick_page,
-    then: &[Strategy {
-        name: "about.json",
-        agent: Agent::Api,
-        ask: Ask::At(|handle| {
-            Target::get(format!("https://www.reddit.com/user/{handle}/about.json"))
-        }),
-        read: pick_about,
-        not_found: NotFound::Final,
-        last_resort: false,
-    }],
+    // With GETIMAGES_REDDIT_CLIENT_ID/_SECRET set, the OAuth API is asked first.
+    reads: Reads::Json(|handle| {
+        Target::get(format!("https://oauth.reddit.com/user/{handle}/about")).requiring_credentials()
+    }),
+    agent: Agent::Api,
+    pick: pick_about,
+    then: &[
+        Strategy {
+            name: "page",
+            ..Strategy::profile_page(pick_page)
+        },
+        Strategy {
+            name: "about.json",
+            agent: Agent::Api,
+            ask: Ask::At(|handle| {
+                Target::get(format!("https://www.reddit.com/user/{handle}/about.json"))
+            }),
+            read: pick_about,
+            not_found: NotFound::Final,
+            last_resort: false,
+        },
+    ],
     upgrade,
     placeholders: &[
         "redditstatic.com/avatars/defaults",

@@ -403,3 +403,44 @@ async fn a_private_steam_profile_gets_its_avatar_not_steams_share_picture() {
     );
     assert_eq!(data["name"], "quietplayer");
 }
+
+#[tokio::test]
+async fn with_a_reddit_app_set_reddit_is_asked_through_oauth_with_one_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/access_token"))
+        .and(header("authorization", "Basic YXBwaWQ6YXBwc2VjcmV0"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"access_token":"tok-1","token_type":"bearer","expires_in":86400}"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    for user in ["spez", "kn0thing"] {
+        Mock::given(method("GET"))
+            .and(path(format!("/user/{user}/about")))
+            .and(header("authorization", "Bearer tok-1"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(fixture("reddit/spez.json"), "application/json"),
+            )
+            .mount(&server)
+            .await;
+    }
+    let upstream = server.uri();
+    let app = spawn_app(&[
+        ("GETIMAGES_UPSTREAM_REDDIT", upstream.as_str()),
+        ("GETIMAGES_REDDIT_CLIENT_ID", "appid"),
+        ("GETIMAGES_REDDIT_CLIENT_SECRET", "appsecret"),
+    ]);
+
+    for user in ["spez", "kn0thing"] {
+        let data = success(&app.api_lookup(user, Some("reddit")).await);
+        assert_eq!(data["strategy"], "api", "{user}");
+    }
+    let tokens = server.received_requests().await.unwrap();
+    let asked = tokens
+        .iter()
+        .filter(|r| r.url.path() == "/api/v1/access_token");
+    assert_eq!(asked.count(), 1, "one token for both lookups");
+}
