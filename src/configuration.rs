@@ -4,11 +4,12 @@ use std::net::IpAddr;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
 use crate::cache::{RedisSettings, RedisUrl};
 use crate::fetch::ProxyUse;
+use crate::providers::{self, Provider};
 
 /// Prefix of the per-provider upstream override variables.
 const UPSTREAM_ENV_PREFIX: &str = "GETIMAGES_UPSTREAM_";
@@ -29,9 +30,13 @@ pub enum LogFormat {
     version,
     about = "Paste a social profile, get its avatar and banner at full resolution.",
     after_help = "Durations take units: 500ms, 30s, 2m, 1h. Every flag can also be set by the \
-                  environment variable shown beside it."
+                  environment variable shown beside it. Without a command, getimages serves."
 )]
 pub struct Settings {
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// TCP port to listen on (ignored when a socket is inherited through LISTEN_FDS).
     #[arg(long, env = "PORT", default_value_t = 8080)]
     pub port: u16,
@@ -234,6 +239,32 @@ pub struct Settings {
     pub test_routes: bool,
 }
 
+/// What `getimages` does instead of serving.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Check each platform live: look its example profile up and say whether it still works.
+    ///
+    /// One provider at a time, uncached, each within the lookup timeout. A line per provider:
+    /// ok, blocked, not found, changed (answered with no picture) or unreachable, with the
+    /// way of asking that worked, the time and the avatar URL. Exits 0 when every one checked
+    /// is ok, 1 otherwise, 2 on bad arguments. The server's settings apply (flags before
+    /// `check`, or variables), upstream overrides included.
+    Check(CheckArgs),
+}
+
+/// What `getimages check` checks, and how it reports.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Provider ids or aliases to check [default: every platform].
+    #[arg(value_name = "PROVIDER", value_parser = parse_provider)]
+    pub providers: Vec<&'static Provider>,
+
+    /// Print a JSON array of {provider, handle, outcome, strategy, ms, avatar, message}
+    /// instead of one line per provider.
+    #[arg(long)]
+    pub json: bool,
+}
+
 impl Settings {
     /// The idle timeout, or `None` when the server should never stop by itself.
     pub fn idle_timeout(&self) -> Option<Duration> {
@@ -311,7 +342,7 @@ impl Settings {
 /// The canonical id of the provider `id` names (an alias is accepted), or an error naming
 /// `setting`: an override for no provider would silently do nothing.
 fn provider_id(id: &str, setting: &str) -> Result<String, String> {
-    crate::providers::by_id(id)
+    providers::by_id(id)
         .map(|p| p.id.to_owned())
         .ok_or_else(|| {
             format!(
@@ -319,6 +350,17 @@ fn provider_id(id: &str, setting: &str) -> Result<String, String> {
                  by GET /api/v1/providers)"
             )
         })
+}
+
+/// Parses a provider id or alias for `getimages check`.
+fn parse_provider(id: &str) -> Result<&'static Provider, String> {
+    providers::by_id(id).ok_or_else(|| {
+        let ids: Vec<&str> = providers::ALL.iter().map(|p| p.id).collect();
+        format!(
+            "there is no provider {id:?}; the ids are {}",
+            ids.join(", ")
+        )
+    })
 }
 
 /// Parses `NAME=IP` for `--resolve`.

@@ -2,10 +2,12 @@
 //!
 //! The data path: request → parse input → provider → fetch → extract → cache → render.
 //! Lifecycle: [`startup::Application`] serves until [`idle::IdleWatcher`] says nobody
-//! has used it for the idle timeout, then stops with exit code 0.
+//! has used it for the idle timeout, then stops with exit code 0. [`check`] is the live
+//! self-check, `getimages check`.
 
 pub mod assets;
 pub mod cache;
+pub mod check;
 pub mod configuration;
 pub mod extract;
 pub mod fetch;

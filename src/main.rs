@@ -1,11 +1,12 @@
-//! The `getimages` server binary: read settings, set up logs, build, run.
+//! The `getimages` binary: read settings, set up logs, then serve (build, run) or, with
+//! `check`, run the live self-check.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use getimages::configuration::Settings;
+use getimages::configuration::{Command, Settings};
 use getimages::startup::Application;
-use getimages::telemetry;
+use getimages::{check, telemetry};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
@@ -17,6 +18,16 @@ async fn main() -> ExitCode {
         // Same exit code as clap gives a bad flag.
         eprintln!("error: {e}");
         return ExitCode::from(2);
+    }
+    if let Some(Command::Check(args)) = &settings.command {
+        return match check::run(&settings, args).await {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
     }
     let app = match Application::build(&settings) {
         Ok(app) => app,

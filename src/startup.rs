@@ -165,8 +165,9 @@ impl Application {
     }
 }
 
-/// The shared HTTP clients the settings describe. Cheap: clients are built on first use.
-fn fetcher(settings: &Settings, guard: Guard) -> Result<Fetcher, StartError> {
+/// The shared HTTP clients the settings describe (the server's, and `getimages check`'s).
+/// Cheap: clients are built on first use.
+pub fn fetcher(settings: &Settings, guard: Guard) -> Result<Fetcher, StartError> {
     let upstreams = settings.upstream_overrides().map_err(StartError::Setting)?;
     for (id, url) in &upstreams {
         tracing::info!("requests of provider {id} go to {url}");

@@ -17,9 +17,14 @@ pub enum LookupError {
     /// The input cannot be understood.
     #[error("{0}")]
     Input(String),
-    /// The profile does not exist, or has no image.
+    /// The profile does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// The platform answered, and no picture could be read from its answer: the profile has
+    /// none, or the platform changed its page (served as "not found"; `getimages check`
+    /// reports it as a change).
+    #[error("{0}")]
+    NoImage(String),
     /// The platform refused us (login wall, anti-bot page, rate limit).
     #[error("{0}")]
     Blocked(String),
@@ -40,6 +45,7 @@ impl LookupError {
         match self {
             Self::Input(_) => "input",
             Self::NotFound(_) => "not_found",
+            Self::NoImage(_) => "no_image",
             Self::Blocked(_) => "blocked",
             Self::Timeout(_) => "timeout",
             Self::Upstream(_) => "upstream",
@@ -50,7 +56,7 @@ impl LookupError {
     /// Whether the answer is worth caching: a profile that does not exist stays missing for a
     /// while, but a timeout or a block says nothing about the profile.
     pub fn is_cacheable(&self) -> bool {
-        matches!(self, Self::NotFound(_))
+        matches!(self, Self::NotFound(_) | Self::NoImage(_))
     }
 }
 
@@ -91,7 +97,8 @@ impl From<Refused> for LookupError {
 impl From<PickError> for LookupError {
     fn from(e: PickError) -> Self {
         match e {
-            PickError::NotFound(message) | PickError::NoImage(message) => Self::NotFound(message),
+            PickError::NotFound(message) => Self::NotFound(message),
+            PickError::NoImage(message) => Self::NoImage(message),
             PickError::Blocked(message) => Self::Blocked(message),
             PickError::Unreadable(message) => Self::Upstream(message),
         }

@@ -84,8 +84,9 @@ pub struct Lookup {
     answers: Arc<Answers>,
 }
 
-/// The part of a lookup that asks the platform: shared with background refreshes.
-struct Platforms {
+/// The part of a lookup that asks the platform, with no cache: shared with background
+/// refreshes, and used alone by `getimages check`.
+pub struct Platforms {
     fetcher: Arc<Fetcher>,
     guard: Guard,
     timeout: Duration,
@@ -102,11 +103,7 @@ impl Lookup {
         settings: LookupSettings,
     ) -> Self {
         Self {
-            platforms: Arc::new(Platforms {
-                fetcher,
-                guard,
-                timeout: settings.timeout,
-            }),
+            platforms: Arc::new(Platforms::new(fetcher, guard, settings.timeout)),
             answers: Arc::new(Answers::new(
                 store,
                 settings.max_entries,
@@ -137,9 +134,19 @@ impl Lookup {
 }
 
 impl Platforms {
+    /// Asks platforms through `fetcher`, returning only image URLs `guard` allows, each
+    /// lookup within `timeout`.
+    pub fn new(fetcher: Arc<Fetcher>, guard: Guard, timeout: Duration) -> Self {
+        Self {
+            fetcher,
+            guard,
+            timeout,
+        }
+    }
+
     /// One lookup against the platform within the deadline, logged with its outcome and,
     /// on failure, its technical cause.
-    async fn ask(&self, query: &ProfileQuery) -> Result<Profile, LookupError> {
+    pub async fn ask(&self, query: &ProfileQuery) -> Result<Profile, LookupError> {
         let started = Instant::now();
         let past_deadline = || {
             LookupError::Timeout(format!(
@@ -306,10 +313,9 @@ impl Platforms {
         if images.is_empty() {
             return Err(match refused {
                 Some(e) => e,
-                None => LookupError::NotFound(format!(
-                    "{} {handle} has no usable image.",
-                    provider.name
-                )),
+                None => {
+                    LookupError::NoImage(format!("{} {handle} has no usable image.", provider.name))
+                }
             });
         }
         Ok(Profile {
@@ -410,7 +416,7 @@ impl Failure {
             Self::Lookup(e) => match e {
                 LookupError::Blocked(_) => BLOCK,
                 LookupError::Timeout(_) => 5,
-                LookupError::NotFound(_) => 1,
+                LookupError::NotFound(_) | LookupError::NoImage(_) => 1,
                 _ => 3,
             },
             Self::Fetch(FetchError::NotFound { .. }) | Self::Pick(PickError::NotFound(_)) => 1,

@@ -178,7 +178,7 @@ impl From<&LookupError> for Problem {
         let (status, code, title) = match e {
             LookupError::Input(_) => INPUT,
             // Says both "there is no such profile" and "it has no picture we can use".
-            LookupError::NotFound(_) => (
+            LookupError::NotFound(_) | LookupError::NoImage(_) => (
                 StatusCode::NOT_FOUND,
                 "ENOTFOUND",
                 "No profile picture found",
