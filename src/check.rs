@@ -122,7 +122,7 @@ impl Report {
             .or(self.message.as_deref())
             .unwrap_or("");
         format!(
-            "{:<14} {:<12} {:<13} {:>6} ms  {detail}",
+            "{:<14} {:<12} {:<17} {:>6} ms  {detail}",
             self.provider,
             self.outcome.label(),
             self.strategy.as_deref().unwrap_or("-"),

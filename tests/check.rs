@@ -1,0 +1,301 @@
+//! `getimages check`, the live self-check, as a deployer runs it: each platform is played by a
+//! loopback fake (`GETIMAGES_UPSTREAM_<ID>`), and the report says which still work.
+
+mod support;
+
+use std::process::Output;
+use std::time::Duration;
+
+use serde_json::Value;
+use support::*;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// How long one check run may take before the test fails (each lookup has its own deadline).
+const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// X's avatar as its page states it, and as the check reports it (upgraded to 400×400).
+const X_AVATAR: &str = "https://pbs.twimg.com/profile_images/1/jack_normal.jpg";
+const X_AVATAR_FULL: &str = "https://pbs.twimg.com/profile_images/1/jack_400x400.jpg";
+
+/// GitHub's avatar for torvalds in `tests/fixtures/github/torvalds.json`.
+const GITHUB_AVATAR: &str = "https://avatars.githubusercontent.com/u/1024025?v=4";
+
+/// A page with nothing to read a picture from: what a platform serves after a redesign.
+const BARE_PAGE: &str = "<html><head><title>Profile</title></head><body>Hello</body></html>";
+
+/// A profile page whose og:image is `avatar`.
+fn page_with(avatar: &str) -> String {
+    format!(
+        r#"<html><head><title>Jack</title>
+           <meta property="og:image" content="{avatar}"></head><body></body></html>"#
+    )
+}
+
+/// `GETIMAGES_UPSTREAM_<ID>` for provider `id`.
+fn upstream_var(id: &str) -> String {
+    format!("GETIMAGES_UPSTREAM_{}", id.to_ascii_uppercase())
+}
+
+/// X's profile page without a picture, and its intent page with one: the second way works.
+async fn x_found_by_intent() -> MockServer {
+    let server = MockServer::start().await;
+    serve(&server, "/jack", 200, "text/html", BARE_PAGE).await;
+    serve(
+        &server,
+        "/intent/user",
+        200,
+        "text/html",
+        &page_with(X_AVATAR),
+    )
+    .await;
+    server
+}
+
+/// The GitHub API knowing torvalds.
+async fn github_knowing_torvalds() -> MockServer {
+    let server = MockServer::start().await;
+    serve_bytes(
+        &server,
+        "/users/torvalds",
+        200,
+        "application/json",
+        fixture("github/torvalds.json").into_bytes(),
+    )
+    .await;
+    server
+}
+
+/// A platform answering every request with `status` and `body`, plus `header` when given.
+async fn platform_answering(status: u16, header: Option<(&str, &str)>, body: &str) -> MockServer {
+    let server = MockServer::start().await;
+    let mut answer =
+        ResponseTemplate::new(status).set_body_raw(body.as_bytes().to_vec(), "text/html");
+    if let Some((name, value)) = header {
+        answer = answer.insert_header(name, value);
+    }
+    Mock::given(wiremock::matchers::any())
+        .respond_with(answer)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Runs `getimages <args>` with `envs` (on top of the test defaults) to its end.
+async fn run_check(envs: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut command = tokio::process::Command::from(app_command(envs));
+    command.args(args).kill_on_drop(true);
+    tokio::time::timeout(RUN_TIMEOUT, command.output())
+        .await
+        .unwrap_or_else(|_| panic!("getimages {args:?} still running after {RUN_TIMEOUT:?}"))
+        .unwrap_or_else(|e| panic!("cannot run getimages {args:?}: {e}"))
+}
+
+/// The `--json` report, by provider id; panics showing the run's output when it is not one.
+fn report(output: &Output) -> Vec<Value> {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let parsed: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{stdout}\n--- stderr ---\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    parsed.as_array().expect("a JSON array").clone()
+}
+
+fn entry<'a>(report: &'a [Value], provider: &str) -> &'a Value {
+    report
+        .iter()
+        .find(|e| e["provider"] == provider)
+        .unwrap_or_else(|| panic!("no line for {provider} in {report:#?}"))
+}
+
+#[tokio::test]
+async fn the_report_tells_each_outcome_apart_and_fails_the_run() {
+    let x = x_found_by_intent().await;
+    let medium = platform_answering(
+        403,
+        Some(("cf-mitigated", "challenge")),
+        "<title>Just a moment...</title>",
+    )
+    .await;
+    let soundcloud = platform_answering(404, None, "<title>Not found</title>").await;
+    let codepen = platform_answering(200, None, BARE_PAGE).await;
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let (x_uri, medium_uri, soundcloud_uri, codepen_uri) =
+        (x.uri(), medium.uri(), soundcloud.uri(), codepen.uri());
+    let vars = [
+        upstream_var("x"),
+        upstream_var("medium"),
+        upstream_var("soundcloud"),
+        upstream_var("codepen"),
+        upstream_var("dribbble"),
+    ];
+    let envs = [
+        (vars[0].as_str(), x_uri.as_str()),
+        (vars[1].as_str(), medium_uri.as_str()),
+        (vars[2].as_str(), soundcloud_uri.as_str()),
+        (vars[3].as_str(), codepen_uri.as_str()),
+        (vars[4].as_str(), closed.as_str()),
+    ];
+    let output = run_check(
+        &envs,
+        &[
+            "check",
+            "x",
+            "medium",
+            "soundcloud",
+            "codepen",
+            "dribbble",
+            "--json",
+        ],
+    )
+    .await;
+
+    assert_eq!(output.status.code(), Some(1), "not every provider is ok");
+    let report = report(&output);
+    let ids: Vec<&str> = report
+        .iter()
+        .map(|e| e["provider"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["x", "medium", "soundcloud", "codepen", "dribbble"],
+        "in the order asked"
+    );
+
+    let x = entry(&report, "x");
+    assert_eq!(x["outcome"], "ok");
+    assert_eq!(x["handle"], "jack");
+    assert_eq!(x["strategy"], "intent", "the profile page had no picture");
+    assert_eq!(x["avatar"], X_AVATAR_FULL);
+    assert!(x["ms"].is_u64(), "{x}");
+
+    let medium = entry(&report, "medium");
+    assert_eq!(medium["outcome"], "blocked");
+    assert!(
+        medium["message"].as_str().unwrap().contains("Medium"),
+        "{medium}"
+    );
+
+    assert_eq!(entry(&report, "soundcloud")["outcome"], "not_found");
+    assert_eq!(entry(&report, "codepen")["outcome"], "changed");
+    assert_eq!(entry(&report, "dribbble")["outcome"], "unreachable");
+    for failed in ["medium", "soundcloud", "codepen", "dribbble"] {
+        let e = entry(&report, failed);
+        assert!(e["strategy"].is_null() && e["avatar"].is_null(), "{e}");
+        assert!(e["ms"].is_u64(), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn a_wall_served_with_200_is_a_block_not_a_change() {
+    let medium = platform_answering(
+        200,
+        None,
+        "<html><head><title>Just a moment...</title></head></html>",
+    )
+    .await;
+    let uri = medium.uri();
+    let var = upstream_var("medium");
+    let output = run_check(
+        &[(var.as_str(), uri.as_str())],
+        &["check", "medium", "--json"],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(entry(&report(&output), "medium")["outcome"], "blocked");
+}
+
+#[tokio::test]
+async fn every_platform_working_exits_0_with_a_line_each() {
+    let x = x_found_by_intent().await;
+    let github = github_knowing_torvalds().await;
+    let (x_uri, github_uri) = (x.uri(), github.uri());
+    let (x_var, github_var) = (upstream_var("x"), upstream_var("github"));
+    let envs = [
+        (x_var.as_str(), x_uri.as_str()),
+        (github_var.as_str(), github_uri.as_str()),
+    ];
+
+    let output = run_check(&envs, &["check", "github", "twitter"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "one line per provider: {stdout}");
+    let words = |line: &str| {
+        line.split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let github = words(lines[0]);
+    assert_eq!(&github[..3], ["github", "ok", "api"], "{stdout}");
+    assert_eq!(github.last().map(String::as_str), Some(GITHUB_AVATAR));
+    let x = words(lines[1]);
+    assert_eq!(
+        &x[..3],
+        ["x", "ok", "intent"],
+        "an alias checks its provider: {stdout}"
+    );
+    assert_eq!(x.last().map(String::as_str), Some(X_AVATAR_FULL));
+
+    let output = run_check(&envs, &["check", "x", "github", "--json"]).await;
+    assert_eq!(output.status.code(), Some(0));
+    let report = report(&output);
+    assert_eq!(report.len(), 2);
+    assert_eq!(entry(&report, "github")["strategy"], "api");
+    assert_eq!(entry(&report, "github")["avatar"], GITHUB_AVATAR);
+}
+
+#[tokio::test]
+async fn a_platform_slower_than_the_lookup_timeout_is_unreachable() {
+    let slow = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/jack"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(page_with(X_AVATAR), "text/html")
+                .set_delay(Duration::from_secs(30)),
+        )
+        .mount(&slow)
+        .await;
+    let uri = slow.uri();
+    let var = upstream_var("x");
+    let envs = [
+        (var.as_str(), uri.as_str()),
+        ("GETIMAGES_LOOKUP_TIMEOUT", "1s"),
+    ];
+    let output = run_check(&envs, &["check", "x", "--json"]).await;
+    assert_eq!(output.status.code(), Some(1));
+    let x = entry(&report(&output), "x").clone();
+    assert_eq!(x["outcome"], "unreachable");
+    assert!(x["message"].as_str().unwrap().contains("within 1 s"), "{x}");
+}
+
+#[tokio::test]
+async fn an_unknown_provider_is_a_usage_error() {
+    let output = run_check(&[], &["check", "github", "myspace"]).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty(), "nothing was checked");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no provider \"myspace\""), "{stderr}");
+}
+
+#[tokio::test]
+async fn help_lists_the_check_command() {
+    let output = run_check(&[], &["--help"]).await;
+    assert_eq!(output.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("check"), "{help}");
+    let output = run_check(&[], &["check", "--help"]).await;
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        help.contains("--json") && help.contains("PROVIDER"),
+        "{help}"
+    );
+}
