@@ -23,10 +23,10 @@ pub enum Outcome {
     Blocked,
     /// The platform says the example profile does not exist.
     NotFound,
-    /// The platform answered, and no avatar could be read from its answer: its page or API
-    /// has most likely changed.
+    /// The platform answered, and no avatar could be read from its answer (no picture in
+    /// it, or not the page or JSON it serves): its page or API has most likely changed.
     Changed,
-    /// No usable answer: a timeout, no connection, an error status, an unreadable answer.
+    /// No answer: a timeout, no connection, an error status.
     Unreachable,
 }
 
@@ -36,7 +36,7 @@ impl Outcome {
         match error {
             LookupError::Blocked(_) => Self::Blocked,
             LookupError::NotFound(_) => Self::NotFound,
-            LookupError::NoImage(_) => Self::Changed,
+            LookupError::NoImage(_) | LookupError::Unreadable(_) => Self::Changed,
             LookupError::Timeout(_)
             | LookupError::Upstream(_)
             | LookupError::Forbidden(_)
@@ -211,6 +211,7 @@ mod tests {
         assert_eq!(says(LookupError::Blocked("b".into())), Outcome::Blocked);
         assert_eq!(says(LookupError::NotFound("n".into())), Outcome::NotFound);
         assert_eq!(says(LookupError::NoImage("i".into())), Outcome::Changed);
+        assert_eq!(says(LookupError::Unreadable("r".into())), Outcome::Changed);
         assert_eq!(says(LookupError::Timeout("t".into())), Outcome::Unreachable);
         assert_eq!(
             says(LookupError::Upstream("u".into())),

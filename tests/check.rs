@@ -208,6 +208,32 @@ async fn a_wall_served_with_200_is_a_block_not_a_change() {
 }
 
 #[tokio::test]
+async fn an_api_answering_in_another_shape_is_a_change() {
+    let gitlab = MockServer::start().await;
+    serve_everywhere(
+        &gitlab,
+        200,
+        "application/json",
+        r#"{"users":{"sytses":{}}}"#,
+    )
+    .await;
+    let uri = gitlab.uri();
+    let var = upstream_var("gitlab");
+    let output = run_check(
+        &[(var.as_str(), uri.as_str())],
+        &["check", "gitlab", "--json"],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    let gitlab = entry(&report(&output), "gitlab").clone();
+    assert_eq!(gitlab["outcome"], "changed", "{gitlab}");
+    assert!(
+        gitlab["message"].as_str().unwrap().contains("list"),
+        "{gitlab}"
+    );
+}
+
+#[tokio::test]
 async fn every_platform_working_exits_0_with_a_line_each() {
     let x = x_found_by_intent().await;
     let github = github_knowing_torvalds().await;

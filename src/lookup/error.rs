@@ -31,9 +31,13 @@ pub enum LookupError {
     /// The platform did not answer within the lookup deadline.
     #[error("{0}")]
     Timeout(String),
-    /// The platform answered with an error or something we cannot read.
+    /// The platform answered with an error, or could not be reached.
     #[error("{0}")]
     Upstream(String),
+    /// The platform answered, with something we cannot read as a profile (not the JSON or
+    /// page it serves): served as `Upstream`; `getimages check` reports it as a change.
+    #[error("{0}")]
+    Unreadable(String),
     /// The URL points at a private or otherwise forbidden address.
     #[error("{0}")]
     Forbidden(String),
@@ -49,6 +53,7 @@ impl LookupError {
             Self::Blocked(_) => "blocked",
             Self::Timeout(_) => "timeout",
             Self::Upstream(_) => "upstream",
+            Self::Unreadable(_) => "unreadable",
             Self::Forbidden(_) => "forbidden",
         }
     }
@@ -100,7 +105,7 @@ impl From<PickError> for LookupError {
             PickError::NotFound(message) => Self::NotFound(message),
             PickError::NoImage(message) => Self::NoImage(message),
             PickError::Blocked(message) => Self::Blocked(message),
-            PickError::Unreadable(message) => Self::Upstream(message),
+            PickError::Unreadable(message) => Self::Unreadable(message),
         }
     }
 }

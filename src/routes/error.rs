@@ -195,7 +195,7 @@ impl From<&LookupError> for Problem {
             ),
             // An error status, no connection, a broken exchange or a page we cannot read:
             // the message says which, the title only what they share.
-            LookupError::Upstream(_) => (
+            LookupError::Upstream(_) | LookupError::Unreadable(_) => (
                 StatusCode::BAD_GATEWAY,
                 "EUPSTREAM",
                 "No usable answer from the platform",
