@@ -304,6 +304,53 @@ async fn a_platform_slower_than_the_lookup_timeout_is_unreachable() {
 }
 
 #[tokio::test]
+async fn the_check_keeps_the_servers_guard_and_its_settings() {
+    let x = MockServer::start().await;
+    let avatar = format!("{}/avatar.png", x.uri());
+    serve(&x, "/jack", 200, "text/html", &page_with(&avatar)).await;
+    let uri = x.uri();
+    let var = upstream_var("x");
+
+    let output = run_check(&[(var.as_str(), uri.as_str())], &["check", "x", "--json"]).await;
+    let refused = entry(&report(&output), "x").clone();
+    assert_eq!(
+        refused["outcome"], "unreachable",
+        "an avatar on loopback: {refused}"
+    );
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a public"),
+        "{refused}"
+    );
+
+    let envs = [
+        (var.as_str(), uri.as_str()),
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+    ];
+    let output = run_check(&envs, &["check", "x", "--json"]).await;
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(entry(&report(&output), "x")["avatar"], avatar.as_str());
+
+    // No override: the pinned name is checked before any connection is made.
+    let output = run_check(
+        &[("GETIMAGES_RESOLVE", "x.com=127.0.0.1")],
+        &["check", "x", "--json"],
+    )
+    .await;
+    let pinned = entry(&report(&output), "x").clone();
+    assert_eq!(pinned["outcome"], "unreachable", "{pinned}");
+    assert!(
+        pinned["message"]
+            .as_str()
+            .unwrap()
+            .contains("x.com (127.0.0.1)"),
+        "{pinned}"
+    );
+}
+
+#[tokio::test]
 async fn an_unknown_provider_is_a_usage_error() {
     let output = run_check(&[], &["check", "github", "myspace"]).await;
     assert_eq!(output.status.code(), Some(2));
