@@ -103,6 +103,33 @@ struct Send {
     sniff_walls: bool,
     /// Whether it goes through the outbound proxy.
     via_proxy: bool,
+    /// A `Range` header value, for a probe that wants only the first bytes.
+    range: Option<String>,
+}
+
+/// A 2xx response whose body is not read yet.
+struct Opened {
+    response: reqwest::Response,
+    status: reqwest::StatusCode,
+    /// The URL after redirects.
+    url: Url,
+    headers: header::HeaderMap,
+    /// Lower-cased, parameters dropped.
+    content_type: String,
+}
+
+/// The formats an image request asks for: the ones the image proxy reads first.
+const IMAGE_ACCEPT: &str = "image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8,*/*;q=0.5";
+
+/// The first bytes of an image, and how big the whole of it is.
+#[derive(Debug, Clone)]
+pub struct Probed {
+    /// The response's content type, lower-cased, parameters dropped.
+    pub content_type: String,
+    /// At most the prefix asked for.
+    pub head: Vec<u8>,
+    /// The whole image's size: the total of `Content-Range` (206) or `Content-Length` (200).
+    pub total_bytes: Option<u64>,
 }
 
 /// A successful (2xx) response, body read in full.
@@ -189,6 +216,7 @@ impl Fetcher {
                 max_bytes: self.settings.max_body_bytes,
                 sniff_walls: true,
                 via_proxy: request.via_proxy && self.settings.proxy.is_some(),
+                range: None,
             })
             .await?;
         if overridden {
@@ -246,6 +274,7 @@ impl Fetcher {
                 max_bytes: 64 * 1024,
                 sniff_walls: true,
                 via_proxy: false,
+                range: None,
             })
             .await?;
         credentials::read_token(&answer.body).ok_or_else(|| {
@@ -262,39 +291,99 @@ impl Fetcher {
             url,
             trusted: false,
             agent: Agent::Browser,
-            accept: "image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8,*/*;q=0.5",
+            accept: IMAGE_ACCEPT,
             body: None,
             headers: &[],
             authorization: None,
             max_bytes,
             sniff_walls: false,
             via_proxy: false,
+            range: None,
         })
         .await
     }
 
-    async fn send(&self, send: Send) -> Result<Fetched, FetchError> {
-        // Operator-set upstreams are trusted; everything else may only reach public hosts.
-        let trusted = send.trusted || self.settings.guard.allows_private_networks();
-        if send.via_proxy {
-            return self.send_proxied(send, trusted).await;
-        }
-        if !trusted {
-            self.settings.guard.check_url(&send.url)?;
-        }
-        let client = self.client(if trusted {
-            Route::Trusted
-        } else {
-            Route::Guarded
-        })?;
-        let response = self.exchange(client, &send, send.url.clone()).await?;
-        Self::finish(response, &send).await
+    /// Asks for the first `prefix` bytes of the image at `url` (a ranged GET, through the
+    /// same guard as [`Fetcher::fetch_image`]) and stops reading there, whatever the server
+    /// sends: enough to tell an image from an error page and to read its header.
+    pub async fn probe_image(&self, url: Url, prefix: usize) -> Result<Probed, FetchError> {
+        let range = format!("bytes=0-{}", prefix.saturating_sub(1));
+        let opened = self
+            .open(Send {
+                url,
+                trusted: false,
+                agent: Agent::Browser,
+                accept: IMAGE_ACCEPT,
+                body: None,
+                headers: &[],
+                authorization: None,
+                max_bytes: prefix,
+                sniff_walls: false,
+                via_proxy: false,
+                range: Some(range),
+            })
+            .await?;
+        let total_bytes = total_bytes(opened.status, &opened.headers);
+        let head = read_prefix(opened.response, prefix).await?;
+        Ok(Probed {
+            content_type: opened.content_type,
+            head,
+            total_bytes,
+        })
     }
 
-    /// [`Fetcher::send`] through the outbound proxy, which resolves names itself: so every
-    /// URL, the first and each redirect's, is resolved and checked here before it is sent,
-    /// and redirects are followed one by one (at most [`MAX_REDIRECTS`]).
-    async fn send_proxied(&self, send: Send, trusted: bool) -> Result<Fetched, FetchError> {
+    async fn send(&self, send: Send) -> Result<Fetched, FetchError> {
+        let (max_bytes, sniff_walls) = (send.max_bytes, send.sniff_walls);
+        let Opened {
+            response,
+            status,
+            url,
+            headers,
+            content_type,
+        } = self.open(send).await?;
+        let body = read_capped(response, max_bytes).await?;
+        if sniff_walls && let Some(by) = block::walled(&url, &headers, &content_type, &body) {
+            return Err(FetchError::Blocked {
+                status: status.as_u16(),
+                by,
+            });
+        }
+        Ok(Fetched {
+            url,
+            content_type,
+            body,
+        })
+    }
+
+    /// Sends the request and returns a 2xx response with its body still unread; any other
+    /// status becomes the matching [`FetchError`].
+    async fn open(&self, send: Send) -> Result<Opened, FetchError> {
+        // Operator-set upstreams are trusted; everything else may only reach public hosts.
+        let trusted = send.trusted || self.settings.guard.allows_private_networks();
+        let response = if send.via_proxy {
+            self.exchange_proxied(&send, trusted).await?
+        } else {
+            if !trusted {
+                self.settings.guard.check_url(&send.url)?;
+            }
+            let client = self.client(if trusted {
+                Route::Trusted
+            } else {
+                Route::Guarded
+            })?;
+            self.exchange(client, &send, send.url.clone()).await?
+        };
+        opened(response)
+    }
+
+    /// [`Fetcher::exchange`] through the outbound proxy, which resolves names itself: so
+    /// every URL, the first and each redirect's, is resolved and checked here before it is
+    /// sent, and redirects are followed one by one (at most [`MAX_REDIRECTS`]).
+    async fn exchange_proxied(
+        &self,
+        send: &Send,
+        trusted: bool,
+    ) -> Result<reqwest::Response, FetchError> {
         let client = self.client(Route::Proxied)?;
         let mut url = send.url.clone();
         for hop in 0..=MAX_REDIRECTS {
@@ -313,7 +402,7 @@ impl Fetcher {
                     checked => checked?,
                 }
             }
-            let response = self.exchange(client, &send, url.clone()).await?;
+            let response = self.exchange(client, send, url.clone()).await?;
             let next = response
                 .status()
                 .is_redirection()
@@ -323,7 +412,7 @@ impl Fetcher {
                 .and_then(|l| url.join(l).ok());
             match next {
                 Some(next) if send.body.is_none() => url = next,
-                _ => return Self::finish(response, &send).await,
+                _ => return Ok(response),
             }
         }
         Err(upstream(Cause::Redirects))
@@ -351,6 +440,10 @@ impl Fetcher {
             Some(value) => builder.header(header::AUTHORIZATION, value),
             None => builder,
         };
+        let builder = match &send.range {
+            Some(range) => builder.header(header::RANGE, range),
+            None => builder,
+        };
         builder
             .header(header::USER_AGENT, send.agent.user_agent())
             .header(header::ACCEPT, send.accept)
@@ -358,42 +451,6 @@ impl Fetcher {
             .send()
             .await
             .map_err(|e| transport_error(&e))
-    }
-
-    /// A 2xx answer's body (capped, walls refused), or the failure its status means.
-    async fn finish(response: reqwest::Response, send: &Send) -> Result<Fetched, FetchError> {
-        let status = response.status();
-        let final_url = response.url().clone();
-        if !status.is_success() {
-            return Err(status_error(
-                status.as_u16(),
-                response.headers(),
-                &final_url,
-            ));
-        }
-        let headers = response.headers().clone();
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        let body = read_capped(response, send.max_bytes).await?;
-        if send.sniff_walls
-            && let Some(by) = block::walled(&final_url, &headers, &content_type, &body)
-        {
-            return Err(FetchError::Blocked {
-                status: status.as_u16(),
-                by,
-            });
-        }
-        Ok(Fetched {
-            url: final_url,
-            content_type,
-            body,
-        })
     }
 
     fn client(&self, route: Route) -> Result<&Client, FetchError> {
@@ -565,6 +622,56 @@ fn status_error(status: u16, headers: &header::HeaderMap, url: &Url) -> FetchErr
         },
         _ => upstream(Cause::Status(status)),
     }
+}
+
+/// A 2xx response with its head read, or the failure its status means.
+fn opened(response: reqwest::Response) -> Result<Opened, FetchError> {
+    let status = response.status();
+    let url = response.url().clone();
+    if !status.is_success() {
+        return Err(status_error(status.as_u16(), response.headers(), &url));
+    }
+    let headers = response.headers().clone();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    Ok(Opened {
+        response,
+        status,
+        url,
+        headers,
+        content_type,
+    })
+}
+
+/// The size of the whole resource: a partial answer's `Content-Range` total
+/// (`bytes 0-65535/1234567`), else a full answer's `Content-Length`.
+fn total_bytes(status: reqwest::StatusCode, headers: &header::HeaderMap) -> Option<u64> {
+    let value = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    if status == reqwest::StatusCode::PARTIAL_CONTENT {
+        let (_, total) = value(header::CONTENT_RANGE)?.rsplit_once('/')?;
+        total.trim().parse().ok()
+    } else {
+        value(header::CONTENT_LENGTH)?.trim().parse().ok()
+    }
+}
+
+/// Reads at most `max` bytes of the body and drops the rest unread (the connection is
+/// closed rather than drained).
+async fn read_prefix(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, FetchError> {
+    let mut head = Vec::new();
+    while head.len() < max {
+        let Some(chunk) = response.chunk().await.map_err(|e| transport_error(&e))? else {
+            break;
+        };
+        let room = max - head.len();
+        head.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+    Ok(head)
 }
 
 /// Reads the body, failing as soon as it passes `max` bytes (so an endless body costs at
