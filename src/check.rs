@@ -137,7 +137,12 @@ impl Report {
 pub async fn run(settings: &Settings, args: &CheckArgs) -> Result<bool, StartError> {
     let guard = settings.guard();
     let fetcher = Arc::new(startup::fetcher(settings, guard.clone())?);
-    let platforms = Platforms::new(fetcher, guard, settings.lookup_timeout);
+    let platforms = Platforms::new(
+        fetcher,
+        guard,
+        settings.lookup_timeout,
+        settings.check_images,
+    );
     let mut reports = Vec::new();
     for provider in chosen(&args.providers) {
         let report = check(&platforms, provider).await;

@@ -85,6 +85,13 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_MAX_PAGE_BYTES", default_value_t = 5 * 1024 * 1024)]
     pub max_page_bytes: usize,
 
+    /// Check each found image before answering, with a ranged GET of its first 64 KiB: a
+    /// size-upgraded URL that is not an image gives way to the URL the platform served,
+    /// and the API's width, height and bytes are read from the image itself.
+    #[arg(long, env = "GETIMAGES_CHECK_IMAGES", default_value_t = true, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub check_images: bool,
+
     /// How long a found profile is cached.
     #[arg(long, env = "GETIMAGES_CACHE_TTL", default_value = "24h", value_parser = parse_duration)]
     pub cache_ttl: Duration,

@@ -224,6 +224,7 @@ fn lookup_service(
                 stale: settings.cache_stale,
             },
             max_entries: settings.cache_entries,
+            check_images: settings.check_images,
         },
     )
 }

@@ -1,7 +1,8 @@
-//! The lookup service: query → provider → fetch → pick → upgrade, with its answers cached
-//! (see `answers`: memory and disk, single-flight, stale while refreshing).
+//! The lookup service: query → provider → fetch → pick → upgrade → check, with its answers
+//! cached (see `answers`: memory and disk, single-flight, stale while refreshing).
 
 mod answers;
+mod check;
 mod error;
 mod query;
 
@@ -21,6 +22,7 @@ use crate::providers::{
 };
 pub use answers::{Answer, Lifetimes};
 use answers::{AnswerKey, Answers, Served};
+use check::Candidate;
 pub use error::LookupError;
 pub use query::ProfileQuery;
 
@@ -75,6 +77,9 @@ pub struct LookupSettings {
     pub lifetimes: Lifetimes,
     /// Most answers kept in memory.
     pub max_entries: u64,
+    /// Whether found images are checked (upgrades that are not images dropped) and
+    /// measured from their first bytes before answering.
+    pub check_images: bool,
 }
 
 /// Looks profiles up, at most once per key at a time, remembering answers in memory and
@@ -90,6 +95,7 @@ pub struct Platforms {
     fetcher: Arc<Fetcher>,
     guard: Guard,
     timeout: Duration,
+    check_images: bool,
 }
 
 impl Lookup {
@@ -103,7 +109,12 @@ impl Lookup {
         settings: LookupSettings,
     ) -> Self {
         Self {
-            platforms: Arc::new(Platforms::new(fetcher, guard, settings.timeout)),
+            platforms: Arc::new(Platforms::new(
+                fetcher,
+                guard,
+                settings.timeout,
+                settings.check_images,
+            )),
             answers: Arc::new(Answers::new(
                 store,
                 settings.max_entries,
@@ -136,11 +147,12 @@ impl Lookup {
 impl Platforms {
     /// Asks platforms through `fetcher`, returning only image URLs `guard` allows, each
     /// lookup within `timeout`.
-    pub fn new(fetcher: Arc<Fetcher>, guard: Guard, timeout: Duration) -> Self {
+    pub fn new(fetcher: Arc<Fetcher>, guard: Guard, timeout: Duration, check_images: bool) -> Self {
         Self {
             fetcher,
             guard,
             timeout,
+            check_images,
         }
     }
 
@@ -155,9 +167,12 @@ impl Platforms {
                 self.timeout.as_secs_f32()
             ))
         };
-        let answer = tokio::time::timeout(self.timeout, self.run(query))
-            .await
-            .unwrap_or_else(|_| Err(Failure::Lookup(past_deadline())));
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let answer = match tokio::time::timeout_at(deadline, self.run(query)).await {
+            Ok(Ok(unchecked)) => Ok(self.checked(unchecked, deadline).await),
+            Ok(Err(failure)) => Err(failure),
+            Err(_) => Err(Failure::Lookup(past_deadline())),
+        };
         let ms = started.elapsed().as_millis() as u64;
         let (provider, handle) = (query.provider.id, &query.handle);
         match answer {
@@ -190,7 +205,7 @@ impl Platforms {
     /// With an outbound proxy set, the chain runs through it from the start for the
     /// providers `GETIMAGES_PROXY_PROVIDERS` names, and once more through it when it ends
     /// blocked for the others.
-    async fn run(&self, query: &ProfileQuery) -> Result<Profile, Failure> {
+    async fn run(&self, query: &ProfileQuery) -> Result<Unchecked, Failure> {
         let id = query.provider.id;
         let proxied = self.fetcher.proxy_first(id);
         match self.run_chain(query, proxied).await {
@@ -203,7 +218,7 @@ impl Platforms {
     }
 
     /// One pass along the chain, every request direct or every one through the proxy.
-    async fn run_chain(&self, query: &ProfileQuery, proxied: bool) -> Result<Profile, Failure> {
+    async fn run_chain(&self, query: &ProfileQuery, proxied: bool) -> Result<Unchecked, Failure> {
         let provider = query.provider;
         let mut asked = Asked::default();
         let mut failures = Vec::new();
@@ -238,7 +253,7 @@ impl Platforms {
         strategy: &Strategy,
         asked: &mut Asked,
         proxied: bool,
-    ) -> Result<Profile, Failure> {
+    ) -> Result<Unchecked, Failure> {
         let target = strategy.target(provider, handle);
         let url = Url::parse(&target.url).map_err(|_| {
             LookupError::Input(format!("\"{}\" is not a valid address.", target.url))
@@ -275,41 +290,70 @@ impl Platforms {
                 .await
                 .map_err(|e| LookupError::Upstream(format!("reading the page failed: {e}")))?
                 .map_err(Failure::Pick)?;
-        let mut profile = self.profile(owner, handle, found, strategy.name)?;
-        profile.proxied = proxied;
-        Ok(profile)
+        let mut unchecked = self.profile(owner, handle, found, strategy.name)?;
+        unchecked.profile.proxied = proxied;
+        Ok(unchecked)
     }
 
-    /// Upgrades image URLs to full size and drops any a visitor could not be sent to.
+    /// The profile with each image checked and measured (see `check`), within `deadline`.
+    async fn checked(&self, unchecked: Unchecked, deadline: tokio::time::Instant) -> Profile {
+        let Unchecked { profile, served } = unchecked;
+        if !self.check_images {
+            return profile;
+        }
+        let candidates = profile
+            .images
+            .iter()
+            .cloned()
+            .zip(served)
+            .map(|(image, served)| Candidate { image, served })
+            .collect();
+        let images = check::checked(&self.fetcher, candidates, deadline).await;
+        Profile { images, ..profile }
+    }
+
+    /// Upgrades image URLs to full size (remembering the URL served, to fall back on) and
+    /// drops any a visitor could not be sent to.
     fn profile(
         &self,
         provider: &'static Provider,
         handle: String,
         found: Found,
         strategy: &'static str,
-    ) -> Result<Profile, LookupError> {
+    ) -> Result<Unchecked, LookupError> {
         let mut refused = None;
-        let images: Vec<Image> = found
+        let allowed = |url: &str, refused: &mut Option<LookupError>| match Url::parse(url) {
+            Ok(url) => self
+                .guard
+                .check_url(&url)
+                .map_err(|e| *refused = Some(LookupError::from(e)))
+                .is_ok(),
+            Err(_) => false,
+        };
+        let (images, served): (Vec<Image>, Vec<Option<String>>) = found
             .images
             .into_iter()
-            // A signed URL is served as given: the CDN refuses any change to it.
-            .map(|image| Image {
-                url: if signed::is_signed(&image.url) {
-                    image.url
+            .filter_map(|image| {
+                // A signed URL is served as given: the CDN refuses any change to it.
+                let upgraded = if signed::is_signed(&image.url) {
+                    image.url.clone()
                 } else {
                     (provider.upgrade)(&image.url)
-                },
-                ..image
+                };
+                if !allowed(&upgraded, &mut refused) {
+                    return None;
+                }
+                let served = (upgraded != image.url && allowed(&image.url, &mut refused))
+                    .then_some(image.url.clone());
+                Some((
+                    Image {
+                        url: upgraded,
+                        ..image
+                    },
+                    served,
+                ))
             })
-            .filter(|image| match Url::parse(&image.url) {
-                Ok(url) => self
-                    .guard
-                    .check_url(&url)
-                    .map_err(|e| refused = Some(LookupError::from(e)))
-                    .is_ok(),
-                Err(_) => false,
-            })
-            .collect();
+            .unzip();
         if images.is_empty() {
             return Err(match refused {
                 Some(e) => e,
@@ -318,7 +362,7 @@ impl Platforms {
                 }
             });
         }
-        Ok(Profile {
+        let profile = Profile {
             provider,
             profile_url: found
                 .profile_url
@@ -328,8 +372,16 @@ impl Platforms {
             images,
             strategy: strategy.to_owned(),
             proxied: false,
-        })
+        };
+        Ok(Unchecked { profile, served })
     }
+}
+
+/// A profile found, its images not checked yet: beside each image, the URL the platform
+/// served when an upgrade changed it.
+struct Unchecked {
+    profile: Profile,
+    served: Vec<Option<String>>,
 }
 
 /// The answers already fetched in one lookup, by GET URL and agent: a later way that asks
@@ -517,6 +569,7 @@ mod tests {
                 url: "https://avatars.githubusercontent.com/u/1024025?v=4".into(),
                 width: Some(460),
                 height: None,
+                bytes: Some(38_000),
             }],
             strategy: "api".into(),
             proxied: false,
@@ -528,5 +581,10 @@ mod tests {
         let odd_kind = br#"{"provider":"github","id":"a","profile_url":"b","name":null,
             "images":[{"kind":"logo","url":"u","width":null,"height":null}]}"#;
         assert!(serde_json::from_slice::<Profile>(odd_kind).is_err());
+        // Stored before images carried their byte size: still an answer.
+        let sizeless = br#"{"provider":"github","id":"a","profile_url":"b","name":null,
+            "images":[{"kind":"avatar","url":"u","width":null,"height":null}]}"#;
+        let stored = serde_json::from_slice::<Profile>(sizeless).unwrap();
+        assert_eq!(stored.images[0].bytes, None);
     }
 }

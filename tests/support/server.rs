@@ -19,7 +19,8 @@ pub const APP: &str = env!("CARGO_BIN_EXE_getimages");
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A `Command` for the server with a clean environment: loopback, any free port, test
-/// routes on, plain log lines, and no setting leaked from the environment running the tests.
+/// routes on, plain log lines, found images not checked, and no setting leaked from the
+/// environment running the tests.
 /// `envs` come last and override the defaults.
 pub fn app_command(envs: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(APP);
@@ -29,6 +30,9 @@ pub fn app_command(envs: &[(&str, &str)]) -> Command {
         .env("GETIMAGES_TEST_ROUTES", "1")
         // Memory-only cache unless a test gives a folder: tests must not share one.
         .env("GETIMAGES_CACHE_DIR", "")
+        // Providers answer real CDN URLs, which a test must never reach: images are checked
+        // only where a test serves them (`GETIMAGES_CHECK_IMAGES=1`).
+        .env("GETIMAGES_CHECK_IMAGES", "0")
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1");
     if let Ok(backtrace) = std::env::var("RUST_BACKTRACE") {
