@@ -157,6 +157,23 @@ async fn the_results_page_shows_each_images_size_and_weight() {
     );
 }
 
+#[tokio::test]
+async fn an_upgraded_url_that_never_answers_gives_way_to_the_served_one_at_the_deadline() {
+    let cdn = cdn_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(60))).await;
+    let api = keybase_with_picture(&format!("{}{SERVED}", cdn.uri())).await;
+    let upstream = api.uri();
+    let app = spawn_app(&[
+        ("GETIMAGES_UPSTREAM_KEYBASE", upstream.as_str()),
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+        ("GETIMAGES_CHECK_IMAGES", "1"),
+        ("GETIMAGES_LOOKUP_TIMEOUT", "2s"),
+    ]);
+
+    // The profile was found: the visitor gets the platform's own URL, not a timeout.
+    let avatar = avatar_of(&app).await;
+    assert_eq!(avatar["url"], format!("{}{SERVED}", cdn.uri()));
+}
+
 /// One HTTP exchange as [`huge_image_host`] saw it.
 #[derive(Default)]
 struct Seen {

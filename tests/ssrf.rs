@@ -34,8 +34,9 @@ enum Want {
     /// `?fallback=` only: a 302 to the URL. Its literal host is public, and a fallback is
     /// sent to the visitor's browser, never fetched by us (the canary count proves it).
     Redirect,
-    /// Image URLs in a page only: listed, since the literal host is public and lookups never
-    /// download images; `/image` then refuses it.
+    /// Image URLs in a page only: listed, since the literal host is public (the lookup's
+    /// check of its first bytes is refused at the redirect, so it stays unmeasured);
+    /// `/image` then refuses it.
     Listed,
 }
 
@@ -416,6 +417,9 @@ async fn refuse_hostile_urls(extra: &[(&str, &str)]) -> u16 {
         ("GETIMAGES_LOOKUP_TIMEOUT", "3s"),
         ("GETIMAGES_CONNECT_TIMEOUT", "1s"),
         ("GETIMAGES_RATE_LIMIT", "0"),
+        // Every image a lookup lists is checked through the guard: it must not reach the
+        // canary either.
+        ("GETIMAGES_CHECK_IMAGES", "1"),
     ];
     settings.extend_from_slice(extra);
     let app = spawn_app(&settings);
