@@ -77,8 +77,8 @@ pub struct LookupSettings {
     pub lifetimes: Lifetimes,
     /// Most answers kept in memory.
     pub max_entries: u64,
-    /// Whether found images are checked (upgrades that are not images dropped) and
-    /// measured from their first bytes before answering.
+    /// Whether found images are checked (an upgrade that is not an image gives way to the
+    /// URL served) and measured from their first bytes before answering.
     pub check_images: bool,
 }
 
@@ -297,19 +297,20 @@ impl Platforms {
 
     /// The profile with each image checked and measured (see `check`), within `deadline`.
     async fn checked(&self, unchecked: Unchecked, deadline: tokio::time::Instant) -> Profile {
-        let Unchecked { profile, served } = unchecked;
+        let Unchecked {
+            mut profile,
+            served,
+        } = unchecked;
         if !self.check_images {
             return profile;
         }
-        let candidates = profile
-            .images
-            .iter()
-            .cloned()
+        let candidates = std::mem::take(&mut profile.images)
+            .into_iter()
             .zip(served)
             .map(|(image, served)| Candidate { image, served })
             .collect();
-        let images = check::checked(&self.fetcher, candidates, deadline).await;
-        Profile { images, ..profile }
+        profile.images = check::checked(&self.fetcher, candidates, deadline).await;
+        profile
     }
 
     /// Upgrades image URLs to full size (remembering the URL served, to fall back on) and
