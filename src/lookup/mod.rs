@@ -2,8 +2,8 @@
 //! cached (see `answers`: memory and disk, single-flight, stale while refreshing).
 
 mod answers;
-mod check;
 mod error;
+mod image_check;
 mod query;
 
 use std::sync::Arc;
@@ -22,8 +22,8 @@ use crate::providers::{
 };
 pub use answers::{Answer, Lifetimes};
 use answers::{AnswerKey, Answers, Served};
-use check::Candidate;
 pub use error::LookupError;
+use image_check::Candidate;
 pub use query::ProfileQuery;
 
 /// A profile's images, as the API returns them and the disk cache keeps them.
@@ -295,7 +295,7 @@ impl Platforms {
         Ok(unchecked)
     }
 
-    /// The profile with each image checked and measured (see `check`), within `deadline`.
+    /// The profile with each image checked and measured (see `image_check`), within `deadline`.
     async fn checked(&self, unchecked: Unchecked, deadline: tokio::time::Instant) -> Profile {
         let Unchecked {
             mut profile,
@@ -309,7 +309,7 @@ impl Platforms {
             .zip(served)
             .map(|(image, served)| Candidate { image, served })
             .collect();
-        profile.images = check::checked(&self.fetcher, candidates, deadline).await;
+        profile.images = image_check::checked(&self.fetcher, candidates, deadline).await;
         profile
     }
 
