@@ -176,9 +176,16 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_MAX_IMAGE_BYTES", default_value_t = 15 * 1024 * 1024)]
     pub max_image_bytes: usize,
 
-    /// Largest image decoded, in pixels (width × height).
-    #[arg(long, env = "GETIMAGES_MAX_IMAGE_PIXELS", default_value_t = 40_000_000)]
-    pub max_image_pixels: u64,
+    /// Largest image decoded, in pixels (width × height) [default: what the memory budget
+    /// can decode as 8-bit RGBA].
+    #[arg(long, env = "GETIMAGES_MAX_IMAGE_PIXELS")]
+    pub max_image_pixels: Option<u64>,
+
+    /// Memory the image path may hold at once (fetched bodies, decoded pixels, encode
+    /// buffers), in bytes or with a unit (160MiB, 1GiB) [default: 60% of the cgroup's
+    /// memory limit or of the machine's memory].
+    #[arg(long, env = "GETIMAGES_MEMORY_BUDGET", value_name = "BYTES", value_parser = parse_bytes)]
+    pub memory_budget: Option<u64>,
 
     /// How long past its TTL a lookup may still be served (marked STALE) while a fresh one
     /// is fetched in the background.
@@ -289,6 +296,18 @@ impl Settings {
 }
 
 impl Settings {
+    /// The memory budget: the setting, or its default from the memory limit.
+    pub fn memory_budget_bytes(&self) -> u64 {
+        self.memory_budget
+            .unwrap_or_else(crate::budget::default_bytes)
+    }
+
+    /// The pixel limit: the setting, or what `budget` bytes can decode as 8-bit RGBA.
+    pub fn max_image_pixels(&self, budget: &crate::budget::MemoryBudget) -> u64 {
+        self.max_image_pixels
+            .unwrap_or(budget.most_for_decode() / 4)
+    }
+
     /// The SSRF guard these settings describe.
     pub fn guard(&self) -> crate::fetch::guard::Guard {
         let mut resolve: std::collections::HashMap<String, Vec<IpAddr>> = Default::default();
@@ -434,6 +453,19 @@ fn parse_origin(value: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// Parses a number of bytes, bare or with a unit (`160MiB`, `1.5 GiB`, `200MB`).
+fn parse_bytes(value: &str) -> Result<u64, String> {
+    let bytes = value
+        .trim()
+        .parse::<bytesize::ByteSize>()
+        .map_err(|e| format!("{e} (expected bytes such as 160MiB, 1GiB or 167772160)"))?
+        .as_u64();
+    if bytes < 1024 * 1024 {
+        return Err(format!("{value} is less than 1 MiB"));
+    }
+    Ok(bytes)
+}
+
 /// Parses `0`, a bare number of seconds, or a humantime duration such as `30s` or `2m`.
 fn parse_duration(value: &str) -> Result<Duration, String> {
     let value = value.trim();
@@ -508,6 +540,23 @@ mod tests {
         let err = parse(&["--redis-url", "localhost:6379"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("GETIMAGES_REDIS_URL"), "{err}");
+    }
+
+    #[test]
+    fn a_memory_budget_takes_units() {
+        let s = parse(&["--memory-budget", "160MiB"]).unwrap();
+        assert_eq!(s.memory_budget_bytes(), 160 * 1024 * 1024);
+        let s = parse(&["--memory-budget", "200000000"]).unwrap();
+        assert_eq!(s.memory_budget, Some(200_000_000));
+        let err = parse(&["--memory-budget", "lots"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("expected bytes"), "{err}");
+        assert_eq!(
+            parse(&["--memory-budget", "10KiB"])
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! self-check, `getimages check`.
 
 pub mod assets;
+pub mod budget;
 pub mod cache;
 pub mod check;
 pub mod configuration;

@@ -2,6 +2,7 @@
 //! result in the two-tier cache, so a cold start after scale-to-zero serves from disk.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -10,6 +11,7 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 use url::Url;
 
+use crate::budget::{Admitted, MemoryBudget, Refusal};
 use crate::cache::{CacheStatus, Entry, TieredCache};
 use crate::fetch::{FetchError, Fetcher, Wording};
 use crate::imaging::{self, ImageError, Limits, Transform};
@@ -33,7 +35,13 @@ pub enum ProxyError {
     /// The bytes are not an image we can read, or are too big to decode.
     #[error(transparent)]
     Image(#[from] ImageError),
+    /// The memory budget could not take it: not now (busy), or never (too large).
+    #[error(transparent)]
+    Budget(#[from] Refusal),
 }
+
+/// Smallest step by which a body of unknown length grows (and is admitted).
+const BODY_STEP: usize = 64 * 1024;
 
 /// An image ready to send.
 #[derive(Debug, Clone)]
@@ -54,18 +62,27 @@ pub struct ImageProxy {
     fetcher: Arc<Fetcher>,
     cache: TieredCache,
     limits: Limits,
-    /// Transforms running at once: each may hold a decoded image of up to `max_pixels`.
+    /// What fetched bodies and transforms may hold at once.
+    budget: MemoryBudget,
+    /// Transforms running at once: one per core, since each is CPU-bound.
     transforms: Arc<Semaphore>,
 }
 
 impl ImageProxy {
-    /// A proxy fetching with `fetcher`, caching in `cache`, decoding within `limits`.
-    pub fn new(fetcher: Arc<Fetcher>, cache: TieredCache, limits: Limits) -> Self {
+    /// A proxy fetching with `fetcher`, caching in `cache`, decoding within `limits`, with
+    /// every body and transform admitted against `budget` first.
+    pub fn new(
+        fetcher: Arc<Fetcher>,
+        cache: TieredCache,
+        limits: Limits,
+        budget: MemoryBudget,
+    ) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             fetcher,
             cache,
             limits,
+            budget,
             transforms: Arc::new(Semaphore::new(cores)),
         }
     }
@@ -104,27 +121,102 @@ impl ImageProxy {
     }
 
     async fn fill(&self, key: &str, url: &Url, t: &Transform) -> Result<Entry, ProxyError> {
-        let fetched = self
-            .fetcher
-            .fetch_image(url.clone(), self.limits.max_source_bytes)
+        let (body, body_memory) = self
+            .download(url)
             .await
             // The visitor reads a sentence; the log keeps the real cause (DNS, refused, TLS).
             .inspect_err(|e| tracing::info!(image = %url, cause = %e, "image fetch failed"))?;
         let (limits, t) = (self.limits, *t);
-        let _permit = self
+        let source = body.clone();
+        let needed = blocking(move || imaging::working_memory(&source, &t, &limits)).await?;
+        let _cpu = self
             .transforms
             .acquire()
             .await
             .map_err(|_| ImageError::Encode("the image workers are shutting down".into()))?;
-        let output =
-            tokio::task::spawn_blocking(move || imaging::transform(&fetched.body, &t, &limits))
-                .await
-                .map_err(|e| ImageError::Encode(format!("the image worker failed: {e}")))??;
+        let mut memory = self.budget.admit(needed).await?;
+        memory.absorb(body_memory);
+        let limits = Limits {
+            max_alloc: memory.bytes(),
+            ..limits
+        };
+        // The admission goes with the work: if this request is dropped (its client left),
+        // the memory stays counted until the transform has really given it back, and a
+        // transform that has not started yet does not start.
+        let abandoned = Abandoned::default();
+        let flag = abandoned.flag();
+        let output = blocking(move || {
+            let _memory = memory;
+            if flag.load(Ordering::Acquire) {
+                return Err(ImageError::Encode("the request was abandoned".into()));
+            }
+            imaging::transform(&body, &t, &limits)
+        })
+        .await?;
+        drop(abandoned);
         let entry =
             Entry::new(output.bytes, output.format.mime(), IMAGE_TTL).with_note(output.note);
         self.cache.put(key, entry.clone()).await;
         Ok(entry)
     }
+
+    /// The body of the image at `url`, with its memory admitted as it grows: all at once
+    /// when the length is announced, else doubling as it streams in.
+    async fn download(&self, url: &Url) -> Result<(Bytes, Admitted), ProxyError> {
+        let max = self.limits.max_source_bytes;
+        let mut answer = self.fetcher.open_image(url.clone()).await?;
+        let mut admitted = Admitted::default();
+        let mut body = Vec::new();
+        if let Some(length) = answer.content_length() {
+            if length > max as u64 {
+                return Err(FetchError::TooLarge { max }.into());
+            }
+            admitted = self.budget.admit_body(length).await?;
+            body.reserve_exact(length as usize);
+        }
+        while let Some(chunk) = answer.chunk().await? {
+            let len = body.len() + chunk.len();
+            if len > max {
+                return Err(FetchError::TooLarge { max }.into());
+            }
+            if len > body.capacity() {
+                let capacity = (body.capacity() * 2).max(len).max(BODY_STEP).min(max);
+                let more = (capacity as u64).saturating_sub(admitted.bytes());
+                if more > 0 {
+                    admitted.absorb(self.budget.admit_body(more).await?);
+                }
+                body.reserve_exact(capacity - body.len());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((Bytes::from(body), admitted))
+    }
+}
+
+/// Set when the request that started a transform is dropped; the transform checks it before
+/// it starts.
+#[derive(Default)]
+struct Abandoned(Arc<AtomicBool>);
+
+impl Abandoned {
+    fn flag(&self) -> Arc<AtomicBool> {
+        self.0.clone()
+    }
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// Runs CPU-bound image work on a blocking thread.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ImageError> + Send + 'static,
+) -> Result<T, ImageError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ImageError::Encode(format!("the image worker failed: {e}")))?
 }
 
 fn cache_key(url: &Url, t: &Transform) -> String {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, middleware::from_fn, web};
 
+use crate::budget::{self, MemoryBudget};
 use crate::cache::{CacheSettings, TieredCache};
 use crate::configuration::Settings;
 use crate::fetch::credentials::{Credential, OAuthClient};
@@ -90,15 +91,18 @@ impl Application {
             &cache,
         ));
         let guard = web::Data::new(guard);
-        let proxy = web::Data::new(ImageProxy::new(
-            fetcher,
-            cache,
-            Limits {
-                max_source_bytes: settings.max_image_bytes,
-                max_pixels: settings.max_image_pixels,
-                ..Limits::default()
-            },
-        ));
+        let budget = MemoryBudget::new(settings.memory_budget_bytes(), budget::ADMISSION_WAIT);
+        let limits = Limits {
+            max_source_bytes: settings.max_image_bytes,
+            max_pixels: settings.max_image_pixels(&budget),
+            max_alloc: budget.most_for_decode(),
+        };
+        tracing::info!(
+            "memory budget {} MiB: images up to {} pixels",
+            budget.bytes() / (1024 * 1024),
+            limits.max_pixels
+        );
+        let proxy = web::Data::new(ImageProxy::new(fetcher, cache, limits, budget));
         let watcher = IdleWatcher::new(settings.idle_timeout(), &settings.idle_ignore_paths);
         let app_watcher = watcher.clone();
         let test_routes = settings.test_routes;

@@ -21,6 +21,31 @@ use guard::{Guard, Refused};
 /// Redirect hops followed before giving up.
 const MAX_REDIRECTS: usize = 5;
 
+/// The `accept` header of an image request.
+const IMAGE_ACCEPT: &str = "image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8,*/*;q=0.5";
+
+/// An image answer whose body is still to be read, chunk by chunk.
+#[derive(Debug)]
+pub struct ImageBody {
+    /// The URL after redirects.
+    pub url: Url,
+    /// The response's content type, lower-cased, parameters dropped.
+    pub content_type: String,
+    response: reqwest::Response,
+}
+
+impl ImageBody {
+    /// The length the answer announced, if any (it may lie).
+    pub fn content_length(&self) -> Option<u64> {
+        self.response.content_length()
+    }
+
+    /// The next piece of the body, `None` at its end.
+    pub async fn chunk(&mut self) -> Result<Option<bytes::Bytes>, FetchError> {
+        self.response.chunk().await.map_err(|e| transport_error(&e))
+    }
+}
+
 /// Who we say we are. Platforms serve different pages to browsers and to link-preview
 /// crawlers; each provider picks the one that gets it the profile's images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,9 +142,6 @@ struct Opened {
     /// Lower-cased, parameters dropped.
     content_type: String,
 }
-
-/// The formats an image request asks for: the ones the image proxy reads first.
-const IMAGE_ACCEPT: &str = "image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8,*/*;q=0.5";
 
 /// The first bytes of an image, and how big the whole of it is.
 #[derive(Debug, Clone)]
@@ -284,27 +306,34 @@ impl Fetcher {
         })
     }
 
-    /// Downloads the image at `url` (found in a page or given by a visitor: never rewritten,
-    /// always guarded), failing with [`FetchError::TooLarge`] past `max_bytes`.
-    pub async fn fetch_image(&self, url: Url, max_bytes: usize) -> Result<Fetched, FetchError> {
-        self.send(Send {
-            url,
-            trusted: false,
-            agent: Agent::Browser,
-            accept: IMAGE_ACCEPT,
-            body: None,
-            headers: &[],
-            authorization: None,
-            max_bytes,
-            sniff_walls: false,
-            via_proxy: false,
-            range: None,
+    /// Asks for the image at `url` (found in a page or given by a visitor: never rewritten,
+    /// always guarded) and returns once the headers of a 2xx answer are in, so that the
+    /// caller reads the body at its own pace (and admits its memory as it grows).
+    pub async fn open_image(&self, url: Url) -> Result<ImageBody, FetchError> {
+        let opened = self
+            .open(Send {
+                url,
+                trusted: false,
+                agent: Agent::Browser,
+                accept: IMAGE_ACCEPT,
+                body: None,
+                headers: &[],
+                authorization: None,
+                max_bytes: 0,
+                sniff_walls: false,
+                via_proxy: false,
+                range: None,
+            })
+            .await?;
+        Ok(ImageBody {
+            url: opened.url,
+            content_type: opened.content_type,
+            response: opened.response,
         })
-        .await
     }
 
     /// Asks for the first `prefix` bytes of the image at `url` (a ranged GET, through the
-    /// same guard as [`Fetcher::fetch_image`]) and stops reading there, whatever the server
+    /// same guard as [`Fetcher::open_image`]) and stops reading there, whatever the server
     /// sends: enough to tell an image from an error page and to read its header.
     pub async fn probe_image(&self, url: Url, prefix: usize) -> Result<Probed, FetchError> {
         let range = format!("bytes=0-{}", prefix.saturating_sub(1));

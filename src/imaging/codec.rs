@@ -39,7 +39,12 @@ pub(crate) struct Header<'a> {
     /// Whether the source is an animation (a GIF or WebP of more than one frame), of which
     /// only the first frame is decoded.
     pub(crate) animated: bool,
+    /// Whether the source is a WebP, whose lossy decoder keeps YUV planes beside the pixels.
+    webp: bool,
 }
+
+/// What a decoder allocates besides its pixels: row buffers, inflate and Huffman state.
+const DECODER_SLACK: u64 = 1024 * 1024;
 
 /// Decoded pixels and the colour profile they are in.
 pub(crate) struct Decoded {
@@ -79,6 +84,7 @@ impl<'a> Header<'a> {
             gif: (format == Format::Gif).then_some(bytes),
             jpeg: (format == Format::Jpeg).then_some(bytes),
             animated,
+            webp: format == Format::Webp,
         })
     }
 
@@ -103,6 +109,54 @@ impl<'a> Header<'a> {
         }
     }
 
+    /// The most memory decoding, turning, resizing to `output` and encoding will hold at
+    /// once, in bytes; `needed` is as for [`Header::decode`], which shrinks a JPEG while
+    /// decoding it, so a shrunk JPEG counts at its reduced size.
+    ///
+    /// The peak is the decoded buffer, plus the largest working copy made while it is
+    /// alive (the quarter turn's, the 8-bit conversion's, or the premultiplied copy the
+    /// resizer makes of a picture with alpha), plus what a decoder keeps on the side (a
+    /// progressive JPEG's coefficients, a lossy WebP's YUV planes, a GIF's frame), plus
+    /// four buffers of the output's size (resized, letterboxed, converted, encoded).
+    pub(crate) fn working_memory(&self, needed: (u32, u32), output: (u32, u32)) -> u64 {
+        let (width, height) = self.stored_size;
+        let full_pixels = u64::from(width) * u64::from(height);
+        let colour = self.decoder.color_type();
+        let channels = u64::from(colour.channel_count());
+        let shrunk = self.jpeg.and_then(|jpeg| {
+            let needed = if self.turned() {
+                (needed.1, needed.0)
+            } else {
+                needed
+            };
+            let (w, h) = shrinking_decoder(jpeg, needed, u64::MAX)?.size;
+            Some(u64::from(w) * u64::from(h))
+        });
+        let (pixels, decoded) = match shrunk {
+            Some(pixels) => (pixels, pixels * channels),
+            None => (full_pixels, self.decoder.total_bytes()),
+        };
+        let eight_bit = pixels * channels;
+        let mut copy = 0;
+        if self.turned() {
+            copy = decoded;
+        }
+        if colour.bytes_per_pixel() as u64 > channels || colour.has_alpha() {
+            copy = copy.max(eight_bit);
+        }
+        let side = match (self.jpeg, self.gif) {
+            (Some(jpeg), _) if jpeg_is_progressive(jpeg) => 2 * full_pixels * channels,
+            (Some(_), _) => 0,
+            (None, Some(gif)) => {
+                gif_first_frame(gif).map_or(0, |(w, h)| 4 * u64::from(w) * u64::from(h))
+            }
+            (None, None) if self.webp => 2 * full_pixels,
+            (None, None) => 0,
+        };
+        let output = 4 * 4 * u64::from(output.0) * u64::from(output.1);
+        decoded + copy + side + output + DECODER_SLACK
+    }
+
     /// Decodes the pixels under `limits`, turns them upright and brings them to 8 bits per
     /// channel (all our encoders and the resizer's fast paths want that).
     ///
@@ -121,9 +175,6 @@ impl<'a> Header<'a> {
             height,
             max: limits.max_pixels,
         };
-        if self.decoder.total_bytes() > limits.max_alloc {
-            return Err(too_many);
-        }
         // The `image` crate checks the screen against the limits but sizes its buffers by
         // the first frame (about 5 bytes a pixel): a 1×1 GIF whose frame claims 65535×2000
         // would take over 600 MB.
@@ -148,6 +199,9 @@ impl<'a> Header<'a> {
         let (mut image, icc) = match shrunk {
             Some(decoded) => decoded,
             None => {
+                if self.decoder.total_bytes() > limits.max_alloc {
+                    return Err(too_many);
+                }
                 // A broken profile is no reason to refuse the picture either.
                 let icc = self.decoder.icc_profile().ok().flatten();
                 let decoded = self
@@ -187,11 +241,33 @@ const SHRINK_MARGIN: f64 = 1.5;
 /// anything `jpeg-decoder` will not read, which the `image` crate then decodes or refuses.
 fn decode_jpeg_shrunk(
     bytes: &[u8],
-    (width, height): (u32, u32),
+    needed: (u32, u32),
     limits: &Limits,
 ) -> Option<(DynamicImage, Option<Vec<u8>>)> {
+    let Shrinking {
+        mut decoder,
+        size: (w, h),
+        info,
+    } = shrinking_decoder(bytes, needed, limits.max_alloc)?;
+    let pixels = decoder.decode().ok()?;
+    let (w, h) = (u32::from(w), u32::from(h));
+    let image = match info.pixel_format {
+        jpeg_decoder::PixelFormat::L8 => GrayImage::from_raw(w, h, pixels)?.into(),
+        _ => RgbImage::from_raw(w, h, pixels)?.into(),
+    };
+    Some((image, decoder.icc_profile()))
+}
+
+/// A `jpeg-decoder` set to decode `bytes` at the smallest DCT scale covering
+/// [`SHRINK_MARGIN`] times `(width, height)`, with that scale's size; `None` as for
+/// [`decode_jpeg_shrunk`]. Only the header is read.
+fn shrinking_decoder(
+    bytes: &[u8],
+    (width, height): (u32, u32),
+    max_alloc: u64,
+) -> Option<Shrinking<'_>> {
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
-    decoder.set_max_decoding_buffer_size(usize::try_from(limits.max_alloc).unwrap_or(usize::MAX));
+    decoder.set_max_decoding_buffer_size(usize::try_from(max_alloc).unwrap_or(usize::MAX));
     decoder.read_info().ok()?;
     let info = decoder.info()?;
     if !matches!(
@@ -210,13 +286,32 @@ fn decode_jpeg_shrunk(
     if (w, h) == (info.width, info.height) {
         return None;
     }
-    let pixels = decoder.decode().ok()?;
-    let (w, h) = (u32::from(w), u32::from(h));
-    let image = match info.pixel_format {
-        jpeg_decoder::PixelFormat::L8 => GrayImage::from_raw(w, h, pixels)?.into(),
-        _ => RgbImage::from_raw(w, h, pixels)?.into(),
-    };
-    Some((image, decoder.icc_profile()))
+    Some(Shrinking {
+        decoder,
+        size: (w, h),
+        info,
+    })
+}
+
+/// A JPEG decoder set to shrink while decoding.
+struct Shrinking<'a> {
+    decoder: jpeg_decoder::Decoder<&'a [u8]>,
+    /// The size it will decode to.
+    size: (u16, u16),
+    info: jpeg_decoder::ImageInfo,
+}
+
+/// Whether a JPEG is progressive: its decoders then keep every coefficient of the whole
+/// picture (two bytes a sample) until the last scan.
+fn jpeg_is_progressive(bytes: &[u8]) -> bool {
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    decoder.read_info().is_ok()
+        && decoder.info().is_some_and(|info| {
+            matches!(
+                info.coding_process,
+                jpeg_decoder::CodingProcess::DctProgressive
+            )
+        })
 }
 
 /// Whether a GIF has a second frame; its pixels are skipped, not decoded.

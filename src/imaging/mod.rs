@@ -151,39 +151,48 @@ pub struct Output {
 pub const FIRST_FRAME_NOTE: &str =
     "first frame only: animated images are served still once resized or converted";
 
+/// The working memory transforming `bytes` as `t` says will take at its peak, in bytes,
+/// from the header alone: what to admit against a memory budget before [`transform`] runs
+/// with that much as its `max_alloc`. The source bytes themselves are not counted.
+///
+/// Fails as [`transform`] would for an image it refuses before decoding (not an image,
+/// truncated, too many pixels).
+pub fn working_memory(bytes: &[u8], t: &Transform, limits: &Limits) -> Result<u64, ImageError> {
+    let prepared = prepare(bytes, t, limits)?;
+    if prepared.keeps_source() {
+        return Ok(bytes.len() as u64);
+    }
+    let upright = prepared.header.upright_size();
+    Ok(prepared
+        .header
+        .working_memory(prepared.plan.needed(upright), prepared.size))
+}
+
 /// Transforms `bytes` as `t` says, within `limits`.
 ///
 /// When the result would have the source's size and format (an identity transform, or a
 /// resize that would have to enlarge without `upscale`), the source bytes come back untouched.
 /// A transformed animated GIF or WebP keeps only its first frame, with [`FIRST_FRAME_NOTE`].
 pub fn transform(bytes: &[u8], t: &Transform, limits: &Limits) -> Result<Output, ImageError> {
-    if bytes.len() > limits.max_source_bytes {
-        return Err(ImageError::TooLarge {
-            bytes: bytes.len(),
-            max: limits.max_source_bytes,
-        });
-    }
-    let source_format = sniff(bytes).ok_or(ImageError::NotAnImage)?;
-    format::ensure_complete(source_format, bytes)?;
-    let header = codec::Header::read(bytes, source_format, limits)?;
-    limits.check_pixels(header.stored_size)?;
-
-    let upright = header.upright_size();
-    let plan = Plan::new(upright, t);
-    let (width, height) = plan.output_size(upright);
-    limits.check_pixels((width, height))?;
-    let format = t.format.resolve(source_format);
-    if plan == Plan::Keep && format == source_format {
+    let prepared = prepare(bytes, t, limits)?;
+    let (width, height) = prepared.size;
+    if prepared.keeps_source() {
         return Ok(Output {
             bytes: bytes.to_vec(),
-            format,
+            format: prepared.format,
             width,
             height,
             note: None,
         });
     }
-
+    let Prepared {
+        header,
+        plan,
+        format,
+        ..
+    } = prepared;
     let note = header.animated.then_some(FIRST_FRAME_NOTE);
+    let upright = header.upright_size();
     let source = header.decode(limits, plan.needed(upright))?;
     let mut image = resize::apply(source.image, plan)?;
     if let Some(icc) = &source.icc {
@@ -196,6 +205,53 @@ pub fn transform(bytes: &[u8], t: &Transform, limits: &Limits) -> Result<Output,
         width: image.width(),
         height: image.height(),
         note,
+    })
+}
+
+/// An image checked and planned, not decoded yet.
+struct Prepared<'a> {
+    header: codec::Header<'a>,
+    plan: Plan,
+    source_format: Format,
+    format: Format,
+    /// The output size.
+    size: (u32, u32),
+}
+
+impl Prepared<'_> {
+    /// Whether the source bytes are the answer as they are.
+    fn keeps_source(&self) -> bool {
+        self.plan == Plan::Keep && self.format == self.source_format
+    }
+}
+
+/// Checks the length, sniffs the format, checks the container is whole, reads the header,
+/// refuses too many pixels and plans the output.
+fn prepare<'a>(
+    bytes: &'a [u8],
+    t: &Transform,
+    limits: &Limits,
+) -> Result<Prepared<'a>, ImageError> {
+    if bytes.len() > limits.max_source_bytes {
+        return Err(ImageError::TooLarge {
+            bytes: bytes.len(),
+            max: limits.max_source_bytes,
+        });
+    }
+    let source_format = sniff(bytes).ok_or(ImageError::NotAnImage)?;
+    format::ensure_complete(source_format, bytes)?;
+    let header = codec::Header::read(bytes, source_format, limits)?;
+    limits.check_pixels(header.stored_size)?;
+    let upright = header.upright_size();
+    let plan = Plan::new(upright, t);
+    let size = plan.output_size(upright);
+    limits.check_pixels(size)?;
+    Ok(Prepared {
+        header,
+        plan,
+        source_format,
+        format: t.format.resolve(source_format),
+        size,
     })
 }
 

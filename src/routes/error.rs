@@ -11,6 +11,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use serde_json::json;
 
+use crate::budget::{self, Refusal};
 use crate::cache::CacheStatus;
 use crate::fetch::guard::Refused;
 use crate::fetch::{Cause, FetchError};
@@ -42,7 +43,16 @@ pub struct Problem {
     cache: Option<(CacheStatus, bool)>,
     /// What the visitor asked for (`q` and `provider`), to refill the error page's form.
     asked: Option<(String, Option<String>)>,
+    /// Seconds after which a retry may succeed (`retry-after`).
+    retry_after: Option<u32>,
 }
+
+/// The server is out of memory for now: status, code and page title.
+const BUSY: (StatusCode, &str, &str) = (
+    StatusCode::SERVICE_UNAVAILABLE,
+    "EBUSY",
+    "The server is busy",
+);
 
 impl Problem {
     /// A failure with this status, code, page title and message.
@@ -59,6 +69,7 @@ impl Problem {
             message: message.into(),
             cache: None,
             asked: None,
+            retry_after: None,
         }
     }
 
@@ -158,6 +169,9 @@ impl Problem {
             None => "no-store",
         };
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(control));
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
     }
 }
 
@@ -209,6 +223,18 @@ impl From<&LookupError> for Problem {
 impl From<&ProxyError> for Problem {
     fn from(e: &ProxyError) -> Self {
         let (status, code, title) = match e {
+            ProxyError::Budget(Refusal::Busy) => {
+                let (status, code, title) = BUSY;
+                return Self {
+                    retry_after: Some(budget::RETRY_AFTER_SECS),
+                    ..Self::new(status, code, title, e.to_string())
+                };
+            }
+            ProxyError::Budget(Refusal::TooLarge { .. }) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "ETOOLARGE",
+                "The image is too large",
+            ),
             ProxyError::Fetch(fetch) => match fetch {
                 FetchError::NotFound { .. } => {
                     (StatusCode::NOT_FOUND, "ENOTFOUND", "Image not found")
@@ -428,6 +454,19 @@ mod tests {
             assert_eq!(problem.title, title, "{message}");
             assert!(problem.message.starts_with(message), "{}", problem.message);
         }
+    }
+
+    #[test]
+    fn a_budget_refusal_is_busy_for_now_or_too_large_for_ever() {
+        let busy = Problem::from(&ProxyError::Budget(Refusal::Busy)).json();
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.headers().get(header::RETRY_AFTER).unwrap(), "2");
+        let too_large = Problem::from(&ProxyError::Budget(Refusal::TooLarge {
+            needed: 1 << 30,
+            most: 1 << 27,
+        }));
+        assert_eq!(too_large.status().as_u16(), 413);
+        assert_eq!(too_large.body()["code"], "ETOOLARGE");
     }
 
     #[test]

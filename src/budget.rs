@@ -1,0 +1,346 @@
+//! The memory budget: every large allocation on the image path (a fetched body, a decoded
+//! picture, its working copies and encode buffers) is admitted against it before it
+//! happens, so the process stays inside its Machine's memory whatever the requests.
+//!
+//! Admission waits briefly in a bounded queue when the budget is spent; past that the
+//! request is refused as [`Refusal::Busy`] (served `503 EBUSY` with `retry-after`), and an
+//! allocation larger than the whole budget is refused at once as [`Refusal::TooLarge`].
+//! Fetched bodies may take only half the budget, so decodes always find room once the
+//! decodes before them finish, however many bodies are waiting.
+//!
+//! The default budget is [`DEFAULT_SHARE`] of the memory this process may use: the cgroup
+//! limit (v2 `memory.max` or v1 `memory.limit_in_bytes`, the tightest on the way to the
+//! root), or the machine's `MemTotal` (a Fly Machine's VM), whichever is smaller.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// The share of the memory limit the budget takes by default; the rest is the binary, the
+/// memory cache, thread stacks and the allocator's slack.
+pub const DEFAULT_SHARE: f64 = 0.6;
+
+/// The budget when no memory limit can be read (not Linux, no `/proc`).
+pub const FALLBACK_BYTES: u64 = 150 * 1024 * 1024;
+
+/// How long an admission may wait for memory before the request is refused as busy.
+pub const ADMISSION_WAIT: Duration = Duration::from_secs(3);
+
+/// Most admissions waiting at once; more are refused as busy straight away.
+pub const MAX_WAITING: usize = 256;
+
+/// What `retry-after` says to a request refused as busy, in seconds.
+pub const RETRY_AFTER_SECS: u32 = 2;
+
+/// Admissions are counted in KiB, so that a `u32` of permits covers 4 TiB.
+const UNIT: u64 = 1024;
+
+/// Why memory was not admitted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The budget stayed spent for the whole wait, or too many requests wait already.
+    #[error("The server is busy with other images; try again in {RETRY_AFTER_SECS} s.")]
+    Busy,
+    /// More than the budget could ever hold.
+    #[error(
+        "The image needs about {} MiB to process, more than this server's memory budget \
+         allows for one image ({} MiB).",
+        .needed.div_ceil(1024 * 1024),
+        .most / (1024 * 1024)
+    )]
+    TooLarge {
+        /// Bytes asked for.
+        needed: u64,
+        /// The most one admission of that kind may take.
+        most: u64,
+    },
+}
+
+/// A byte budget shared by every request; cheap to clone.
+#[derive(Clone)]
+pub struct MemoryBudget {
+    total: Arc<Semaphore>,
+    bodies: Arc<Semaphore>,
+    total_units: u32,
+    waiting: Arc<AtomicUsize>,
+    wait: Duration,
+}
+
+impl std::fmt::Debug for MemoryBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryBudget")
+            .field("bytes", &self.bytes())
+            .field("available", &self.available())
+            .finish()
+    }
+}
+
+/// Memory admitted against the budget, given back when dropped.
+#[derive(Debug, Default)]
+pub struct Admitted {
+    permits: Vec<OwnedSemaphorePermit>,
+    bytes: u64,
+}
+
+impl Admitted {
+    /// How many bytes this admission holds.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Adds `other` to this admission; both are given back together.
+    pub fn absorb(&mut self, mut other: Admitted) {
+        self.bytes += other.bytes;
+        self.permits.append(&mut other.permits);
+    }
+}
+
+impl MemoryBudget {
+    /// A budget of `bytes`, admissions waiting at most `wait` for room.
+    pub fn new(bytes: u64, wait: Duration) -> Self {
+        let total_units = u32::try_from(bytes / UNIT).unwrap_or(u32::MAX).max(2);
+        Self {
+            total: Arc::new(Semaphore::new(total_units as usize)),
+            bodies: Arc::new(Semaphore::new((total_units / 2) as usize)),
+            total_units,
+            waiting: Arc::new(AtomicUsize::new(0)),
+            wait,
+        }
+    }
+
+    /// The budget in bytes.
+    pub fn bytes(&self) -> u64 {
+        u64::from(self.total_units) * UNIT
+    }
+
+    /// Bytes not admitted right now.
+    pub fn available(&self) -> u64 {
+        self.total.available_permits() as u64 * UNIT
+    }
+
+    /// The most one decode may be admitted: what is left when fetched bodies hold their
+    /// whole share.
+    pub fn most_for_decode(&self) -> u64 {
+        self.bytes() - self.most_for_bodies()
+    }
+
+    /// The most fetched bodies may hold together.
+    pub fn most_for_bodies(&self) -> u64 {
+        u64::from(self.total_units / 2) * UNIT
+    }
+
+    /// Admits `bytes` of working memory (decoded pixels, copies, encode buffers).
+    pub async fn admit(&self, bytes: u64) -> Result<Admitted, Refusal> {
+        let most = self.most_for_decode();
+        if bytes > most {
+            return Err(Refusal::TooLarge {
+                needed: bytes,
+                most,
+            });
+        }
+        let units = units(bytes);
+        let permit = self.acquire(&self.total, units).await?;
+        Ok(Admitted {
+            permits: vec![permit],
+            bytes: u64::from(units) * UNIT,
+        })
+    }
+
+    /// Admits `bytes` of fetched body, from the bodies' half of the budget.
+    pub async fn admit_body(&self, bytes: u64) -> Result<Admitted, Refusal> {
+        let most = self.most_for_bodies();
+        if bytes > most {
+            return Err(Refusal::TooLarge {
+                needed: bytes,
+                most,
+            });
+        }
+        let units = units(bytes);
+        let share = self.acquire(&self.bodies, units).await?;
+        let whole = self.acquire(&self.total, units).await?;
+        Ok(Admitted {
+            permits: vec![share, whole],
+            bytes: u64::from(units) * UNIT,
+        })
+    }
+
+    async fn acquire(
+        &self,
+        pool: &Arc<Semaphore>,
+        units: u32,
+    ) -> Result<OwnedSemaphorePermit, Refusal> {
+        if let Ok(permit) = pool.clone().try_acquire_many_owned(units) {
+            return Ok(permit);
+        }
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(Refusal::Busy);
+        }
+        let waited = tokio::time::timeout(self.wait, pool.clone().acquire_many_owned(units)).await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        match waited {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(Refusal::Busy),
+        }
+    }
+}
+
+/// `bytes` in whole KiB, rounded up, at least one.
+fn units(bytes: u64) -> u32 {
+    u32::try_from(bytes.div_ceil(UNIT))
+        .unwrap_or(u32::MAX)
+        .max(1)
+}
+
+/// The default budget: [`DEFAULT_SHARE`] of [`memory_limit`], or [`FALLBACK_BYTES`].
+pub fn default_bytes() -> u64 {
+    memory_limit().map_or(FALLBACK_BYTES, |limit| {
+        (limit as f64 * DEFAULT_SHARE) as u64
+    })
+}
+
+/// The memory this process may use: the tightest cgroup limit on its way to the root
+/// (v2 or v1), capped by the machine's `MemTotal`; `None` when neither can be read.
+pub fn memory_limit() -> Option<u64> {
+    let cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let cgroup = cgroup_limit(Path::new("/sys/fs/cgroup"), &cgroups);
+    let total = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| mem_total(&m));
+    match (cgroup, total) {
+        (Some(c), Some(t)) => Some(c.min(t)),
+        (c, t) => c.or(t),
+    }
+}
+
+/// The tightest memory limit of the cgroups `proc_self_cgroup` names, read under `root`
+/// (the cgroup file system's mount point).
+fn cgroup_limit(root: &Path, proc_self_cgroup: &str) -> Option<u64> {
+    let mut tightest: Option<u64> = None;
+    for line in proc_self_cgroup.lines() {
+        let mut fields = line.splitn(3, ':');
+        let (_, controllers, path) = (fields.next(), fields.next(), fields.next());
+        let (Some(controllers), Some(path)) = (controllers, path) else {
+            continue;
+        };
+        let path = path.trim_start_matches('/');
+        let places: &[(&str, &str)] = if controllers.is_empty() {
+            // v2: mounted at the root, or beside v1 in "unified" on a hybrid system.
+            &[("", "memory.max"), ("unified", "memory.max")]
+        } else if controllers.split(',').any(|c| c == "memory") {
+            &[("memory", "memory.limit_in_bytes")]
+        } else {
+            continue;
+        };
+        for (mount, file) in places {
+            let mut dir = root.join(mount).join(path);
+            loop {
+                if let Some(limit) = std::fs::read_to_string(dir.join(file))
+                    .ok()
+                    .and_then(|v| parse_limit(&v))
+                {
+                    tightest = Some(tightest.map_or(limit, |t| t.min(limit)));
+                }
+                if dir == root.join(mount) || !dir.pop() {
+                    break;
+                }
+            }
+        }
+    }
+    tightest
+}
+
+/// A cgroup limit file's value; `max` and v1's "no limit" (near `i64::MAX`) are none.
+fn parse_limit(value: &str) -> Option<u64> {
+    let limit: u64 = value.trim().parse().ok()?;
+    (limit < 1 << 60).then_some(limit)
+}
+
+/// `MemTotal` from `/proc/meminfo`, in bytes.
+fn mem_total(meminfo: &str) -> Option<u64> {
+    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1024 * 1024;
+
+    #[tokio::test]
+    async fn memory_is_given_back_when_the_admission_is_dropped() {
+        let budget = MemoryBudget::new(10 * MIB, Duration::from_millis(20));
+        let first = budget.admit(4 * MIB).await.unwrap();
+        let _second = budget.admit(4 * MIB).await.unwrap();
+        assert_eq!(budget.admit(4 * MIB).await.unwrap_err(), Refusal::Busy);
+        drop(first);
+        assert_eq!(budget.admit(4 * MIB).await.unwrap().bytes(), 4 * MIB);
+    }
+
+    #[tokio::test]
+    async fn more_than_the_budget_is_refused_without_waiting() {
+        let budget = MemoryBudget::new(10 * MIB, Duration::from_secs(3600));
+        let refused = budget.admit(6 * MIB).await.unwrap_err();
+        assert_eq!(
+            refused,
+            Refusal::TooLarge {
+                needed: 6 * MIB,
+                most: 5 * MIB
+            }
+        );
+        assert!(refused.to_string().contains("6 MiB"), "{refused}");
+    }
+
+    #[tokio::test]
+    async fn bodies_never_take_the_room_decodes_need() {
+        let budget = MemoryBudget::new(10 * MIB, Duration::from_millis(20));
+        let _bodies = budget.admit_body(5 * MIB).await.unwrap();
+        assert_eq!(budget.admit_body(MIB).await.unwrap_err(), Refusal::Busy);
+        assert!(budget.admit(5 * MIB).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_waiting_admission_gets_memory_as_soon_as_it_is_freed() {
+        let budget = MemoryBudget::new(10 * MIB, Duration::from_secs(3600));
+        let held = budget.admit(5 * MIB).await.unwrap();
+        let _other = budget.admit(5 * MIB).await.unwrap();
+        let waiter = tokio::spawn({
+            let budget = budget.clone();
+            async move { budget.admit(5 * MIB).await.map(|a| a.bytes()) }
+        });
+        tokio::task::yield_now().await;
+        drop(held);
+        assert_eq!(waiter.await.unwrap(), Ok(5 * MIB));
+    }
+
+    #[test]
+    fn the_limit_is_the_tightest_cgroup_on_the_way_to_the_root() {
+        let root = std::env::temp_dir().join(format!("getimages-cgroup-{}", std::process::id()));
+        let leaf = root.join("memory/a/b");
+        std::fs::create_dir_all(&leaf).unwrap();
+        std::fs::write(root.join("memory/a/memory.limit_in_bytes"), "268435456\n").unwrap();
+        std::fs::write(leaf.join("memory.limit_in_bytes"), "9223372036854771712\n").unwrap();
+        let v1 = "4:memory:/a/b\n3:cpuset:/\n0::/\n";
+        assert_eq!(cgroup_limit(&root, v1), Some(256 * MIB));
+
+        std::fs::create_dir_all(root.join("svc")).unwrap();
+        std::fs::write(root.join("svc/memory.max"), "max\n").unwrap();
+        std::fs::write(root.join("memory.max"), "536870912\n").unwrap();
+        assert_eq!(cgroup_limit(&root, "0::/svc\n"), Some(512 * MIB));
+        std::fs::write(root.join("svc/memory.max"), "134217728\n").unwrap();
+        assert_eq!(cgroup_limit(&root, "0::/svc\n"), Some(128 * MIB));
+        assert_eq!(cgroup_limit(&root, "1:cpu:/\n"), None);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn mem_total_is_read_in_kib() {
+        let meminfo = "MemTotal:         233040 kB\nMemFree:          1000 kB\n";
+        assert_eq!(mem_total(meminfo), Some(233_040 * 1024));
+    }
+}
