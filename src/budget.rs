@@ -132,6 +132,24 @@ impl MemoryBudget {
         u64::from(self.total_units / 2) * UNIT
     }
 
+    /// Moves `bytes` of `admitted` into an admission of their own, so that the rest can be
+    /// given back while they stay; `None` when no part of it holds that many.
+    pub fn split_off(&self, admitted: &mut Admitted, bytes: u64) -> Option<Admitted> {
+        let units = units(bytes);
+        let permit = admitted
+            .permits
+            .iter_mut()
+            .filter(|p| Arc::ptr_eq(p.semaphore(), &self.total))
+            .find(|p| p.num_permits() >= units as usize)?
+            .split(units as usize)?;
+        let bytes = u64::from(units) * UNIT;
+        admitted.bytes -= bytes;
+        Some(Admitted {
+            permits: vec![permit],
+            bytes,
+        })
+    }
+
     /// Admits `bytes` of working memory (decoded pixels, copies, encode buffers).
     pub async fn admit(&self, bytes: u64) -> Result<Admitted, Refusal> {
         let most = self.most_for_decode();
@@ -280,6 +298,23 @@ mod tests {
         assert_eq!(budget.admit(4 * MIB).await.unwrap_err(), Refusal::Busy);
         drop(first);
         assert_eq!(budget.admit(4 * MIB).await.unwrap().bytes(), 4 * MIB);
+    }
+
+    #[tokio::test]
+    async fn a_part_split_off_stays_when_the_rest_is_given_back() {
+        let budget = MemoryBudget::new(10 * MIB, Duration::from_millis(20));
+        let mut work = budget.admit(4 * MIB).await.unwrap();
+        work.absorb(budget.admit_body(MIB).await.unwrap());
+        let kept = budget.split_off(&mut work, 3 * MIB).unwrap();
+        assert_eq!((kept.bytes(), work.bytes()), (3 * MIB, 2 * MIB));
+        assert!(
+            budget.split_off(&mut work, 2 * MIB).is_none(),
+            "no part is 2 MiB"
+        );
+        drop(work);
+        assert_eq!(budget.available(), 7 * MIB);
+        drop(kept);
+        assert_eq!(budget.available(), 10 * MIB);
     }
 
     #[tokio::test]

@@ -19,5 +19,6 @@ pub mod pages;
 pub mod providers;
 pub mod proxy;
 pub mod routes;
+pub mod single_flight;
 pub mod startup;
 pub mod telemetry;

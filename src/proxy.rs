@@ -15,6 +15,7 @@ use crate::budget::{Admitted, MemoryBudget, Refusal};
 use crate::cache::{CacheStatus, Entry, TieredCache};
 use crate::fetch::{FetchError, Fetcher, Wording};
 use crate::imaging::{self, ImageError, Limits, Transform};
+use crate::single_flight::SingleFlight;
 
 /// How long a cached image counts as fresh; after that it is served STALE while refetched.
 const IMAGE_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -43,6 +44,28 @@ pub enum ProxyError {
 /// Smallest step by which a body of unknown length grows (and is admitted).
 const BODY_STEP: usize = 64 * 1024;
 
+/// An image being served, shared by every request sending it at the same time.
+#[derive(Debug, Clone)]
+pub struct Served {
+    /// The image.
+    pub variant: Variant,
+    /// Where it came from.
+    pub status: CacheStatus,
+    /// The memory its bytes take, admitted against the budget until the last response
+    /// sending them is done.
+    _memory: Arc<Admitted>,
+}
+
+impl Served {
+    fn new(key: &str, entry: Entry, status: CacheStatus, memory: Admitted) -> Self {
+        Self {
+            variant: variant(key, entry),
+            status,
+            _memory: Arc::new(memory),
+        }
+    }
+}
+
 /// An image ready to send.
 #[derive(Debug, Clone)]
 pub struct Variant {
@@ -66,6 +89,8 @@ pub struct ImageProxy {
     budget: MemoryBudget,
     /// Transforms running at once: one per core, since each is CPU-bound.
     transforms: Arc<Semaphore>,
+    /// Identical requests in flight, and images being sent.
+    flights: Arc<SingleFlight<String, Served, ProxyError>>,
 }
 
 impl ImageProxy {
@@ -84,25 +109,42 @@ impl ImageProxy {
             limits,
             budget,
             transforms: Arc::new(Semaphore::new(cores)),
+            flights: Arc::default(),
         }
     }
 
     /// The image at `url` transformed by `t`: from the cache (fresh, or stale while a
-    /// refresh runs in the background), else fetched now.
-    pub async fn get(
-        &self,
-        url: &Url,
-        t: &Transform,
-    ) -> Result<(Variant, CacheStatus), ProxyError> {
+    /// refresh runs in the background), else fetched now. Identical requests at once share
+    /// one fetch and one transform, and every request sending the same image at the same
+    /// time sends the same bytes, admitted against the memory budget once; a joiner's status
+    /// is a hit.
+    pub async fn get(&self, url: &Url, t: &Transform) -> Result<Arc<Served>, ProxyError> {
         let key = cache_key(url, t);
-        if let Some(entry) = self.cache.get(&key).await {
+        let (proxy, url, t, owned_key) = (self.clone(), url.clone(), *t, key.clone());
+        let work = move || {
+            async move { proxy.serve(&owned_key, &url, &t).await.map(Arc::new) }.in_current_span()
+        };
+        let (served, started) = self.flights.run(&key, work).await;
+        let served = served?;
+        if started || served.status == CacheStatus::Hit {
+            return Ok(served);
+        }
+        Ok(Arc::new(Served {
+            status: CacheStatus::Hit,
+            ..Served::clone(&served)
+        }))
+    }
+
+    /// The image from the cache or fetched now, with the memory its bytes take admitted.
+    async fn serve(&self, key: &str, url: &Url, t: &Transform) -> Result<Served, ProxyError> {
+        if let Some(entry) = self.cache.get(key).await {
             let status = if entry.is_fresh(SystemTime::now()) {
                 CacheStatus::Hit
             } else {
                 // Bounded by the fetch deadline and not counted as a request, so it never
                 // keeps a scale-to-zero server awake.
                 let proxy = self.clone();
-                let (url, t, key) = (url.clone(), *t, key.clone());
+                let (url, t, key) = (url.clone(), *t, key.to_owned());
                 let span = tracing::info_span!("refresh", image = %url);
                 tokio::spawn(
                     async move {
@@ -114,13 +156,21 @@ impl ImageProxy {
                 );
                 CacheStatus::Stale
             };
-            return Ok((variant(&key, entry), status));
+            let memory = self.budget.admit(entry.bytes.len() as u64).await?;
+            return Ok(Served::new(key, entry, status, memory));
         }
-        let entry = self.fill(&key, url, t).await?;
-        Ok((variant(&key, entry), CacheStatus::Miss))
+        let (entry, memory) = self.fill(key, url, t).await?;
+        Ok(Served::new(key, entry, CacheStatus::Miss, memory))
     }
 
-    async fn fill(&self, key: &str, url: &Url, t: &Transform) -> Result<Entry, ProxyError> {
+    /// Fetches and transforms the image and caches the result; the memory the result takes
+    /// comes back admitted.
+    async fn fill(
+        &self,
+        key: &str,
+        url: &Url,
+        t: &Transform,
+    ) -> Result<(Entry, Admitted), ProxyError> {
         let (body, body_memory) = self
             .download(url)
             .await
@@ -145,19 +195,27 @@ impl ImageProxy {
         // transform that has not started yet does not start.
         let abandoned = Abandoned::default();
         let flag = abandoned.flag();
-        let output = blocking(move || {
-            let _memory = memory;
+        let budget = self.budget.clone();
+        let (output, kept) = blocking(move || {
+            let mut memory = memory;
             if flag.load(Ordering::Acquire) {
                 return Err(ImageError::Encode("the request was abandoned".into()));
             }
-            imaging::transform(&body, &t, &limits)
+            let output = imaging::transform(&body, &t, &limits)?;
+            // The output stays admitted while it is sent; the rest is given back here.
+            let kept = budget.split_off(&mut memory, output.bytes.len() as u64);
+            Ok((output, kept))
         })
         .await?;
         drop(abandoned);
+        let kept = match kept {
+            Some(kept) => kept,
+            None => self.budget.admit(output.bytes.len() as u64).await?,
+        };
         let entry =
             Entry::new(output.bytes, output.format.mime(), IMAGE_TTL).with_note(output.note);
         self.cache.put(key, entry.clone()).await;
-        Ok(entry)
+        Ok((entry, kept))
     }
 
     /// The body of the image at `url`, with its memory admitted as it grows: all at once

@@ -130,6 +130,10 @@ impl Application {
                 .configure(|cfg| routes::configure(cfg, test_routes, &limiter))
         })
         .disable_signals()
+        // A client that hangs up (EOF) drops its request's handler, so an abandoned image
+        // fetch and transform stop and give their memory back; HTTP/1 clients do not
+        // half-close while waiting for an answer.
+        .h1_allow_half_closed(false)
         .keep_alive(settings.effective_keep_alive())
         .client_request_timeout(settings.client_request_timeout)
         .shutdown_timeout(settings.shutdown_timeout.as_secs().max(1));

@@ -1,15 +1,17 @@
 //! `GET /image`: an image fetched through our proxy, resized and converted on request.
 
+use std::sync::Arc;
+
 use actix_web::http::header::{self, EntityTag};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use url::Url;
 
 use super::error::{ApiError, Problem};
-use crate::cache::CacheStatus;
+use super::shared_body::SharedBody;
 use crate::fetch::{FetchError, guard::Guard};
 use crate::imaging::{DEFAULT_QUALITY, Fit, FormatChoice, Transform};
-use crate::proxy::{ImageProxy, ProxyError, Variant};
+use crate::proxy::{ImageProxy, ProxyError, Served};
 
 /// Largest width or height that may be asked for.
 pub const MAX_SIDE: u32 = 4096;
@@ -68,17 +70,17 @@ pub async fn serve(
     transform: &Transform,
     download: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
-    let (variant, cache) = proxy.get(url, transform).await?;
-    Ok(respond(req, &variant, cache, transform, download))
+    let served = proxy.get(url, transform).await?;
+    Ok(respond(req, served, transform, download))
 }
 
 fn respond(
     req: &HttpRequest,
-    variant: &Variant,
-    cache: CacheStatus,
+    served: Arc<Served>,
     transform: &Transform,
     download: Option<&str>,
 ) -> HttpResponse {
+    let (variant, cache) = (&served.variant, served.status);
     let etag = EntityTag::new_strong(variant.etag.clone());
     // A transformed variant of a URL never changes; the original may, upstream.
     let control = if transform.is_identity() {
@@ -115,7 +117,7 @@ fn respond(
     }
     builder
         .content_type(variant.content_type.as_str())
-        .body(variant.bytes.clone())
+        .body(SharedBody::new(variant.bytes.clone(), served.clone()))
 }
 
 /// What `/image` was asked for, checked.

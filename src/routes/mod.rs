@@ -13,6 +13,7 @@ mod lookup;
 mod not_found;
 pub mod ratelimit;
 pub mod security;
+mod shared_body;
 mod test_support;
 
 use actix_web::http::StatusCode;

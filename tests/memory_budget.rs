@@ -1,0 +1,442 @@
+//! The server in a 256 MiB memory cgroup pinned to one CPU, with its default settings, as on
+//! a Fly Machine: every hostile image load leaves it alive, answering `/healthz` within a
+//! second, and every request gets 200 or a clear 4xx/503 with a code.
+//!
+//! The test creates the cgroup (v2, or v1's memory and cpuset hierarchies) and removes it
+//! after. It needs root and cgroup support; where there is none it fails with a message,
+//! unless `GETIMAGES_SKIP_CGROUP_TESTS=1` says to skip (never set in CI here).
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use flate2::{Compress, Compression, FlushCompress};
+use support::*;
+use wiremock::matchers::path_regex;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The Machine's memory.
+const MEMORY: u64 = 256 * 1024 * 1024;
+
+/// Set to 1 to skip where the machine has no cgroups (says so on stderr).
+const OPT_OUT: &str = "GETIMAGES_SKIP_CGROUP_TESTS";
+
+#[test]
+fn the_server_survives_hostile_image_loads_in_256_mib() {
+    if std::env::var(OPT_OUT).as_deref() == Ok("1") {
+        eprintln!("SKIPPED: {OPT_OUT}=1, the 256 MiB cgroup suite did not run");
+        return;
+    }
+    let cgroup = Cgroup::create().unwrap_or_else(|why| {
+        panic!(
+            "cannot create a memory cgroup ({why}); run as root on a machine with cgroups, \
+             or set {OPT_OUT}=1 to skip on purpose"
+        )
+    });
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let upstream = runtime.block_on(hostile_upstream());
+    let server = cgroup.spawn_server();
+    let base = format!("{}/", upstream.uri());
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+
+    let huge = |n: usize| image_path(&base, &format!("huge/{n}.png"), "&w=100");
+    let one = runtime.block_on(get_all(&client, server.port, vec![huge(0)]));
+    assert_clear(&one, "one 40 MP 16-bit PNG");
+    assert_alive(&server, &cgroup, "one 40 MP 16-bit PNG");
+
+    let several = runtime.block_on(get_all(&client, server.port, (1..=6).map(huge).collect()));
+    assert_clear(&several, "six 40 MP 16-bit PNGs at once");
+    assert_alive(&server, &cgroup, "six 40 MP 16-bit PNGs at once");
+
+    let big = |n: usize| image_path(&base, &format!("big/{n}.png"), "&w=100");
+    for n in 0..60 {
+        hang_up(server.port, &big(1000 + n));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    assert_alive(&server, &cgroup, "60 abandoned 12 MB PNG misses");
+
+    let waiting = runtime.block_on(get_all(&client, server.port, (0..60).map(big).collect()));
+    assert_clear(&waiting, "60 waiting 12 MB PNG misses");
+    assert!(
+        waiting.iter().any(|(status, _)| *status == 200),
+        "some of the 60 got their image: {waiting:?}"
+    );
+    assert_alive(&server, &cgroup, "60 waiting 12 MB PNG misses");
+
+    let original = image_path(&base, "big/original.png", "");
+    let first = runtime.block_on(get_all(&client, server.port, vec![original.clone()]));
+    assert_eq!(first[0].0, 200, "the large original is served: {first:?}");
+    let readers: Vec<TcpStream> = (0..100)
+        .map(|n| {
+            never_read(server.port, &original).unwrap_or_else(|e| {
+                panic!(
+                    "slow reader {n} got no answer ({e}; OOM kills: {})\n--- stderr ---\n{}",
+                    cgroup.oom_kills(),
+                    server.stderr()
+                )
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(3));
+    assert_alive(&server, &cgroup, "100 slow readers of a 12 MB image");
+    drop(readers);
+    eprintln!(
+        "peak memory of the server's cgroup: {} MiB of {} MiB",
+        cgroup.peak() / (1024 * 1024),
+        MEMORY / (1024 * 1024)
+    );
+}
+
+/// `/image?url=<base><name><extra>`.
+fn image_path(base: &str, name: &str, extra: &str) -> String {
+    format!(
+        "/image?url={}{extra}",
+        url_encoded(&format!("{base}{name}"))
+    )
+}
+
+/// Serves `/huge/*.png` (40 MP of 16-bit RGBA, a few hundred KB) and `/big/*.png` (a
+/// 12 MB PNG of noise).
+async fn hostile_upstream() -> MockServer {
+    let upstream = MockServer::start().await;
+    Mock::given(path_regex("^/huge/"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(huge_png(), "image/png"))
+        .mount(&upstream)
+        .await;
+    Mock::given(path_regex("^/big/"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(noise_png(), "image/png"))
+        .mount(&upstream)
+        .await;
+    upstream
+}
+
+/// `GET`s every path at once; the status and body of each.
+async fn get_all(
+    client: &reqwest::Client,
+    port: u16,
+    paths: Vec<String>,
+) -> Vec<(u16, serde_json::Value)> {
+    let asks = paths.into_iter().map(|path| {
+        let client = client.clone();
+        async move {
+            let response = client
+                .get(format!("http://127.0.0.1:{port}{path}"))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("GET {path}: no answer ({e})"));
+            let status = response.status().as_u16();
+            let body = response
+                .bytes()
+                .await
+                .unwrap_or_else(|e| panic!("GET {path}: body cut ({e})"));
+            let json = if status == 200 {
+                serde_json::Value::Null
+            } else {
+                serde_json::from_slice(&body)
+                    .unwrap_or_else(|_| panic!("GET {path}: {status} without a JSON error body"))
+            };
+            (status, json)
+        }
+    });
+    futures_util::future::join_all(asks).await
+}
+
+/// Every answer is 200, or a 4xx or 503 with a stable code.
+fn assert_clear(answers: &[(u16, serde_json::Value)], load: &str) {
+    for (status, body) in answers {
+        let clear = *status == 200
+            || ((400..500).contains(status) || *status == 503)
+                && body["code"].as_str().is_some_and(|c| c.starts_with('E'));
+        assert!(clear, "{load}: answered {status} {body}");
+    }
+    eprintln!(
+        "{load}: {:?}",
+        answers
+            .iter()
+            .map(|(s, b)| (s, &b["code"]))
+            .collect::<Vec<_>>()
+    );
+}
+
+/// The process still runs, in its cgroup, and `/healthz` answers within a second.
+fn assert_alive(server: &Server, cgroup: &Cgroup, load: &str) {
+    assert!(
+        Path::new(&format!("/proc/{}", server.pid())).exists() && cgroup.holds(server.pid()),
+        "{load}: the server is gone (OOM kills: {})\n--- stderr ---\n{}",
+        cgroup.oom_kills(),
+        server.stderr()
+    );
+    let asked = Instant::now();
+    let health = get(server.port, "/healthz");
+    assert!(
+        health.as_ref().is_ok_and(|r| r.status == 200) && asked.elapsed() < Duration::from_secs(1),
+        "{load}: /healthz did not answer 200 within 1 s ({:?} after {:?})\n--- stderr ---\n{}",
+        health.map(|r| r.status),
+        asked.elapsed(),
+        server.stderr()
+    );
+    assert_eq!(cgroup.oom_kills(), 0, "{load}: the OOM killer ran");
+}
+
+/// Sends a request and closes the connection without waiting.
+fn hang_up(port: u16, path: &str) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+}
+
+/// Sends a request and, once the answer starts, reads nothing more (until the stream is
+/// dropped).
+fn never_read(port: u16, path: &str) -> std::io::Result<TcpStream> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut first = [0u8; 1];
+    stream.read_exact(&mut first)?;
+    Ok(stream)
+}
+
+/// A PNG of `width`×`height` 16-bit RGBA transparent black: 40 MP decode to 320 MB, but
+/// deflate to a few hundred KB. Built from one compressed band of rows repeated, since a
+/// full flush makes each band independent.
+fn huge_png() -> Vec<u8> {
+    let (width, height, band) = (8000u32, 5000u32, 50u32);
+    let row = 1 + width as usize * 8;
+    let mut compress = Compress::new(Compression::fast(), false);
+    let mut block = Vec::with_capacity(row * band as usize);
+    compress
+        .compress_vec(
+            &vec![0u8; row * band as usize],
+            &mut block,
+            FlushCompress::Full,
+        )
+        .unwrap();
+    assert_eq!(compress.total_in(), (row * band as usize) as u64);
+    let mut zlib = vec![0x78, 0x01];
+    for _ in 0..height / band {
+        zlib.extend_from_slice(&block);
+    }
+    // An empty final block, then Adler-32 of all zeros: a = 1, b = length mod 65521.
+    zlib.extend_from_slice(&[0x03, 0x00]);
+    let b = (row as u64 * u64::from(height) % 65521) as u32;
+    zlib.extend_from_slice(&((b << 16) | 1).to_be_bytes());
+    png(width, height, 16, 6, &zlib)
+}
+
+/// A 2000×2000 RGB PNG of noise, stored uncompressed: 12 MB on the wire and decoded.
+fn noise_png() -> Vec<u8> {
+    let (width, height) = (2000u32, 2000u32);
+    let mut raw = Vec::with_capacity((1 + width as usize * 3) * height as usize);
+    for _ in 0..height {
+        raw.push(0);
+        raw.extend(std::iter::repeat_with(|| fastrand::u8(..)).take(width as usize * 3));
+    }
+    let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), Compression::none());
+    zlib.write_all(&raw).unwrap();
+    png(width, height, 8, 2, &zlib.finish().unwrap())
+}
+
+/// A PNG of one IDAT chunk holding `zlib`.
+fn png(width: u32, height: u32, depth: u8, colour: u8, zlib: &[u8]) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&[0; 4]);
+    };
+    let mut header = width.to_be_bytes().to_vec();
+    header.extend_from_slice(&height.to_be_bytes());
+    header.extend_from_slice(&[depth, colour, 0, 0, 0]);
+    chunk(b"IHDR", &header);
+    chunk(b"IDAT", zlib);
+    chunk(b"IEND", &[]);
+    fix_png_crcs(&mut out);
+    out
+}
+
+/// A memory cgroup of [`MEMORY`] (and a one-CPU cpuset where there is one), removed on drop.
+struct Cgroup {
+    memory: PathBuf,
+    cpuset: Option<PathBuf>,
+    v2: bool,
+}
+
+impl Cgroup {
+    fn create() -> Result<Self, String> {
+        let name = format!("getimages-test-{}", std::process::id());
+        let own = std::fs::read_to_string("/proc/self/cgroup")
+            .map_err(|e| format!("/proc/self/cgroup: {e}"))?;
+        let path_of = |controller: &str| {
+            own.lines().find_map(|line| {
+                let mut fields = line.splitn(3, ':');
+                let (_, controllers, path) = (fields.next()?, fields.next()?, fields.next()?);
+                (controllers.split(',').any(|c| c == controller) || controllers == controller)
+                    .then(|| path.trim_start_matches('/').to_owned())
+            })
+        };
+        let unified = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"]
+            .into_iter()
+            .find(|root| {
+                std::fs::read_to_string(format!("{root}/cgroup.controllers"))
+                    .is_ok_and(|c| c.split_whitespace().any(|c| c == "memory"))
+            });
+        if let Some(root) = unified {
+            // v2: a child of the root (our own cgroup may hold processes, so no children).
+            let memory = Path::new(root).join(&name);
+            let _ = std::fs::write(
+                Path::new(root).join("cgroup.subtree_control"),
+                "+memory +cpuset",
+            );
+            std::fs::create_dir_all(&memory).map_err(|e| format!("{}: {e}", memory.display()))?;
+            let mut group = Self {
+                memory,
+                cpuset: None,
+                v2: true,
+            };
+            group.write("memory.max", &MEMORY.to_string())?;
+            let _ = group.write("memory.swap.max", "0");
+            if group.write("cpuset.cpus", "0").is_ok() {
+                group.cpuset = Some(group.memory.clone());
+            } else {
+                eprintln!("no cpuset controller: the server runs on every CPU");
+            }
+            return Ok(group);
+        }
+        let parent =
+            Path::new("/sys/fs/cgroup/memory").join(path_of("memory").ok_or("no memory cgroup")?);
+        let memory = parent.join(&name);
+        std::fs::create_dir_all(&memory).map_err(|e| format!("{}: {e}", memory.display()))?;
+        let mut group = Self {
+            memory,
+            cpuset: None,
+            v2: false,
+        };
+        group.write("memory.limit_in_bytes", &MEMORY.to_string())?;
+        let _ = group.write("memory.memsw.limit_in_bytes", &MEMORY.to_string());
+        let cpuset_parent = path_of("cpuset")
+            .map(|p| Path::new("/sys/fs/cgroup/cpuset").join(p))
+            .filter(|p| p.join("cpuset.cpus").exists());
+        match cpuset_parent {
+            Some(parent) => {
+                let dir = parent.join(&name);
+                let mems = std::fs::read_to_string(parent.join("cpuset.mems")).unwrap_or_default();
+                let made = std::fs::create_dir_all(&dir).is_ok()
+                    && std::fs::write(dir.join("cpuset.cpus"), "0").is_ok()
+                    && std::fs::write(dir.join("cpuset.mems"), mems.trim()).is_ok();
+                if made {
+                    group.cpuset = Some(dir);
+                } else {
+                    let _ = std::fs::remove_dir(&dir);
+                    eprintln!("cannot make a cpuset: the server runs on every CPU");
+                }
+            }
+            None => eprintln!("no cpuset hierarchy: the server runs on every CPU"),
+        }
+        Ok(group)
+    }
+
+    fn write(&self, file: &str, value: &str) -> Result<(), String> {
+        let path = self.memory.join(file);
+        std::fs::write(&path, value).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The real server, with default settings (loopback upstreams allowed), started inside
+    /// this cgroup by a shell that moves itself in and then becomes the server.
+    fn spawn_server(&self) -> Server {
+        let template = app_command(&[("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1")]);
+        let mut join = format!("echo $$ > '{}/cgroup.procs'", self.memory.display());
+        if let Some(cpuset) = self.cpuset.as_ref().filter(|_| !self.v2) {
+            join.push_str(&format!(
+                " && echo $$ > '{}/cgroup.procs'",
+                cpuset.display()
+            ));
+        }
+        let mut command = Command::new("/bin/sh");
+        command
+            .args(["-c", &format!("{join} && exec \"$0\""), APP])
+            .env_clear();
+        for (key, value) in template.get_envs() {
+            if let Some(value) = value {
+                command.env(key, value);
+            }
+        }
+        let mut server = Server::launch(command, 0);
+        let line = server.wait_for_log("listening on http://", Duration::from_secs(15));
+        server.port = line
+            .split("listening on http://")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|addr| addr.parse::<std::net::SocketAddr>().ok())
+            .map(|addr| addr.port())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        assert!(
+            server.stderr().contains("memory budget"),
+            "the server says its budget\n{}",
+            server.stderr()
+        );
+        server
+    }
+
+    fn holds(&self, pid: u32) -> bool {
+        std::fs::read_to_string(self.memory.join("cgroup.procs"))
+            .is_ok_and(|procs| procs.lines().any(|p| p.trim() == pid.to_string()))
+    }
+
+    /// How many times the OOM killer ran in this cgroup.
+    fn oom_kills(&self) -> u64 {
+        let file = if self.v2 {
+            "memory.events"
+        } else {
+            "memory.oom_control"
+        };
+        std::fs::read_to_string(self.memory.join(file))
+            .ok()
+            .and_then(|text| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix("oom_kill ")?.trim().parse().ok())
+            })
+            .unwrap_or(0)
+    }
+
+    /// The most memory the cgroup held, in bytes.
+    fn peak(&self) -> u64 {
+        let file = if self.v2 {
+            "memory.peak"
+        } else {
+            "memory.max_usage_in_bytes"
+        };
+        std::fs::read_to_string(self.memory.join(file))
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Cgroup {
+    fn drop(&mut self) {
+        // The server is killed first (declared later, dropped earlier); give the kernel a
+        // moment to empty the group.
+        for dir in [Some(&self.memory), self.cpuset.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            for _ in 0..50 {
+                if std::fs::remove_dir(dir).is_ok() || !dir.exists() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
