@@ -176,8 +176,8 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_MAX_IMAGE_BYTES", default_value_t = 15 * 1024 * 1024)]
     pub max_image_bytes: usize,
 
-    /// Largest image decoded, in pixels (width × height) [default: what the memory budget
-    /// can decode as 8-bit RGBA].
+    /// Largest image decoded, in pixels (width × height) [default: 40 million, or fewer when
+    /// the memory budget cannot decode that many as 8-bit RGBA].
     #[arg(long, env = "GETIMAGES_MAX_IMAGE_PIXELS")]
     pub max_image_pixels: Option<u64>,
 
@@ -200,6 +200,14 @@ pub struct Settings {
     /// Lookups one client may make at once before the per-minute average applies.
     #[arg(long, env = "GETIMAGES_RATE_LIMIT_BURST", default_value_t = 20)]
     pub rate_limit_burst: u32,
+
+    /// Images (/image) one client may fetch per minute on average; 0 turns the limit off.
+    #[arg(long, env = "GETIMAGES_IMAGE_RATE_LIMIT", default_value_t = 300)]
+    pub image_rate_limit: u32,
+
+    /// Images one client may fetch at once before the per-minute average applies.
+    #[arg(long, env = "GETIMAGES_IMAGE_RATE_LIMIT_BURST", default_value_t = 60)]
+    pub image_rate_limit_burst: u32,
 
     /// Take the client's address from the Fly-Client-IP header (only behind Fly's proxy,
     /// which sets it; anyone could send it otherwise).
@@ -302,10 +310,11 @@ impl Settings {
             .unwrap_or_else(crate::budget::default_bytes)
     }
 
-    /// The pixel limit: the setting, or what `budget` bytes can decode as 8-bit RGBA.
+    /// The pixel limit: the setting, or 40 million (the decode time we accept), fewer when
+    /// one decode's share of `budget` cannot hold that many as 8-bit RGBA.
     pub fn max_image_pixels(&self, budget: &crate::budget::MemoryBudget) -> u64 {
         self.max_image_pixels
-            .unwrap_or(budget.most_for_decode() / 4)
+            .unwrap_or((budget.most_for_decode() / 4).min(40_000_000))
     }
 
     /// The SSRF guard these settings describe.

@@ -18,7 +18,7 @@ use crate::idle::IdleWatcher;
 use crate::imaging::Limits;
 use crate::lookup::{Lifetimes, Lookup, LookupSettings};
 use crate::proxy::ImageProxy;
-use crate::routes::ratelimit::RateLimit;
+use crate::routes::ratelimit::{Limiters, RateLimit};
 use crate::routes::security::{self, RequestLimits};
 use crate::{routes, telemetry};
 
@@ -106,12 +106,22 @@ impl Application {
         let watcher = IdleWatcher::new(settings.idle_timeout(), &settings.idle_ignore_paths);
         let app_watcher = watcher.clone();
         let test_routes = settings.test_routes;
-        let limiter = RateLimit {
-            per_minute: settings.rate_limit,
-            burst: settings.rate_limit_burst,
-            trust_fly_client_ip: settings.trust_fly_client_ip,
-        }
-        .limiter();
+        let limiters = Limiters {
+            lookups: RateLimit {
+                per_minute: settings.rate_limit,
+                burst: settings.rate_limit_burst,
+                trust_fly_client_ip: settings.trust_fly_client_ip,
+                what: "lookups",
+            }
+            .limiter(),
+            images: RateLimit {
+                per_minute: settings.image_rate_limit,
+                burst: settings.image_rate_limit_burst,
+                trust_fly_client_ip: settings.trust_fly_client_ip,
+                what: "images",
+            }
+            .limiter(),
+        };
         let request_limits = RequestLimits {
             max_query_bytes: settings.max_query_bytes,
             max_header_bytes: settings.max_header_bytes,
@@ -127,7 +137,7 @@ impl Application {
                 }))
                 .wrap(from_fn(security::headers))
                 .wrap(from_fn(telemetry::log_request))
-                .configure(|cfg| routes::configure(cfg, test_routes, &limiter))
+                .configure(|cfg| routes::configure(cfg, test_routes, &limiters))
         })
         .disable_signals()
         // A client that hangs up (EOF) drops its request's handler, so an abandoned image

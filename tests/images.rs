@@ -485,3 +485,39 @@ async fn a_corrupt_cache_file_is_a_miss_not_an_error() {
     assert_eq!(decode(&again).width(), 80);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn identical_misses_at_once_make_one_upstream_fetch() {
+    let upstream = MockServer::start().await;
+    let png = encoded(&picture(400, 300), ImageFormat::Png);
+    // Slow enough that all 50 ask while the first fetch is still under way.
+    wiremock::Mock::given(wiremock::matchers::path("/slow.png"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_raw(png, "image/png")
+                .set_delay(std::time::Duration::from_millis(500)),
+        )
+        .expect(1)
+        .mount(&upstream)
+        .await;
+    let app = private_app();
+    let client = Client::new(&app, std::time::Duration::from_secs(30));
+    let path = format!(
+        "/image?url={}&w=100&format=webp",
+        url_encoded(&format!("{}/slow.png", upstream.uri()))
+    );
+    let asks = (0..50).map(|_| {
+        let (client, path) = (client.clone(), path.clone());
+        async move { client.get(&path).await }
+    });
+    let replies = futures_util::future::join_all(asks).await;
+    for reply in &replies {
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        assert_eq!(
+            reply.bytes, replies[0].bytes,
+            "every waiter gets the same image"
+        );
+    }
+    assert_eq!(decode(&replies[0]).width(), 100);
+    upstream.verify().await;
+}

@@ -1,5 +1,5 @@
-//! Inbound limits: per-client rate limiting of lookups, long query strings, huge headers,
-//! and clients that send their headers too slowly.
+//! Inbound limits: per-client rate limiting of lookups and of images, long query strings,
+//! huge headers, and clients that send their headers too slowly.
 
 mod support;
 
@@ -85,6 +85,60 @@ async fn fly_client_ip_is_used_only_when_trusted() {
         lookup_with_client_ip(&trusted, "203.0.113.2").await.status,
         400
     );
+}
+
+#[tokio::test]
+async fn images_have_their_own_budget_keyed_by_the_clients_64() {
+    let app = spawn_app(&[
+        ("GETIMAGES_IMAGE_RATE_LIMIT", "6"),
+        ("GETIMAGES_IMAGE_RATE_LIMIT_BURST", "2"),
+        ("GETIMAGES_TRUST_FLY_CLIENT_IP", "1"),
+    ]);
+    let image = |ip: &'static str| {
+        let base = app.base.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .get(format!("{base}/image?url=nonsense"))
+                .header("fly-client-ip", ip)
+                .send()
+                .await
+                .unwrap();
+            Reply::read(response).await.unwrap()
+        }
+    };
+
+    assert_eq!(image("2001:db8:0:7::1").await.status, 400);
+    assert_eq!(image("2001:db8:0:7::2").await.status, 400);
+    let limited = image("2001:db8:0:7:ffff::3").await;
+    assert_failure(&limited, 429, "ERATELIMIT");
+    assert_says(&limited, "Too many images from your address");
+    assert_eq!(
+        image("2001:db8:0:8::1").await.status,
+        400,
+        "the next /64 is another client"
+    );
+    assert_eq!(
+        lookup_with_client_ip(&app, "2001:db8:0:7::1").await.status,
+        400,
+        "lookups keep their own budget"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_is_the_real_wait_rounded_up_and_a_retry_then_passes() {
+    // One request every half second: the wait after the burst is under a second.
+    let app = spawn_app(&[
+        ("GETIMAGES_RATE_LIMIT", "120"),
+        ("GETIMAGES_RATE_LIMIT_BURST", "1"),
+    ]);
+    assert_eq!(app.api_lookup("jack", None).await.status, 400);
+    let limited = app.api_lookup("jack", None).await;
+    assert_failure(&limited, 429, "ERATELIMIT");
+    assert_eq!(limited.header("retry-after"), Some("1"));
+    assert_says(&limited, "try again in 1 s");
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(app.api_lookup("jack", None).await.status, 400);
 }
 
 #[tokio::test]

@@ -351,10 +351,16 @@ impl Cgroup {
         std::fs::write(&path, value).map_err(|e| format!("{}: {e}", path.display()))
     }
 
-    /// The real server, with default settings (loopback upstreams allowed), started inside
+    /// The real server, with default settings (loopback upstreams allowed, no image rate
+    /// limit), started inside
     /// this cgroup by a shell that moves itself in and then becomes the server.
     fn spawn_server(&self) -> Server {
-        let template = app_command(&[("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1")]);
+        // The image rate limit is off: an attacker has many addresses, and the loads must
+        // reach the image path.
+        let template = app_command(&[
+            ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+            ("GETIMAGES_IMAGE_RATE_LIMIT", "0"),
+        ]);
         let mut join = format!("echo $$ > '{}/cgroup.procs'", self.memory.display());
         if let Some(cpuset) = self.cpuset.as_ref().filter(|_| !self.v2) {
             join.push_str(&format!(

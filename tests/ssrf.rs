@@ -131,6 +131,11 @@ fn hostile_urls(c: u16, public: &str) -> Vec<Row> {
         Row::forbidden(format!("http://[::]:{c}/")),
         Row::forbidden(format!("http://[::127.0.0.1]:{c}/")),
         Row::forbidden(format!("http://[64:ff9b::7f00:1]:{c}/")),
+        // 6to4 and SIIT (IPv4-translated) forms of private IPv4 addresses.
+        Row::forbidden(format!("http://[2002:7f00:1::1]:{c}/")),
+        Row::forbidden("http://[2002:a9fe:a9fe::]/latest/meta-data/"),
+        Row::forbidden(format!("http://[::ffff:0:127.0.0.1]:{c}/")),
+        Row::forbidden("http://[::ffff:0:a9fe:a9fe]/latest/meta-data/"),
         // Cloud metadata, link-local, CGNAT, private, multicast, broadcast, reserved.
         Row::forbidden("http://169.254.169.254/latest/meta-data/"),
         Row::forbidden("http://[::ffff:169.254.169.254]/latest/meta-data/"),
@@ -417,6 +422,7 @@ async fn refuse_hostile_urls(extra: &[(&str, &str)]) -> u16 {
         ("GETIMAGES_LOOKUP_TIMEOUT", "3s"),
         ("GETIMAGES_CONNECT_TIMEOUT", "1s"),
         ("GETIMAGES_RATE_LIMIT", "0"),
+        ("GETIMAGES_IMAGE_RATE_LIMIT", "0"),
         // Every image a lookup lists is checked through the guard: it must not reach the
         // canary either.
         ("GETIMAGES_CHECK_IMAGES", "1"),

@@ -23,7 +23,7 @@ use askama::Template;
 
 use crate::cache::CacheStatus;
 use error::{ApiError, Problem};
-use ratelimit::LookupLimiter;
+use ratelimit::Limiters;
 
 /// `cache-control` of a found profile.
 const FOUND_CACHE_CONTROL: &str = "public, max-age=3600";
@@ -32,9 +32,10 @@ const FOUND_CACHE_CONTROL: &str = "public, max-age=3600";
 const MISS_CACHE_CONTROL: &str = "public, max-age=300";
 
 /// Registers every route; `test_routes` adds the `/__test/*` helpers for the test suite.
-/// Lookups (the routes that may ask a platform) share one per-client `rate` limit.
-pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool, limiter: &LookupLimiter) {
-    let limited = || limiter.middleware();
+/// Lookups (the routes that may ask a platform) share one per-client rate limit; `/image`
+/// has its own.
+pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool, limiters: &Limiters) {
+    let limited = || limiters.lookups.middleware();
     // A query string that does not fit a route's parameters is the caller's mistake.
     cfg.app_data(web::QueryConfig::default().error_handler(|e, _| {
         ApiError(Problem::input(format!(
@@ -56,7 +57,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool, limiter: &Look
                 .route(read().to(api::lookup)),
         )
         .route("/api/v1/providers", read().to(api::providers))
-        .route("/image", read().to(image::image));
+        .service(
+            web::resource("/image")
+                .wrap(limiters.images.middleware())
+                .route(read().to(image::image)),
+        );
     if test_routes {
         cfg.route("/__test/stream", read().to(test_support::stream));
     }
