@@ -81,15 +81,22 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first == 0x2001 && ip.segments()[1] == 0x0db8)) // documentation
 }
 
-/// The IPv4 address inside IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`) and
-/// NAT64 (`64:ff9b::a.b.c.d`) addresses, which reach that IPv4 host.
+/// The IPv4 address inside IPv4-mapped (`::ffff:a.b.c.d`), SIIT IPv4-translated
+/// (`::ffff:0:a.b.c.d`), IPv4-compatible (`::a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`) and
+/// 6to4 (`2002:aabb:ccdd::/48`) addresses, which reach that IPv4 host.
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = ip.segments();
-    let tail = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    let v4 = |high: u16, low: u16| {
+        Ipv4Addr::new((high >> 8) as u8, high as u8, (low >> 8) as u8, low as u8)
+    };
+    if s[0] == 0x2002 {
+        return Some(v4(s[1], s[2]));
+    }
     let mapped = s[..5] == [0; 5] && s[5] == 0xffff;
+    let translated = s[..4] == [0; 4] && s[4] == 0xffff && s[5] == 0;
     let compatible = s[..6] == [0; 6] && !(s[6] == 0 && s[7] <= 1);
     let nat64 = s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4];
-    (mapped || compatible || nat64).then_some(tail)
+    (mapped || translated || compatible || nat64).then_some(v4(s[6], s[7]))
 }
 
 /// The guard's configuration: operator-set DNS answers, addresses to count as public (for
@@ -295,6 +302,11 @@ mod tests {
             "::ffff:10.0.0.1",
             "::127.0.0.1",
             "64:ff9b::7f00:1",
+            "2002:7f00:1::1",
+            "2002:a9fe:a9fe::",
+            "2002:c0a8:101:5::9",
+            "::ffff:0:127.0.0.1",
+            "::ffff:0:a00:1",
             "fc00::1",
             "fd12:3456::1",
             "fe80::1",
@@ -314,6 +326,8 @@ mod tests {
             "172.32.0.1",
             "2606:4700::1111",
             "::ffff:8.8.8.8",
+            "2002:808:808::1",
+            "::ffff:0:8.8.8.8",
         ] {
             assert!(public(ip), "{ip} must count as public");
         }
