@@ -1,7 +1,9 @@
-//! Test images: encoding a picture, and keeping a hand-edited PNG valid.
+//! Test images: encoding a picture, keeping a hand-edited PNG valid, and PNGs that are
+//! hostile to memory (small on the wire, huge decoded; or large on both).
 
-use std::io::Cursor;
+use std::io::{Cursor, Write};
 
+use flate2::{Compress, Compression, FlushCompress};
 use image::{DynamicImage, ImageFormat};
 
 /// `image` encoded as `format`.
@@ -36,4 +38,63 @@ fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = flate2::Crc::new();
     crc.update(bytes);
     crc.sum()
+}
+
+/// An 8000×5000 PNG of 16-bit RGBA transparent black: 40 MP that decode to 320 MB, but
+/// deflate to a few hundred KB. Built from one compressed band of rows repeated, since a
+/// full flush makes each band independent.
+pub fn huge_png() -> Vec<u8> {
+    let (width, height, band) = (8000u32, 5000u32, 50u32);
+    let row = 1 + width as usize * 8;
+    let mut compress = Compress::new(Compression::fast(), false);
+    let mut block = Vec::with_capacity(row * band as usize);
+    compress
+        .compress_vec(
+            &vec![0u8; row * band as usize],
+            &mut block,
+            FlushCompress::Full,
+        )
+        .unwrap();
+    assert_eq!(compress.total_in(), (row * band as usize) as u64);
+    let mut zlib = vec![0x78, 0x01];
+    for _ in 0..height / band {
+        zlib.extend_from_slice(&block);
+    }
+    // An empty final block, then Adler-32 of all zeros: a = 1, b = length mod 65521.
+    zlib.extend_from_slice(&[0x03, 0x00]);
+    let b = (row as u64 * u64::from(height) % 65521) as u32;
+    zlib.extend_from_slice(&((b << 16) | 1).to_be_bytes());
+    png(width, height, 16, 6, &zlib)
+}
+
+/// A 2000×2000 RGB PNG of noise, stored uncompressed: 12 MB on the wire and decoded.
+pub fn noise_png() -> Vec<u8> {
+    let (width, height) = (2000u32, 2000u32);
+    let mut raw = Vec::with_capacity((1 + width as usize * 3) * height as usize);
+    for _ in 0..height {
+        raw.push(0);
+        raw.extend(std::iter::repeat_with(|| fastrand::u8(..)).take(width as usize * 3));
+    }
+    let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), Compression::none());
+    zlib.write_all(&raw).unwrap();
+    png(width, height, 8, 2, &zlib.finish().unwrap())
+}
+
+/// A PNG of one IDAT chunk holding `zlib`.
+pub fn png(width: u32, height: u32, depth: u8, colour: u8, zlib: &[u8]) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&[0; 4]);
+    };
+    let mut header = width.to_be_bytes().to_vec();
+    header.extend_from_slice(&height.to_be_bytes());
+    header.extend_from_slice(&[depth, colour, 0, 0, 0]);
+    chunk(b"IHDR", &header);
+    chunk(b"IDAT", zlib);
+    chunk(b"IEND", &[]);
+    fix_png_crcs(&mut out);
+    out
 }
