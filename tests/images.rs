@@ -483,6 +483,54 @@ async fn a_corrupt_cache_file_is_a_miss_not_an_error() {
     assert_eq!(again.status, 200);
     assert_eq!(again.header("x-cache-status"), Some("MISS"));
     assert_eq!(decode(&again).width(), 80);
+    let log = b.process.stderr();
+    assert!(
+        log.lines().any(|l| l.contains("WARN")
+            && l.contains("corrupt cache file")
+            && l.contains("image:")),
+        "the damage is logged at warn with the entry's key:\n{log}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn an_entry_copied_over_another_keys_file_is_a_miss() {
+    let dir = temp_dir("cache-copied");
+    let dir_str = dir.to_string_lossy().into_owned();
+    let cdn = cdn().await;
+    let (small, large) = (
+        image_path(&cdn, "/photo.jpg", "w=30&format=png"),
+        image_path(&cdn, "/photo.jpg", "w=90&format=png"),
+    );
+    let envs = [
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+        ("GETIMAGES_CACHE_DIR", dir_str.as_str()),
+    ];
+    let files = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .filter(|sub| sub.path().is_dir())
+            .flat_map(|sub| std::fs::read_dir(sub.path()).unwrap().flatten())
+            .map(|f| f.path())
+            .collect()
+    };
+    {
+        let a = spawn_app(&envs);
+        assert_eq!(a.get(&small).await.status, 200);
+        let before = files(&dir);
+        assert_eq!(a.get(&large).await.status, 200);
+        let after = files(&dir);
+        let small_file = &before[0];
+        let large_file = after.iter().find(|f| !before.contains(f)).unwrap();
+        // Someone copies the small variant's file over the large one's.
+        std::fs::copy(small_file, large_file).unwrap();
+    }
+
+    let b = spawn_app(&envs);
+    let reply = b.get(&large).await;
+    assert_eq!(reply.header("x-cache-status"), Some("MISS"));
+    assert_eq!(decode(&reply).width(), 90, "not the other key's picture");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -520,4 +568,131 @@ async fn identical_misses_at_once_make_one_upstream_fetch() {
     }
     assert_eq!(decode(&replies[0]).width(), 100);
     upstream.verify().await;
+}
+
+#[tokio::test]
+async fn a_fifo_at_a_cache_entry_is_a_miss_and_the_idle_stop_still_comes() {
+    let dir = temp_dir("cache-fifo");
+    let dir_str = dir.to_string_lossy().into_owned();
+    let cdn = cdn().await;
+    let variant = image_path(&cdn, "/photo.jpg", "w=60&format=png");
+    let envs = [
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+        ("GETIMAGES_CACHE_DIR", dir_str.as_str()),
+        ("GETIMAGES_IDLE_TIMEOUT", "1s"),
+    ];
+    assert_eq!(spawn_app(&envs).get(&variant).await.status, 200);
+
+    // A read of a FIFO blocks until someone writes to it: nobody will.
+    let mut planted = 0;
+    for sub in std::fs::read_dir(&dir).unwrap().flatten() {
+        if !sub.path().is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(sub.path()).unwrap().flatten() {
+            std::fs::remove_file(file.path()).unwrap();
+            let path = std::ffi::CString::new(file.path().to_string_lossy().as_bytes()).unwrap();
+            // SAFETY: `path` is a valid NUL-terminated string that outlives the call.
+            assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+            planted += 1;
+        }
+    }
+    assert!(planted > 0, "the first process wrote nothing to {dir:?}");
+
+    let mut app = spawn_app(&envs);
+    let again = app.get(&variant).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.header("x-cache-status"), Some("MISS"));
+    assert_eq!(decode(&again).width(), 60);
+    let exit = app
+        .process
+        .wait_for_exit(std::time::Duration::from_secs(15));
+    assert!(exit.status.success(), "idle stop: {:?}", exit.status);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A 1 MiB tmpfs mounted at a fresh folder, unmounted when dropped. Needs root, as CI has.
+struct SmallFilesystem(std::path::PathBuf);
+
+impl SmallFilesystem {
+    fn mount() -> Self {
+        let dir = temp_dir("cache-tmpfs");
+        std::fs::create_dir_all(&dir).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+            .arg(&dir)
+            .status()
+            .expect("run mount");
+        assert!(
+            mounted.success(),
+            "this test mounts a 1 MiB tmpfs at {dir:?}: run it as root, as CI does"
+        );
+        Self(dir)
+    }
+}
+
+impl Drop for SmallFilesystem {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::test]
+async fn a_cache_on_a_small_filesystem_is_clipped_to_it_and_evicts_when_the_disk_fills() {
+    let fs = SmallFilesystem::mount();
+    let dir_str = fs.0.to_string_lossy().into_owned();
+    let noise = image::RgbImage::from_fn(300, 300, |x, y| {
+        image::Rgb([(x * 31 + y * 17) as u8, (x * y) as u8, (x ^ y) as u8])
+    });
+    let upstream = MockServer::start().await;
+    serve_bytes(
+        &upstream,
+        "/noise.png",
+        200,
+        "image/png",
+        encoded(&DynamicImage::ImageRgb8(noise), ImageFormat::Png),
+    )
+    .await;
+    let variant = |w: u32| {
+        format!(
+            "/image?url={}&w={w}&format=png",
+            url_encoded(&format!("{}/noise.png", upstream.uri()))
+        )
+    };
+    let envs = [
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+        ("GETIMAGES_CACHE_DIR", dir_str.as_str()),
+        ("GETIMAGES_IMAGE_RATE_LIMIT", "0"),
+    ];
+    let app = spawn_app(&envs);
+    assert_eq!(app.get(&variant(100)).await.status, 200);
+    let log = app.process.stderr();
+    assert!(
+        log.contains("disk cache budget clipped to what the filesystem can hold"),
+        "the 1 GiB default budget is clipped to the 1 MiB filesystem:\n{log}"
+    );
+
+    // Something else fills the disk, leaving 40 KB.
+    {
+        use std::io::Write;
+        let mut other = std::fs::File::create(fs.0.join("other-things")).unwrap();
+        while other.write_all(&[0u8; 4096]).is_ok() {}
+        let len = other.metadata().unwrap().len();
+        other.set_len(len.saturating_sub(40_000)).unwrap();
+    }
+    for w in 101..141 {
+        let reply = app.get(&variant(w)).await;
+        assert_eq!(reply.status, 200, "w={w}: {}", reply.text);
+    }
+    let log = app.process.stderr();
+    let full = log.matches("disk full").count();
+    assert!(
+        (1..=3).contains(&full),
+        "a full disk is noticed and evicted, not warned about on every write ({full} times):\n{log}"
+    );
+    assert!(
+        !log.contains("could not write cache file"),
+        "no write warnings:\n{log}"
+    );
 }

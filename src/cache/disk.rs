@@ -14,18 +14,19 @@
 //! Only files whose names we could have made are ever counted or deleted, so pointing the
 //! cache at a folder with other things in it does not lose them.
 //!
-//! Every filesystem call runs on tokio's blocking pool.
+//! Every filesystem call runs on a thread of its own and counts as a miss (or a write not
+//! made) past a timeout, so a hung disk slows a request by seconds at most and never keeps
+//! the server from stopping; an entry path that is not a regular file (a FIFO) is a miss.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
-use tokio::task;
 
 use super::{Entry, format};
 
@@ -34,7 +35,9 @@ const STALE_TEMP: Duration = Duration::from_secs(3600);
 
 pub(super) struct DiskTier {
     dir: PathBuf,
-    max_bytes: u64,
+    /// The budget: as configured, clipped to what the filesystem can hold at the first
+    /// scan, and lowered to what it held when a write found the disk full.
+    max_bytes: AtomicU64,
     /// Bytes in entry files: counted on first write, approximate between eviction scans.
     used: OnceCell<AtomicU64>,
     /// Set while an eviction runs, so concurrent writes do not start a second one.
@@ -46,7 +49,7 @@ impl DiskTier {
     pub(super) fn new(dir: PathBuf, max_bytes: u64) -> Self {
         Self {
             dir,
-            max_bytes,
+            max_bytes: AtomicU64::new(max_bytes),
             used: OnceCell::new(),
             evicting: Arc::new(AtomicBool::new(false)),
         }
@@ -57,13 +60,13 @@ impl DiskTier {
     }
 
     pub(super) fn max_bytes(&self) -> u64 {
-        self.max_bytes
+        self.max_bytes.load(Ordering::Relaxed)
     }
 
     /// The entry stored for `key`; a missing, unreadable or corrupt file is a miss.
     pub(super) async fn read(&self, key: &str) -> Option<Entry> {
-        let path = self.path(key);
-        match blocking(move || read_file(&path)).await? {
+        let (path, owned_key) = (self.path(key), key.to_owned());
+        match blocking(DISK_TIMEOUT, move || read_file(&path, &owned_key)).await? {
             Read::Hit(entry) => Some(entry),
             Read::Miss => None,
             Read::Corrupt { freed } => {
@@ -75,8 +78,8 @@ impl DiskTier {
 
     /// Stores `entry` for `key`, replacing any older one, then evicts if over budget.
     pub(super) async fn write(&self, key: &str, entry: Entry) {
-        let header = format::header(&entry)
-            .filter(|header| (header.len() + entry.bytes.len()) as u64 <= self.max_bytes / 8);
+        let header = format::header(&entry, key)
+            .filter(|header| (header.len() + entry.bytes.len()) as u64 <= self.max_bytes() / 8);
         let Some(header) = header else {
             // One entry may not crowd out most of the cache. The older version goes, so a
             // restart cannot serve it in place of the one just put.
@@ -87,19 +90,34 @@ impl DiskTier {
         let size = (header.len() + entry.bytes.len()) as u64;
         let used = self.used().await;
         let path = self.path(key);
-        let written = blocking(move || {
-            write_file(&path, &header, &entry.bytes)
-                .inspect_err(|error| {
+        let written = blocking(DISK_TIMEOUT, move || {
+            write_file(&path, &header, &entry.bytes).map_err(|error| {
+                if error.kind() != io::ErrorKind::StorageFull {
                     tracing::warn!(path = %path.display(), %error, "could not write cache file");
-                })
-                .ok()
+                }
+                error.kind()
+            })
         });
-        let Some(replaced) = written.await.flatten() else {
-            return;
+        let replaced = match written.await {
+            Some(Ok(replaced)) => replaced,
+            Some(Err(io::ErrorKind::StorageFull)) => {
+                // The filesystem holds less than the budget said: what is there now is the
+                // most it holds, so the budget comes down to it and eviction makes room.
+                let full = used.load(Ordering::Relaxed);
+                tracing::warn!(
+                    dir = %self.dir.display(),
+                    bytes = full,
+                    "disk full: cache budget lowered to what it holds, evicting"
+                );
+                self.max_bytes.fetch_min(full.max(1), Ordering::Relaxed);
+                self.evict().await;
+                return;
+            }
+            _ => return,
         };
         used.fetch_add(size, Ordering::Relaxed);
         self.release(replaced);
-        if used.load(Ordering::Relaxed) > self.max_bytes {
+        if used.load(Ordering::Relaxed) > self.max_bytes() {
             self.evict().await;
         }
     }
@@ -107,7 +125,10 @@ impl DiskTier {
     /// Deletes the entry for `key`, if there is one.
     pub(super) async fn remove(&self, key: &str) {
         let path = self.path(key);
-        if let Some(freed) = blocking(move || delete(&path)).await.flatten() {
+        if let Some(freed) = blocking(DISK_TIMEOUT, move || delete(&path))
+            .await
+            .flatten()
+        {
             self.release(freed);
         }
     }
@@ -126,8 +147,22 @@ impl DiskTier {
         self.used
             .get_or_init(|| async {
                 let dir = self.dir.clone();
-                let files = blocking(move || scan(&dir)).await.unwrap_or_default();
-                AtomicU64::new(files.iter().map(|f| f.len).sum())
+                let (files, room) = blocking(SCAN_TIMEOUT, move || (scan(&dir), room(&dir)))
+                    .await
+                    .unwrap_or_default();
+                let used = files.iter().map(|f| f.len).sum::<u64>();
+                if let Some(room) = room {
+                    let holds = used.saturating_add(room);
+                    if holds < self.max_bytes() {
+                        tracing::info!(
+                            dir = %self.dir.display(),
+                            bytes = holds,
+                            "disk cache budget clipped to what the filesystem can hold"
+                        );
+                        self.max_bytes.fetch_min(holds, Ordering::Relaxed);
+                    }
+                }
+                AtomicU64::new(used)
             })
             .await
     }
@@ -145,10 +180,11 @@ impl DiskTier {
         if self.evicting.swap(true, Ordering::Acquire) {
             return;
         }
-        let (dir, max_bytes, evicting) = (self.dir.clone(), self.max_bytes, self.evicting.clone());
+        let (dir, max_bytes, evicting) =
+            (self.dir.clone(), self.max_bytes(), self.evicting.clone());
         // The flag is cleared by the eviction itself, not by this future, which is dropped
         // if the request that made the `put` goes away mid-eviction.
-        let evicted = blocking(move || {
+        let evicted = blocking(SCAN_TIMEOUT, move || {
             let total = evict(&dir, max_bytes);
             evicting.store(false, Ordering::Release);
             total
@@ -161,17 +197,60 @@ impl DiskTier {
     }
 }
 
-/// Runs filesystem work off the async threads; `None` if it could not finish (the runtime
-/// is shutting down, or the work panicked).
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    match task::spawn_blocking(work).await {
-        Ok(done) => Some(done),
-        Err(error) => {
-            tracing::warn!(%error, "disk cache task did not finish");
+/// Runs filesystem work off the async threads; `None` if it could not finish within
+/// `limit` (a hung disk or network filesystem: a miss, or a write not made), or panicked.
+///
+/// Each call gets a thread of its own rather than one of tokio's blocking pool: a call stuck
+/// in the kernel cannot be cancelled, and the runtime waits for its pool's threads when it
+/// shuts down, so one stuck read would keep the server from its idle stop. A detached thread
+/// does not. Past [`MAX_STUCK`] calls still running, the disk is skipped altogether.
+async fn blocking<T: Send + 'static>(
+    limit: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    if RUNNING.fetch_add(1, Ordering::AcqRel) >= MAX_STUCK {
+        RUNNING.fetch_sub(1, Ordering::AcqRel);
+        return None;
+    }
+    let (done, result) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("disk-cache".into())
+        .spawn(move || {
+            let _ = done.send(work());
+            RUNNING.fetch_sub(1, Ordering::AcqRel);
+        });
+    if let Err(error) = spawned {
+        RUNNING.fetch_sub(1, Ordering::AcqRel);
+        tracing::warn!(%error, "cannot start a disk cache thread");
+        return None;
+    }
+    match tokio::time::timeout(limit, result).await {
+        Ok(Ok(done)) => Some(done),
+        Ok(Err(_)) => {
+            tracing::warn!("disk cache task did not finish");
+            None
+        }
+        Err(_) => {
+            tracing::warn!(
+                "disk cache call took over {} s; given up on",
+                limit.as_secs()
+            );
             None
         }
     }
 }
+
+/// Longest a read, write or delete may take before it counts as a miss (or not made).
+const DISK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Longest a scan of the whole folder (counting, evicting) may take.
+const SCAN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Disk cache calls still running (stuck ones included) past which the disk is skipped.
+const MAX_STUCK: usize = 64;
+
+/// Disk cache calls running now.
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
 
 enum Read {
     Hit(Entry),
@@ -179,7 +258,16 @@ enum Read {
     Corrupt { freed: u64 },
 }
 
-fn read_file(path: &Path) -> Read {
+fn read_file(path: &Path, key: &str) -> Read {
+    // Opening a FIFO or a device planted at an entry path would block or read forever.
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(_) => {
+            tracing::warn!(path = %path.display(), "cache entry is not a regular file; ignored");
+            return Read::Miss;
+        }
+        Err(_) => return Read::Miss,
+    }
     let file = match fs::read(path) {
         Ok(file) => file,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Read::Miss,
@@ -189,19 +277,36 @@ fn read_file(path: &Path) -> Read {
         }
     };
     let len = file.len() as u64;
-    match format::decode(file) {
+    match format::decode(file, key) {
         Ok(entry) => {
             touch(path);
             Read::Hit(entry)
         }
         Err(why) => {
-            tracing::debug!(path = %path.display(), %why, "corrupt cache file; deleting it");
+            tracing::warn!(key, path = %path.display(), %why, "corrupt cache file; deleting it");
             match fs::remove_file(path) {
                 Ok(()) => Read::Corrupt { freed: len },
                 Err(_) => Read::Miss,
             }
         }
     }
+}
+
+/// Bytes the filesystem holding `dir` (or its nearest folder that exists) can still take.
+fn room(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let existing = dir.ancestors().find(|p| p.exists())?;
+    let path = std::ffi::CString::new(existing.as_os_str().as_bytes()).ok()?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `path` is NUL-terminated and outlives the call; statvfs fills `stat` when it
+    // returns 0, and `stat` is read only then.
+    let stat = unsafe {
+        if libc::statvfs(path.as_ptr(), stat.as_mut_ptr()) != 0 {
+            return None;
+        }
+        stat.assume_init()
+    };
+    stat.f_bavail.checked_mul(stat.f_frsize)
 }
 
 /// Marks `path` as just used. Best effort: a failure only makes eviction less precise.

@@ -5,12 +5,15 @@
 //!              | note length u16 | note | body length u64 | sha256 (32 bytes) | body
 //! ```
 //!
-//! Version 1 files, written before entries had a note, have no note fields and still read.
+//! Version 1 files, written before entries had a note, have no note fields and still read;
+//! so do version 2 files, whose checksum does not cover the key.
 //!
 //! Integers are little-endian; times are nanoseconds since the Unix epoch. The checksum
-//! covers the header fields before it as well as the body, so a flipped bit in a date or
-//! the content type is caught too, not only one in the body. Anything that does not add
-//! up is [`Corrupt`]; the caller deletes the file and counts a miss.
+//! covers the entry's key (its length, then its bytes; the key itself is not stored) and
+//! the header fields before it as well as the body, so a flipped bit in a date or the
+//! content type is caught too, not only one in the body, and an entry copied over another
+//! key's file does not pass for that key's. Anything that does not add up is [`Corrupt`];
+//! the caller deletes the file and counts a miss.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -20,7 +23,9 @@ use sha2::{Digest, Sha256};
 use super::Entry;
 
 const MAGIC: &[u8; 4] = b"GIMC";
-const VERSION: u16 = 2;
+const VERSION: u16 = 3;
+/// The version before the checksum covered the key, still read.
+const VERSION_WITHOUT_KEY: u16 = 2;
 /// The version before notes, still read.
 const VERSION_WITHOUT_NOTE: u16 = 1;
 const CHECKSUM_LEN: usize = 32;
@@ -46,9 +51,9 @@ pub(super) enum Corrupt {
     Note,
 }
 
-/// The header for `entry`, to be followed by its body; `None` when its content type or note
-/// is too long to encode (no real one is).
-pub(super) fn header(entry: &Entry) -> Option<Vec<u8>> {
+/// The header for `entry` stored under `key`, to be followed by its body; `None` when its
+/// content type or note is too long to encode (no real one is).
+pub(super) fn header(entry: &Entry, key: &str) -> Option<Vec<u8>> {
     let content_type = entry.content_type.as_bytes();
     let type_len = u16::try_from(content_type.len()).ok()?;
     let note = entry.note.as_deref().unwrap_or_default().as_bytes();
@@ -63,7 +68,7 @@ pub(super) fn header(entry: &Entry) -> Option<Vec<u8>> {
     header.extend_from_slice(&note_len.to_le_bytes());
     header.extend_from_slice(note);
     header.extend_from_slice(&(entry.bytes.len() as u64).to_le_bytes());
-    let checksum = Sha256::new()
+    let checksum = keyed(key)
         .chain_update(&header)
         .chain_update(&entry.bytes)
         .finalize();
@@ -71,21 +76,31 @@ pub(super) fn header(entry: &Entry) -> Option<Vec<u8>> {
     Some(header)
 }
 
-/// The entry stored in `file` (a whole file's contents).
-pub(super) fn decode(file: Vec<u8>) -> Result<Entry, Corrupt> {
+/// A checksum that starts with `key`.
+fn keyed(key: &str) -> Sha256 {
+    Sha256::new()
+        .chain_update((key.len() as u64).to_le_bytes())
+        .chain_update(key.as_bytes())
+}
+
+/// The entry stored for `key` in `file` (a whole file's contents).
+pub(super) fn decode(file: Vec<u8>, key: &str) -> Result<Entry, Corrupt> {
     let mut reader = Reader { file: &file, at: 0 };
     if reader.take(4)? != MAGIC {
         return Err(Corrupt::BadMagic);
     }
     let version = reader.u16()?;
-    if version != VERSION && version != VERSION_WITHOUT_NOTE {
+    if !matches!(
+        version,
+        VERSION | VERSION_WITHOUT_KEY | VERSION_WITHOUT_NOTE
+    ) {
         return Err(Corrupt::Version(version));
     }
     let stored_at = from_nanos(reader.u64()?);
     let fresh_until = from_nanos(reader.u64()?);
     let type_len = usize::from(reader.u16()?);
     let content_type = reader.take(type_len)?;
-    let note = if version == VERSION {
+    let note = if version != VERSION_WITHOUT_NOTE {
         let note_len = usize::from(reader.u16()?);
         reader.take(note_len)?
     } else {
@@ -99,7 +114,12 @@ pub(super) fn decode(file: Vec<u8>) -> Result<Entry, Corrupt> {
     if actual != expected {
         return Err(Corrupt::Length { expected, actual });
     }
-    let computed = Sha256::new()
+    let start = if version == VERSION {
+        keyed(key)
+    } else {
+        Sha256::new()
+    };
+    let computed = start
         .chain_update(&file[..summed])
         .chain_update(&file[body_start..])
         .finalize();
@@ -177,7 +197,7 @@ mod tests {
     }
 
     fn encode(entry: &Entry) -> Vec<u8> {
-        let mut file = header(entry).unwrap();
+        let mut file = header(entry, "k").unwrap();
         file.extend_from_slice(&entry.bytes);
         file
     }
@@ -185,20 +205,20 @@ mod tests {
     #[test]
     fn an_encoded_entry_decodes_to_itself() {
         let entry = entry();
-        assert_eq!(decode(encode(&entry)), Ok(entry));
+        assert_eq!(decode(encode(&entry), "k"), Ok(entry));
     }
 
     #[test]
     fn a_note_round_trips() {
         let entry = entry().with_note(Some("first frame only"));
-        assert_eq!(decode(encode(&entry)), Ok(entry));
+        assert_eq!(decode(encode(&entry), "k"), Ok(entry));
     }
 
     #[test]
     fn a_version_1_file_without_a_note_still_reads() {
         // Today's header without its (empty) note field, checksummed again.
         let entry = entry();
-        let mut file = header(&entry).unwrap();
+        let mut file = header(&entry, "k").unwrap();
         let note_at = FIXED_LEN - 2 - 8 - CHECKSUM_LEN + entry.content_type.len();
         file.drain(note_at..note_at + 2);
         file[4..6].copy_from_slice(&VERSION_WITHOUT_NOTE.to_le_bytes());
@@ -209,8 +229,31 @@ mod tests {
             .finalize();
         file[summed..].copy_from_slice(&checksum);
         file.extend_from_slice(&entry.bytes);
-        let read = decode(file).unwrap();
+        let read = decode(file, "any key").unwrap();
         assert_eq!((read.bytes, read.note), (entry.bytes, None));
+    }
+
+    #[test]
+    fn a_version_2_file_whose_checksum_has_no_key_still_reads() {
+        let entry = entry();
+        let mut file = header(&entry, "k").unwrap();
+        file[4..6].copy_from_slice(&VERSION_WITHOUT_KEY.to_le_bytes());
+        let summed = file.len() - CHECKSUM_LEN;
+        let checksum = Sha256::new()
+            .chain_update(&file[..summed])
+            .chain_update(&entry.bytes)
+            .finalize();
+        file[summed..].copy_from_slice(&checksum);
+        file.extend_from_slice(&entry.bytes);
+        assert_eq!(decode(file, "any key"), Ok(entry));
+    }
+
+    #[test]
+    fn an_entry_read_under_another_key_is_corrupt() {
+        let entry = entry();
+        let file = encode(&entry);
+        assert_eq!(decode(file.clone(), "k2"), Err(Corrupt::Checksum));
+        assert_eq!(decode(file, "k"), Ok(entry));
     }
 
     #[test]
@@ -219,7 +262,7 @@ mod tests {
             bytes: Bytes::new(),
             ..entry()
         };
-        assert_eq!(decode(encode(&entry)), Ok(entry));
+        assert_eq!(decode(encode(&entry), "k"), Ok(entry));
     }
 
     #[test]
@@ -228,7 +271,10 @@ mod tests {
         for at in 0..file.len() {
             let mut bad = file.clone();
             bad[at] ^= 0x01;
-            assert!(decode(bad).is_err(), "flipping byte {at} went unnoticed");
+            assert!(
+                decode(bad, "k").is_err(),
+                "flipping byte {at} went unnoticed"
+            );
         }
     }
 
@@ -237,7 +283,7 @@ mod tests {
         let file = encode(&entry());
         for len in 0..file.len() {
             assert!(
-                decode(file[..len].to_vec()).is_err(),
+                decode(file[..len].to_vec(), "k").is_err(),
                 "length {len} went unnoticed"
             );
         }
@@ -247,15 +293,15 @@ mod tests {
     fn trailing_bytes_are_caught() {
         let mut file = encode(&entry());
         file.push(0);
-        assert!(matches!(decode(file), Err(Corrupt::Length { .. })));
+        assert!(matches!(decode(file, "k"), Err(Corrupt::Length { .. })));
     }
 
     #[test]
     fn garbage_is_not_an_entry() {
         assert_eq!(
-            decode(b"<html>not ours</html>".to_vec()),
+            decode(b"<html>not ours</html>".to_vec(), "k"),
             Err(Corrupt::BadMagic)
         );
-        assert_eq!(decode(Vec::new()), Err(Corrupt::Truncated));
+        assert_eq!(decode(Vec::new(), "k"), Err(Corrupt::Truncated));
     }
 }

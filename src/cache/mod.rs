@@ -635,7 +635,7 @@ mod tests {
                 while writing.load(Ordering::Relaxed) {
                     match fs::read(&path) {
                         Ok(file) => {
-                            let entry = format::decode(file).expect("a read saw a torn file");
+                            let entry = format::decode(file, "k").expect("a read saw a torn file");
                             assert!(whole(&entry), "a read saw a mixed entry");
                             seen += 1;
                         }

@@ -149,7 +149,7 @@ impl RedisTier {
                 return None;
             }
         };
-        format::decode(value)
+        format::decode(value, key)
             .inspect_err(|why| tracing::debug!(key, %why, "not a cache entry in Redis; a miss"))
             .ok()
     }
@@ -166,7 +166,7 @@ impl RedisTier {
             .duration_since(SystemTime::now())
             .map(|ttl| u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX))
             .unwrap_or_default();
-        let header = format::header(entry).filter(|header| {
+        let header = format::header(entry, key).filter(|header| {
             (header.len() + entry.bytes.len()) as u64 <= shared.settings.max_value_bytes
         });
         let command = match header {
