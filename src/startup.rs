@@ -64,6 +64,9 @@ pub struct Application {
     server: Server,
     watcher: IdleWatcher,
     started: Instant,
+    /// The listening socket, shared with the server, to see whether connections wait in
+    /// its queue before deciding to stop.
+    queue: Option<TcpListener>,
 }
 
 impl Application {
@@ -73,6 +76,7 @@ impl Application {
         let started = Instant::now();
         let (listener, inherited) = take_listener(settings)?;
         let addr = listener.local_addr().map_err(StartError::Inherited)?;
+        let queue = listener.try_clone().ok();
         let guard = settings.guard();
         let fetcher = Arc::new(fetcher(settings, guard.clone())?);
         let cache = TieredCache::new(CacheSettings {
@@ -157,6 +161,7 @@ impl Application {
             server,
             watcher,
             started,
+            queue,
         })
     }
 
@@ -177,7 +182,11 @@ impl Application {
             self.addr,
             self.started.elapsed().as_millis()
         );
-        let lifecycle = tokio::spawn(stop_when_done(self.server.handle(), self.watcher));
+        let lifecycle = tokio::spawn(stop_when_done(
+            self.server.handle(),
+            self.watcher,
+            self.queue,
+        ));
         self.server.await?;
         lifecycle.await.map_err(std::io::Error::other)
     }
@@ -248,14 +257,23 @@ fn lookup_service(
 }
 
 /// Waits for idleness or a signal, then stops the server gracefully.
-async fn stop_when_done(handle: ServerHandle, watcher: IdleWatcher) -> StopReason {
+///
+/// `queue` is the listening socket: connections the kernel took while the acceptor was
+/// paused wait in it, and closing it would reset them, so the stop is called off while any
+/// does.
+async fn stop_when_done(
+    handle: ServerHandle,
+    watcher: IdleWatcher,
+    queue: Option<TcpListener>,
+) -> StopReason {
     let reason = loop {
         tokio::select! {
             idle = watcher.idle() => {
                 // Stop taking connections, let the ones already taken arrive, then decide.
                 handle.pause().await;
                 tokio::time::sleep(STOP_GRACE).await;
-                if watcher.begin_stop(idle) {
+                let waiting = queue.as_ref().is_some_and(has_waiting_connections);
+                if !waiting && watcher.begin_stop(idle) {
                     // The configured timeout reads better than the measured 1s 1ms.
                     let timeout = watcher.timeout().unwrap_or(idle.idle_for);
                     tracing::info!("idle for {}, stopping", humantime::format_duration(timeout));
@@ -271,8 +289,23 @@ async fn stop_when_done(handle: ServerHandle, watcher: IdleWatcher) -> StopReaso
             }
         }
     };
+    // Our copy of the socket must not keep it open once the server closes its own.
+    drop(queue);
     handle.stop(true).await;
     reason
+}
+
+/// Whether a connection waits in `listener`'s queue: accepted by the kernel, not yet by us.
+fn has_waiting_connections(listener: &TcpListener) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut poll = libc::pollfd {
+        fd: listener.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd for an open socket we own, and a zero timeout.
+    let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+    ready > 0 && poll.revents & libc::POLLIN != 0
 }
 
 fn round_to_ms(d: Duration) -> Duration {

@@ -332,3 +332,29 @@ fn socket_activated_servers_come_and_go_without_losing_a_request() {
     );
     println!("{report}");
 }
+
+#[test]
+fn a_request_at_the_idle_deadline_is_served_or_refused_never_reset() {
+    let mut outcomes = Vec::new();
+    for run in 0..5u64 {
+        let mut app = spawn_server(&[("GETIMAGES_IDLE_TIMEOUT", "1s")]);
+        let last = app.get("/").finished_at;
+        // 10 to 50 ms past the deadline: the server is pausing and deciding to stop.
+        let late = IDLE + Duration::from_millis(10 + run * 10);
+        thread::sleep((last + late).saturating_duration_since(Instant::now()));
+        let outcome = get(app.port, "/");
+        match &outcome {
+            Ok(reply) => assert_eq!(reply.status, 200, "run {run}"),
+            Err(e) => assert_eq!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionRefused,
+                "run {run}: the request was taken and then dropped ({e})\n--- stderr ---\n{}",
+                app.stderr()
+            ),
+        }
+        outcomes.push(outcome.map(|r| r.status).map_err(|e| e.kind()));
+        let exit = app.wait_for_exit(PATIENCE);
+        assert!(exit.status.success(), "run {run}: {:?}", exit.status);
+    }
+    println!("at the deadline: {outcomes:?}");
+}
