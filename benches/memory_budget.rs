@@ -125,9 +125,14 @@ struct Load {
 impl Load {
     fn start(bin: &std::path::Path, budget: &str) -> Result<Self, String> {
         let port = free_port()?;
+        let mut command = Command::new(bin);
+        command.env_clear();
+        // The allocator's tuning, when given, reaches the server (to compare settings).
+        if let Ok(arenas) = std::env::var("MALLOC_ARENA_MAX") {
+            command.env("MALLOC_ARENA_MAX", arenas);
+        }
         let child = spawn_quiet(
-            Command::new(bin)
-                .env_clear()
+            command
                 .env("GETIMAGES_HOST", "127.0.0.1")
                 .env("PORT", port.to_string())
                 .env("GETIMAGES_CACHE_DIR", "")
