@@ -104,6 +104,12 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_CACHE_ENTRIES", default_value_t = 10_000)]
     pub cache_entries: u64,
 
+    /// About the most bytes of lookup answers kept in memory (bytes, or with a unit such as
+    /// 16MiB); the least recently used go first.
+    #[arg(long, env = "GETIMAGES_CACHE_ANSWER_BYTES", value_name = "BYTES",
+          default_value = "16MiB", value_parser = parse_bytes)]
+    pub cache_answer_bytes: u64,
+
     /// Folder for the disk cache of lookups and images [default: a getimages folder in the
     /// OS cache dir]; an empty value keeps the cache in memory only.
     #[arg(long, env = "GETIMAGES_CACHE_DIR", value_name = "DIR")]

@@ -252,6 +252,7 @@ fn lookup_service(
             },
             max_entries: settings.cache_entries,
             check_images: settings.check_images,
+            max_bytes: settings.cache_answer_bytes,
         },
     )
 }

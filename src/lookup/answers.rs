@@ -40,7 +40,26 @@ impl Cached {
     fn is_fresh(&self) -> bool {
         self.fresh_until > SystemTime::now()
     }
+
+    /// About how many bytes this answer holds in memory under `key`: its strings and a
+    /// fixed overhead per value.
+    fn weight(&self, key: &AnswerKey) -> u64 {
+        let answer = match &self.answer {
+            Ok(profile) => {
+                let images: usize = profile.images.iter().map(|i| i.url.len() + 64).sum();
+                profile.id.len()
+                    + profile.profile_url.len()
+                    + profile.name.as_ref().map_or(0, String::len)
+                    + images
+            }
+            Err(e) => e.to_string().len(),
+        };
+        (key.0.len() + answer + ANSWER_OVERHEAD) as u64
+    }
 }
+
+/// Bytes an answer costs in memory besides its strings: the entry, the `Arc`, the vectors.
+const ANSWER_OVERHEAD: usize = 256;
 
 /// The key of one lookup: the provider and the handle, lower-cased where the platform
 /// ignores case (every platform we support; page URLs are not).
@@ -106,11 +125,23 @@ pub struct Served {
 }
 
 impl Answers {
-    /// At most `max_entries` answers in memory; found profiles also in `store`'s disk tier
-    /// (never its memory tier: the parsed profile here is the one copy in memory).
-    pub fn new(store: &TieredCache, max_entries: u64, lifetimes: Lifetimes) -> Self {
+    /// At most `max_entries` answers and about `max_bytes` in memory; found profiles also in
+    /// `store`'s disk tier (never its memory tier: the parsed profile here is the one copy in
+    /// memory).
+    pub fn new(
+        store: &TieredCache,
+        max_entries: u64,
+        max_bytes: u64,
+        lifetimes: Lifetimes,
+    ) -> Self {
+        // moka bounds one measure: bytes. Counting every answer as at least its share of the
+        // bytes bounds the number of answers too.
+        let share = (max_bytes / max_entries.max(1)).max(1);
         let memory = Cache::builder()
-            .max_capacity(max_entries)
+            .max_capacity(max_bytes)
+            .weigher(move |key: &AnswerKey, cached: &Cached| {
+                u32::try_from(cached.weight(key).max(share)).unwrap_or(u32::MAX)
+            })
             .expire_after(AnswerExpiry {
                 stale: lifetimes.stale,
             })
@@ -250,5 +281,79 @@ fn serve(cached: Cached, status: CacheStatus) -> Served {
     Served {
         answer: cached.answer,
         status,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::CacheSettings;
+    use crate::providers::generic_page;
+
+    fn answers(max_entries: u64, max_bytes: u64) -> Answers {
+        let store = TieredCache::new(CacheSettings {
+            memory_bytes: 1024 * 1024,
+            dir: None,
+            max_disk_bytes: 0,
+            redis: None,
+        });
+        let hour = Duration::from_secs(3600);
+        Answers::new(
+            &store,
+            max_entries,
+            max_bytes,
+            Lifetimes {
+                ttl: hour,
+                miss_ttl: hour,
+                stale: hour,
+            },
+        )
+    }
+
+    fn page(n: usize, url_len: usize) -> (AnswerKey, Profile) {
+        let url = format!("https://example.com/{n}/{}", "a".repeat(url_len));
+        let query = ProfileQuery {
+            provider: generic_page(),
+            handle: url.clone(),
+        };
+        let profile = Profile {
+            provider: generic_page(),
+            id: url.clone(),
+            profile_url: url,
+            name: None,
+            images: Vec::new(),
+        };
+        (AnswerKey::of(&query), profile)
+    }
+
+    #[tokio::test]
+    async fn large_answers_are_bounded_by_bytes_and_small_ones_by_count() {
+        let cache = answers(10_000, 1024 * 1024);
+        for n in 0..300 {
+            let (key, profile) = page(n, 8000);
+            cache.get_or_ask(&key, async { Ok(profile) }).await;
+        }
+        cache.memory.run_pending_tasks().await;
+        assert!(
+            cache.memory.weighted_size() <= 1024 * 1024,
+            "{} bytes held",
+            cache.memory.weighted_size()
+        );
+        assert!(
+            cache.memory.entry_count() < 300 / 2,
+            "large answers were evicted"
+        );
+
+        let cache = answers(100, 1024 * 1024);
+        for n in 0..300 {
+            let (key, profile) = page(n, 10);
+            cache.get_or_ask(&key, async { Ok(profile) }).await;
+        }
+        cache.memory.run_pending_tasks().await;
+        assert!(
+            cache.memory.entry_count() <= 100,
+            "{}",
+            cache.memory.entry_count()
+        );
     }
 }

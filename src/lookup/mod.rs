@@ -80,6 +80,8 @@ pub struct LookupSettings {
     /// Whether found images are checked (an upgrade that is not an image gives way to the
     /// URL served) and measured from their first bytes before answering.
     pub check_images: bool,
+    /// About the most bytes of answers kept in memory.
+    pub max_bytes: u64,
 }
 
 /// Looks profiles up, at most once per key at a time, remembering answers in memory and
@@ -118,6 +120,7 @@ impl Lookup {
             answers: Arc::new(Answers::new(
                 store,
                 settings.max_entries,
+                settings.max_bytes,
                 settings.lifetimes,
             )),
         }
