@@ -186,6 +186,7 @@ impl Application {
             self.server.handle(),
             self.watcher,
             self.queue,
+            !self.inherited,
         ));
         self.server.await?;
         lifecycle.await.map_err(std::io::Error::other)
@@ -261,11 +262,14 @@ fn lookup_service(
 ///
 /// `queue` is the listening socket: connections the kernel took while the acceptor was
 /// paused wait in it, and closing it would reset them, so the stop is called off while any
-/// does.
+/// does. When the socket is ours (`owned`: not inherited from a supervisor, which keeps it
+/// open for the next process), new connection attempts are held off while deciding, and
+/// from then on until it is closed, so none slips into the queue after the check.
 async fn stop_when_done(
     handle: ServerHandle,
     watcher: IdleWatcher,
     queue: Option<TcpListener>,
+    owned: bool,
 ) -> StopReason {
     let reason = loop {
         tokio::select! {
@@ -273,6 +277,7 @@ async fn stop_when_done(
                 // Stop taking connections, let the ones already taken arrive, then decide.
                 handle.pause().await;
                 tokio::time::sleep(STOP_GRACE).await;
+                let held = owned && queue.as_ref().is_some_and(|q| hold_new_connections(q, true));
                 let waiting = queue.as_ref().is_some_and(has_waiting_connections);
                 if !waiting && watcher.begin_stop(idle) {
                     // The configured timeout reads better than the measured 1s 1ms.
@@ -280,6 +285,9 @@ async fn stop_when_done(
                     tracing::info!("idle for {}, stopping", humantime::format_duration(timeout));
                     tracing::debug!("last activity {} ago", humantime::format_duration(round_to_ms(idle.idle_for)));
                     break StopReason::Idle(idle.idle_for);
+                }
+                if held && let Some(queue) = &queue {
+                    hold_new_connections(queue, false);
                 }
                 handle.resume().await;
             }
@@ -294,6 +302,49 @@ async fn stop_when_done(
     drop(queue);
     handle.stop(true).await;
     reason
+}
+
+/// Drops (`hold`) or lets through again every new connection attempt at `listener`, with a
+/// socket filter that drops every packet: the client sends its SYN again a second later, by
+/// when the server is either accepting again or gone (connection refused), never having
+/// taken the connection only to reset it. Whether the filter could be set.
+fn hold_new_connections(listener: &TcpListener, hold: bool) -> bool {
+    use std::os::fd::AsRawFd;
+    let fd = listener.as_raw_fd();
+    if !hold {
+        // SAFETY: SO_DETACH_FILTER takes no value; `fd` is an open socket we own.
+        return unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_DETACH_FILTER,
+                std::ptr::null(),
+                0,
+            )
+        } == 0;
+    }
+    // Classic BPF `ret #0`: keep none of the packet.
+    let mut drop_all = [libc::sock_filter {
+        code: 0x06,
+        jt: 0,
+        jf: 0,
+        k: 0,
+    }];
+    let program = libc::sock_fprog {
+        len: 1,
+        filter: drop_all.as_mut_ptr(),
+    };
+    // SAFETY: `program` points at a one-instruction filter that outlives the call (the kernel
+    // copies it), and the length given is its size.
+    unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            (&raw const program).cast(),
+            std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
+        ) == 0
+    }
 }
 
 /// Whether a connection waits in `listener`'s queue: accepted by the kernel, not yet by us.
