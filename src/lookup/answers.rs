@@ -322,6 +322,8 @@ mod tests {
             profile_url: url,
             name: None,
             images: Vec::new(),
+            strategy: "page".into(),
+            proxied: false,
         };
         (AnswerKey::of(&query), profile)
     }
