@@ -50,6 +50,7 @@ impl Cached {
                 profile.id.len()
                     + profile.profile_url.len()
                     + profile.name.as_ref().map_or(0, String::len)
+                    + profile.strategy.len()
                     + images
             }
             Err(e) => e.to_string().len(),
