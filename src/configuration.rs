@@ -45,6 +45,12 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_HOST", default_value = "0.0.0.0")]
     pub host: IpAddr,
 
+    /// Serve Prometheus metrics at /metrics on this port (same address as the site; 0 picks
+    /// a free port). Unset, there is no /metrics; it is never on the public port, and a
+    /// scrape never counts as activity.
+    #[arg(long, env = "GETIMAGES_METRICS_PORT", value_name = "PORT")]
+    pub metrics_port: Option<u16>,
+
     /// Stop the process (exit 0) after this long without a request; 0 never stops.
     #[arg(long, env = "GETIMAGES_IDLE_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub idle_timeout: Duration,

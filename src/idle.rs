@@ -5,7 +5,8 @@
 //! server is never idle while one is. The watcher sleeps until the exact deadline instead of
 //! polling. Health checks do not count, or the platform's checks would keep it up forever.
 //!
-//! Public surface: [`IdleWatcher`] (the handle: `middleware`, `idle`, `begin_stop`) and
+//! Public surface: [`IdleWatcher`] (the handle: `middleware`, `idle`, `begin_stop`,
+//! `since_activity` for the metrics) and
 //! [`IdleTracking`] (the actix middleware it hands out).
 
 use std::future::{Ready, ready};
@@ -88,6 +89,11 @@ impl IdleWatcher {
         IdleTracking {
             watcher: self.clone(),
         }
+    }
+
+    /// Time since the last activity (or since start, when there was none).
+    pub fn since_activity(&self) -> Duration {
+        self.last_activity().elapsed()
     }
 
     /// Requests currently in flight (counted from start until their body is finished).

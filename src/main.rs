@@ -14,11 +14,15 @@ async fn main() -> ExitCode {
     let checked = settings
         .upstream_overrides()
         .and_then(|_| telemetry::init(&settings.log_filter, settings.log_format));
-    if let Err(e) = checked {
-        // Same exit code as clap gives a bad flag.
-        eprintln!("error: {e}");
-        return ExitCode::from(2);
-    }
+    // Held to the end of main: dropping it writes out the last lines (the stop's reason).
+    let _logs = match checked {
+        Ok(guard) => guard,
+        Err(e) => {
+            // Same exit code as clap gives a bad flag.
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     if let Some(Command::Check(args)) = &settings.command {
         return match check::run(&settings, args).await {
             Ok(true) => ExitCode::SUCCESS,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
@@ -196,7 +196,8 @@ impl ImageProxy {
         let abandoned = Abandoned::default();
         let flag = abandoned.flag();
         let budget = self.budget.clone();
-        let (output, kept) = blocking(move || {
+        let started = Instant::now();
+        let result = blocking(move || {
             let mut memory = memory;
             if flag.load(Ordering::Acquire) {
                 return Err(ImageError::Encode("the request was abandoned".into()));
@@ -206,7 +207,9 @@ impl ImageProxy {
             let kept = budget.split_off(&mut memory, output.bytes.len() as u64);
             Ok((output, kept))
         })
-        .await?;
+        .await;
+        crate::metrics::image_transform(result.is_ok(), started.elapsed());
+        let (output, kept) = result?;
         drop(abandoned);
         let kept = match kept {
             Some(kept) => kept,

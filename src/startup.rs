@@ -62,11 +62,18 @@ pub struct Application {
     addr: SocketAddr,
     inherited: bool,
     server: Server,
+    metrics: Option<MetricsServer>,
     watcher: IdleWatcher,
     started: Instant,
     /// The listening socket, shared with the server, to see whether connections wait in
     /// its queue before deciding to stop.
     queue: Option<TcpListener>,
+}
+
+/// The metrics port's own server: no idle tracking, no request logs, one worker.
+struct MetricsServer {
+    addr: SocketAddr,
+    server: Server,
 }
 
 impl Application {
@@ -155,10 +162,12 @@ impl Application {
             server = server.workers(workers.get());
         }
         let server = server.listen(listener).map_err(StartError::Server)?.run();
+        let metrics = metrics_server(settings, &watcher)?;
         Ok(Self {
             addr,
             inherited,
             server,
+            metrics,
             watcher,
             started,
             queue,
@@ -168,6 +177,11 @@ impl Application {
     /// The port actually bound (useful with port 0 in tests).
     pub fn port(&self) -> u16 {
         self.addr.port()
+    }
+
+    /// The metrics port actually bound, if metrics are served.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|m| m.addr.port())
     }
 
     /// Serves until idle or a signal, stops gracefully, and says why.
@@ -182,6 +196,11 @@ impl Application {
             self.addr,
             self.started.elapsed().as_millis()
         );
+        let metrics = self.metrics.map(|m| {
+            tracing::info!("metrics on http://{}/metrics", m.addr);
+            let handle = m.server.handle();
+            (tokio::spawn(m.server), handle)
+        });
         let lifecycle = tokio::spawn(stop_when_done(
             self.server.handle(),
             self.watcher,
@@ -189,8 +208,38 @@ impl Application {
             !self.inherited,
         ));
         self.server.await?;
+        if let Some((server, handle)) = metrics {
+            handle.stop(false).await;
+            server.await.map_err(std::io::Error::other)??;
+        }
         lifecycle.await.map_err(std::io::Error::other)
     }
+}
+
+/// The metrics port's server, when the settings ask for one.
+fn metrics_server(
+    settings: &Settings,
+    watcher: &IdleWatcher,
+) -> Result<Option<MetricsServer>, StartError> {
+    let Some(port) = settings.metrics_port else {
+        return Ok(None);
+    };
+    let addr = SocketAddr::new(settings.host, port);
+    let listener = TcpListener::bind(addr).map_err(|source| StartError::Bind { addr, source })?;
+    let addr = listener.local_addr().map_err(StartError::Server)?;
+    let watcher = web::Data::new(watcher.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(watcher.clone())
+            .configure(routes::configure_metrics)
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .listen(listener)
+    .map_err(StartError::Server)?
+    .run();
+    Ok(Some(MetricsServer { addr, server }))
 }
 
 /// The shared HTTP clients the settings describe (the server's, and `getimages check`'s).

@@ -1,7 +1,12 @@
 //! Logging: tracing set up once, one span per request carrying its id (so every line a
 //! request's lookup or image work logs can be found together), and one line per request.
+//!
+//! Lines go through a bounded buffer to a writer thread, so a busy server is never slowed
+//! (or blocked) by its own logs: when the buffer is full a line is dropped and counted
+//! ([`dropped_lines`], in /metrics).
 
 use std::io::IsTerminal;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -10,26 +15,47 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument;
+use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
 use crate::configuration::LogFormat;
 
+/// Log lines waiting for the writer thread before new ones are dropped: about 2 MB of
+/// typical lines, a burst of several seconds at full speed, small beside 256 MB of RAM.
+const BUFFERED_LINES: usize = 8192;
+
+/// The writer's count of dropped lines, once [`init`] has run.
+static DROPPED: OnceLock<ErrorCounter> = OnceLock::new();
+
 /// Installs the global tracing subscriber, or says why `filter` is not a log filter. Text
 /// lines are coloured only on a terminal, and never when `NO_COLOR` is set (no-color.org).
-pub fn init(filter: &str, format: LogFormat) -> Result<(), String> {
+/// Keep the returned guard for the life of the process: dropping it writes out the lines
+/// still buffered.
+pub fn init(filter: &str, format: LogFormat) -> Result<WorkerGuard, String> {
     let env_filter = EnvFilter::try_new(filter)
         .map_err(|e| format!("invalid value {filter:?} for --log / RUST_LOG: {e}"))?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let (writer, guard) = NonBlockingBuilder::default()
+        .buffered_lines_limit(BUFFERED_LINES)
+        .lossy(true)
+        .thread_name("getimages-log")
+        .finish(std::io::stderr());
+    let _ = DROPPED.set(writer.error_counter());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(env_filter)
         .with_ansi(std::io::stderr().is_terminal() && !no_color)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     // A subscriber already installed (tests that build several apps) is fine.
     let _ = match format {
         LogFormat::Text => builder.with_target(false).try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
-    Ok(())
+    Ok(guard)
+}
+
+/// Log lines dropped so far because the buffer was full.
+pub fn dropped_lines() -> u64 {
+    DROPPED.get().map_or(0, |c| c.dropped_lines() as u64)
 }
 
 static NEXT_REQUEST_ID: AtomicU64 = AtomicU64::new(1);
@@ -52,7 +78,12 @@ pub async fn log_request(
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let _entered = span.enter();
     match &result {
-        Ok(res) => tracing::info!(status = res.status().as_u16(), latency_ms, "request"),
+        Ok(res) => {
+            tracing::info!(status = res.status().as_u16(), latency_ms, "request");
+            let route = res.request().match_pattern();
+            let route = route.as_deref().unwrap_or("unmatched");
+            crate::metrics::request(route, res.status().as_u16(), started.elapsed());
+        }
         Err(e) => tracing::warn!(latency_ms, error = %e, "request failed"),
     }
     result.map(|mut res| {

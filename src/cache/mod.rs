@@ -145,6 +145,17 @@ enum Tier {
     Redis,
 }
 
+impl Tier {
+    /// The `tier` label of the cache metrics.
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Memory => "memory",
+            Self::Disk => "disk",
+            Self::Redis => "redis",
+        }
+    }
+}
+
 /// Memory in front of disk in front of Redis; clones share every tier.
 #[derive(Clone)]
 pub struct TieredCache {
@@ -197,7 +208,9 @@ impl TieredCache {
     /// The entry for `key`, fresh or not. A disk hit is copied into memory, a Redis hit into
     /// disk and memory, for next time.
     pub async fn get(&self, key: &str) -> Option<Entry> {
-        self.get_with_tier(key).await.map(|(entry, _)| entry)
+        let found = self.get_with_tier(key).await;
+        crate::metrics::cache_read(found.as_ref().map(|(_, tier)| tier.as_str()));
+        found.map(|(entry, _)| entry)
     }
 
     async fn get_with_tier(&self, key: &str) -> Option<(Entry, Tier)> {

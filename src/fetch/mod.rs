@@ -371,6 +371,7 @@ impl Fetcher {
             content_type,
         } = self.open(send).await?;
         let body = read_capped(response, max_bytes).await?;
+        crate::metrics::fetched(body.len());
         if sniff_walls && let Some(by) = block::walled(&url, &headers, &content_type, &body) {
             return Err(FetchError::Blocked {
                 status: status.as_u16(),

@@ -164,6 +164,7 @@ impl Answers {
         F: Future<Output = Result<Profile, LookupError>>,
     {
         if let Some(cached) = self.memory.get(key).await {
+            crate::metrics::cache_read(Some("memory"));
             return serve(cached, CacheStatus::Hit);
         }
         let loaded_from = Mutex::new(CacheStatus::Miss);

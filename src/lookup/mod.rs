@@ -181,6 +181,7 @@ impl Platforms {
         match answer {
             Ok(profile) => {
                 tracing::info!(provider, %handle, outcome = "found", ms, "lookup");
+                crate::metrics::lookup(provider, "found", started.elapsed());
                 Ok(profile)
             }
             Err(failure) => {
@@ -194,6 +195,7 @@ impl Platforms {
                 };
                 let outcome = error.outcome();
                 tracing::info!(provider, %handle, outcome, cause = %failure, ms, "lookup");
+                crate::metrics::lookup(provider, outcome, started.elapsed());
                 Err(error)
             }
         }

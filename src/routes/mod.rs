@@ -10,6 +10,7 @@ mod health;
 mod home;
 mod image;
 mod lookup;
+mod metrics;
 mod not_found;
 pub mod ratelimit;
 pub mod security;
@@ -30,6 +31,11 @@ const FOUND_CACHE_CONTROL: &str = "public, max-age=3600";
 
 /// `cache-control` of a profile that was not found (a miss is cached for a while too).
 const MISS_CACHE_CONTROL: &str = "public, max-age=300";
+
+/// Registers the metrics port's one route, `GET /metrics` (anything else is a 404).
+pub fn configure_metrics(cfg: &mut web::ServiceConfig) {
+    cfg.route("/metrics", read().to(metrics::metrics));
+}
 
 /// Registers every route; `test_routes` adds the `/__test/*` helpers for the test suite.
 /// Lookups (the routes that may ask a platform) share one per-client rate limit; `/image`

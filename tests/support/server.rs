@@ -147,6 +147,16 @@ impl Server {
         }
     }
 
+    /// The metrics port the server logged (it was started with `GETIMAGES_METRICS_PORT`).
+    pub fn metrics_port(&mut self) -> u16 {
+        let line = self.wait_for_log("metrics on http://", STARTUP_TIMEOUT);
+        let (_, rest) = line.split_once("metrics on http://").unwrap();
+        let addr = rest.split('/').next().unwrap_or_default();
+        addr.parse::<SocketAddr>()
+            .unwrap_or_else(|_| panic!("no address in the log line {line:?}"))
+            .port()
+    }
+
     /// Waits for the process to exit; panics (showing its log) if it is still running
     /// after `timeout`.
     pub fn wait_for_exit(&mut self, timeout: Duration) -> Exit {

@@ -1,0 +1,277 @@
+//! Metrics: what Prometheus scrapes from `GET /metrics` (Fly's `[metrics]` section).
+//!
+//! Recording is a one-line call at the place where an outcome is already known (the
+//! request log line, the lookup's outcome, the cache tier that answered); [`render`] writes
+//! everything in the Prometheus text format, with the gauges read at scrape time.
+
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::{Registry, Unit};
+
+use crate::idle::IdleWatcher;
+
+/// The content type of [`render`]'s output: OpenMetrics text, which Prometheus and Fly's
+/// scraper read (it is the Prometheus text format plus `# EOF`).
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LookupLabels {
+    provider: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TierLabels {
+    tier: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResultLabels {
+    result: &'static str,
+}
+
+/// Every series, registered once in `registry`.
+struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    request_seconds: Family<RouteLabels, Histogram>,
+    lookups: Family<LookupLabels, Counter>,
+    lookup_seconds: Family<LookupLabels, Histogram>,
+    cache_hits: Family<TierLabels, Counter>,
+    cache_misses: Counter,
+    transforms: Family<ResultLabels, Counter>,
+    transform_seconds: Histogram,
+    fetched_bytes: Counter,
+    idle_seconds: Gauge<f64, AtomicU64>,
+    idle_timeout_seconds: Gauge<f64, AtomicU64>,
+    resident_bytes: Gauge,
+    dropped_log_lines: Counter,
+}
+
+/// 1 ms to about 16 s, doubling.
+fn seconds_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
+    let mut m = Metrics {
+        registry: Registry::with_prefix("getimages"),
+        requests: Family::default(),
+        request_seconds: Family::new_with_constructor(seconds_histogram),
+        lookups: Family::default(),
+        lookup_seconds: Family::new_with_constructor(seconds_histogram),
+        cache_hits: Family::default(),
+        cache_misses: Counter::default(),
+        transforms: Family::default(),
+        transform_seconds: seconds_histogram(),
+        fetched_bytes: Counter::default(),
+        idle_seconds: Gauge::default(),
+        idle_timeout_seconds: Gauge::default(),
+        resident_bytes: Gauge::default(),
+        dropped_log_lines: Counter::default(),
+    };
+    let r = &mut m.registry;
+    r.register(
+        "http_requests",
+        "Requests answered, by route and status",
+        m.requests.clone(),
+    );
+    r.register_with_unit(
+        "http_request_duration",
+        "Time to answer a request, by route",
+        Unit::Seconds,
+        m.request_seconds.clone(),
+    );
+    r.register(
+        "lookups",
+        "Profile lookups asked of a platform, by provider and outcome",
+        m.lookups.clone(),
+    );
+    r.register_with_unit(
+        "lookup_duration",
+        "Time a platform took to answer a lookup, by provider and outcome",
+        Unit::Seconds,
+        m.lookup_seconds.clone(),
+    );
+    r.register(
+        "cache_hits",
+        "Cache reads answered, by the tier that answered",
+        m.cache_hits.clone(),
+    );
+    r.register(
+        "cache_misses",
+        "Cache reads no tier could answer",
+        m.cache_misses.clone(),
+    );
+    r.register(
+        "image_transforms",
+        "Images decoded and re-encoded, by result",
+        m.transforms.clone(),
+    );
+    r.register_with_unit(
+        "image_transform_duration",
+        "Time one image transform took",
+        Unit::Seconds,
+        m.transform_seconds.clone(),
+    );
+    r.register_with_unit(
+        "fetched",
+        "Body bytes read from platforms and image hosts",
+        Unit::Bytes,
+        m.fetched_bytes.clone(),
+    );
+    r.register_with_unit(
+        "idle",
+        "Time since the last request that counts as activity",
+        Unit::Seconds,
+        m.idle_seconds.clone(),
+    );
+    r.register_with_unit(
+        "idle_timeout",
+        "The configured idle timeout (0: never stops by itself)",
+        Unit::Seconds,
+        m.idle_timeout_seconds.clone(),
+    );
+    r.register_with_unit(
+        "resident_memory",
+        "Resident set size of the process (VmRSS)",
+        Unit::Bytes,
+        m.resident_bytes.clone(),
+    );
+    r.register(
+        "log_lines_dropped",
+        "Log lines dropped because the log buffer was full",
+        m.dropped_log_lines.clone(),
+    );
+    m
+});
+
+/// Counts one answered request on `route` (the matched pattern, e.g. `/{provider}/{id}`).
+pub fn request(route: &str, status: u16, elapsed: Duration) {
+    let m = &*METRICS;
+    let route = route.to_owned();
+    m.request_seconds
+        .get_or_create(&RouteLabels {
+            route: route.clone(),
+        })
+        .observe(elapsed.as_secs_f64());
+    m.requests
+        .get_or_create(&RequestLabels { route, status })
+        .inc();
+}
+
+/// Counts one lookup asked of `provider`, with its outcome (`found`, `not_found`, ...).
+pub fn lookup(provider: &'static str, outcome: &'static str, elapsed: Duration) {
+    let labels = LookupLabels { provider, outcome };
+    METRICS.lookups.get_or_create(&labels).inc();
+    METRICS
+        .lookup_seconds
+        .get_or_create(&labels)
+        .observe(elapsed.as_secs_f64());
+}
+
+/// Counts a cache read answered by `tier` (`memory`, `disk`, `redis`), or by none.
+pub fn cache_read(tier: Option<&'static str>) {
+    match tier {
+        Some(tier) => METRICS.cache_hits.get_or_create(&TierLabels { tier }).inc(),
+        None => METRICS.cache_misses.inc(),
+    };
+}
+
+/// Counts one image transform and its time.
+pub fn image_transform(ok: bool, elapsed: Duration) {
+    let result = if ok { "ok" } else { "failed" };
+    METRICS
+        .transforms
+        .get_or_create(&ResultLabels { result })
+        .inc();
+    METRICS.transform_seconds.observe(elapsed.as_secs_f64());
+}
+
+/// Counts body bytes read from an upstream.
+pub fn fetched(bytes: usize) {
+    METRICS.fetched_bytes.inc_by(bytes as u64);
+}
+
+/// Every series in the Prometheus text format, with the idle watcher's state, the process's
+/// memory and the dropped log lines read now.
+pub fn render(idle: &IdleWatcher) -> String {
+    let m = &*METRICS;
+    m.idle_seconds.set(idle.since_activity().as_secs_f64());
+    m.idle_timeout_seconds
+        .set(idle.timeout().unwrap_or_default().as_secs_f64());
+    if let Some(bytes) = resident_bytes() {
+        m.resident_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+    }
+    // The log writer keeps its own count; the counter mirrors it.
+    m.dropped_log_lines
+        .inner()
+        .store(crate::telemetry::dropped_lines(), Ordering::Relaxed);
+    let mut out = String::new();
+    // Writing into a String cannot fail.
+    let _ = prometheus_client::encoding::text::encode(&mut out, &m.registry);
+    out
+}
+
+/// VmRSS from /proc/self/status, in bytes: the kernel states it in kB there, so no page
+/// size is needed (statm counts pages, which differ between architectures).
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_series_is_rendered_in_prometheus_text_format() {
+        lookup("github", "found", Duration::from_millis(12));
+        cache_read(Some("disk"));
+        let text = render(&IdleWatcher::new(Some(Duration::from_secs(30)), &[]));
+        assert!(
+            text.contains(r#"getimages_lookups_total{provider="github",outcome="found"} "#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"getimages_cache_hits_total{tier="disk"} "#),
+            "{text}"
+        );
+        assert!(
+            text.contains("getimages_idle_timeout_seconds 30.0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("# TYPE getimages_resident_memory_bytes gauge"),
+            "{text}"
+        );
+        let rss = text
+            .lines()
+            .find_map(|l| l.strip_prefix("getimages_resident_memory_bytes "))
+            .and_then(|v| v.parse::<u64>().ok())
+            .expect("an RSS figure");
+        assert!(rss > 0);
+        assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+}
