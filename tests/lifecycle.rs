@@ -203,6 +203,79 @@ fn a_bad_log_filter_or_an_override_for_no_provider_fails_the_start_with_exit_2()
     }
 }
 
+/// A GitHub API that knows torvalds and nobody else.
+async fn github_api() -> wiremock::MockServer {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/users/torvalds"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("github/torvalds.json"), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/users/nobody"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_raw(fixture("github/not-found.json"), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn a_cache_folder_the_server_cannot_write_is_reported_once_and_lookups_still_work() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+
+    // Like a fresh Fly volume owned by root under a server running as 65532.
+    let dir = temp_dir("unwritable-cache");
+    let upstream = github_api().await;
+    let upstream_uri = upstream.uri();
+    let dir_setting = dir.display().to_string();
+    let mut command = app_command(&[
+        ("GETIMAGES_CACHE_DIR", &dir_setting),
+        ("GETIMAGES_UPSTREAM_GITHUB", &upstream_uri),
+    ]);
+    // Root writes anywhere, so as root the server runs as the image's user instead.
+    if unsafe { libc::geteuid() } == 0 {
+        command.uid(65532).gid(65532);
+    } else {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    let app = spawn_command(command);
+
+    let port = app.port;
+    let statuses = tokio::task::spawn_blocking(move || {
+        [
+            "/api/v1/lookup?q=torvalds&provider=github",
+            "/github/nobody",
+            "/api/v1/lookup?q=torvalds&provider=github",
+        ]
+        .map(|path| get(port, path).map(|r| r.status).unwrap_or(0))
+    })
+    .await
+    .unwrap();
+
+    assert_eq!(statuses[0], 200, "{}", app.stderr());
+    assert_ne!(statuses[1], 500, "{}", app.stderr());
+    assert_eq!(statuses[2], 200, "served from memory: {}", app.stderr());
+    let log = app.stderr();
+    let warnings = log.matches("the cache folder is not writable").count();
+    assert_eq!(warnings, 1, "{log}");
+    assert!(
+        log.contains("chown -R 65532:65532"),
+        "the fix is named: {log}"
+    );
+    assert!(!log.contains("could not write cache file"), "{log}");
+    let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn log_lines_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
     // The test harness sets NO_COLOR; an empty one counts as unset (no-color.org).

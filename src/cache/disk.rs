@@ -14,6 +14,10 @@
 //! Only files whose names we could have made are ever counted or deleted, so pointing the
 //! cache at a folder with other things in it does not lose them.
 //!
+//! A folder the server may not write (a fresh volume owned by root, a read-only mount) is
+//! reported once, with the fix, and the tier is switched off for the life of the process
+//! instead of failing every write.
+//!
 //! Every filesystem call runs on a thread of its own and counts as a miss (or a write not
 //! made) past a timeout, so a hung disk slows a request by seconds at most and never keeps
 //! the server from stopping; an entry path that is not a regular file (a FIFO) is a miss.
@@ -42,6 +46,8 @@ pub(super) struct DiskTier {
     used: OnceCell<AtomicU64>,
     /// Set while an eviction runs, so concurrent writes do not start a second one.
     evicting: Arc<AtomicBool>,
+    /// Set once a write found the folder unwritable: the tier is off from then on.
+    off: AtomicBool,
 }
 
 impl DiskTier {
@@ -52,6 +58,7 @@ impl DiskTier {
             max_bytes: AtomicU64::new(max_bytes),
             used: OnceCell::new(),
             evicting: Arc::new(AtomicBool::new(false)),
+            off: AtomicBool::new(false),
         }
     }
 
@@ -65,6 +72,9 @@ impl DiskTier {
 
     /// The entry stored for `key`; a missing, unreadable or corrupt file is a miss.
     pub(super) async fn read(&self, key: &str) -> Option<Entry> {
+        if self.off.load(Ordering::Relaxed) {
+            return None;
+        }
         let (path, owned_key) = (self.path(key), key.to_owned());
         match blocking(DISK_TIMEOUT, move || read_file(&path, &owned_key)).await? {
             Read::Hit(entry) => Some(entry),
@@ -78,6 +88,9 @@ impl DiskTier {
 
     /// Stores `entry` for `key`, replacing any older one, then evicts if over budget.
     pub(super) async fn write(&self, key: &str, entry: Entry) {
+        if self.off.load(Ordering::Relaxed) {
+            return;
+        }
         let header = format::header(&entry, key)
             .filter(|header| (header.len() + entry.bytes.len()) as u64 <= self.max_bytes() / 8);
         let Some(header) = header else {
@@ -91,16 +104,25 @@ impl DiskTier {
         let used = self.used().await;
         let path = self.path(key);
         let written = blocking(DISK_TIMEOUT, move || {
-            write_file(&path, &header, &entry.bytes).map_err(|error| {
-                if error.kind() != io::ErrorKind::StorageFull {
-                    tracing::warn!(path = %path.display(), %error, "could not write cache file");
-                }
-                error.kind()
-            })
+            write_file(&path, &header, &entry.bytes)
         });
         let replaced = match written.await {
             Some(Ok(replaced)) => replaced,
-            Some(Err(io::ErrorKind::StorageFull)) => {
+            Some(Err(error)) if is_unwritable(&error) => {
+                if !self.off.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        dir = %self.dir.display(),
+                        %error,
+                        "the cache folder is not writable, so the disk cache is off until \
+                         restart (lookups and images stay cached in memory). Fix: give the \
+                         folder to the server's user (in the image, uid 65532: chown -R \
+                         65532:65532 /cache, or mount the volume with that owner), or set \
+                         GETIMAGES_CACHE_DIR to an empty value for no disk cache"
+                    );
+                }
+                return;
+            }
+            Some(Err(error)) if error.kind() == io::ErrorKind::StorageFull => {
                 // The filesystem holds less than the budget said: what is there now is the
                 // most it holds, so the budget comes down to it and eviction makes room.
                 let full = used.load(Ordering::Relaxed);
@@ -113,7 +135,11 @@ impl DiskTier {
                 self.evict().await;
                 return;
             }
-            _ => return,
+            Some(Err(error)) => {
+                tracing::warn!(path = %self.path(key).display(), %error, "could not write cache file");
+                return;
+            }
+            None => return,
         };
         used.fetch_add(size, Ordering::Relaxed);
         self.release(replaced);
@@ -314,6 +340,14 @@ fn touch(path: &Path) {
     if let Ok(file) = File::options().write(true).open(path) {
         let _ = file.set_modified(SystemTime::now());
     }
+}
+
+/// Whether `error` says the folder cannot be written at all, rather than this once.
+fn is_unwritable(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+    )
 }
 
 /// Writes the entry beside `path` and renames it into place; the size of the file it

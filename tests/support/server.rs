@@ -44,7 +44,12 @@ pub fn app_command(envs: &[(&str, &str)]) -> Command {
 
 /// Starts the server with `envs` on a free loopback port and waits until it listens.
 pub fn spawn_server(envs: &[(&str, &str)]) -> Server {
-    let mut server = Server::launch(app_command(envs), 0);
+    spawn_command(app_command(envs))
+}
+
+/// Starts the server `command` describes (see [`app_command`]) and waits until it listens.
+pub fn spawn_command(command: Command) -> Server {
+    let mut server = Server::launch(command, 0);
     let line = server.wait_for_log("listening on http://", STARTUP_TIMEOUT);
     server.port =
         listening_port(&line).unwrap_or_else(|| panic!("no address in the log line {line:?}"));
