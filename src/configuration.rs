@@ -4,7 +4,8 @@ use std::net::IpAddr;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use url::Url;
 
 use crate::cache::{RedisSettings, RedisUrl};
@@ -300,6 +301,21 @@ pub struct CheckArgs {
 }
 
 impl Settings {
+    /// The settings from the command line and the environment; on a bad value, prints what
+    /// was wrong and exits with code 2 (help and version print and exit 0).
+    pub fn load() -> Self {
+        Self::try_parse().unwrap_or_else(|e| {
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            match env_error(&e, &args) {
+                Some(message) => {
+                    eprint!("{message}");
+                    std::process::exit(2);
+                }
+                None => e.exit(),
+            }
+        })
+    }
+
     /// The idle timeout, or `None` when the server should never stop by itself.
     pub fn idle_timeout(&self) -> Option<Duration> {
         (!self.idle_timeout.is_zero()).then_some(self.idle_timeout)
@@ -384,6 +400,40 @@ impl Settings {
         }
         Ok(out)
     }
+}
+
+/// clap's message for a bad value, reworded to name the environment variable when the value
+/// came from one (`PORT=abc` is about PORT, not `--port`, which nobody typed); `None` when
+/// the value came from the command line or the error is not about a value.
+fn env_error(e: &clap::Error, args: &[String]) -> Option<String> {
+    if !matches!(
+        e.kind(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation
+    ) {
+        return None;
+    }
+    let Some(ContextValue::String(shown)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let long = shown.strip_prefix("--")?.split([' ', '=']).next()?;
+    let typed = args.iter().any(|a| {
+        a.strip_prefix("--")
+            .is_some_and(|a| a.split('=').next() == Some(long))
+    });
+    if typed {
+        return None;
+    }
+    let command = Settings::command();
+    let arg = command
+        .get_arguments()
+        .find(|a| a.get_long() == Some(long))?;
+    let var = arg.get_env()?.to_string_lossy().into_owned();
+    std::env::var_os(&var)?;
+    Some(e.render().to_string().replacen(
+        &format!("'{shown}'"),
+        &format!("{var} (the variable of --{long})"),
+        1,
+    ))
 }
 
 /// The canonical id of the provider `id` names (an alias is accepted), or an error naming

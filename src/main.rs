@@ -3,14 +3,13 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use getimages::configuration::{Command, Settings};
 use getimages::startup::Application;
 use getimages::{check, telemetry};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    let settings = Settings::parse();
+    let settings = Settings::load();
     let checked = settings
         .upstream_overrides()
         .and_then(|_| telemetry::init(&settings.log_filter, settings.log_format));

@@ -180,9 +180,33 @@ fn a_bad_setting_fails_the_start_with_exit_2_and_names_the_problem() {
 
     assert_eq!(exit.status.code(), Some(2), "{}", app.stderr());
     let log = app.stderr();
-    for part in ["'soon'", "idle-timeout", "expected a duration"] {
+    for part in [
+        "'soon'",
+        "GETIMAGES_IDLE_TIMEOUT (the variable of --idle-timeout)",
+        "expected a duration",
+    ] {
         assert!(log.contains(part), "message lacks {part:?}: {log}");
     }
+}
+
+#[test]
+fn a_bad_port_names_what_the_user_set_the_variable_or_the_flag() {
+    let mut from_env = Server::launch(app_command(&[("PORT", "abc")]), 0);
+    let exit = from_env.wait_for_exit(PATIENCE);
+    assert_eq!(exit.status.code(), Some(2), "{}", from_env.stderr());
+    let log = from_env.stderr();
+    assert!(log.contains("invalid value 'abc' for PORT"), "{log}");
+
+    let mut command = app_command(&[]);
+    command.args(["--port", "abc"]);
+    let mut from_flag = Server::launch(command, 0);
+    let exit = from_flag.wait_for_exit(PATIENCE);
+    assert_eq!(exit.status.code(), Some(2), "{}", from_flag.stderr());
+    let log = from_flag.stderr();
+    assert!(
+        log.contains("invalid value 'abc' for '--port <PORT>'"),
+        "{log}"
+    );
 }
 
 #[test]
