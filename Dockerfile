@@ -7,13 +7,15 @@
 # --- chef: the toolchain, the musl target and cargo-chef, shared by the next two stages.
 FROM rust:1-bookworm AS chef
 ARG TARGET=x86_64-unknown-linux-musl
+# A pinned cargo-chef: a new release can change the recipe format or its flags.
+ARG CARGO_CHEF_VERSION=0.1.78
 # musl-tools gives musl-gcc, for the crates that compile C: ring (under rustls) and
 # libwebp (libwebp-sys builds it from source with cc; no cmake or nasm needed).
 RUN rustup target add "$TARGET" \
  && apt-get update \
  && apt-get install -y --no-install-recommends musl-tools \
  && rm -rf /var/lib/apt/lists/* \
- && cargo install cargo-chef --locked
+ && cargo install cargo-chef --locked --version "$CARGO_CHEF_VERSION"
 WORKDIR /app
 
 # --- planner: reduce the project to its manifests (recipe.json). The recipe only
