@@ -5,7 +5,7 @@
 //! (or blocked) by its own logs: when the buffer is full a line is dropped and counted
 //! ([`dropped_lines`], in /metrics).
 
-use std::io::IsTerminal;
+use std::io::{BufWriter, IsTerminal};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -24,6 +24,9 @@ use crate::configuration::LogFormat;
 /// typical lines, a burst of several seconds at full speed, small beside 256 MB of RAM.
 const BUFFERED_LINES: usize = 8192;
 
+/// Bytes of log lines joined into one write to stderr under load.
+const WRITE_BUFFER_BYTES: usize = 64 * 1024;
+
 /// The writer's count of dropped lines, once [`init`] has run.
 static DROPPED: OnceLock<ErrorCounter> = OnceLock::new();
 
@@ -39,7 +42,12 @@ pub fn init(filter: &str, format: LogFormat) -> Result<WorkerGuard, String> {
         .buffered_lines_limit(BUFFERED_LINES)
         .lossy(true)
         .thread_name("getimages-log")
-        .finish(std::io::stderr());
+        // The writer thread flushes whenever it has drained the queue, so buffering only
+        // joins the lines of a burst into one write instead of one system call per line.
+        .finish(BufWriter::with_capacity(
+            WRITE_BUFFER_BYTES,
+            std::io::stderr(),
+        ));
     let _ = DROPPED.set(writer.error_counter());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(env_filter)
