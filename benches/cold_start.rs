@@ -5,8 +5,12 @@
 //! `GET /`, and stop the clock at the response. Then it reads the process's resident memory
 //! (`VmRSS`) and peak (`VmHWM`) from `/proc/PID/status`, and kills it.
 //!
-//! `cargo bench --bench cold_start` builds the server with the release settings (the bench
-//! profile inherits them) and measures it [`RUNS`] times, each on a fresh port.
+//! `cargo bench --bench cold_start` measures the binary we ship: it runs `cargo build
+//! --release --locked --bin getimages` into its own target folder (`target/shipped`), so no
+//! dev-dependency's features are unified in as they are in the bench's own build, and
+//! measures it [`RUNS`] times, each on a fresh port. Beside it, from the same run and
+//! interleaved, it measures actix-web alone (`benches/bare-actix`, built the same way), the
+//! floor any actix server starts from. The output names the binaries and the machine.
 //! `GETIMAGES_BIN=/path/to/getimages` measures another build instead (e.g. the musl one).
 //! The child inherits the environment, so `GETIMAGES_WORKERS=1 cargo bench ...` works too.
 //! Each run is made twice, back to back: as configured, and with `GETIMAGES_REDIS_URL`
@@ -17,7 +21,7 @@
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode};
 use std::time::{Duration, Instant};
 
@@ -55,16 +59,29 @@ fn main() -> ExitCode {
 }
 
 fn run(runs: usize) -> Result<(), String> {
-    let bin = server_binary()?;
-    let size = std::fs::metadata(&bin)
-        .map_err(|e| format!("cannot read {}: {e}", bin.display()))?
-        .len();
+    let measuring = runs > 1;
+    let bin = match std::env::var_os("GETIMAGES_BIN") {
+        None if measuring => build_release(None, "getimages")?,
+        _ => server_binary()?,
+    };
+    let bare = if measuring {
+        Some(build_release(
+            Some("benches/bare-actix/Cargo.toml"),
+            "bare-actix",
+        )?)
+    } else {
+        None
+    };
+    let size = file_size(&bin)?;
     let nowhere = format!("redis://127.0.0.1:{}", free_port()?);
-    let (mut samples, mut with_redis) = (Vec::new(), Vec::new());
-    // Interleaved, so a machine that gets busier mid-run skews both series alike.
+    let (mut samples, mut with_redis, mut bare_samples) = (Vec::new(), Vec::new(), Vec::new());
+    // Interleaved, so a machine that gets busier mid-run skews every series alike.
     for _ in 0..runs {
         samples.push(cold_start(&bin, &[])?);
         with_redis.push(cold_start(&bin, &[("GETIMAGES_REDIS_URL", &nowhere)])?);
+        if let Some(bare) = &bare {
+            bare_samples.push(cold_start(bare, &[])?);
+        }
     }
     if let ([one], [redis]) = (samples.as_slice(), with_redis.as_slice()) {
         println!(
@@ -76,6 +93,7 @@ fn run(runs: usize) -> Result<(), String> {
             one.rss_kib as f64 / 1024.0
         );
     } else {
+        println!("{}", machine());
         print_report(&format!("{}", bin.display()), size, &samples);
         print_report(
             &format!("the same with GETIMAGES_REDIS_URL={nowhere} (nothing listens)"),
@@ -92,8 +110,76 @@ fn run(runs: usize) -> Result<(), String> {
             "median first 200: {without:.2} ms without Redis, {with:.2} ms with it: {:+.1}%",
             (with / without - 1.0) * 100.0
         );
+        if let Some(bare) = &bare {
+            print_report(
+                &format!("bare actix-web, {}", bare.display()),
+                file_size(bare)?,
+                &bare_samples,
+            );
+            let bare_median = median(&bare_samples);
+            println!(
+                "median first 200: getimages {without:.2} ms, bare actix-web {bare_median:.2} ms"
+            );
+        }
     }
     Ok(())
+}
+
+/// `cargo build --release --locked` of `bin` (in `manifest`'s package, else ours) into
+/// `target/shipped`, a target folder of its own, as the Dockerfile builds it: without the
+/// dev-dependencies a bench's own build unifies in.
+fn build_release(manifest: Option<&str>, bin: &str) -> Result<PathBuf, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target = root.join("target/shipped");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(root)
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--bin",
+            bin,
+            "--target-dir",
+        ])
+        .arg(&target);
+    if let Some(manifest) = manifest {
+        build.args(["--manifest-path", manifest]);
+    }
+    eprintln!("cold_start: building {bin} (release, {})", target.display());
+    let status = build
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("cargo build of {bin} failed: {status}"));
+    }
+    Ok(target.join("release").join(bin))
+}
+
+fn file_size(bin: &Path) -> Result<u64, String> {
+    std::fs::metadata(bin)
+        .map(|m| m.len())
+        .map_err(|e| format!("cannot read {}: {e}", bin.display()))
+}
+
+/// The CPU model, CPU count, load and kernel, so a figure says where it was measured.
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map_or("unknown CPU", |(_, m)| m.trim());
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!(
+        "machine: {model}, {cpus} CPUs, load average {}, Linux {}",
+        load.join(" "),
+        kernel.trim()
+    )
 }
 
 /// Starts the server once with `envs` added, measures it, and kills it.

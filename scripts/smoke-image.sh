@@ -29,7 +29,7 @@ fi
 step "Static musl release build (as in the Dockerfile)"
 rustup target list --installed | grep -qx "$TARGET" || rustup target add "$TARGET"
 cargo build --release --locked --target "$TARGET" --bin getimages
-binary=target/$TARGET/release/getimages
+binary=${CARGO_TARGET_DIR:-target}/$TARGET/release/getimages
 printf 'binary: %s, %s bytes\n' "$binary" "$(stat -c %s "$binary")"
 
 work=$(mktemp -d)
