@@ -79,6 +79,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 # The Dockerfile's ENV (PORT moved off 8080, which may be taken here), fly.toml's [env],
 # a short idle timeout, and the fake in place of api.github.com.
 "${as_root[@]}" env -i PORT="$port" GETIMAGES_HOST=0.0.0.0 GETIMAGES_CACHE_DIR=/cache \
+  MIMALLOC_ARENA_EAGER_COMMIT=0 \
   GETIMAGES_LOG_FORMAT=json GETIMAGES_TRUST_FLY_CLIENT_IP=true \
   GETIMAGES_IDLE_TIMEOUT=$IDLE GETIMAGES_UPSTREAM_GITHUB="http://127.0.0.1:$fake_port" \
   "$chroot" --userspec=65532:65532 "$root" /getimages 2>"$log" &
