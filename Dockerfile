@@ -47,7 +47,7 @@ COPY --from=builder --chown=65532:65532 /cache /cache
 USER 65532:65532
 EXPOSE 8080
 # mimalloc (the musl build's allocator) commits its first arena eagerly by default: about
-# 13 MiB more resident at start for nothing; lazily, the server starts at about 8 MiB.
+# 13 MiB more resident at start for nothing; lazily, it starts at about 8 to 10 MiB.
 ENV PORT=8080 GETIMAGES_HOST=0.0.0.0 GETIMAGES_CACHE_DIR=/cache MIMALLOC_ARENA_EAGER_COMMIT=0
 # Exec form: no shell in between, so the stop signal (SIGTERM) reaches the server itself.
 ENTRYPOINT ["/getimages"]
