@@ -56,7 +56,13 @@ pub fn init(filter: &str, format: LogFormat) -> Result<WorkerGuard, String> {
     // A subscriber already installed (tests that build several apps) is fine.
     let _ = match format {
         LogFormat::Text => builder.with_target(false).try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        // "spans" lists every span, the current one last; "span" would repeat that one, and
+        // the formatter re-reads a span's fields each time it writes them.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
     };
     Ok(guard)
 }
