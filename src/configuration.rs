@@ -80,6 +80,11 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Log lines waiting for the writer thread before new ones are dropped (and counted in
+    /// /metrics); 0 writes each line to stderr as it is logged, in the request's own time.
+    #[arg(long, env = "GETIMAGES_LOG_BUFFER_LINES", default_value_t = 8192)]
+    pub log_buffer_lines: usize,
+
     /// Deadline for one whole profile lookup.
     #[arg(long, env = "GETIMAGES_LOOKUP_TIMEOUT", default_value = "8s", value_parser = parse_duration)]
     pub lookup_timeout: Duration,

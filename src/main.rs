@@ -16,9 +16,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[actix_web::main]
 async fn main() -> ExitCode {
     let settings = Settings::load();
-    let checked = settings
-        .upstream_overrides()
-        .and_then(|_| telemetry::init(&settings.log_filter, settings.log_format));
+    let checked = settings.upstream_overrides().and_then(|_| {
+        telemetry::init(
+            &settings.log_filter,
+            settings.log_format,
+            settings.log_buffer_lines,
+        )
+    });
     // Held to the end of main: dropping it writes out the last lines (the stop's reason).
     let _logs = match checked {
         Ok(guard) => guard,

@@ -15,14 +15,11 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument;
-use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
+use tracing_appender::non_blocking::{ErrorCounter, NonBlocking, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
 use crate::configuration::LogFormat;
-
-/// Log lines waiting for the writer thread before new ones are dropped: about 2 MB of
-/// typical lines, a burst of several seconds at full speed, small beside 256 MB of RAM.
-const BUFFERED_LINES: usize = 8192;
 
 /// Bytes of log lines joined into one write to stderr under load.
 const WRITE_BUFFER_BYTES: usize = 64 * 1024;
@@ -32,23 +29,24 @@ static DROPPED: OnceLock<ErrorCounter> = OnceLock::new();
 
 /// Installs the global tracing subscriber, or says why `filter` is not a log filter. Text
 /// lines are coloured only on a terminal, and never when `NO_COLOR` is set (no-color.org).
-/// Keep the returned guard for the life of the process: dropping it writes out the lines
-/// still buffered.
-pub fn init(filter: &str, format: LogFormat) -> Result<WorkerGuard, String> {
+/// Lines go through a writer thread with room for `buffered_lines` (8192 by default:
+/// about 2 MB of typical lines, a burst of several seconds at full speed), or straight to
+/// stderr when it is 0. Keep the returned guard for the life of the process: dropping it
+/// writes out the lines still buffered.
+pub fn init(
+    filter: &str,
+    format: LogFormat,
+    buffered_lines: usize,
+) -> Result<Option<WorkerGuard>, String> {
     let env_filter = EnvFilter::try_new(filter)
         .map_err(|e| format!("invalid value {filter:?} for --log / RUST_LOG: {e}"))?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let (writer, guard) = NonBlockingBuilder::default()
-        .buffered_lines_limit(BUFFERED_LINES)
-        .lossy(true)
-        .thread_name("getimages-log")
-        // The writer thread flushes whenever it has drained the queue, so buffering only
-        // joins the lines of a burst into one write instead of one system call per line.
-        .finish(BufWriter::with_capacity(
-            WRITE_BUFFER_BYTES,
-            std::io::stderr(),
-        ));
-    let _ = DROPPED.set(writer.error_counter());
+    let (writer, guard) = if buffered_lines == 0 {
+        (BoxMakeWriter::new(std::io::stderr), None)
+    } else {
+        let (writer, guard) = buffered(buffered_lines);
+        (BoxMakeWriter::new(writer), Some(guard))
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(env_filter)
         .with_ansi(std::io::stderr().is_terminal() && !no_color)
@@ -65,6 +63,22 @@ pub fn init(filter: &str, format: LogFormat) -> Result<WorkerGuard, String> {
             .try_init(),
     };
     Ok(guard)
+}
+
+/// The non-blocking writer: a bounded, lossy queue to one writer thread.
+fn buffered(lines: usize) -> (NonBlocking, WorkerGuard) {
+    let (writer, guard) = NonBlockingBuilder::default()
+        .buffered_lines_limit(lines)
+        .lossy(true)
+        .thread_name("getimages-log")
+        // The writer thread flushes whenever it has drained the queue, so buffering only
+        // joins the lines of a burst into one write instead of one system call per line.
+        .finish(BufWriter::with_capacity(
+            WRITE_BUFFER_BYTES,
+            std::io::stderr(),
+        ));
+    let _ = DROPPED.set(writer.error_counter());
+    (writer, guard)
 }
 
 /// Log lines dropped so far because the buffer was full.

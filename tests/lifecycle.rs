@@ -41,7 +41,11 @@ fn assert_stopped_in_window(app: &Server, exit: Exit, last_response: Instant) {
 
 #[test]
 fn an_unused_server_stops_itself_with_exit_0_after_the_idle_timeout() {
-    let mut app = spawn_server(&[("GETIMAGES_IDLE_TIMEOUT", "1s")]);
+    // Through the buffered log writer, as deployed: its last lines still reach stderr.
+    let mut app = spawn_server(&[
+        ("GETIMAGES_IDLE_TIMEOUT", "1s"),
+        ("GETIMAGES_LOG_BUFFER_LINES", "8192"),
+    ]);
 
     let home = app.get("/");
     assert_eq!(home.status, 200);

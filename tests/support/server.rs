@@ -33,6 +33,9 @@ pub fn app_command(envs: &[(&str, &str)]) -> Command {
         // Providers answer real CDN URLs, which a test must never reach: images are checked
         // only where a test serves them (`GETIMAGES_CHECK_IMAGES=1`).
         .env("GETIMAGES_CHECK_IMAGES", "0")
+        // Tests read the log right after what they wait for: lines are written as they are
+        // logged (tests/lifecycle.rs and the smoke script run the buffered writer).
+        .env("GETIMAGES_LOG_BUFFER_LINES", "0")
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1");
     if let Ok(backtrace) = std::env::var("RUST_BACKTRACE") {
