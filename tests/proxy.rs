@@ -124,3 +124,50 @@ async fn through_the_proxy_private_addresses_and_names_are_refused_before_it_see
     assert!(proxy.seen().is_empty(), "{:?}", proxy.seen());
     assert!(inside.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn through_the_proxy_a_token_never_follows_a_redirect_to_another_host() {
+    let proxy = TestProxy::start().await;
+    let listener = std::net::TcpListener::bind("127.0.0.2:0").expect("bind 127.0.0.2");
+    let elsewhere = MockServer::builder().listener(listener).start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("github/torvalds.json"), "application/json"),
+        )
+        .mount(&elsewhere)
+        .await;
+    let github = MockServer::start().await;
+    Mock::given(path("/users/torvalds"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/users/torvalds", elsewhere.uri())),
+        )
+        .mount(&github)
+        .await;
+    let upstream = github.uri();
+    let app = spawn_app(&[
+        ("GETIMAGES_UPSTREAM_GITHUB", upstream.as_str()),
+        ("GETIMAGES_PROXY", proxy.url.as_str()),
+        ("GETIMAGES_PROXY_PROVIDERS", "github"),
+        ("GETIMAGES_GITHUB_TOKEN", "ghp_secret"),
+    ]);
+
+    success(&app.api_lookup("torvalds", Some("github")).await);
+
+    let asked = github.received_requests().await.unwrap();
+    assert!(
+        asked[0]
+            .headers
+            .get("authorization")
+            .is_some_and(|v| v == "Bearer ghp_secret")
+    );
+    let followed = elsewhere.received_requests().await.unwrap();
+    assert!(!followed.is_empty(), "the redirect was followed");
+    assert!(
+        followed
+            .iter()
+            .all(|r| !r.headers.contains_key("authorization")),
+        "the token went to another host"
+    );
+}

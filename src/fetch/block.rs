@@ -15,11 +15,12 @@ pub const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Header signatures: (header, value it must start with or `""` for any, what it is).
 /// DataDome's `x-datadome: protected` rides on ordinary answers, so only its challenge
-/// headers count.
+/// headers count (`x-dd-b` 1 or 2, as is-antibot reads it).
 const HEADERS: &[(&str, &str, &str)] = &[
     ("cf-mitigated", "challenge", "a Cloudflare challenge"),
     ("x-datadome-cid", "", "a DataDome challenge"),
-    ("x-dd-b", "", "a DataDome challenge"),
+    ("x-dd-b", "1", "a DataDome challenge"),
+    ("x-dd-b", "2", "a DataDome challenge"),
     ("x-amzn-waf-action", "", "an AWS WAF challenge"),
     ("akamai-cache-status", "Error", "an Akamai block"),
     ("x-px-authorization", "", "a PerimeterX challenge"),

@@ -401,7 +401,7 @@ impl Fetcher {
             } else {
                 Route::Guarded
             })?;
-            self.exchange(client, &send, send.url.clone()).await?
+            self.exchange(client, &send, send.url.clone(), true).await?
         };
         opened(response)
     }
@@ -432,7 +432,10 @@ impl Fetcher {
                     checked => checked?,
                 }
             }
-            let response = self.exchange(client, send, url.clone()).await?;
+            // Credentials go to the host they were meant for, never to a redirect elsewhere
+            // (as reqwest's own redirects drop them).
+            let same_host = url.host_str() == send.url.host_str();
+            let response = self.exchange(client, send, url.clone(), same_host).await?;
             let next = response
                 .status()
                 .is_redirection()
@@ -448,12 +451,13 @@ impl Fetcher {
         Err(upstream(Cause::Redirects))
     }
 
-    /// Sends `send` to `url` with `client`.
+    /// Sends `send` to `url` with `client`, with its `Authorization` when `authorize`.
     async fn exchange(
         &self,
         client: &Client,
         send: &Send,
         url: Url,
+        authorize: bool,
     ) -> Result<reqwest::Response, FetchError> {
         let builder = match &send.body {
             Some((content_type, body)) => client
@@ -467,8 +471,8 @@ impl Fetcher {
             .iter()
             .fold(builder, |b, (name, value)| b.header(*name, *value));
         let builder = match &send.authorization {
-            Some(value) => builder.header(header::AUTHORIZATION, value),
-            None => builder,
+            Some(value) if authorize => builder.header(header::AUTHORIZATION, value),
+            _ => builder,
         };
         let builder = match &send.range {
             Some(range) => builder.header(header::RANGE, range),
