@@ -18,7 +18,7 @@ use crate::fetch::guard::Guard;
 use crate::fetch::{Agent, FetchError, Fetched, Fetcher, Phase, Request};
 use crate::providers::pick::{self, Response};
 use crate::providers::{
-    self, Found, Image, ImageKind, NotFound, PickError, Provider, Reads, Strategy, signed,
+    self, Found, Image, ImageKind, NotFound, PickError, Provider, Reads, Strategy, Target, signed,
 };
 pub use answers::{Answer, Lifetimes};
 use answers::{AnswerKey, Answers, Served};
@@ -234,12 +234,19 @@ impl Platforms {
             if strategy.last_resort && answered {
                 continue;
             }
-            let needs_credentials = strategy.target(provider, &query.handle).needs_credentials;
-            if needs_credentials && !self.fetcher.has_credentials(provider.id) {
+            let target = strategy.target(provider, &query.handle);
+            if target.needs_credentials && !self.fetcher.has_credentials(provider.id) {
                 continue;
             }
             match self
-                .try_strategy(provider, &query.handle, &strategy, &mut asked, proxied)
+                .try_strategy(
+                    provider,
+                    &query.handle,
+                    &strategy,
+                    target,
+                    &mut asked,
+                    proxied,
+                )
                 .await
             {
                 Ok(profile) => return Ok(profile),
@@ -256,10 +263,10 @@ impl Platforms {
         provider: &'static Provider,
         handle: &str,
         strategy: &Strategy,
+        target: Target,
         asked: &mut Asked,
         proxied: bool,
     ) -> Result<Unchecked, Failure> {
-        let target = strategy.target(provider, handle);
         let url = Url::parse(&target.url).map_err(|_| {
             LookupError::Input(format!("\"{}\" is not a valid address.", target.url))
         })?;
