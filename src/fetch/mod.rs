@@ -132,6 +132,26 @@ struct Send {
     range: Option<String>,
 }
 
+impl Send {
+    /// A guarded GET of an image found in a page or given by a visitor: a browser's agent
+    /// and accept, never rewritten, never proxied, no wall sniffed.
+    fn image(url: Url, max_bytes: usize, range: Option<String>) -> Self {
+        Self {
+            url,
+            trusted: false,
+            agent: Agent::Browser,
+            accept: IMAGE_ACCEPT,
+            body: None,
+            headers: &[],
+            authorization: None,
+            max_bytes,
+            sniff_walls: false,
+            via_proxy: false,
+            range,
+        }
+    }
+}
+
 /// A 2xx response whose body is not read yet.
 struct Opened {
     response: reqwest::Response,
@@ -310,21 +330,7 @@ impl Fetcher {
     /// always guarded) and returns once the headers of a 2xx answer are in, so that the
     /// caller reads the body at its own pace (and admits its memory as it grows).
     pub async fn open_image(&self, url: Url) -> Result<ImageBody, FetchError> {
-        let opened = self
-            .open(Send {
-                url,
-                trusted: false,
-                agent: Agent::Browser,
-                accept: IMAGE_ACCEPT,
-                body: None,
-                headers: &[],
-                authorization: None,
-                max_bytes: 0,
-                sniff_walls: false,
-                via_proxy: false,
-                range: None,
-            })
-            .await?;
+        let opened = self.open(Send::image(url, 0, None)).await?;
         Ok(ImageBody {
             url: opened.url,
             content_type: opened.content_type,
@@ -337,21 +343,7 @@ impl Fetcher {
     /// sends: enough to tell an image from an error page and to read its header.
     pub async fn probe_image(&self, url: Url, prefix: usize) -> Result<Probed, FetchError> {
         let range = format!("bytes=0-{}", prefix.saturating_sub(1));
-        let opened = self
-            .open(Send {
-                url,
-                trusted: false,
-                agent: Agent::Browser,
-                accept: IMAGE_ACCEPT,
-                body: None,
-                headers: &[],
-                authorization: None,
-                max_bytes: prefix,
-                sniff_walls: false,
-                via_proxy: false,
-                range: Some(range),
-            })
-            .await?;
+        let opened = self.open(Send::image(url, prefix, Some(range))).await?;
         let total_bytes = total_bytes(opened.status, &opened.headers);
         let head = read_prefix(opened.response, prefix).await?;
         Ok(Probed {
