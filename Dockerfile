@@ -9,11 +9,12 @@ FROM rust:1-bookworm AS chef
 ARG TARGET=x86_64-unknown-linux-musl
 # A pinned cargo-chef: a new release can change the recipe format or its flags.
 ARG CARGO_CHEF_VERSION=0.1.78
-# musl-tools gives musl-gcc, for the crates that compile C: ring (under rustls) and
-# libwebp (libwebp-sys builds it from source with cc; no cmake or nasm needed).
+# musl-tools gives musl-gcc, for the crates that compile C from source with cc: ring (under
+# rustls), libwebp (libwebp-sys) and libjpeg-turbo (mozjpeg-sys). nasm assembles
+# libjpeg-turbo's SIMD code; without it mozjpeg-sys builds, warns, and decodes far slower.
 RUN rustup target add "$TARGET" \
  && apt-get update \
- && apt-get install -y --no-install-recommends musl-tools \
+ && apt-get install -y --no-install-recommends musl-tools nasm \
  && rm -rf /var/lib/apt/lists/* \
  && cargo install cargo-chef --locked --version "$CARGO_CHEF_VERSION"
 WORKDIR /app

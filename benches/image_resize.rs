@@ -1,8 +1,8 @@
 //! Image pipeline, side by side: a photo JPEG (1600×1600 and 4000×3000) made into a 400×400
 //! cover thumbnail, as WebP and as JPEG at q80, by
 //!
-//! - **ours**: `imaging::transform` (JPEG shrunk while decoding, `fast_image_resize`, libwebp
-//!   lossy WebP, 4:2:0 JPEG);
+//! - **ours**: `imaging::transform` (JPEG shrunk while decoding by libjpeg-turbo,
+//!   `fast_image_resize`, libwebp lossy WebP, 4:2:0 JPEG);
 //! - **before**: the pipeline `imaging::transform` ran before issue 13, kept here callable
 //!   (whole decode by the `image` crate, `fast_image_resize`, the `image` crate's lossless WebP
 //!   and 4:4:4 JPEG encoders);

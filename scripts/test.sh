@@ -15,6 +15,7 @@ NEEDS=(
   "redis-server:redis-server"       # tests/redis_tier.rs: the shared cache tier
   "musl-gcc:musl-tools"             # scripts/smoke-image.sh: the static build's C parts
   "python3:python3"                 # scripts/smoke-image.sh: the fake upstream
+  "nasm:nasm"                       # mozjpeg-sys: libjpeg-turbo's SIMD code (JPEG decoding)
 )
 
 step() { printf '\n==> %s\n' "$*"; }

@@ -1,5 +1,5 @@
 //! Reading headers, decoding and encoding under our limits: the `image` crate for most of it,
-//! `jpeg-decoder` to shrink a JPEG while decoding it, `jpeg-encoder` for JPEG output (4:2:0
+//! libjpeg-turbo to shrink a JPEG while decoding it (see [`super::jpeg`]), `jpeg-encoder` for JPEG output (4:2:0
 //! chroma below q90) and libwebp (the `webp` crate) for WebP output.
 
 use std::borrow::Cow;
@@ -8,10 +8,10 @@ use std::io::Cursor;
 use image::codecs::gif::GifEncoder;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::metadata::Orientation;
-use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, RgbImage};
+use image::{DynamicImage, ImageDecoder, ImageReader};
 use jpeg_encoder::{ChromaSubsamplingMethod, SamplingFactor};
 
-use super::{Format, ImageError, Limits};
+use super::{Format, ImageError, Limits, jpeg};
 
 /// NeuQuant speed for GIF palettes: 1 is best and slowest, 30 fastest; 10 is the `gif`
 /// crate's suggested balance.
@@ -21,6 +21,13 @@ const GIF_SPEED: i32 = 10;
 /// it both ways, as libjpeg, libvips and Pillow do, for about a fifth fewer bytes at no
 /// visible cost in a photo.
 const FULL_CHROMA_QUALITY: u8 = 90;
+
+/// libwebp's effort for lossy WebP (0 fastest to 6 smallest; libwebp and libvips default to
+/// 4). Measured on the 400² cover of `benches/image_resize.rs`' 4000×3000 photo at q80,
+/// release build: method 2 takes 3.0 ms for 4,744 bytes, method 4 8.0 ms for 4,600. A variant
+/// is encoded once and then served from the cache, but on a one-CPU Machine those 5 ms are
+/// a sixth of a miss, for 3% more bytes; `benches/image_resize.rs` checks the SSIM holds.
+const WEBP_LOSSY_METHOD: i32 = 2;
 
 /// The WebP quality that asks for a lossless WebP instead of a lossy one.
 pub(crate) const LOSSLESS_QUALITY: u8 = 100;
@@ -99,6 +106,15 @@ impl<'a> Header<'a> {
         )
     }
 
+    /// `upright` (a size as displayed) as stored: swapped for a quarter turn.
+    fn stored(&self, upright: (u32, u32)) -> (u32, u32) {
+        if self.turned() {
+            (upright.1, upright.0)
+        } else {
+            upright
+        }
+    }
+
     /// The size as displayed: width and height swap for a quarter turn.
     pub(crate) fn upright_size(&self) -> (u32, u32) {
         let (width, height) = self.stored_size;
@@ -123,13 +139,8 @@ impl<'a> Header<'a> {
         let full_pixels = u64::from(width) * u64::from(height);
         let colour = self.decoder.color_type();
         let channels = u64::from(colour.channel_count());
-        let shrunk = self.jpeg.and_then(|jpeg| {
-            let needed = if self.turned() {
-                (needed.1, needed.0)
-            } else {
-                needed
-            };
-            let (w, h) = shrinking_decoder(jpeg, needed, u64::MAX)?.size;
+        let shrunk = self.jpeg.and_then(|_| {
+            let (w, h) = jpeg::scale_for(self.stored_size, self.stored(needed))?.size;
             Some(u64::from(w) * u64::from(h))
         });
         let (pixels, decoded) = match shrunk {
@@ -145,7 +156,7 @@ impl<'a> Header<'a> {
             copy = copy.max(eight_bit);
         }
         let side = match (self.jpeg, self.gif) {
-            (Some(jpeg), _) if jpeg_is_progressive(jpeg) => 2 * full_pixels * channels,
+            (Some(jpeg), _) if jpeg::is_progressive(jpeg) => 2 * full_pixels * channels,
             (Some(_), _) => 0,
             (None, Some(gif)) => {
                 gif_first_frame(gif).map_or(0, |(w, h)| 4 * u64::from(w) * u64::from(h))
@@ -163,7 +174,7 @@ impl<'a> Header<'a> {
     /// `needed` is the upright size the rest of the way needs at least: a JPEG large enough
     /// is decoded at 1/2, 1/4 or 1/8 of its size (DCT scaling, as libjpeg's and libvips'
     /// shrink-on-load), a fraction of the memory and faster than decoding it whole; see
-    /// [`SHRINK_MARGIN`].
+    /// [`jpeg::scale_for`].
     pub(crate) fn decode(
         mut self,
         limits: &Limits,
@@ -187,17 +198,18 @@ impl<'a> Header<'a> {
                 max: limits.max_pixels,
             });
         }
-        let needed = if self.turned() {
-            (needed.1, needed.0)
-        } else {
-            needed
-        };
-        let (orientation, mut shrunk) = (self.orientation, None);
-        if let Some(jpeg) = self.jpeg {
-            shrunk = decode_jpeg_shrunk(jpeg, needed, limits);
-        }
+        let orientation = self.orientation;
+        let shrunk = self.jpeg.and_then(|jpeg| {
+            let scale = jpeg::scale_for(self.stored_size, self.stored(needed))?;
+            let (w, h) = scale.size;
+            if u64::from(w) * u64::from(h) * 3 > limits.max_alloc {
+                return None;
+            }
+            jpeg::decode_scaled(jpeg, scale)
+        });
         let (mut image, icc) = match shrunk {
-            Some(decoded) => decoded,
+            // The header's reader already found the profile.
+            Some(image) => (image, self.decoder.icc_profile().ok().flatten()),
             None => {
                 if self.decoder.total_bytes() > limits.max_alloc {
                     return Err(too_many);
@@ -226,92 +238,6 @@ impl<'a> Header<'a> {
         };
         Ok(Decoded { image, icc })
     }
-}
-
-/// How much larger than needed a shrunk JPEG stays, so that the resize after it still has
-/// work to do: DCT scaling is a crude filter (blocky, some aliasing), and a picture shrunk
-/// right to the output size measured 0.7% worse SSIM and 18% more WebP bytes than libvips in
-/// `benches/image_resize.rs`. libvips and Pillow leave 2; 1.5 keeps the same quality on that
-/// bench and still lets a 4000×3000 photo go to a 400² cover from 1/4 of its size.
-const SHRINK_MARGIN: f64 = 1.5;
-
-/// A JPEG decoded at the smallest DCT scale whose size still covers [`SHRINK_MARGIN`] times
-/// `needed` (stored, not upright), with its ICC profile; `None` when that scale is 1 (the `image` crate's decoder is
-/// faster at full size), for pixel formats other than grey and RGB (CMYK, 16-bit), and for
-/// anything `jpeg-decoder` will not read, which the `image` crate then decodes or refuses.
-fn decode_jpeg_shrunk(
-    bytes: &[u8],
-    needed: (u32, u32),
-    limits: &Limits,
-) -> Option<(DynamicImage, Option<Vec<u8>>)> {
-    let Shrinking {
-        mut decoder,
-        size: (w, h),
-        info,
-    } = shrinking_decoder(bytes, needed, limits.max_alloc)?;
-    let pixels = decoder.decode().ok()?;
-    let (w, h) = (u32::from(w), u32::from(h));
-    let image = match info.pixel_format {
-        jpeg_decoder::PixelFormat::L8 => GrayImage::from_raw(w, h, pixels)?.into(),
-        _ => RgbImage::from_raw(w, h, pixels)?.into(),
-    };
-    Some((image, decoder.icc_profile()))
-}
-
-/// A `jpeg-decoder` set to decode `bytes` at the smallest DCT scale covering
-/// [`SHRINK_MARGIN`] times `(width, height)`, with that scale's size; `None` as for
-/// [`decode_jpeg_shrunk`]. Only the header is read.
-fn shrinking_decoder(
-    bytes: &[u8],
-    (width, height): (u32, u32),
-    max_alloc: u64,
-) -> Option<Shrinking<'_>> {
-    let mut decoder = jpeg_decoder::Decoder::new(bytes);
-    decoder.set_max_decoding_buffer_size(usize::try_from(max_alloc).unwrap_or(usize::MAX));
-    decoder.read_info().ok()?;
-    let info = decoder.info()?;
-    if !matches!(
-        info.pixel_format,
-        jpeg_decoder::PixelFormat::L8 | jpeg_decoder::PixelFormat::RGB24
-    ) {
-        return None;
-    }
-    let side = |n: u32| {
-        let n = (f64::from(n) * SHRINK_MARGIN)
-            .ceil()
-            .clamp(1.0, f64::from(u16::MAX));
-        n as u16
-    };
-    let (w, h) = decoder.scale(side(width), side(height)).ok()?;
-    if (w, h) == (info.width, info.height) {
-        return None;
-    }
-    Some(Shrinking {
-        decoder,
-        size: (w, h),
-        info,
-    })
-}
-
-/// A JPEG decoder set to shrink while decoding.
-struct Shrinking<'a> {
-    decoder: jpeg_decoder::Decoder<&'a [u8]>,
-    /// The size it will decode to.
-    size: (u16, u16),
-    info: jpeg_decoder::ImageInfo,
-}
-
-/// Whether a JPEG is progressive: its decoders then keep every coefficient of the whole
-/// picture (two bytes a sample) until the last scan.
-fn jpeg_is_progressive(bytes: &[u8]) -> bool {
-    let mut decoder = jpeg_decoder::Decoder::new(bytes);
-    decoder.read_info().is_ok()
-        && decoder.info().is_some_and(|info| {
-            matches!(
-                info.coding_process,
-                jpeg_decoder::CodingProcess::DctProgressive
-            )
-        })
 }
 
 /// Whether a GIF has a second frame; its pixels are skipped, not decoded.
@@ -403,8 +329,8 @@ fn encode_jpeg(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, ImageError>
     Ok(out)
 }
 
-/// A WebP through libwebp: lossy at `quality` (with lossy alpha), or lossless at
-/// [`LOSSLESS_QUALITY`]; libwebp's defaults otherwise (method 4, as libvips).
+/// A WebP through libwebp: lossy at `quality` (with lossy alpha) and [`WEBP_LOSSY_METHOD`],
+/// or lossless at [`LOSSLESS_QUALITY`]; libwebp's defaults otherwise.
 fn encode_webp(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, ImageError> {
     let (width, height) = (image.width(), image.height());
     let pixels: Cow<'_, [u8]>;
@@ -421,8 +347,17 @@ fn encode_webp(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, ImageError>
         }
     };
     let lossless = quality >= LOSSLESS_QUALITY;
+    let mut config = webp::WebPConfig::new()
+        .map_err(|()| ImageError::Encode("libwebp's configuration failed".into()))?;
+    config.quality = f32::from(quality);
+    if lossless {
+        config.lossless = 1;
+    } else {
+        config.alpha_compression = 1;
+        config.method = WEBP_LOSSY_METHOD;
+    }
     let memory = encoder
-        .encode_simple(lossless, f32::from(quality))
+        .encode_advanced(&config)
         .map_err(|e| ImageError::Encode(format!("libwebp failed: {e:?}")))?;
     Ok(memory.to_vec())
 }

@@ -16,6 +16,7 @@ mod colour;
 mod error;
 mod format;
 mod geometry;
+mod jpeg;
 mod resize;
 
 pub use error::ImageError;
@@ -26,8 +27,9 @@ use geometry::Plan;
 
 /// Bumped whenever the same transform starts giving different bytes, so that variants
 /// cached before are not served for it: 2 is lossy WebP, 4:2:0 JPEG, colours converted to
-/// sRGB and the first-frame note.
-pub const PIPELINE_VERSION: u32 = 2;
+/// sRGB and the first-frame note; 3 is JPEG decoded by libjpeg-turbo and lossy WebP at
+/// libwebp's method 2.
+pub const PIPELINE_VERSION: u32 = 3;
 
 /// JPEG quality used when none is asked for.
 pub const DEFAULT_QUALITY: u8 = 82;

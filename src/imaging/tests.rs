@@ -905,3 +905,104 @@ fn a_display_p3_picture_keeps_its_colours_in_srgb() {
         }
     }
 }
+
+/// A progressive JPEG of `image` (libjpeg's standard progression: ten scans for YCbCr).
+fn progressive_jpeg(image: &RgbImage) -> Vec<u8> {
+    let mut compress = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+    compress.set_size(image.width() as usize, image.height() as usize);
+    compress.set_quality(90.0);
+    compress.set_progressive_mode();
+    let mut started = compress.start_compress(Vec::new()).unwrap();
+    started.write_scanlines(image.as_raw()).unwrap();
+    started.finish().unwrap()
+}
+
+/// The resize of `jpeg` by `t`, and the same resize of the picture decoded whole by the
+/// `image` crate, which is what shrinking while decoding must look like.
+fn shrunk_and_plain(jpeg: &[u8], t: &Transform) -> (RgbImage, RgbImage) {
+    let whole = image::load_from_memory(jpeg).unwrap();
+    let plan = Plan::new(whole.dimensions(), t);
+    let plain = resize::apply(whole, plan).unwrap().to_rgb8();
+    (decoded(&run(jpeg, t).unwrap()).to_rgb8(), plain)
+}
+
+#[test]
+fn a_progressive_jpeg_is_shrunk_while_decoding_too() {
+    let jpeg = progressive_jpeg(&photo(1600, 1200));
+    assert!(jpeg::is_progressive(&jpeg));
+    // A 300² cover needs 400×300; with the margin, 1/2 (800×600) is the scale.
+    let t = resize_to(
+        Some(300),
+        Some(300),
+        Fit::Cover,
+        FormatChoice::To(Format::Png),
+    );
+    let (shrunk, plain) = shrunk_and_plain(&jpeg, &t);
+    assert_eq!(shrunk.dimensions(), (300, 300));
+    let difference = mean_difference(&shrunk, &plain);
+    assert!(difference < 3.0, "{difference}");
+    // Its estimate counts the picture at the scale it decodes to, plus the coefficients a
+    // progressive decoder keeps for the whole picture.
+    let estimate = working_memory(&jpeg, &t, &Limits::default()).unwrap();
+    let coefficients = 2 * 1600 * 1200 * 3;
+    assert!(estimate > coefficients + 800 * 600 * 3, "{estimate}");
+    assert!(estimate < coefficients + 1600 * 1200 * 3, "{estimate}");
+}
+
+#[test]
+fn a_cmyk_jpeg_is_decoded_whole_and_keeps_its_colours() {
+    // libjpeg does not turn CMYK into RGB: the `image` crate decodes it instead.
+    let rgb = photo(1600, 1200);
+    let cmyk: Vec<u8> = rgb
+        .pixels()
+        .flat_map(|Rgb([r, g, b])| {
+            // The naive conversion, which R = (255 - C)(255 - K) / 255 undoes.
+            let max = u16::from(*r.max(g).max(b)).max(1);
+            let ink = |c: u8| (255 * (max - u16::from(c)) / max) as u8;
+            [ink(*r), ink(*g), ink(*b), 255 - max as u8]
+        })
+        .collect();
+    let mut jpeg = Vec::new();
+    jpeg_encoder::Encoder::new(&mut jpeg, 95)
+        .encode(&cmyk, 1600, 1200, jpeg_encoder::ColorType::Cmyk)
+        .unwrap();
+    let t = resize_to(Some(200), None, Fit::Inside, FormatChoice::To(Format::Png));
+    let (shrunk, plain) = shrunk_and_plain(&jpeg, &t);
+    assert_eq!(shrunk.dimensions(), (200, 150));
+    assert!(mean_difference(&shrunk, &plain) < 1.0);
+    // And the colours are the photo's, not inverted or tinted.
+    let expected = resize::apply(DynamicImage::from(rgb), Plan::new((1600, 1200), &t))
+        .unwrap()
+        .to_rgb8();
+    let difference = mean_difference(&shrunk, &expected);
+    assert!(difference < 8.0, "{difference}");
+}
+
+#[test]
+fn a_jpeg_of_more_scans_than_the_limit_is_refused() {
+    // A progressive JPEG whose last scan is repeated until it has 150: each scan walks every
+    // block of the picture, so that many is a denial of service, not a photo.
+    let jpeg = progressive_jpeg(&photo(1600, 1200));
+    let last_scan = jpeg
+        .windows(2)
+        .rposition(|pair| pair == [0xFF, 0xDA])
+        .unwrap();
+    let end = jpeg.len() - 2;
+    let mut many = jpeg[..end].to_vec();
+    for _ in 0..140 {
+        many.extend_from_slice(&jpeg[last_scan..end]);
+    }
+    many.extend_from_slice(&[0xFF, 0xD9]);
+    let t = resize_to(
+        Some(400),
+        Some(400),
+        Fit::Cover,
+        FormatChoice::To(Format::Jpeg),
+    );
+    assert!(
+        matches!(run(&many, &t), Err(ImageError::Corrupt(_))),
+        "a JPEG of 150 scans was decoded"
+    );
+    // The original, ten scans, is fine.
+    assert!(run(&jpeg, &t).is_ok());
+}
