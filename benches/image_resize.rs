@@ -158,6 +158,7 @@ fn main() {
             }
         }
         if height == 3000 / divisor {
+            parts(&jpeg, side, iterations);
             large = Some(path);
         } else {
             let _ = std::fs::remove_file(&path);
@@ -185,6 +186,79 @@ fn main() {
         }
     }
     let _ = std::fs::remove_file(&large);
+}
+
+// ---- the parts of ours ----------------------------------------------------------------------
+
+/// Times the steps that set our pipeline's speed on the large source, beside what they
+/// replaced: the shrunk decode by libjpeg-turbo and by `jpeg-decoder` (our decoder before),
+/// the whole decode by the `image` crate (zune-jpeg), and libwebp at method 2 (ours) and 4
+/// (its default) on the 400² cover.
+fn parts(jpeg: &[u8], side: u32, iterations: usize) {
+    let libjpeg_turbo = || {
+        let mut decompress = mozjpeg::Decompress::new_mem(jpeg).expect("libjpeg reads it");
+        decompress.scale(2);
+        let mut started = decompress.rgb().expect("libjpeg starts");
+        let pixels = started.read_scanlines::<u8>().expect("libjpeg decodes");
+        started.finish().expect("libjpeg finishes");
+        pixels.len()
+    };
+    let jpeg_decoder = || {
+        let mut decoder = jpeg_decoder::Decoder::new(jpeg);
+        decoder.read_info().expect("jpeg-decoder reads it");
+        let (width, height) = decoder.info().map(|i| (i.width, i.height)).expect("a size");
+        decoder
+            .scale(width / 4, height / 4)
+            .expect("jpeg-decoder scales");
+        decoder.decode().expect("jpeg-decoder decodes").len()
+    };
+    let whole = || image::load_from_memory(jpeg).expect("decodes").width() as usize;
+    let cover = resize_fir(&image::load_from_memory(jpeg).expect("decodes"), side).to_rgb8();
+    let webp = |method: i32| {
+        let mut config = webp::WebPConfig::new().expect("a libwebp configuration");
+        config.quality = f32::from(QUALITY);
+        config.method = method;
+        webp::Encoder::from_rgb(cover.as_raw(), side, side)
+            .encode_advanced(&config)
+            .expect("libwebp encodes")
+            .len()
+    };
+    let steps: [(&str, &dyn Fn() -> usize); 5] = [
+        ("decode at 1/4, libjpeg-turbo (ours)", &libjpeg_turbo),
+        ("decode at 1/4, jpeg-decoder (ours before)", &jpeg_decoder),
+        ("decode whole, image crate (zune-jpeg)", &whole),
+        ("WebP encode, libwebp method 2 (ours)", &|| webp(2)),
+        ("WebP encode, libwebp method 4 (its default)", &|| webp(4)),
+    ];
+    println!(
+        "
+  parts of ours on this source{:>38} {:>9} {:>9}",
+        "median", "min", "bytes"
+    );
+    let mut samples = vec![Vec::new(); steps.len()];
+    for round in 0..=iterations {
+        for ((_, step), samples) in steps.iter().zip(&mut samples) {
+            let start = Instant::now();
+            black_box(step());
+            if round > 0 {
+                samples.push(start.elapsed());
+            }
+        }
+    }
+    for ((name, step), samples) in steps.iter().zip(&mut samples) {
+        samples.sort();
+        // The WebP rows' output is bytes; the decodes' is not worth a column.
+        let bytes = if name.starts_with("WebP") {
+            step().to_string()
+        } else {
+            String::new()
+        };
+        println!(
+            "  {name:<56} {:>6.1} ms {:>6.1} ms {bytes:>9}",
+            ms(samples[samples.len() / 2]),
+            ms(samples[0]),
+        );
+    }
 }
 
 // ---- the pipelines ------------------------------------------------------------------------

@@ -49,16 +49,22 @@ cp "$binary" "$root/getimages"
 "${as_root[@]}" chown 65532:65532 "$root/cache"
 find "$root" -printf '%M %u:%g %p\n'
 
-step "A loopback fake of GitHub's API"
+step "A loopback fake of GitHub's API, and of an image host"
 cat >"$work/fake.py" <<'EOF'
 import http.server, sys
 body = open(sys.argv[1], "rb").read()
+photo = open(sys.argv[2], "rb").read()
 class Fake(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        found = self.path.split("?")[0] == "/users/torvalds"
+        path = self.path.split("?")[0]
+        found = path in ("/users/torvalds", "/banner.jpg")
         self.send_response(200 if found else 404)
-        self.send_header("content-type", "application/json")
-        data = body if found else b'{"message":"Not Found"}'
+        if path == "/banner.jpg":
+            self.send_header("content-type", "image/jpeg")
+            data = photo
+        else:
+            self.send_header("content-type", "application/json")
+            data = body if found else b'{"message":"Not Found"}'
         self.send_header("content-length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -68,7 +74,9 @@ server = http.server.HTTPServer(("127.0.0.1", 0), Fake)
 print(server.server_address[1], flush=True)
 server.serve_forever()
 EOF
-coproc FAKE { exec python3 "$work/fake.py" tests/fixtures/github/torvalds.json; }
+coproc FAKE {
+  exec python3 "$work/fake.py" tests/fixtures/github/torvalds.json tests/fixtures/images/banner.jpg
+}
 fake_pid=$FAKE_PID
 read -r -t 10 fake_port <&"${FAKE[0]}" || fail "the fake GitHub did not start"
 echo "fake GitHub on 127.0.0.1:$fake_port"
@@ -77,11 +85,13 @@ step "The server in that root as 65532, with the image's environment"
 chroot=$(command -v chroot) || fail "no chroot (coreutils)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # The Dockerfile's ENV (PORT moved off 8080, which may be taken here), fly.toml's [env],
-# a short idle timeout, and the fake in place of api.github.com.
+# a short idle timeout, the fake in place of api.github.com, and private addresses allowed
+# so that /image may fetch from the fake on loopback.
 "${as_root[@]}" env -i PORT="$port" GETIMAGES_HOST=0.0.0.0 GETIMAGES_CACHE_DIR=/cache \
   MIMALLOC_ARENA_EAGER_COMMIT=0 \
   GETIMAGES_LOG_FORMAT=json GETIMAGES_TRUST_FLY_CLIENT_IP=true \
   GETIMAGES_IDLE_TIMEOUT=$IDLE GETIMAGES_UPSTREAM_GITHUB="http://127.0.0.1:$fake_port" \
+  GETIMAGES_ALLOW_PRIVATE_NETWORKS=1 \
   "$chroot" --userspec=65532:65532 "$root" /getimages 2>"$log" &
 server_pid=$!
 for _ in $(seq 100); do
@@ -113,6 +123,21 @@ step "Requests"
 expect / 200 '<html'
 expect /healthz 200 ok
 expect '/api/v1/lookup?q=torvalds&provider=github' 200 'avatars.githubusercontent.com/u/1024025'
+# The C parts linked into the static binary, at work: libjpeg-turbo shrinks the JPEG while
+# decoding it (1/4 of 1500×500 covers 200 wide), libwebp encodes it lossy (a VP8 chunk).
+python3 - "$port" "$fake_port" <<'EOF' || fail "/image did not make the JPEG into a lossy WebP"
+import struct, sys, urllib.request
+port, fake = sys.argv[1:]
+url = f"http://127.0.0.1:{port}/image?url=http://127.0.0.1:{fake}/banner.jpg&w=200&format=webp&q=80"
+with urllib.request.urlopen(url, timeout=10) as reply:
+    kind, body = reply.headers["content-type"], reply.read()
+assert kind == "image/webp", kind
+assert body[:4] == b"RIFF" and body[8:16] == b"WEBPVP8 ", body[:16]
+# A lossy frame's header gives its size: 14 bits each, after the start code.
+width, height = (n & 0x3FFF for n in struct.unpack("<HH", body[26:30]))
+assert (width, height) == (200, 67), (width, height)
+print(f"GET /image?…banner.jpg&w=200&format=webp: 200, lossy WebP {width}×{height}, {len(body)} bytes")
+EOF
 cached=$(find "$root/cache" -type f -user 65532 | wc -l)
 ((cached > 0)) || fail "nothing written to /cache"
 echo "/cache: $cached file(s) written by 65532"
