@@ -23,10 +23,10 @@ const GIF_SPEED: i32 = 10;
 const FULL_CHROMA_QUALITY: u8 = 90;
 
 /// libwebp's effort for lossy WebP (0 fastest to 6 smallest; libwebp and libvips default to
-/// 4). Measured on the 400² cover of `benches/image_resize.rs`' 4000×3000 photo at q80,
-/// release build: method 2 takes 3.0 ms for 4,744 bytes, method 4 8.0 ms for 4,600. A variant
-/// is encoded once and then served from the cache, but on a one-CPU Machine those 5 ms are
-/// a sixth of a miss, for 3% more bytes; `benches/image_resize.rs` checks the SSIM holds.
+/// 4). On the 400² cover of `benches/image_resize.rs`' 4000×3000 photo at q80, method 2 takes
+/// 3.1 ms for 4,794 bytes and method 4 8.0 ms for 4,694. A variant is encoded once and then
+/// served from the cache, but on a one-CPU Machine those 5 ms are a sixth of a miss, for 2%
+/// more bytes; the bench checks that the SSIM still matches libvips' at method 4.
 const WEBP_LOSSY_METHOD: i32 = 2;
 
 /// The WebP quality that asks for a lossless WebP instead of a lossy one.
