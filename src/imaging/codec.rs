@@ -139,8 +139,8 @@ impl<'a> Header<'a> {
         let full_pixels = u64::from(width) * u64::from(height);
         let colour = self.decoder.color_type();
         let channels = u64::from(colour.channel_count());
-        let shrunk = self.jpeg.and_then(|_| {
-            let (w, h) = jpeg::scale_for(self.stored_size, self.stored(needed))?.size;
+        let shrunk = self.jpeg.and_then(|jpeg| {
+            let (w, h) = jpeg::shrink(jpeg, self.stored_size, self.stored(needed))?.size;
             Some(u64::from(w) * u64::from(h))
         });
         let (pixels, decoded) = match shrunk {
@@ -156,7 +156,9 @@ impl<'a> Header<'a> {
             copy = copy.max(eight_bit);
         }
         let side = match (self.jpeg, self.gif) {
-            (Some(jpeg), _) if jpeg::is_progressive(jpeg) => 2 * full_pixels * channels,
+            (Some(jpeg), _) if jpeg::frame(jpeg).is_some_and(|f| f.progressive) => {
+                2 * full_pixels * channels
+            }
             (Some(_), _) => 0,
             (None, Some(gif)) => {
                 gif_first_frame(gif).map_or(0, |(w, h)| 4 * u64::from(w) * u64::from(h))
@@ -174,7 +176,7 @@ impl<'a> Header<'a> {
     /// `needed` is the upright size the rest of the way needs at least: a JPEG large enough
     /// is decoded at 1/2, 1/4 or 1/8 of its size (DCT scaling, as libjpeg's and libvips'
     /// shrink-on-load), a fraction of the memory and faster than decoding it whole; see
-    /// [`jpeg::scale_for`].
+    /// [`jpeg::shrink`].
     pub(crate) fn decode(
         mut self,
         limits: &Limits,
@@ -200,7 +202,7 @@ impl<'a> Header<'a> {
         }
         let orientation = self.orientation;
         let shrunk = self.jpeg.and_then(|jpeg| {
-            let scale = jpeg::scale_for(self.stored_size, self.stored(needed))?;
+            let scale = jpeg::shrink(jpeg, self.stored_size, self.stored(needed))?;
             let (w, h) = scale.size;
             if u64::from(w) * u64::from(h) * 3 > limits.max_alloc {
                 return None;

@@ -5,8 +5,9 @@
 //! is mostly Huffman decoding, paid at any scale. `benches/image_resize.rs` times it beside
 //! `jpeg-decoder` (our decoder before) and the `image` crate's whole decode.
 //!
-//! Also a few facts read straight off the markers, without a decoder: whether a JPEG is
-//! progressive, and how many scans it has.
+//! Also the facts read straight off the markers, without a decoder, that decide whether
+//! libjpeg-turbo takes a JPEG: its frame (progressive or not, sample precision, components)
+//! and how many scans it has.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -33,11 +34,27 @@ pub(super) struct Scale {
     pub(super) size: (u32, u32),
 }
 
+/// The scale at which libjpeg-turbo is to decode `bytes`, a JPEG of `stored` size, for a
+/// resize that needs `needed` (both stored, not upright): see [`scale_for`]. `None` when
+/// the whole picture is needed, and for what libjpeg-turbo does not take here, which the
+/// `image` crate then decodes whole or refuses: CMYK and YCCK (four components; libjpeg
+/// does not turn them into RGB), 12- and 16-bit samples, more than [`MAX_SCANS`] scans.
+///
+/// The memory estimate and the decode both ask this, so a JPEG is counted at the size it
+/// is decoded to.
+pub(super) fn shrink(bytes: &[u8], stored: (u32, u32), needed: (u32, u32)) -> Option<Scale> {
+    let frame = frame(bytes)?;
+    if frame.precision != 8 || !matches!(frame.components, 1 | 3) || scan_count(bytes) > MAX_SCANS {
+        return None;
+    }
+    scale_for(stored, needed)
+}
+
 /// The smallest of 1/8, 1/4 and 1/2 whose size still covers [`SHRINK_MARGIN`] times
-/// `needed` (both stored, not upright); `None` when only the whole size does.
+/// `needed`; `None` when only the whole size does.
 ///
 /// The sizes are libjpeg's: each side times the scale, rounded up.
-pub(super) fn scale_for(stored: (u32, u32), needed: (u32, u32)) -> Option<Scale> {
+fn scale_for(stored: (u32, u32), needed: (u32, u32)) -> Option<Scale> {
     let want = |n: u32| (f64::from(n) * SHRINK_MARGIN).ceil().max(1.0);
     let scaled =
         |side: u32, numerator: u8| (u64::from(side) * u64::from(numerator)).div_ceil(8) as u32;
@@ -48,17 +65,14 @@ pub(super) fn scale_for(stored: (u32, u32), needed: (u32, u32)) -> Option<Scale>
     })
 }
 
-/// Decodes `bytes` at `scale`, as grey or RGB; `None` for colour spaces other than grey,
-/// YCbCr and RGB (CMYK, YCCK), for more than [`MAX_SCANS`] scans, and for anything
-/// libjpeg-turbo refuses, all of which the `image` crate then decodes or refuses.
+/// Decodes `bytes` at `scale` (from [`shrink`]), as grey or RGB; `None` for anything
+/// libjpeg-turbo refuses, and for colour spaces other than grey, YCbCr and RGB, which the
+/// `image` crate then decodes or refuses.
 ///
 /// libjpeg-turbo reports a fatal error by unwinding out of the C code (the `mozjpeg` crate's
 /// error manager), so the whole decode runs under `catch_unwind`; its warnings (a corrupt
 /// stretch of entropy-coded data, which it fills in) are not errors, as in browsers.
 pub(super) fn decode_scaled(bytes: &[u8], scale: Scale) -> Option<DynamicImage> {
-    if scan_count(bytes) > MAX_SCANS {
-        return None;
-    }
     let decoded = catch_unwind(AssertUnwindSafe(
         || -> std::io::Result<Option<DynamicImage>> {
             let mut decompress = Decompress::new_mem(bytes)?;
@@ -89,10 +103,21 @@ pub(super) fn decode_scaled(bytes: &[u8], scale: Scale) -> Option<DynamicImage> 
     decoded.ok()?.ok()?
 }
 
-/// Whether a JPEG is progressive (its frame marker is SOF2, SOF6, SOF10 or SOF14): its
-/// decoders then keep every coefficient of the whole picture (two bytes a sample) until the
-/// last scan. `false` when no frame marker comes before the first scan.
-pub(super) fn is_progressive(bytes: &[u8]) -> bool {
+/// What a JPEG's frame header (its SOF segment) says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Frame {
+    /// Whether the frame is progressive (SOF2, SOF6, SOF10 or SOF14): its decoders then keep
+    /// every coefficient of the whole picture (two bytes a sample) until the last scan.
+    pub(super) progressive: bool,
+    /// Bits per sample: 8 in nearly every JPEG.
+    precision: u8,
+    /// 1 (grey), 3 (YCbCr or RGB) or 4 (CMYK or YCCK).
+    components: u8,
+}
+
+/// The frame header, found by walking the marker segments from the start; `None` when no
+/// whole frame header comes before the first scan.
+pub(super) fn frame(bytes: &[u8]) -> Option<Frame> {
     let mut at = 2;
     while let Some(&[0xFF, marker]) = bytes.get(at..at + 2) {
         match marker {
@@ -100,22 +125,30 @@ pub(super) fn is_progressive(bytes: &[u8]) -> bool {
             0xFF => at += 1,
             // Markers without a length.
             0x01 | 0xD0..=0xD8 => at += 2,
-            // Start of scan, or end of image: no frame marker came first.
-            0xDA | 0xD9 => return false,
+            // Start of scan, or end of image: no frame header came first.
+            0xDA | 0xD9 => return None,
             // Frame markers; C4 (Huffman tables), C8 (reserved) and CC (arithmetic
-            // conditioning) share the range.
+            // conditioning) share the range. The segment: length (2), precision (1),
+            // height (2), width (2), components (1).
             0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
-                return matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE);
+                let &[precision, .., components] = bytes.get(at + 4..at + 10)? else {
+                    return None;
+                };
+                return Some(Frame {
+                    progressive: matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE),
+                    precision,
+                    components,
+                });
             }
             _ => {
-                let Some(&[high, low]) = bytes.get(at + 2..at + 4) else {
-                    return false;
+                let &[high, low] = bytes.get(at + 2..at + 4)? else {
+                    return None;
                 };
                 at += 2 + usize::from(u16::from_be_bytes([high, low]));
             }
         }
     }
-    false
+    None
 }
 
 /// How many start-of-scan markers (`FF DA`) a JPEG holds, counting at most one past
@@ -146,20 +179,60 @@ mod tests {
     }
 
     #[test]
-    fn progressive_is_read_from_the_frame_marker() {
-        let header = |sof: u8| {
+    fn the_frame_header_is_found_past_other_segments() {
+        let header = |sof: u8, precision: u8, components: u8| {
             let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0xAA, 0xBB];
             // A Huffman table segment first: C4 is not a frame marker.
             bytes.extend([0xFF, 0xC4, 0x00, 0x03, 0x00]);
-            bytes.extend([0xFF, 0xFF, sof, 0x00, 0x02]);
+            // Then a fill byte, and the frame: 160×120.
+            bytes.extend([
+                0xFF, 0xFF, sof, 0x00, 0x11, precision, 0, 120, 0, 160, components,
+            ]);
             bytes
         };
-        assert!(!is_progressive(&header(0xC0)));
-        assert!(is_progressive(&header(0xC2)));
-        assert!(!is_progressive(&[0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02]));
-        // A length that runs past the end, and no bytes at all.
-        assert!(!is_progressive(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF]));
-        assert!(!is_progressive(&[]));
+        let frame = |progressive, precision, components| {
+            Some(Frame {
+                progressive,
+                precision,
+                components,
+            })
+        };
+        assert_eq!(super::frame(&header(0xC0, 8, 3)), frame(false, 8, 3));
+        assert_eq!(super::frame(&header(0xC2, 8, 1)), frame(true, 8, 1));
+        assert_eq!(super::frame(&header(0xC1, 12, 4)), frame(false, 12, 4));
+        // A scan before any frame, a length that runs past the end, a frame cut short, and
+        // no bytes at all.
+        assert_eq!(super::frame(&[0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02]), None);
+        assert_eq!(super::frame(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF]), None);
+        assert_eq!(super::frame(&header(0xC0, 8, 3)[..20]), None);
+        assert_eq!(super::frame(&[]), None);
+    }
+
+    #[test]
+    fn libjpeg_is_asked_only_for_what_it_decodes_here() {
+        let needed = (10, 8);
+        let rgb = jpeg(jpeg_encoder::ColorType::Rgb, 3);
+        assert_eq!(shrink(&rgb, (160, 120), needed).unwrap().size, (20, 15));
+        let cmyk = jpeg(jpeg_encoder::ColorType::Cmyk, 4);
+        assert_eq!(shrink(&cmyk, (160, 120), needed), None);
+        // 12-bit samples: the frame header says so.
+        let mut twelve = rgb.clone();
+        let sof = twelve
+            .windows(2)
+            .position(|pair| pair == [0xFF, 0xC0])
+            .unwrap();
+        twelve[sof + 1] = 0xC1;
+        twelve[sof + 4] = 12;
+        assert_eq!(shrink(&twelve, (160, 120), needed), None);
+        // Too many scans.
+        let mut scans = rgb[..rgb.len() - 2].to_vec();
+        for _ in 0..MAX_SCANS {
+            scans.extend([0xFF, 0xDA, 0x00, 0x02]);
+        }
+        scans.extend([0xFF, 0xD9]);
+        assert_eq!(shrink(&scans, (160, 120), needed), None);
+        // Nothing to gain.
+        assert_eq!(shrink(&rgb, (160, 120), (150, 100)), None);
     }
 
     #[test]
@@ -198,7 +271,7 @@ mod tests {
         let mut started = compress.start_compress(Vec::new()).unwrap();
         started.write_scanlines(&[128; 160 * 120]).unwrap();
         let progressive = started.finish().unwrap();
-        assert!(is_progressive(&progressive));
+        assert!(frame(&progressive).unwrap().progressive);
         let image = decode_scaled(&progressive, scale).expect("a progressive one too");
         assert!(matches!(image, DynamicImage::ImageLuma8(_)));
     }

@@ -929,7 +929,7 @@ fn shrunk_and_plain(jpeg: &[u8], t: &Transform) -> (RgbImage, RgbImage) {
 #[test]
 fn a_progressive_jpeg_is_shrunk_while_decoding_too() {
     let jpeg = progressive_jpeg(&photo(1600, 1200));
-    assert!(jpeg::is_progressive(&jpeg));
+    assert!(jpeg::frame(&jpeg).unwrap().progressive);
     // A 300² cover needs 400×300; with the margin, 1/2 (800×600) is the scale.
     let t = resize_to(
         Some(300),
@@ -967,6 +967,9 @@ fn a_cmyk_jpeg_is_decoded_whole_and_keeps_its_colours() {
         .encode(&cmyk, 1600, 1200, jpeg_encoder::ColorType::Cmyk)
         .unwrap();
     let t = resize_to(Some(200), None, Fit::Inside, FormatChoice::To(Format::Png));
+    // So the memory estimate counts it whole, not at the 1/4 a YCbCr JPEG would get.
+    let estimate = working_memory(&jpeg, &t, &Limits::default()).unwrap();
+    assert!(estimate > 1600 * 1200 * 3, "{estimate}");
     let (shrunk, plain) = shrunk_and_plain(&jpeg, &t);
     assert_eq!(shrunk.dimensions(), (200, 150));
     assert!(mean_difference(&shrunk, &plain) < 1.0);
