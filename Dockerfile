@@ -35,8 +35,8 @@ RUN cargo build --release --locked --target "$TARGET" --bin getimages \
  && cp "target/$TARGET/release/getimages" /getimages \
  && mkdir /cache
 
-# --- runtime: nothing but the static binary (16.0 MiB with libwebp, libjpeg-turbo and
-# mimalloc: 16,798,120 bytes, 6.1 MiB gzipped; the image barely more) and
+# --- runtime: nothing but the static binary (15.9 MiB with libwebp and libjpeg-turbo:
+# 16,669,032 bytes, 6.0 MiB gzipped; the image barely more) and
 # an empty /cache for the disk cache (mount a Fly volume there to keep it across starts).
 # No CA bundle: outgoing HTTPS uses reqwest with rustls and the compiled-in
 # webpki-roots, so there is no /etc/ssl to ship. No shell and no curl either, so no
@@ -47,8 +47,8 @@ COPY --from=builder --chown=65532:65532 /cache /cache
 # A numeric user works without /etc/passwd; 65532 is the usual "nonroot".
 USER 65532:65532
 EXPOSE 8080
-# mimalloc (the musl build's allocator) commits its first arena eagerly by default: about
-# 13 MiB more resident at start for nothing; lazily, it starts at about 8 to 10 MiB.
-ENV PORT=8080 GETIMAGES_HOST=0.0.0.0 GETIMAGES_CACHE_DIR=/cache MIMALLOC_ARENA_EAGER_COMMIT=0
+# The binary allocates with musl's own malloc, which gives memory back to the system as it
+# is freed: the README's "Memory budget" section has the figures that chose it.
+ENV PORT=8080 GETIMAGES_HOST=0.0.0.0 GETIMAGES_CACHE_DIR=/cache
 # Exec form: no shell in between, so the stop signal (SIGTERM) reaches the server itself.
 ENTRYPOINT ["/getimages"]

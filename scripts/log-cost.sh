@@ -26,8 +26,7 @@ trap '[[ -n $server ]] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 round() {
   local level=$1 port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  # MIMALLOC_ARENA_EAGER_COMMIT as in the image's ENV.
-  MIMALLOC_ARENA_EAGER_COMMIT=0 GETIMAGES_HOST=127.0.0.1 PORT=$port GETIMAGES_IDLE_TIMEOUT=0 GETIMAGES_CACHE_DIR= \
+  GETIMAGES_HOST=127.0.0.1 PORT=$port GETIMAGES_IDLE_TIMEOUT=0 GETIMAGES_CACHE_DIR= \
     GETIMAGES_LOG_FORMAT=$FORMAT RUST_LOG=$level "$BIN" 2>"$work/$level.log" &
   server=$!
   for _ in $(seq 200); do (: >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done

@@ -88,7 +88,6 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 # a short idle timeout, the fake in place of api.github.com, and private addresses allowed
 # so that /image may fetch from the fake on loopback.
 "${as_root[@]}" env -i PORT="$port" GETIMAGES_HOST=0.0.0.0 GETIMAGES_CACHE_DIR=/cache \
-  MIMALLOC_ARENA_EAGER_COMMIT=0 \
   GETIMAGES_LOG_FORMAT=json GETIMAGES_TRUST_FLY_CLIENT_IP=true \
   GETIMAGES_IDLE_TIMEOUT=$IDLE GETIMAGES_UPSTREAM_GITHUB="http://127.0.0.1:$fake_port" \
   GETIMAGES_ALLOW_PRIVATE_NETWORKS=1 \

@@ -7,12 +7,6 @@ use getimages::configuration::{Command, Settings};
 use getimages::startup::Application;
 use getimages::{check, telemetry};
 
-/// musl's own allocator takes one lock for every allocation of every thread, which a busy
-/// server (its workers and the log writer) contends on; glibc builds keep glibc's malloc.
-#[cfg(target_env = "musl")]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[actix_web::main]
 async fn main() -> ExitCode {
     let settings = Settings::load();
