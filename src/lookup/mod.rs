@@ -6,7 +6,7 @@ mod error;
 mod image_check;
 mod query;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -171,10 +171,17 @@ impl Platforms {
             ))
         };
         let deadline = tokio::time::Instant::now() + self.timeout;
-        let answer = match tokio::time::timeout_at(deadline, self.run(query)).await {
+        let blocked = Mutex::new(None);
+        let answer = match tokio::time::timeout_at(deadline, self.run(query, &blocked)).await {
             Ok(Ok(unchecked)) => Ok(self.checked(unchecked, deadline).await),
             Ok(Err(failure)) => Err(failure),
-            Err(_) => Err(Failure::Lookup(past_deadline())),
+            // A way that was blocked before the deadline says more than the deadline: the
+            // platform refused us, and the way after it did not answer in time.
+            Err(_) => Err(blocked
+                .into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| Failure::Lookup(past_deadline()))),
         };
         let ms = started.elapsed().as_millis() as u64;
         let (provider, handle) = (query.provider.id, &query.handle);
@@ -210,20 +217,32 @@ impl Platforms {
     /// With an outbound proxy set, the chain runs through it from the start for the
     /// providers `GETIMAGES_PROXY_PROVIDERS` names, and once more through it when it ends
     /// blocked for the others.
-    async fn run(&self, query: &ProfileQuery) -> Result<Unchecked, Failure> {
+    ///
+    /// The first block met is kept in `blocked` as it happens, for the answer when the
+    /// lookup's deadline ends the chain before its last way.
+    async fn run(
+        &self,
+        query: &ProfileQuery,
+        blocked: &Mutex<Option<Failure>>,
+    ) -> Result<Unchecked, Failure> {
         let id = query.provider.id;
         let proxied = self.fetcher.proxy_first(id);
-        match self.run_chain(query, proxied).await {
+        match self.run_chain(query, proxied, blocked).await {
             Err(failure) if failure.is_block() && self.fetcher.proxy_when_blocked(id) => {
                 tracing::info!(provider = id, cause = %failure, "blocked; asking through the proxy");
-                self.run_chain(query, true).await
+                self.run_chain(query, true, blocked).await
             }
             answer => answer,
         }
     }
 
     /// One pass along the chain, every request direct or every one through the proxy.
-    async fn run_chain(&self, query: &ProfileQuery, proxied: bool) -> Result<Unchecked, Failure> {
+    async fn run_chain(
+        &self,
+        query: &ProfileQuery,
+        proxied: bool,
+        blocked: &Mutex<Option<Failure>>,
+    ) -> Result<Unchecked, Failure> {
         let provider = query.provider;
         let mut asked = Asked::default();
         let mut failures = Vec::new();
@@ -251,7 +270,14 @@ impl Platforms {
             {
                 Ok(profile) => return Ok(profile),
                 Err(failure) if failure.ends_the_chain(strategy.not_found) => return Err(failure),
-                Err(failure) => failures.push((strategy.name, failure)),
+                Err(failure) => {
+                    if failure.is_block()
+                        && let Ok(mut first) = blocked.lock()
+                    {
+                        first.get_or_insert_with(|| failure.clone());
+                    }
+                    failures.push((strategy.name, failure));
+                }
             }
         }
         Err(Failure::Chain(failures))

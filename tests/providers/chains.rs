@@ -2,7 +2,10 @@
 //! asking, the first way works; the first fails and the second works; a definite "not
 //! found" from the first stops the chain (or, where the first way's 404 is not the
 //! platform's last word, the second is asked); and a block on every way is EBLOCKED and not
-//! cached, so a second lookup asks the platform again.
+//! cached, so a second lookup asks the platform again, as is a block met before the deadline
+//! cut the chain short.
+
+use std::time::Duration;
 
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -324,6 +327,40 @@ async fn a_block_on_every_way_is_eblocked_and_the_next_lookup_asks_again() {
             chain.provider
         );
     }
+}
+
+#[tokio::test]
+async fn a_block_met_before_the_deadline_is_the_answer_when_the_next_way_hangs() {
+    // X's page refuses us; its intent page would answer, but only after the deadline.
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        "/kikobeats",
+        429,
+        "text/html",
+        b"slow down".to_vec(),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/intent/user"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let upstream = server.uri();
+    let app = spawn_app(&[
+        ("GETIMAGES_UPSTREAM_X", upstream.as_str()),
+        ("GETIMAGES_LOOKUP_TIMEOUT", "1s"),
+    ]);
+
+    let reply = app.api_lookup("kikobeats", Some("x")).await;
+
+    assert_failure(&reply, 502, "EBLOCKED");
+    assert_says(&reply, "stopped us with a rate limit");
+    assert_eq!(
+        asked(&server, "/intent/user").await,
+        1,
+        "the next way was asked"
+    );
 }
 
 #[tokio::test]
