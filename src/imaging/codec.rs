@@ -1,6 +1,6 @@
 //! Reading headers, decoding and encoding under our limits: the `image` crate for most of it,
-//! libjpeg-turbo to shrink a JPEG while decoding it (see [`super::jpeg`]), `jpeg-encoder` for JPEG output (4:2:0
-//! chroma below q90) and libwebp (the `webp` crate) for WebP output.
+//! libjpeg-turbo to shrink a JPEG while decoding it (see [`super::jpeg`]), `jpeg-encoder`
+//! for JPEG output (4:2:0 chroma below q90) and libwebp (the `webp` crate) for WebP output.
 
 use std::borrow::Cow;
 use std::io::Cursor;
@@ -106,23 +106,19 @@ impl<'a> Header<'a> {
         )
     }
 
-    /// `upright` (a size as displayed) as stored: swapped for a quarter turn.
-    fn stored(&self, upright: (u32, u32)) -> (u32, u32) {
-        if self.turned() {
-            (upright.1, upright.0)
-        } else {
-            upright
-        }
-    }
-
-    /// The size as displayed: width and height swap for a quarter turn.
-    pub(crate) fn upright_size(&self) -> (u32, u32) {
-        let (width, height) = self.stored_size;
+    /// A size as stored turned to the size as displayed, or back: width and height swap
+    /// for a quarter turn.
+    fn turn(&self, (width, height): (u32, u32)) -> (u32, u32) {
         if self.turned() {
             (height, width)
         } else {
             (width, height)
         }
+    }
+
+    /// The size as displayed.
+    pub(crate) fn upright_size(&self) -> (u32, u32) {
+        self.turn(self.stored_size)
     }
 
     /// The most memory decoding, turning, resizing to `output` and encoding will hold at
@@ -140,7 +136,7 @@ impl<'a> Header<'a> {
         let colour = self.decoder.color_type();
         let channels = u64::from(colour.channel_count());
         let shrunk = self.jpeg.and_then(|jpeg| {
-            let (w, h) = jpeg::shrink(jpeg, self.stored_size, self.stored(needed))?.size;
+            let (w, h) = jpeg::shrink(jpeg, self.stored_size, self.turn(needed))?.size;
             Some(u64::from(w) * u64::from(h))
         });
         let (pixels, decoded) = match shrunk {
@@ -202,7 +198,7 @@ impl<'a> Header<'a> {
         }
         let orientation = self.orientation;
         let shrunk = self.jpeg.and_then(|jpeg| {
-            let scale = jpeg::shrink(jpeg, self.stored_size, self.stored(needed))?;
+            let scale = jpeg::shrink(jpeg, self.stored_size, self.turn(needed))?;
             let (w, h) = scale.size;
             if u64::from(w) * u64::from(h) * 3 > limits.max_alloc {
                 return None;
