@@ -20,7 +20,6 @@ use std::net::TcpStream;
 use std::process::{Child, Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use image::{DynamicImage, ImageFormat, RgbImage};
 use wiremock::matchers::path_regex;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -195,14 +194,7 @@ fn image_path(base: &str, name: &str, extra: &str) -> String {
 /// 4000×3000 photo-like JPEG) and `/big/*.png` (12 MB of noise).
 async fn upstream() -> MockServer {
     let server = MockServer::start().await;
-    let photo = RgbImage::from_fn(4000, 3000, |x, y| {
-        image::Rgb([
-            (x / 16) as u8,
-            (y / 12) as u8,
-            ((x * 7 + y * 13) % 251) as u8,
-        ])
-    });
-    let photo = images::encoded(&DynamicImage::ImageRgb8(photo), ImageFormat::Jpeg);
+    let photo = images::photo_jpeg();
     for (route, body) in [
         ("^/huge/", images::huge_png()),
         ("^/photo/", photo),

@@ -58,8 +58,8 @@ fn the_server_survives_hostile_image_loads_in_256_mib() {
     assert_clear(&several, "six 40 MP 16-bit PNGs at once");
     assert_alive(&server, &cgroup, "six 40 MP 16-bit PNGs at once");
 
-    // A 2.4 MB body each, decoded at 1/4: with mimalloc the static binary peaked at 234–258
-    // MiB under this load outside any cgroup.
+    // Each decoded at 1/4: with mimalloc the static binary peaked at 234–258 MiB under this
+    // load outside any cgroup.
     let photo = |n: usize| image_path(&base, &format!("photo/{n}.jpg"), "&w=400&h=400&format=webp");
     let photos = runtime.block_on(get_all(&client, server.port, (0..32).map(photo).collect()));
     assert_clear(&photos, "32 concurrent 4000×3000 JPEG misses");
@@ -120,16 +120,8 @@ fn image_path(base: &str, name: &str, extra: &str) -> String {
 /// 4000×3000 JPEG) and `/big/*.png` (a 12 MB PNG of noise).
 async fn hostile_upstream() -> MockServer {
     let upstream = MockServer::start().await;
-    let photo = image::RgbImage::from_fn(4000, 3000, |x, y| {
-        image::Rgb([
-            (x / 16) as u8,
-            (y / 12) as u8,
-            ((x * 7 + y * 13) % 251) as u8,
-        ])
-    });
-    let photo = encoded(&photo.into(), image::ImageFormat::Jpeg);
     Mock::given(path_regex("^/photo/"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(photo, "image/jpeg"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(photo_jpeg(), "image/jpeg"))
         .mount(&upstream)
         .await;
     Mock::given(path_regex("^/huge/"))

@@ -67,6 +67,19 @@ pub fn huge_png() -> Vec<u8> {
     png(width, height, 16, 6, &zlib)
 }
 
+/// A 4000×3000 JPEG, as from a phone: gradients and a fine pattern, shrunk to 1/4 on its
+/// way to a 400² thumbnail.
+pub fn photo_jpeg() -> Vec<u8> {
+    let photo = image::RgbImage::from_fn(4000, 3000, |x, y| {
+        image::Rgb([
+            (x / 16) as u8,
+            (y / 12) as u8,
+            ((x * 7 + y * 13) % 251) as u8,
+        ])
+    });
+    encoded(&DynamicImage::ImageRgb8(photo), ImageFormat::Jpeg)
+}
+
 /// A 2000×2000 RGB PNG of noise, stored uncompressed: 12 MB on the wire and decoded.
 pub fn noise_png() -> Vec<u8> {
     let (width, height) = (2000u32, 2000u32);
