@@ -16,7 +16,7 @@
 
 use std::net::{Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode};
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use wiremock::matchers::{method, path};
@@ -29,22 +29,12 @@ mod redis_server;
 mod support;
 
 use redis_server::{RedisServer, wait_until};
-use support::{free_port, row, server_binary, spawn_quiet};
+use support::{Process, free_port, row, server_binary, spawn_quiet};
 
 /// Requests timed per tier under `cargo bench`.
 const REQUESTS: u32 = 200;
 /// Give up on a server, or on Redis, that is not ready by then.
 const READY_LIMIT: Duration = Duration::from_secs(10);
-
-/// A server process, killed when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn main() -> ExitCode {
     // `cargo bench` passes `--bench`; `cargo test` does not.

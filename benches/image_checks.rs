@@ -15,7 +15,7 @@
 
 use std::net::{Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode};
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -24,7 +24,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 mod support;
 
-use support::{free_port, row, server_binary, spawn_quiet};
+use support::{Process, free_port, row, server_binary, spawn_quiet};
 
 /// Lookups timed per server under `cargo bench`.
 const REQUESTS: u32 = 200;
@@ -35,9 +35,6 @@ const READY_LIMIT: Duration = Duration::from_secs(10);
 const SERVED: &str = "/keybase_processed_uploads/u_200_200.png";
 const UPGRADED: &str = "/keybase_processed_uploads/u_360_360.png";
 
-/// A server process, killed when dropped.
-struct Process(Child);
-
 /// One server under test and the lookup times measured on it.
 struct Case {
     name: &'static str,
@@ -45,13 +42,6 @@ struct Case {
     base: String,
     millis: Vec<f64>,
     _process: Process,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn main() -> ExitCode {

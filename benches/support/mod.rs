@@ -1,4 +1,5 @@
-//! What the benches share: the server binary, free ports, and the table rows they print.
+//! What the benches share: the server binary and a guard that stops it, free ports, and the
+//! table rows they print.
 
 // Each bench compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
@@ -6,6 +7,16 @@
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+
+/// A server process, killed (and reaped) when dropped.
+pub struct Process(pub Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 /// `GETIMAGES_BIN` if set, else the binary cargo built alongside this bench.
 pub fn server_binary() -> Result<PathBuf, String> {
