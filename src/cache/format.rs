@@ -214,6 +214,18 @@ mod tests {
         assert_eq!(decode(encode(&entry), "k"), Ok(entry));
     }
 
+    /// Sums an edited `file` (a header ending in its checksum) as versions 1 and 2 did,
+    /// over the header and the bytes but not the key, and appends the bytes.
+    fn checksum_without_key(file: &mut Vec<u8>, entry: &Entry) {
+        let summed = file.len() - CHECKSUM_LEN;
+        let checksum = Sha256::new()
+            .chain_update(&file[..summed])
+            .chain_update(&entry.bytes)
+            .finalize();
+        file[summed..].copy_from_slice(&checksum);
+        file.extend_from_slice(&entry.bytes);
+    }
+
     #[test]
     fn a_version_1_file_without_a_note_still_reads() {
         // Today's header without its (empty) note field, checksummed again.
@@ -222,13 +234,7 @@ mod tests {
         let note_at = FIXED_LEN - 2 - 8 - CHECKSUM_LEN + entry.content_type.len();
         file.drain(note_at..note_at + 2);
         file[4..6].copy_from_slice(&VERSION_WITHOUT_NOTE.to_le_bytes());
-        let summed = file.len() - CHECKSUM_LEN;
-        let checksum = Sha256::new()
-            .chain_update(&file[..summed])
-            .chain_update(&entry.bytes)
-            .finalize();
-        file[summed..].copy_from_slice(&checksum);
-        file.extend_from_slice(&entry.bytes);
+        checksum_without_key(&mut file, &entry);
         let read = decode(file, "any key").unwrap();
         assert_eq!((read.bytes, read.note), (entry.bytes, None));
     }
@@ -238,13 +244,7 @@ mod tests {
         let entry = entry();
         let mut file = header(&entry, "k").unwrap();
         file[4..6].copy_from_slice(&VERSION_WITHOUT_KEY.to_le_bytes());
-        let summed = file.len() - CHECKSUM_LEN;
-        let checksum = Sha256::new()
-            .chain_update(&file[..summed])
-            .chain_update(&entry.bytes)
-            .finalize();
-        file[summed..].copy_from_slice(&checksum);
-        file.extend_from_slice(&entry.bytes);
+        checksum_without_key(&mut file, &entry);
         assert_eq!(decode(file, "any key"), Ok(entry));
     }
 
