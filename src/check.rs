@@ -142,6 +142,7 @@ pub async fn run(settings: &Settings, args: &CheckArgs) -> Result<bool, StartErr
         guard,
         settings.lookup_timeout,
         settings.check_images,
+        usize::from(settings.max_outbound_lookups),
     );
     let mut reports = Vec::new();
     for provider in chosen(&args.providers) {

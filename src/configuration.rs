@@ -93,6 +93,13 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_CONNECT_TIMEOUT", default_value = "3s", value_parser = parse_duration)]
     pub connect_timeout: Duration,
 
+    /// Most lookups asking platforms at once, across all requests (single lookups, searches,
+    /// refreshes); the others wait for a turn within their deadline. Answers from the cache
+    /// never wait.
+    #[arg(long, env = "GETIMAGES_MAX_OUTBOUND_LOOKUPS", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_outbound_lookups: u16,
+
     /// Largest page or API answer read from a platform, in bytes.
     #[arg(long, env = "GETIMAGES_MAX_PAGE_BYTES", default_value_t = 5 * 1024 * 1024)]
     pub max_page_bytes: usize,
@@ -218,6 +225,16 @@ pub struct Settings {
     /// Lookups one client may make at once before the per-minute average applies.
     #[arg(long, env = "GETIMAGES_RATE_LIMIT_BURST", default_value_t = 20)]
     pub rate_limit_burst: u32,
+
+    /// Searches of a bare name across every platform (/api/v1/search, and /lookup with a
+    /// bare name) one client may make per minute on average; 0 turns the limit off. One
+    /// search asks every platform that takes usernames, so it has a limit of its own.
+    #[arg(long, env = "GETIMAGES_SEARCH_RATE_LIMIT", default_value_t = 10)]
+    pub search_rate_limit: u32,
+
+    /// Searches one client may make at once before the per-minute average applies.
+    #[arg(long, env = "GETIMAGES_SEARCH_RATE_LIMIT_BURST", default_value_t = 3)]
+    pub search_rate_limit_burst: u32,
 
     /// Images (/image) one client may fetch per minute on average; 0 turns the limit off.
     #[arg(long, env = "GETIMAGES_IMAGE_RATE_LIMIT", default_value_t = 300)]

@@ -1,11 +1,14 @@
 //! HTML pages: askama templates under `templates/`, all extending `base.html`. Turning one
 //! into a response (status, headers) is the routes' business (`routes::html`).
 
+mod search;
+
 use askama::Template;
 
 use crate::assets;
 use crate::lookup::Profile;
 use crate::providers::{self, Image, ImageKind, Provider};
+pub use search::{SearchCard, SearchPage, SearchSummary};
 
 /// The lookup form every page carries (`templates/form.html`), filled in with what the
 /// visitor asked for last.

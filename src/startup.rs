@@ -125,6 +125,13 @@ impl Application {
                 what: "lookups",
             }
             .limiter(),
+            searches: RateLimit {
+                per_minute: settings.search_rate_limit,
+                burst: settings.search_rate_limit_burst,
+                trust_fly_client_ip: settings.trust_fly_client_ip,
+                what: "searches",
+            }
+            .limiter(),
             images: RateLimit {
                 per_minute: settings.image_rate_limit,
                 burst: settings.image_rate_limit_burst,
@@ -303,6 +310,7 @@ fn lookup_service(
             max_entries: settings.cache_entries,
             check_images: settings.check_images,
             max_bytes: settings.cache_answer_bytes,
+            max_outbound: usize::from(settings.max_outbound_lookups),
         },
     )
 }

@@ -5,11 +5,14 @@ mod answers;
 mod error;
 mod image_check;
 mod query;
+pub mod search;
+mod webfinger;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
 use tracing::Instrument;
 use url::Url;
 
@@ -24,7 +27,7 @@ pub use answers::{Answer, Lifetimes};
 use answers::{AnswerKey, Answers, Served};
 pub use error::LookupError;
 use image_check::Candidate;
-pub use query::ProfileQuery;
+pub use query::{Account, Input, MAX_NAME_LEN, Name, ProfileQuery};
 
 /// A profile's images, as the API returns them and the disk cache keeps them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +85,9 @@ pub struct LookupSettings {
     pub check_images: bool,
     /// About the most bytes of answers kept in memory.
     pub max_bytes: u64,
+    /// Most lookups asking platforms at once, across every request (single lookups, searches
+    /// and refreshes); the others wait for a turn within their deadline.
+    pub max_outbound: usize,
 }
 
 /// Looks profiles up, at most once per key at a time, remembering answers in memory and
@@ -89,6 +95,7 @@ pub struct LookupSettings {
 pub struct Lookup {
     platforms: Arc<Platforms>,
     answers: Arc<Answers>,
+    accounts: webfinger::Accounts,
 }
 
 /// The part of a lookup that asks the platform, with no cache: shared with background
@@ -98,6 +105,8 @@ pub struct Platforms {
     guard: Guard,
     timeout: Duration,
     check_images: bool,
+    /// Turns to ask a platform (see [`LookupSettings::max_outbound`]).
+    outbound: Semaphore,
 }
 
 impl Lookup {
@@ -111,11 +120,13 @@ impl Lookup {
         settings: LookupSettings,
     ) -> Self {
         Self {
+            accounts: webfinger::Accounts::new(settings.lifetimes.ttl),
             platforms: Arc::new(Platforms::new(
                 fetcher,
                 guard,
                 settings.timeout,
                 settings.check_images,
+                settings.max_outbound,
             )),
             answers: Arc::new(Answers::new(
                 store,
@@ -124,6 +135,25 @@ impl Lookup {
                 settings.lifetimes,
             )),
         }
+    }
+
+    /// The profile `account` names: a fediverse account when its host says so through
+    /// WebFinger, else an e-mail address for Gravatar.
+    pub async fn resolve(&self, account: &Account) -> Result<ProfileQuery, LookupError> {
+        if self
+            .accounts
+            .is_fediverse(&self.platforms.fetcher, account, self.platforms.timeout)
+            .await
+        {
+            account.as_fediverse()
+        } else {
+            account.as_email()
+        }
+    }
+
+    /// The deadline of one lookup, which a search across platforms keeps too.
+    pub fn timeout(&self) -> Duration {
+        self.platforms.timeout
     }
 
     /// Looks `query` up: from memory, from disk, by joining an identical lookup in flight,
@@ -150,12 +180,20 @@ impl Lookup {
 impl Platforms {
     /// Asks platforms through `fetcher`, returning only image URLs `guard` allows, each
     /// lookup within `timeout`.
-    pub fn new(fetcher: Arc<Fetcher>, guard: Guard, timeout: Duration, check_images: bool) -> Self {
+    /// At most `max_outbound` lookups ask at once.
+    pub fn new(
+        fetcher: Arc<Fetcher>,
+        guard: Guard,
+        timeout: Duration,
+        check_images: bool,
+        max_outbound: usize,
+    ) -> Self {
         Self {
             fetcher,
             guard,
             timeout,
             check_images,
+            outbound: Semaphore::new(max_outbound.max(1)),
         }
     }
 
@@ -172,8 +210,15 @@ impl Platforms {
         };
         let deadline = tokio::time::Instant::now() + self.timeout;
         let blocked = Mutex::new(None);
-        let answer = match tokio::time::timeout_at(deadline, self.run(query, &blocked)).await {
-            Ok(Ok(unchecked)) => Ok(self.checked(unchecked, deadline).await),
+        // A turn is waited for within the deadline, and kept while the images are checked.
+        let asked = async {
+            let turn = self.outbound.acquire().await;
+            self.run(query, &blocked)
+                .await
+                .map(|unchecked| (unchecked, turn))
+        };
+        let answer = match tokio::time::timeout_at(deadline, asked).await {
+            Ok(Ok((unchecked, _turn))) => Ok(self.checked(unchecked, deadline).await),
             Ok(Err(failure)) => Err(failure),
             // A way that was blocked before the deadline says more than the deadline: the
             // platform refused us, and the way after it did not answer in time.

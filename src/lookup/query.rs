@@ -18,14 +18,89 @@ pub struct ProfileQuery {
     pub handle: String,
 }
 
-impl ProfileQuery {
+/// What a visitor's input asks for, parsed once at the edge.
+#[derive(Clone)]
+pub enum Input {
+    /// One platform's profile.
+    Profile(ProfileQuery),
+    /// A bare name on no platform in particular (`jack`, `@jack`): searched on every platform
+    /// that takes usernames (see `search`).
+    Name(Name),
+    /// `user@host` without a leading `@`: a fediverse account or an e-mail address, which only
+    /// asking the host (WebFinger) tells apart (see `Lookup::resolve`).
+    Account(Account),
+}
+
+/// A bare name, as typed without its `@`: letters, digits, `_`, `.` and `-`, at most
+/// [`MAX_NAME_LEN`] characters. Whether it is a handle on a platform is that platform's call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name(String);
+
+/// Longest bare name searched across platforms (no platform we read allows longer handles).
+pub const MAX_NAME_LEN: usize = 100;
+
+/// `user@host`, lower-cased host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The part before `@`.
+    pub user: String,
+    /// The part after it.
+    pub host: String,
+}
+
+impl Name {
+    /// `raw` as a bare name, `@` prefix dropped, if it is one.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let name = raw.trim().strip_prefix('@').unwrap_or(raw.trim());
+        let ok = !name.is_empty()
+            && name.chars().count() <= MAX_NAME_LEN
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            && name.chars().any(char::is_alphanumeric);
+        ok.then(|| Self(name.to_owned()))
+    }
+
+    /// The name as typed, without `@`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// This name as `provider`'s handle, if the platform's rules allow it.
+    pub fn on(&self, provider: &'static Provider) -> Option<ProfileQuery> {
+        let handle = (provider.handle)(&self.0)?;
+        Some(ProfileQuery { provider, handle })
+    }
+}
+
+impl Account {
+    /// The address as `user@host`.
+    pub fn address(&self) -> String {
+        format!("{}@{}", self.user, self.host)
+    }
+
+    /// This account as an e-mail address, for Gravatar.
+    pub fn as_email(&self) -> Result<ProfileQuery, LookupError> {
+        let gravatar = providers::by_id("gravatar").ok_or_else(|| no_platform(&self.address()))?;
+        ProfileQuery::for_provider(gravatar, &self.address())
+    }
+
+    /// This account as a fediverse handle, for the Mastodon chain.
+    pub fn as_fediverse(&self) -> Result<ProfileQuery, LookupError> {
+        let mastodon = providers::by_id("mastodon").ok_or_else(|| no_platform(&self.address()))?;
+        ProfileQuery::for_provider(mastodon, &self.address())
+    }
+}
+
+impl Input {
     /// Parses the visitor's input `q`, with the platform they picked (`None`, empty or `auto`
     /// to detect it from the input).
     pub fn parse(q: &str, picked: Option<&str>) -> Result<Self, LookupError> {
         let q = q.trim();
         if q.is_empty() {
             return Err(LookupError::Input(
-                "Paste a profile URL or a handle, such as https://x.com/jack or @Gargron@mastodon.social."
+                "Paste a profile URL, a handle or a name, such as https://x.com/jack, \
+                 @Gargron@mastodon.social or jack."
                     .into(),
             ));
         }
@@ -34,29 +109,87 @@ impl ProfileQuery {
                 "That input is longer than {MAX_INPUT_LEN} characters."
             )));
         }
-        let query = match picked
+        let asked = match picked
             .map(str::trim)
             .filter(|p| !p.is_empty() && *p != "auto")
         {
             Some(id) => {
                 let provider = providers::by_id(id).ok_or_else(|| {
                     LookupError::Input(format!(
-                        "Unknown platform \"{id}\". The list is at /api/v1/providers."
+                        "Unknown platform \"{id}\". Pick one from the list, or leave it on \
+                         \"Detect platform\"."
                     ))
                 })?;
-                Self::for_provider(provider, q)
+                Self::Profile(ProfileQuery::for_provider(provider, q)?)
             }
-            None => Self::detect(q),
-        }?;
+            None => Self::detect(q)?,
+        };
         // A link grows when normalized (each non-ASCII character becomes up to nine
         // percent-encoded bytes); what comes out must still be something we accept back in,
         // as the handle in `/page/{handle}` and the canonical links.
-        if query.handle.len() > MAX_INPUT_LEN {
+        if let Self::Profile(query) = &asked
+            && query.handle.len() > MAX_INPUT_LEN
+        {
             return Err(LookupError::Input(format!(
                 "That link is longer than {MAX_INPUT_LEN} characters once encoded."
             )));
         }
-        Ok(query)
+        Ok(asked)
+    }
+
+    /// Input without a platform: a URL, `@user@instance`, `u/name`, `user@host`, or a bare
+    /// name.
+    fn detect(q: &str) -> Result<Self, LookupError> {
+        if let Some(url) = as_url(q) {
+            if let Some((provider, handle)) = providers::recognize(&url) {
+                return Ok(Self::Profile(ProfileQuery { provider, handle }));
+            }
+            let page = ProfileQuery::for_provider(providers::generic_page(), url.as_str())?;
+            return Ok(Self::Profile(page));
+        }
+        if let Some(rest) = q.strip_prefix('@')
+            && rest.contains('@')
+            && let Some(mastodon) = providers::by_id("mastodon")
+        {
+            return Ok(Self::Profile(ProfileQuery::for_provider(mastodon, q)?));
+        }
+        if let Some(name) = q.strip_prefix("u/").or_else(|| q.strip_prefix("/u/"))
+            && let Some(reddit) = providers::by_id("reddit")
+        {
+            return Ok(Self::Profile(ProfileQuery::for_provider(reddit, name)?));
+        }
+        if let Some(account) = account(q) {
+            return Ok(Self::Account(account));
+        }
+        if let Some(name) = Name::parse(q) {
+            return Ok(Self::Name(name));
+        }
+        if q.contains(':') && !q.starts_with('@') {
+            return Err(LookupError::Input(
+                "Only http and https links can be looked up.".into(),
+            ));
+        }
+        Err(LookupError::Input(format!(
+            "Which platform is \"{q}\" on? Pick one, or paste the full profile URL."
+        )))
+    }
+}
+
+impl ProfileQuery {
+    /// Parses input that names one profile: `q` with the platform picked, a profile URL,
+    /// `@user@instance`, or an e-mail address (read as Gravatar's without asking WebFinger;
+    /// routes that can ask use [`Input::parse`] and `Lookup::resolve`). A bare name is
+    /// refused: it is on no platform in particular.
+    pub fn parse(q: &str, picked: Option<&str>) -> Result<Self, LookupError> {
+        match Input::parse(q, picked)? {
+            Input::Profile(query) => Ok(query),
+            Input::Account(account) => account.as_email(),
+            Input::Name(name) => Err(LookupError::Input(format!(
+                "\"{}\" is a name on no platform in particular: pick its platform, or search \
+                 every platform for it.",
+                name.as_str()
+            ))),
+        }
     }
 
     /// Input with a platform picked: a handle, or one of its profile URLs.
@@ -72,35 +205,10 @@ impl ProfileQuery {
         })?;
         Ok(Self { provider, handle })
     }
+}
 
-    /// Input without a platform: a URL, `@user@instance`, or an email address.
-    fn detect(q: &str) -> Result<Self, LookupError> {
-        if let Some(url) = as_url(q) {
-            if let Some((provider, handle)) = providers::recognize(&url) {
-                return Ok(Self { provider, handle });
-            }
-            return Self::for_provider(providers::generic_page(), url.as_str());
-        }
-        if let Some(rest) = q.strip_prefix('@')
-            && rest.contains('@')
-            && let Some(mastodon) = providers::by_id("mastodon")
-        {
-            return Self::for_provider(mastodon, q);
-        }
-        if is_email(q)
-            && let Some(gravatar) = providers::by_id("gravatar")
-        {
-            return Self::for_provider(gravatar, q);
-        }
-        if q.contains(':') && !q.starts_with('@') {
-            return Err(LookupError::Input(
-                "Only http and https links can be looked up.".into(),
-            ));
-        }
-        Err(LookupError::Input(format!(
-            "Which platform is \"{q}\" on? Pick one, or paste the full profile URL."
-        )))
-    }
+fn no_platform(q: &str) -> LookupError {
+    LookupError::Input(format!("No platform here reads \"{q}\"."))
 }
 
 /// `q` as an http(s) URL: with a scheme, or a bare `host.tld/path` such as `x.com/jack`.
@@ -130,14 +238,19 @@ fn as_url(q: &str) -> Option<Url> {
         .flatten()
 }
 
-fn is_email(q: &str) -> bool {
-    let Some((local, domain)) = q.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !q.chars().any(char::is_whitespace)
+/// `user@host` with a plausible host name (a dot, no spaces, no second `@`).
+fn account(q: &str) -> Option<Account> {
+    let (user, host) = q.split_once('@')?;
+    let ok = !user.is_empty()
+        && !host.contains('@')
+        && host.contains('.')
+        && !host.starts_with('.')
+        && !host.ends_with('.')
+        && !q.chars().any(char::is_whitespace);
+    ok.then(|| Account {
+        user: user.to_owned(),
+        host: host.to_ascii_lowercase(),
+    })
 }
 
 #[cfg(test)]
@@ -208,6 +321,77 @@ mod tests {
         }
         let long = format!("https://example.com/{}", "a".repeat(3000));
         assert!(ProfileQuery::parse(&long, None).is_err());
+    }
+
+    fn input(q: &str) -> Input {
+        Input::parse(q, None).unwrap_or_else(|e| panic!("{q}: {e}"))
+    }
+
+    #[test]
+    fn a_bare_name_is_a_name_to_search() {
+        for (q, name) in [
+            ("jack", "jack"),
+            ("@jack", "jack"),
+            (" jack_dorsey ", "jack_dorsey"),
+            ("jack-dorsey", "jack-dorsey"),
+        ] {
+            match input(q) {
+                Input::Name(n) => assert_eq!(n.as_str(), name, "{q}"),
+                _ => panic!("{q} is not a name"),
+            }
+        }
+        for q in ["jack smith", "@", "..", "jack!"] {
+            assert!(
+                !matches!(Input::parse(q, None), Ok(Input::Name(_))),
+                "{q} read as a name"
+            );
+        }
+        // A dotted word reads as a host name (`jack.dev`), so a page, as before.
+        assert!(matches!(input("jack.dev"), Input::Profile(q) if q.provider.is_generic()));
+        assert!(matches!(input("@jack.smith"), Input::Name(n) if n.as_str() == "jack.smith"));
+    }
+
+    #[test]
+    fn a_name_is_each_platforms_handle_only_where_its_rules_allow() {
+        let name = Name::parse("jack.smith").unwrap();
+        let github = providers::by_id("github").unwrap();
+        let bluesky = providers::by_id("bluesky").unwrap();
+        assert!(name.on(github).is_none(), "GitHub has no dots in names");
+        let on_bluesky = Name::parse("jack").unwrap().on(bluesky).unwrap();
+        assert_eq!(on_bluesky.handle, "jack.bsky.social");
+    }
+
+    #[test]
+    fn user_at_host_waits_for_webfinger_and_u_slash_is_reddit() {
+        match input("Gargron@mastodon.social") {
+            Input::Account(a) => {
+                assert_eq!(
+                    (a.user.as_str(), a.host.as_str()),
+                    ("Gargron", "mastodon.social")
+                );
+                assert_eq!(a.as_fediverse().unwrap().provider.id, "mastodon");
+                assert_eq!(a.as_email().unwrap().provider.id, "gravatar");
+            }
+            _ => panic!("not an account"),
+        }
+        // Without asking, a single-profile parse reads it as an e-mail address, as before.
+        assert_eq!(parsed("ana@example.com", None).0, "gravatar");
+        assert_eq!(parsed("u/spez", None), pair("reddit", "spez"));
+        assert_eq!(parsed("/u/spez", None), pair("reddit", "spez"));
+    }
+
+    #[test]
+    fn an_http_or_port_numbered_at_page_is_the_page_given() {
+        assert_eq!(
+            parsed("https://example.social/@ana", None),
+            pair("mastodon", "ana@example.social")
+        );
+        for q in [
+            "http://example.social/@ana",
+            "https://example.social:8443/@ana",
+        ] {
+            assert_eq!(parsed(q, None), pair("page", q), "{q}");
+        }
     }
 
     /// Found by fuzzing: a link under the limit that percent-encoding takes past it.

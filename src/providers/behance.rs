@@ -12,6 +12,7 @@ pub const PROVIDER: Provider = Provider {
     name: "Behance",
     input: "username",
     example: "jessicawalsh",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["behance.net"],
         paths: &["/{handle}"],

@@ -16,6 +16,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["bsky"],
     input: "handle (name.bsky.social) or DID",
     example: "jay.bsky.team",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["bsky.app"],
         paths: &["/profile/{handle}"],

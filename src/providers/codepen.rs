@@ -11,6 +11,7 @@ pub const PROVIDER: Provider = Provider {
     name: "CodePen",
     input: "username",
     example: "chriscoyier",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["codepen.io"],
         paths: &["/{handle}"],

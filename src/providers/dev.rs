@@ -12,6 +12,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["devto", "dev.to"],
     input: "username",
     example: "ben",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["dev.to"],
         paths: &["/{handle}"],

@@ -40,6 +40,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["da"],
     input: "username",
     example: "spyed",
+    takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: |raw| {
         let h = super::ascii_handle(raw, "-", 20)?;

@@ -12,6 +12,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["docker"],
     input: "Docker ID",
     example: "bitnami",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["hub.docker.com"],
         paths: &["/u/{handle}", "/orgs/{handle}", "/r/{handle}"],

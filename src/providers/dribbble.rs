@@ -13,6 +13,7 @@ pub const PROVIDER: Provider = Provider {
     name: "Dribbble",
     input: "username",
     example: "simplebits",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["dribbble.com"],
         paths: &["/{handle}"],

@@ -80,6 +80,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["fb"],
     input: "username or numeric id",
     example: "zuck",
+    takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: |raw| {
         let h = super::ascii_handle(raw, ".-", 50)?;

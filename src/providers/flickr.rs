@@ -20,6 +20,7 @@ pub const PROVIDER: Provider = Provider {
     name: "Flickr",
     input: "username or NSID",
     example: "flickr",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["flickr.com"],
         paths: &["/people/{handle}", "/photos/{handle}"],

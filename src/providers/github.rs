@@ -13,6 +13,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["gh"],
     input: "username",
     example: "torvalds",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["github.com"],
         paths: &["/{handle}"],

@@ -13,6 +13,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["gl"],
     input: "username",
     example: "sytses",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["gitlab.com"],
         paths: &["/{handle}"],

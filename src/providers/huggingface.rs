@@ -14,6 +14,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["hf"],
     input: "username",
     example: "julien-c",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["huggingface.co", "hf.co"],
         paths: &["/{handle}"],

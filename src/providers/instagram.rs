@@ -13,6 +13,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["ig"],
     input: "username",
     example: "instagram",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["instagram.com"],
         paths: &["/{handle}"],

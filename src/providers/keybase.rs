@@ -11,6 +11,7 @@ pub const PROVIDER: Provider = Provider {
     name: "Keybase",
     input: "username",
     example: "chris",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["keybase.io"],
         paths: &["/{handle}"],

@@ -41,8 +41,13 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-/// `https://instance/@user` or `https://instance/users/user` on any host.
+/// `https://instance/@user` or `https://instance/users/user` on any host. Fediverse servers
+/// answer over https on the default port: an `http://` or port-numbered `/@name` page is some
+/// other site's, read as the page the visitor gave.
 fn recognize(url: &Url) -> Option<String> {
+    if url.scheme() != "https" || url.port().is_some() {
+        return None;
+    }
     let host = url.host_str()?;
     let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
     let user = match segments.as_slice() {

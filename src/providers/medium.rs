@@ -29,6 +29,7 @@ pub const PROVIDER: Provider = Provider {
     name: "Medium",
     input: "username",
     example: "ev",
+    takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: |raw| super::ascii_handle(raw, "_.-", 50),
     agent: Agent::Browser,

@@ -77,6 +77,10 @@ pub struct Provider {
     pub input: &'static str,
     /// An example handle.
     pub example: &'static str,
+    /// Whether a plain username (`jack`) is a handle here, so a bare name typed without a
+    /// platform is looked up here too (see `lookup::search`). Not for platforms that need an
+    /// e-mail address, a numeric id, an instance or a URL.
+    pub takes_username: bool,
     /// Which URLs are this platform's profiles.
     pub recognize: Recognize,
     /// Checks and normalizes a handle typed with the platform picked.
@@ -396,6 +400,7 @@ impl Provider {
         aliases: &[],
         input: "",
         example: "",
+        takes_username: false,
         recognize: Recognize::Rules {
             hosts: &[],
             paths: &[],

@@ -47,6 +47,7 @@ pub const PROVIDER: Provider = Provider {
     name: "Pinterest",
     input: "username",
     example: "pinterest",
+    takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: |raw| super::ascii_handle(raw, "_", 30),
     agent: Agent::Browser,

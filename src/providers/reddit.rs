@@ -19,6 +19,7 @@ pub const PROVIDER: Provider = Provider {
     name: "Reddit",
     input: "username (u/name)",
     example: "spez",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &[
             "reddit.com",

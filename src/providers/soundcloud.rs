@@ -33,6 +33,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["sc"],
     input: "username",
     example: "forss",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["soundcloud.com"],
         paths: &["/{handle}"],

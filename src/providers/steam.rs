@@ -27,6 +27,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["steamcommunity"],
     input: "custom URL name or SteamID64",
     example: "gabelogannewell",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["steamcommunity.com"],
         paths: &["/id/{handle}", "/profiles/{handle}"],

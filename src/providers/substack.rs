@@ -20,6 +20,7 @@ pub const PROVIDER: Provider = Provider {
     name: "Substack",
     input: "publication name (name.substack.com)",
     example: "failingwithdata",
+    takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: normalize,
     agent: Agent::Browser,

@@ -11,6 +11,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["tg"],
     input: "username",
     example: "durov",
+    takes_username: true,
     // `/s/{name}` is a channel's public message feed, same avatar.
     recognize: Recognize::Rules {
         hosts: &["t.me", "telegram.me", "telegram.dog"],

@@ -13,6 +13,7 @@ pub const PROVIDER: Provider = Provider {
     name: "Threads",
     input: "@username",
     example: "zuck",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["threads.net", "threads.com"],
         paths: &["/@{handle}"],

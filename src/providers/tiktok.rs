@@ -19,6 +19,7 @@ pub const PROVIDER: Provider = Provider {
     name: "TikTok",
     input: "@username",
     example: "carlosazaustre",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["tiktok.com"],
         paths: &["/@{handle}"],

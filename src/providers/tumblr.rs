@@ -69,6 +69,7 @@ pub const PROVIDER: Provider = Provider {
     name: "Tumblr",
     input: "blog name",
     example: "staff",
+    takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: |raw| {
         let h = super::ascii_handle(raw, "-", 32)?;

@@ -21,6 +21,7 @@ pub const PROVIDER: Provider = Provider {
     name: "Twitch",
     input: "channel name",
     example: "ninja",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["twitch.tv"],
         paths: &["/{handle}"],

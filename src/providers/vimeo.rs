@@ -12,6 +12,7 @@ pub const PROVIDER: Provider = Provider {
     name: "Vimeo",
     input: "username",
     example: "staff",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["vimeo.com"],
         paths: &["/{handle}"],

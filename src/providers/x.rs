@@ -14,6 +14,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["twitter"],
     input: "username",
     example: "jack",
+    takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["x.com", "twitter.com", "mobile.twitter.com", "mobile.x.com"],
         paths: &["/{handle}"],

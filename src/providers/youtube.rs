@@ -38,6 +38,7 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["yt"],
     input: "@handle or channel ID",
     example: "mkbhd",
+    takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: normalize,
     agent: Agent::Browser,

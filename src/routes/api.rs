@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::error::{ApiError, Problem};
 use crate::cache::CacheStatus;
-use crate::lookup::{Answer, Lookup, LookupError, Profile, ProfileQuery};
+use crate::lookup::{Answer, Input, Lookup, LookupError, Profile, ProfileQuery};
 use crate::providers;
 
 /// The query string of a lookup.
@@ -23,9 +23,19 @@ pub struct LookupParams {
 }
 
 impl LookupParams {
-    /// The profile asked for, parsed once.
-    pub fn query(&self) -> Result<ProfileQuery, LookupError> {
-        ProfileQuery::parse(&self.q, self.provider.as_deref())
+    /// The one profile asked for, parsed once; `user@host` is told apart as a fediverse
+    /// account or an e-mail address by asking its host. A bare name is refused with the way
+    /// to search it.
+    pub async fn profile(&self, lookup: &Lookup) -> Result<ProfileQuery, Problem> {
+        match Input::parse(&self.q, self.provider.as_deref()).map_err(|e| Problem::from(&e))? {
+            Input::Profile(query) => Ok(query),
+            Input::Account(account) => lookup.resolve(&account).await.map_err(|e| (&e).into()),
+            Input::Name(name) => Err(Problem::input(format!(
+                "\"{0}\" is a name on no platform in particular: pick its platform \
+                 (provider=…), or search every platform with /api/v1/search?q={0}.",
+                name.as_str()
+            ))),
+        }
     }
 }
 
@@ -34,7 +44,8 @@ pub async fn lookup(
     lookup: web::Data<Lookup>,
     params: web::Query<LookupParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (answer, cache) = lookup.lookup(&params.query()?).await;
+    let query = params.profile(&lookup).await?;
+    let (answer, cache) = lookup.lookup(&query).await;
     Ok(profile_json(&*found(answer, cache)?, cache))
 }
 

@@ -79,6 +79,14 @@ impl Problem {
         Self::new(status, code, title, message)
     }
 
+    /// The same failure, saying a retry may succeed after `seconds` (`retry-after`).
+    pub fn retry_after(self, seconds: u32) -> Self {
+        Self {
+            retry_after: Some(seconds),
+            ..self
+        }
+    }
+
     /// The same failure with another status (an input refused as too long: 414, 431).
     pub fn with_status(self, status: StatusCode) -> Self {
         Self { status, ..self }

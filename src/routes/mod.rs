@@ -13,6 +13,7 @@ mod lookup;
 mod metrics;
 mod not_found;
 pub mod ratelimit;
+mod search;
 pub mod security;
 mod shared_body;
 mod test_support;
@@ -38,8 +39,8 @@ pub fn configure_metrics(cfg: &mut web::ServiceConfig) {
 }
 
 /// Registers every route; `test_routes` adds the `/__test/*` helpers for the test suite.
-/// Lookups (the routes that may ask a platform) share one per-client rate limit; `/image`
-/// has its own.
+/// Lookups (the routes that may ask a platform) share one per-client rate limit; searches
+/// across platforms and `/image` have their own.
 pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool, limiters: &Limiters) {
     let limited = || limiters.lookups.middleware();
     // A query string that does not fit a route's parameters is the caller's mistake.
@@ -49,6 +50,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool, limiters: &Lim
         )))
         .into()
     }));
+    // `/lookup` answers a bare name with a search, which takes from the search limit too.
+    cfg.app_data(web::Data::new(limiters.clone()));
     cfg.route("/", read().to(home::home))
         .route("/healthz", read().to(health::healthz))
         .route("/static/{name}", read().to(assets::serve))
@@ -61,6 +64,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool, limiters: &Lim
             web::resource("/api/v1/lookup")
                 .wrap(limited())
                 .route(read().to(api::lookup)),
+        )
+        .service(
+            web::resource("/api/v1/search")
+                .wrap(limiters.searches.middleware())
+                .route(read().to(search::api)),
         )
         .route("/api/v1/providers", read().to(api::providers))
         .service(

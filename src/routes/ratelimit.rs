@@ -4,7 +4,7 @@
 //! that header otherwise). An IPv6 client is its /64, the block one host is usually given,
 //! so that walking its own addresses does not reset its budget.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use actix_governor::governor::NotUntil;
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
@@ -15,9 +15,9 @@ use actix_governor::{
     Governor, GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError,
 };
 use actix_web::dev::ServiceRequest;
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::middleware::Condition;
-use actix_web::{HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 
 use super::error::Problem;
 
@@ -37,17 +37,7 @@ impl KeyExtractor for ClientIp {
     type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
 
     fn extract(&self, req: &ServiceRequest) -> Result<IpAddr, Self::KeyExtractionError> {
-        if self.trust_fly_client_ip
-            && let Some(ip) = req
-                .headers()
-                .get(FLY_CLIENT_IP)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse().ok())
-        {
-            return Ok(client_key(ip));
-        }
-        req.peer_addr()
-            .map(|a| client_key(a.ip()))
+        self.key(req.headers(), req.peer_addr())
             .ok_or_else(|| SimpleKeyExtractionError::new("cannot tell who is asking"))
     }
 
@@ -56,12 +46,24 @@ impl KeyExtractor for ClientIp {
         negative: &NotUntil<QuantaInstant>,
         mut response: HttpResponseBuilder,
     ) -> HttpResponse {
-        let wait = whole_seconds(negative.wait_time_from(DefaultClock::default().now()));
+        let wait = wait_of(negative);
         // actix-governor rounds its headers down (to 0 under a second); say the real wait.
         response
             .insert_header((header::RETRY_AFTER, wait))
             .insert_header(("x-ratelimit-after", wait));
-        let problem = Problem::new(
+        response.json(self.refusal(wait).body())
+    }
+}
+
+/// How long a refused client waits, in whole seconds.
+fn wait_of(negative: &NotUntil<QuantaInstant>) -> u64 {
+    whole_seconds(negative.wait_time_from(DefaultClock::default().now()))
+}
+
+impl ClientIp {
+    /// `429 ERATELIMIT`, retry after `wait` seconds.
+    fn refusal(&self, wait: u64) -> Problem {
+        Problem::new(
             actix_web::http::StatusCode::TOO_MANY_REQUESTS,
             "ERATELIMIT",
             "Slow down",
@@ -69,8 +71,21 @@ impl KeyExtractor for ClientIp {
                 "Too many {} from your address; try again in {wait} s.",
                 self.what
             ),
-        );
-        response.json(problem.body())
+        )
+        .retry_after(u32::try_from(wait).unwrap_or(u32::MAX))
+    }
+
+    /// The bucket key of the client that sent `headers` from `peer`.
+    fn key(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
+        if self.trust_fly_client_ip
+            && let Some(ip) = headers
+                .get(FLY_CLIENT_IP)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok())
+        {
+            return Some(client_key(ip));
+        }
+        peer.map(|a| client_key(a.ip()))
     }
 }
 
@@ -127,6 +142,10 @@ impl RateLimit {
             .expect("non-zero period and burst");
         ClientLimiter {
             enabled: self.is_enabled(),
+            client: ClientIp {
+                trust_fly_client_ip: self.trust_fly_client_ip,
+                what: self.what,
+            },
             config,
         }
     }
@@ -136,21 +155,41 @@ impl RateLimit {
 #[derive(Clone)]
 pub struct ClientLimiter {
     enabled: bool,
+    client: ClientIp,
     config: GovernorConfig<ClientIp, NoOpMiddleware<QuantaInstant>>,
 }
 
 impl ClientLimiter {
+    /// Takes one request of `req`'s client from its bucket, or refuses it as the middleware
+    /// does (`429 ERATELIMIT` with `retry-after`), for the caller to answer as a page or
+    /// JSON: for a route where only some requests count (a bare name on `/lookup` is a
+    /// search).
+    pub fn admit(&self, req: &HttpRequest) -> Result<(), Problem> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let Some(key) = self.client.key(req.headers(), req.peer_addr()) else {
+            return Ok(());
+        };
+        self.config
+            .limiter()
+            .check_key(&key)
+            .map_err(|negative| self.client.refusal(wait_of(&negative)))
+    }
+
     /// A middleware for one route, sharing this limiter's buckets (a no-op when disabled).
     pub fn middleware(&self) -> Condition<Governor<ClientIp, NoOpMiddleware<QuantaInstant>>> {
         Condition::new(self.enabled, Governor::new(&self.config))
     }
 }
 
-/// The limiters of the routes: lookups, and `/image`.
+/// The limiters of the routes: lookups, searches, and `/image`.
 #[derive(Clone)]
 pub struct Limiters {
     /// Routes that may ask a platform.
     pub lookups: ClientLimiter,
+    /// Searches of a bare name across platforms.
+    pub searches: ClientLimiter,
     /// The image proxy.
     pub images: ClientLimiter,
 }
