@@ -120,8 +120,8 @@ async fn bad_input_gets_a_400_with_a_helpful_message() {
     let app = spawn_app(&[]);
     let long = format!("https://example.com/{}", "a".repeat(3000));
     for (q, provider, says) in [
-        ("", None, "Paste a profile URL or a handle"),
-        ("jack", None, "Which platform is \"jack\" on?"),
+        ("", None, "Paste a profile URL, a handle or a name"),
+        ("jack", None, "/api/v1/search?q=jack"),
         ("jack", Some("myspace"), "Unknown platform \"myspace\""),
         (
             "not a handle!",

@@ -37,7 +37,7 @@ pub const PROVIDER: Provider = Provider {
             .strip_prefix("u/")
             .or_else(|| raw.strip_prefix("user/"))
             .unwrap_or(raw);
-        super::ascii_handle(raw.trim_end_matches('/'), "_-", 20)
+        super::ascii_handle(raw.trim_end_matches('/'), "_-", 20).filter(|h| h.len() >= 3)
     },
     profile_url: |handle| format!("https://www.reddit.com/user/{handle}/"),
     // With GETIMAGES_REDDIT_CLIENT_ID/_SECRET set, the OAuth API is asked first.

@@ -75,6 +75,8 @@ struct ProviderInfo {
     input: &'static str,
     example: &'static str,
     example_url: String,
+    /// Whether a bare name is searched here (`/api/v1/search`).
+    searched: bool,
 }
 
 /// `GET /api/v1/providers`: every platform, what it takes, and an example.
@@ -88,6 +90,7 @@ pub async fn providers() -> HttpResponse {
             input: p.input,
             example: p.example,
             example_url: format!("/{}/{}", p.id, p.example),
+            searched: p.takes_username,
         })
         .collect();
     HttpResponse::Ok()

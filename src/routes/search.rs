@@ -152,7 +152,12 @@ fn searched_name(q: &str) -> Result<Name, Problem> {
             q.trim()
         ))
     };
-    match Input::parse(q, None).map_err(|e| Problem::from(&e))? {
+    if q.trim().is_empty() {
+        return Err(Problem::input(
+            "Paste a profile URL, a handle or a name to search, such as jack.",
+        ));
+    }
+    match Input::parse(q, None).map_err(|_| refused())? {
         Input::Name(name) => Ok(name),
         Input::Profile(query) if query.provider.takes_username => {
             Name::parse(&query.handle).ok_or_else(refused)

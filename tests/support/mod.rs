@@ -12,6 +12,8 @@
 //! - [`proxy`]: a loopback HTTP forward proxy that records what it forwards.
 //! - [`redis_server`]: a real `redis-server` on a loopback port (the bench `cache_tiers`
 //!   includes it too).
+//! - [`search`]: every platform a bare name is searched on, played by fakes, and a [`Gate`]
+//!   that holds a platform's answers until the test lets them go.
 //!
 //! Every wait has a timeout, so a bug fails a test instead of hanging it.
 
@@ -25,6 +27,7 @@ pub mod images;
 pub mod proxy;
 pub mod raw_http;
 pub mod redis_server;
+pub mod search;
 pub mod server;
 pub mod supervisor;
 pub mod upstreams;
@@ -35,6 +38,7 @@ pub use images::*;
 pub use proxy::*;
 pub use raw_http::*;
 pub use redis_server::*;
+pub use search::*;
 pub use server::*;
 pub use supervisor::*;
 pub use upstreams::*;
