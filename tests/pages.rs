@@ -1,6 +1,7 @@
 //! The HTML pages as a visitor reads them: the form keeps what was asked (text and
 //! platform) on results and error pages, the JSON link asks the same thing, error titles
-//! agree with their messages, and no two downloads of an image share a file name.
+//! agree with their messages, no two downloads of an image share a file name, and an
+//! avatar URL with a size is that size.
 
 mod support;
 
@@ -152,6 +153,26 @@ async fn a_platform_that_cannot_be_reached_is_not_said_to_have_answered() {
     );
     assert!(!page.text.contains("answered with"), "{}", page.text);
     assert!(page.text.contains("value=\"torvalds\""));
+}
+
+#[tokio::test]
+async fn an_avatar_url_with_a_size_is_that_size_even_when_the_avatar_is_smaller() {
+    let images = image_cdn().await;
+    let api = github_with_avatar(&images).await;
+    let app = app_with_github(&api);
+
+    for (size, side) in [("1000", 1000), ("64", 64)] {
+        let reply = app.get(&format!("/github/torvalds?size={size}")).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let picture = image::load_from_memory(&reply.bytes).expect("an image");
+        assert_eq!(
+            (picture.width(), picture.height()),
+            (side, side),
+            "size={size}"
+        );
+    }
+    let too_big = app.get("/github/torvalds?size=5000").await;
+    assert_eq!(too_big.status, 400, "{}", too_big.text);
 }
 
 #[tokio::test]

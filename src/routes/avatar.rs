@@ -1,9 +1,10 @@
 //! unavatar-style image URLs: `GET /{provider}/{id}` answers with the avatar itself,
 //! through the image proxy and its cache.
 //!
-//! `?size=N` makes it an N×N square, `?format=` converts it, `?json` answers with the
-//! lookup JSON instead; `?fallback=<url>` redirects there when no avatar is found, and
-//! `?fallback=false` (or none) answers 404.
+//! `?size=N` makes it exactly N×N, N from 1 to 4096 (cropped square, and enlarged when the
+//! avatar is smaller), `?format=` converts it, `?json` answers with the lookup JSON
+//! instead; `?fallback=<url>` redirects there when no avatar is found, and `?fallback=false`
+//! (or none) answers 404.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -28,7 +29,7 @@ pub struct AvatarParams {
     fallback: Option<String>,
     /// The side of the square, in pixels.
     size: Option<String>,
-    /// Format, quality and upscale (the fit is always cover).
+    /// Format and quality (the fit is always cover, and a size is always met).
     #[serde(flatten)]
     options: TransformParams,
 }
@@ -54,9 +55,12 @@ pub async fn avatar(
     let failure = match answer.as_ref().map(|p| p.avatar()) {
         Ok(Some(avatar)) => {
             let size = ("size", params.size.as_deref());
+            let asked = params.options.transform(size, size)?;
+            // A size is a promise of N×N: a smaller avatar is enlarged to keep it.
             let transform = Transform {
                 fit: Fit::Cover,
-                ..params.options.transform(size, size)?
+                upscale: asked.upscale || asked.width.is_some(),
+                ..asked
             };
             let url = Url::parse(avatar)
                 .map_err(|_| LookupError::Upstream(format!("bad avatar URL {avatar}")))?;
