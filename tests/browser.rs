@@ -300,8 +300,9 @@ async fn the_form_works_without_javascript_and_shows_errors_as_pages_story() {
         Some("/api/v1/lookup?q=torvalds&provider=github")
     );
 
-    // An input that cannot be read: an error page, with the form still filled in.
-    input_replace(&browser, "just-a-name").await;
+    // An input that cannot be read (a bare name is a search now, so a link we do not
+    // follow): an error page, with the form still filled in.
+    input_replace(&browser, "ftp://example.com/me").await;
     pick_platform(&browser, "").await;
     submit(&browser).await;
     let heading = browser
@@ -317,9 +318,9 @@ async fn the_form_works_without_javascript_and_shows_errors_as_pages_story() {
             .await
             .unwrap()
             .as_str()
-            .contains("/lookup?q=just-a-name")
+            .contains("/lookup?q=ftp%3A%2F%2Fexample.com%2Fme")
     );
-    assert_eq!(field_value(&browser).await, "just-a-name");
+    assert_eq!(field_value(&browser).await, "ftp://example.com/me");
     assert_eq!(picked_platform(&browser).await, "Detect platform");
     browser.close().await.unwrap();
 }

@@ -114,9 +114,10 @@ async fn error_pages_keep_the_form_filled_in_and_title_what_happened() {
         "No profile picture found"
     );
 
-    let unreadable = app.page_lookup("jack", None).await;
+    // A bare name is a search now; a link we do not follow is what cannot be read.
+    let unreadable = app.page_lookup("ftp://example.com/me", None).await;
     assert_eq!(unreadable.status, 400);
-    assert!(unreadable.text.contains("value=\"jack\""));
+    assert!(unreadable.text.contains("value=\"ftp://example.com/me\""));
     assert!(
         unreadable
             .text
