@@ -3,12 +3,25 @@
 
 mod search;
 
+use std::sync::LazyLock;
+
 use askama::Template;
 
 use crate::assets;
 use crate::lookup::Profile;
 use crate::providers::{self, Image, ImageKind, Provider};
 pub use search::{SearchCard, SearchPage, SearchSummary};
+
+/// The id of the generic provider, whose "avatar" is any web page's own image.
+const PAGE_PROVIDER: &str = "page";
+
+/// The platform picker's order: by name, so a visitor can scan it, with the generic
+/// page provider last, since it is the fallback for everything else.
+static PICKER: LazyLock<Vec<&'static Provider>> = LazyLock::new(|| {
+    let mut list = providers::ALL.to_vec();
+    list.sort_by_cached_key(|p| (p.id == PAGE_PROVIDER, p.name.to_lowercase()));
+    list
+});
 
 /// The lookup form every page carries (`templates/form.html`), filled in with what the
 /// visitor asked for last.
@@ -17,7 +30,7 @@ pub struct LookupForm<'a> {
     pub query: &'a str,
     /// The platform they picked, if it is one we know.
     pub provider: Option<&'static Provider>,
-    /// Platforms for the picker.
+    /// Platforms for the picker, in the order it shows them.
     pub providers: &'static [&'static Provider],
     /// The large form of the home page, or the compact one above results and errors.
     pub compact: bool,
@@ -29,7 +42,7 @@ impl<'a> LookupForm<'a> {
         Self {
             query: "",
             provider: None,
-            providers: providers::ALL,
+            providers: PICKER.as_slice(),
             compact: false,
         }
     }
@@ -39,7 +52,7 @@ impl<'a> LookupForm<'a> {
         Self {
             query,
             provider: provider.and_then(providers::by_id),
-            providers: providers::ALL,
+            providers: PICKER.as_slice(),
             compact: true,
         }
     }
@@ -50,12 +63,24 @@ impl<'a> LookupForm<'a> {
     }
 }
 
-/// The home page: the lookup form.
+/// The home page: the lookup form, examples to click and the platforms we know.
 #[derive(Template)]
 #[template(path = "home.html")]
 pub struct HomePage {
     /// The empty form.
     pub form: LookupForm<'static>,
+}
+
+impl HomePage {
+    /// The results page for `query`, on `provider` when one is given.
+    pub fn lookup_href(&self, query: &str, provider: Option<&str>) -> String {
+        lookup_href(query, provider)
+    }
+
+    /// The results page for a platform's example handle, when it has one.
+    pub fn example_href(&self, platform: &Provider) -> Option<String> {
+        (!platform.example.is_empty()).then(|| lookup_href(platform.example, Some(platform.id)))
+    }
 }
 
 /// An error page (also used for 404).
@@ -199,6 +224,14 @@ impl ResultsPage<'_> {
     }
 }
 
+/// `/lookup?q=…[&provider=…]`: the results page for `query`.
+fn lookup_href(query: &str, provider: Option<&str>) -> String {
+    match provider {
+        Some(id) => format!("/lookup?q={}&provider={}", encoded(query), encoded(id)),
+        None => format!("/lookup?q={}", encoded(query)),
+    }
+}
+
 /// `value` encoded for a query string.
 fn encoded(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
@@ -217,5 +250,26 @@ pub mod layout {
     /// URL of the favicon, content-hashed.
     pub fn favicon_href() -> String {
         super::assets::FAVICON.href()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_picker_lists_platforms_by_name_and_any_web_page_last() {
+        let names: Vec<&str> = LookupForm::home()
+            .providers
+            .iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(names.len(), providers::ALL.len());
+        assert_eq!(names.last(), Some(&"Any web page"));
+        let platforms = &names[..names.len() - 1];
+        assert!(
+            platforms.is_sorted_by_key(|n| n.to_lowercase()),
+            "{platforms:?}"
+        );
     }
 }

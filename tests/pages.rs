@@ -1,7 +1,7 @@
 //! The HTML pages as a visitor reads them: the form keeps what was asked (text and
 //! platform) on results and error pages, the JSON link asks the same thing, error titles
-//! agree with their messages, no two downloads of an image share a file name, and an
-//! avatar URL with a size is that size.
+//! agree with their messages, no two downloads of an image share a file name, an avatar
+//! URL with a size is that size, and the home page teaches by example.
 
 mod support;
 
@@ -212,4 +212,40 @@ async fn no_two_downloads_of_an_image_share_a_file_name() {
             "{name} in {names:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_home_page_teaches_by_example_and_lists_platforms_by_name() {
+    let app = spawn_app(&[]);
+
+    let home = app.get("/").await;
+
+    assert_eq!(home.status, 200);
+    let links = attributes(&home.text, "href");
+    for example in [
+        "/lookup?q=https%3A%2F%2Fgithub.com%2Ftorvalds",
+        "/lookup?q=jack&provider=x",
+        "/lookup?q=torvalds",
+        "/lookup?q=beau%40dentedreality.com.au",
+    ] {
+        assert!(links.iter().any(|l| l == example), "{example} in {links:?}");
+    }
+    let picker =
+        &home.text[home.text.find("<select").unwrap()..home.text.find("</select>").unwrap()];
+    let names: Vec<&str> = picker
+        .split("<option ")
+        .skip(1)
+        .map(|o| &o[o.find('>').unwrap() + 1..o.find("</option>").unwrap()])
+        .collect();
+    assert_eq!(names.first(), Some(&"Detect platform"));
+    assert_eq!(names.last(), Some(&"Any web page"));
+    let platforms = &names[1..names.len() - 1];
+    assert!(
+        platforms.is_sorted_by_key(|n| n.to_lowercase()),
+        "{platforms:?}"
+    );
+    assert!(
+        home.text.contains("id=\"platforms\""),
+        "a list of platforms to link to"
+    );
 }
