@@ -23,17 +23,35 @@ document.querySelectorAll("form.lookup").forEach((form) => {
   });
 });
 
-// "Copy link" buttons, shown only where they work.
+// Our own links are written as paths (the server does not know the host it is reached
+// under); here they become the absolute URLs a visitor pastes elsewhere.
+document.querySelectorAll("input.link[data-path]").forEach((input) => {
+  const path = input.dataset.path;
+  input.value = input.value.split(path).join(new URL(path, location.href).href);
+});
+
+// Copy buttons, shown only where they work. Screen readers hear "Copied …" through the
+// page's polite live region; it is emptied first so the same words are announced again.
+const copyStatus = document.querySelector(".copy-status");
 document.querySelectorAll("button.copy").forEach((button) => {
   if (!navigator.clipboard) return;
+  const field = document.getElementById(button.dataset.copyFrom);
+  if (!field) return;
   button.hidden = false;
   button.addEventListener("click", async () => {
     const label = button.textContent;
+    let said;
     try {
-      await navigator.clipboard.writeText(button.dataset.copy);
+      await navigator.clipboard.writeText(field.value);
       button.textContent = "Copied";
+      said = `Copied: ${button.dataset.what}`;
     } catch {
       button.textContent = "Copy failed";
+      said = "Copy failed: select the field and copy it yourself.";
+    }
+    if (copyStatus) {
+      copyStatus.textContent = "";
+      setTimeout(() => { copyStatus.textContent = said; }, 50);
     }
     setTimeout(() => { button.textContent = label; }, 1500);
   });

@@ -1,7 +1,8 @@
 //! The HTML pages as a visitor reads them: the form keeps what was asked (text and
 //! platform) on results and error pages, the JSON link asks the same thing, error titles
-//! agree with their messages, no two downloads of an image share a file name, an avatar
-//! URL with a size is that size, and the home page teaches by example.
+//! agree with their messages; downloads differ from the original, are named for the size
+//! they have and never share a file name; a web page's image is named for the page; the
+//! avatar has links that last; the home page teaches by example.
 
 mod support;
 
@@ -34,6 +35,17 @@ fn app_with_github(api: &MockServer) -> App {
     spawn_app(&[
         ("GETIMAGES_UPSTREAM_GITHUB", upstream.as_str()),
         ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+    ])
+}
+
+/// The app with GitHub played by `api`, loopback image hosts allowed, and each found image
+/// measured (its size read from its first bytes), as in production.
+fn app_measuring_images(api: &MockServer) -> App {
+    let upstream = api.uri();
+    spawn_app(&[
+        ("GETIMAGES_UPSTREAM_GITHUB", upstream.as_str()),
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+        ("GETIMAGES_CHECK_IMAGES", "1"),
     ])
 }
 
@@ -157,6 +169,133 @@ async fn a_platform_that_cannot_be_reached_is_not_said_to_have_answered() {
 }
 
 #[tokio::test]
+async fn downloads_of_a_256_px_avatar_differ_from_it_and_are_named_for_their_real_size() {
+    // The avatar is a 256×256 PNG: no 400×400 that would be it again, no PNG of it.
+    let images = image_cdn().await;
+    let api = github_with_avatar(&images).await;
+    let app = app_measuring_images(&api);
+    let page = app.page_lookup("torvalds", Some("github")).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+
+    assert_eq!(variants(&page.text), ["JPEG", "WebP", "128×128 PNG"]);
+    assert!(!page.text.contains("400×400 JPEG"), "{}", page.text);
+    let downloads: Vec<String> = attributes(&page.text, "href")
+        .into_iter()
+        .filter(|href| href.contains("download=1"))
+        .collect();
+    assert_eq!(downloads.len(), 4, "original and 3 variants: {downloads:?}");
+    let mut names = HashSet::new();
+    for link in &downloads {
+        let file = app.get(link).await;
+        assert_eq!(file.status, 200, "{link}: {}", file.text);
+        let name = file_name(&file);
+        let picture = image::load_from_memory(&file.bytes).expect("an image");
+        let size = format!("{}x{}", picture.width(), picture.height());
+        let sized = name.split('.').next().unwrap().rsplit('-').next().unwrap();
+        if sized.contains('x') {
+            assert_eq!(sized, size, "{name} is {size}");
+        } else {
+            assert_eq!(size, "256x256", "{name}");
+        }
+        assert!(names.insert(name.clone()), "{name} twice");
+    }
+    let expected = [
+        "github-torvalds-avatar-original.png",
+        "github-torvalds-avatar.jpg",
+        "github-torvalds-avatar.webp",
+        "github-torvalds-avatar-128x128.png",
+    ];
+    assert_eq!(names, expected.map(String::from).into());
+}
+
+#[tokio::test]
+async fn a_web_pages_image_is_the_page_image_named_for_its_host_and_path() {
+    let site = MockServer::start().await;
+    let og = encoded(
+        &image::DynamicImage::new_rgb8(1200, 630),
+        image::ImageFormat::Jpeg,
+    );
+    serve_bytes(&site, "/og.jpg", 200, "image/jpeg", og).await;
+    let html = format!(
+        "<!doctype html><html><head><title>A post</title>\
+         <meta property=\"og:image\" content=\"{}/og.jpg\"></head><body>Hi</body></html>",
+        site.uri()
+    );
+    serve(&site, "/blog/a-post", 200, "text/html", &html).await;
+    let app = spawn_app(&[
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+        ("GETIMAGES_CHECK_IMAGES", "1"),
+    ]);
+    let page_url = format!("{}/blog/a-post", site.uri());
+
+    let page = app.page_lookup(&page_url, None).await;
+
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.text
+            .contains("<strong class=\"kind\">Page image</strong>"),
+        "{}",
+        page.text
+    );
+    assert!(!page.text.contains(">Avatar<"), "{}", page.text);
+    assert_eq!(variants(&page.text), ["PNG", "WebP"], "no square crops");
+    let original = attributes(&page.text, "href")
+        .into_iter()
+        .find(|href| href.contains("download=1") && href.contains("original"))
+        .expect("a Download original link");
+    let file = app.get(&original).await;
+    assert_eq!(
+        file_name(&file),
+        "127.0.0.1-blog-a-post-image-original.jpg",
+        "no scheme, no port"
+    );
+
+    // Its link that lasts is `/page/<the page's URL>`, and it answers with the image.
+    let lasting = attributes(&page.text, "data-path");
+    let encoded_page = page_url.replace('/', "%2F");
+    assert_eq!(
+        lasting.first(),
+        Some(&format!("/page/{encoded_page}")),
+        "{lasting:?}"
+    );
+    let through_us = app.get(&format!("/page/{encoded_page}?size=200")).await;
+    assert_eq!(through_us.status, 200, "{}", through_us.text);
+    let picture = image::load_from_memory(&through_us.bytes).expect("an image");
+    assert_eq!((picture.width(), picture.height()), (200, 200));
+}
+
+#[tokio::test]
+async fn the_links_that_last_lead_to_the_avatar_through_us() {
+    let images = image_cdn().await;
+    let api = github_with_avatar(&images).await;
+    let app = app_with_github(&api);
+    let page = app.page_lookup("torvalds", Some("github")).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+
+    let fields = attributes(&page.text, "value");
+    for field in [
+        "/github/torvalds",
+        "/github/torvalds?size=400",
+        "![Linus Torvalds](/github/torvalds?size=400)",
+        "<img src=\"/github/torvalds?size=400\" alt=\"Linus Torvalds\" width=\"400\" height=\"400\">",
+        &format!("{}/avatar.png", images.uri()),
+    ] {
+        let escaped = field
+            .replace('&', "&#38;")
+            .replace('"', "&#34;")
+            .replace('<', "&#60;")
+            .replace('>', "&#62;");
+        assert!(
+            fields.iter().any(|f| *f == field || *f == escaped),
+            "no field holding {field}: {fields:?}"
+        );
+    }
+    let sized = app.get("/github/torvalds?size=400").await;
+    let picture = image::load_from_memory(&sized.bytes).expect("an image");
+    assert_eq!((picture.width(), picture.height()), (400, 400));
+}
+
+#[tokio::test]
 async fn an_avatar_url_with_a_size_is_that_size_even_when_the_avatar_is_smaller() {
     let images = image_cdn().await;
     let api = github_with_avatar(&images).await;
@@ -174,44 +313,6 @@ async fn an_avatar_url_with_a_size_is_that_size_even_when_the_avatar_is_smaller(
     }
     let too_big = app.get("/github/torvalds?size=5000").await;
     assert_eq!(too_big.status, 400, "{}", too_big.text);
-}
-
-#[tokio::test]
-async fn no_two_downloads_of_an_image_share_a_file_name() {
-    let images = image_cdn().await;
-    let api = github_with_avatar(&images).await;
-    let app = app_with_github(&api);
-    let page = app.page_lookup("torvalds", Some("github")).await;
-    assert_eq!(page.status, 200, "{}", page.text);
-
-    let downloads: Vec<String> = attributes(&page.text, "href")
-        .into_iter()
-        .filter(|href| href.contains("download=1"))
-        .collect();
-    assert_eq!(
-        downloads.len(),
-        6,
-        "original and five variants: {downloads:?}"
-    );
-    let mut names = HashSet::new();
-    for link in &downloads {
-        let file = app.get(link).await;
-        assert_eq!(file.status, 200, "{link}: {}", file.text);
-        let disposition = file.header("content-disposition").unwrap().to_owned();
-        assert!(names.insert(disposition.clone()), "{disposition} twice");
-    }
-    for name in [
-        "github-torvalds-avatar-original.png",
-        "github-torvalds-avatar.png",
-        "github-torvalds-avatar.jpg",
-        "github-torvalds-avatar-400x400.jpg",
-        "github-torvalds-avatar-128x128.png",
-    ] {
-        assert!(
-            names.contains(&format!("attachment; filename=\"{name}\"")),
-            "{name} in {names:?}"
-        );
-    }
 }
 
 #[tokio::test]
@@ -248,4 +349,27 @@ async fn the_home_page_teaches_by_example_and_lists_platforms_by_name() {
         home.text.contains("id=\"platforms\""),
         "a list of platforms to link to"
     );
+}
+
+/// The labels of the "Download as" links, in order.
+fn variants(html: &str) -> Vec<String> {
+    let start = html
+        .find("<p class=\"variants\">")
+        .expect("downloads offered");
+    let block = &html[start..start + html[start..].find("</p>").unwrap()];
+    block
+        .split("<a ")
+        .skip(1)
+        .map(|a| a[a.find('>').unwrap() + 1..a.find("</a>").unwrap()].to_owned())
+        .collect()
+}
+
+/// The file name a download is saved as.
+fn file_name(reply: &Reply) -> String {
+    let disposition = reply.header("content-disposition").expect("a download");
+    disposition
+        .strip_prefix("attachment; filename=\"")
+        .and_then(|d| d.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("{disposition}"))
+        .to_owned()
 }
