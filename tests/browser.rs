@@ -2,7 +2,8 @@
 //! which scripts/test.sh installs) submits the home page's form against loopback upstreams
 //! and sees the profile's images render; a slow lookup says it is under way; without
 //! JavaScript the form still works and nothing dead shows; a preview that cannot load says
-//! so. Screenshots of home and results at desktop and phone widths are saved under
+//! so; link fields show every character (underscores too), the focus ring contrasts, a copy
+//! is announced, and image frames hug their pictures. Screenshots of home and results at desktop and phone widths are saved under
 //! `artifacts/screenshots/`, and the desktop results page is the README's
 //! `docs/screenshot.png`.
 
@@ -210,6 +211,25 @@ async fn a_visitor_pastes_a_profile_and_sees_its_images_story() {
             copy.is_displayed().await.unwrap(),
             "Copy link shows with JavaScript on"
         );
+        let frames = frames(&browser).await;
+        for frame in frames.as_array().unwrap() {
+            // The checkerboard is behind the picture alone, and the frame adds no bands.
+            assert_eq!(frame["frameBackground"], "none", "{frame}");
+            assert!(
+                frame["imageBackground"]
+                    .as_str()
+                    .unwrap()
+                    .contains("gradient"),
+                "{frame}"
+            );
+        }
+        let banner = &frames[1];
+        assert!(
+            (banner["frameHeight"].as_f64().unwrap() - banner["imageHeight"].as_f64().unwrap())
+                .abs()
+                <= 1.0,
+            "the banner's frame hugs it at {label} width: {banner}"
+        );
         save_screenshot(&browser, &format!("results-{label}.png")).await;
         if label == "desktop" {
             // The README's picture of the page, so it always shows the page as it is: tall
@@ -221,6 +241,194 @@ async fn a_visitor_pastes_a_profile_and_sees_its_images_story() {
         }
         browser.close().await.unwrap();
     }
+}
+
+#[tokio::test]
+async fn links_are_legible_focus_shows_and_copying_is_announced() {
+    within_limit(links_are_legible_focus_shows_and_copying_is_announced_story()).await;
+}
+
+async fn links_are_legible_focus_shows_and_copying_is_announced_story() {
+    // A lone avatar, at a CDN path with underscores in it, as X's `profile_images`.
+    let images = MockServer::start().await;
+    let avatar = fixture_bytes("images/avatar.png");
+    serve_bytes(
+        &images,
+        "/profile_images/avatar_1.png",
+        200,
+        "image/png",
+        avatar,
+    )
+    .await;
+    let mut user: Value = serde_json::from_str(&fixture("github/torvalds.json")).unwrap();
+    user["avatar_url"] = json!(format!("{}/profile_images/avatar_1.png", images.uri()));
+    let github = upstream_serving("/users/torvalds", "application/json", &user.to_string()).await;
+    let upstream = github.uri();
+    let app = spawn_app(&[
+        ("GETIMAGES_UPSTREAM_GITHUB", upstream.as_str()),
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+    ]);
+    let driver = Driver::start();
+    let browser = driver.browser(1280, 900).await;
+    browser
+        .goto(&format!("{}/lookup?q=torvalds&provider=github", app.base))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(".image-card img"))
+        .await
+        .unwrap_or_else(|e| panic!("no results: {e}\n{}", app.process.stderr()));
+    wait_for_images(&browser).await;
+    save_screenshot(&browser, "results-lone-avatar-desktop.png").await;
+
+    // The platform's link is in full, underscores included: the field's line is tall
+    // enough for the lowest glyph, which `line-height: normal` is not in every font.
+    let platform_link = browser
+        .find(Locator::XPath(
+            "//input[contains(@class,'link') and contains(@value,'profile_images')]",
+        ))
+        .await
+        .unwrap();
+    let id = platform_link.attr("id").await.unwrap().unwrap();
+    let text = browser
+        .execute(
+            "const input = document.getElementById(arguments[0]);\
+             const style = getComputedStyle(input);\
+             const pen = document.createElement('canvas').getContext('2d');\
+             pen.font = `${style.fontSize} ${style.fontFamily}`;\
+             const line = pen.measureText(input.value);\
+             const under = pen.measureText('_');\
+             const lineHeight = style.lineHeight === 'normal'\
+               ? line.fontBoundingBoxAscent + line.fontBoundingBoxDescent\
+               : parseFloat(style.lineHeight);\
+             const halfLeading = (lineHeight - line.fontBoundingBoxAscent - line.fontBoundingBoxDescent) / 2;\
+             return {lineHeight, underscoreBottom: halfLeading + line.fontBoundingBoxAscent\
+                       + under.actualBoundingBoxDescent,\
+                     fieldWidth: input.clientWidth, charWidth: pen.measureText('m').width};",
+            vec![json!(id)],
+        )
+        .await
+        .unwrap();
+    let number = |key: &str| text[key].as_f64().unwrap();
+    assert!(
+        number("underscoreBottom") <= number("lineHeight"),
+        "underscores are cut off: {text}"
+    );
+    // A lone avatar's card takes the row, so its links are readable.
+    assert!(
+        number("fieldWidth") / number("charWidth") >= 45.0,
+        "the link field shows too few characters: {text}"
+    );
+
+    // Our link that lasts is absolute, and copying it is said to screen readers.
+    let lasting = browser
+        .find(Locator::Css("input.link[data-path]"))
+        .await
+        .unwrap();
+    let value = lasting.prop("value").await.unwrap().unwrap();
+    assert_eq!(value, format!("{}/github/torvalds", app.base));
+    let said = browser
+        .execute(
+            "window.copied = [];\
+             navigator.clipboard.writeText = async (text) => { window.copied.push(text); };\
+             const status = document.querySelector('.copy-status');\
+             return {live: status.getAttribute('aria-live'), role: status.getAttribute('role')};",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(said["live"], "polite", "{said}");
+    let copy = browser
+        .find(Locator::Css(".link-row button.copy"))
+        .await
+        .unwrap();
+    copy.click().await.unwrap();
+    let mut announced = Value::Null;
+    for _ in 0..50 {
+        announced = browser
+            .execute(
+                "return {said: document.querySelector('.copy-status').textContent,\
+                         copied: window.copied};",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if announced["said"].as_str().is_some_and(|s| !s.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(announced["said"], "Copied: Link that lasts", "{announced}");
+    assert_eq!(announced["copied"], json!([value]), "{announced}");
+
+    // The focus ring stands out from the page and from the form: 3:1 at least (WCAG 1.4.11).
+    let colours = browser
+        .execute(
+            "const field = document.getElementById('q');\
+             field.focus();\
+             return {ring: getComputedStyle(field).outlineColor,\
+                     page: getComputedStyle(document.body).backgroundColor,\
+                     form: getComputedStyle(field.closest('form')).backgroundColor};",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let ring = rgb(&colours["ring"]);
+    for behind in ["page", "form"] {
+        let ratio = contrast(ring, rgb(&colours[behind]));
+        assert!(
+            ratio >= 3.0,
+            "focus ring {ratio:.2}:1 on the {behind}: {colours}"
+        );
+    }
+    browser.close().await.unwrap();
+}
+
+/// What the results' image frames and their pictures look like.
+async fn frames(browser: &Client) -> Value {
+    browser
+        .execute(
+            "return Array.from(document.querySelectorAll('.image-frame')).map(f => {\
+               const img = f.querySelector('img');\
+               return {frameHeight: f.getBoundingClientRect().height,\
+                       imageHeight: img.getBoundingClientRect().height,\
+                       frameBackground: getComputedStyle(f).backgroundImage,\
+                       imageBackground: getComputedStyle(img).backgroundImage};\
+             });",
+            vec![],
+        )
+        .await
+        .unwrap()
+}
+
+/// A CSS `rgb(r, g, b)` colour's channels.
+fn rgb(colour: &Value) -> [f64; 3] {
+    let text = colour.as_str().unwrap();
+    let inner = &text[text.find('(').unwrap() + 1..text.find(')').unwrap()];
+    let channels: Vec<f64> = inner
+        .split(',')
+        .map(|c| c.trim().parse().unwrap())
+        .collect();
+    [channels[0], channels[1], channels[2]]
+}
+
+/// WCAG's contrast ratio of two sRGB colours.
+fn contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
+    let luminance = |c: [f64; 3]| {
+        let linear = |v: f64| {
+            let v = v / 255.0;
+            if v <= 0.04045 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * linear(c[0]) + 0.7152 * linear(c[1]) + 0.0722 * linear(c[2])
+    };
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }
 
 /// The natural widths of the results' images once they have all loaded.
