@@ -198,8 +198,16 @@ impl Application {
         } else {
             ""
         };
+        // A newcomer's first run ends by itself: say so where they look first.
+        let stopping = match self.watcher.timeout() {
+            Some(idle) => format!(
+                "; stops itself after {} without a request (GETIMAGES_IDLE_TIMEOUT=0 keeps it up)",
+                humantime::format_duration(idle)
+            ),
+            None => "; never stops on idle (GETIMAGES_IDLE_TIMEOUT=0)".to_owned(),
+        };
         tracing::info!(
-            "listening on http://{}{source} (ready in {} ms)",
+            "listening on http://{}{source} (ready in {} ms){stopping}",
             self.addr,
             self.started.elapsed().as_millis()
         );

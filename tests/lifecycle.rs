@@ -350,6 +350,11 @@ fn under_systemd_socket_activation_a_request_starts_the_server_which_then_stops_
         listening.contains(&format!("127.0.0.1:{port} (socket from LISTEN_FDS)")),
         "{listening}"
     );
+    assert!(
+        listening.contains("stops itself after 1s without a request")
+            && listening.contains("GETIMAGES_IDLE_TIMEOUT=0 keeps it up"),
+        "the start-up line says the server stops on idle, and how to keep it up: {listening}"
+    );
 }
 
 /// When the next visitor comes, relative to the previous response.

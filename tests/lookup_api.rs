@@ -142,7 +142,7 @@ async fn bad_input_gets_a_400_with_a_helpful_message() {
         assert!(json["message"].as_str().unwrap().len() > 10, "{json}");
         assert_says(&reply, says);
     }
-    let page = app.page_lookup("jack", None).await;
+    let page = app.page_lookup("two words", None).await;
     assert_eq!(page.status, 400);
     assert!(
         page.text

@@ -18,9 +18,12 @@ pub const APP: &str = env!("CARGO_BIN_EXE_getimages");
 /// How long a server may take to say it is listening (generous: CI machines are slow).
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// Where a platform no test has faked is sent: a loopback port nothing listens on (discard).
+pub const NOWHERE: &str = "http://127.0.0.1:9";
+
 /// A `Command` for the server with a clean environment: loopback, any free port, test
-/// routes on, plain log lines, found images not checked, and no setting leaked from the
-/// environment running the tests.
+/// routes on, plain log lines, found images not checked, every platform sent to
+/// [`NOWHERE`], and no setting leaked from the environment running the tests.
 /// `envs` come last and override the defaults.
 pub fn app_command(envs: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(APP);
@@ -38,6 +41,13 @@ pub fn app_command(envs: &[(&str, &str)]) -> Command {
         .env("GETIMAGES_LOG_BUFFER_LINES", "0")
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1");
+    // No platform is reached for real, even by a test that forgot one (a bare name searches
+    // every platform): each one's requests go to the discard port, which refuses them,
+    // unless the test points it at its own fake.
+    for provider in getimages::providers::ALL.iter().filter(|p| !p.is_generic()) {
+        let var = format!("GETIMAGES_UPSTREAM_{}", provider.id.to_ascii_uppercase());
+        cmd.env(var, NOWHERE);
+    }
     if let Ok(backtrace) = std::env::var("RUST_BACKTRACE") {
         cmd.env("RUST_BACKTRACE", backtrace);
     }
