@@ -206,6 +206,36 @@ impl MemoryBudget {
     }
 }
 
+/// Most malloc arenas of the glibc build (glibc's default is 8 a core).
+const GLIBC_ARENAS: libc::c_int = 2;
+
+/// Allocations from this size on are mapped on their own and unmapped when freed.
+const GLIBC_MMAP_THRESHOLD: libc::c_int = 1024 * 1024;
+
+/// Makes the glibc build give back what it frees, so that what the budget admits is what
+/// the process holds: few arenas (each thread's own arena kept its freed pages) and large
+/// blocks (bodies, pages, pixels) in their own mappings. Measured in the 256 MiB cgroup
+/// suite: 20 searches at once over 5 MiB pages were OOM-killed at glibc's defaults (anon
+/// 255 MiB), and peaked at 158 MiB with these. A `MALLOC_ARENA_MAX` or
+/// `MALLOC_MMAP_THRESHOLD_` the operator set is left as it is. The static musl build has
+/// its own allocator and nothing to set.
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let set = |name: &str| std::env::var_os(name).is_some();
+        // SAFETY: mallopt only changes glibc's malloc parameters, and is called once at
+        // start-up; it has no memory-safety preconditions.
+        unsafe {
+            if !set("MALLOC_ARENA_MAX") {
+                libc::mallopt(libc::M_ARENA_MAX, GLIBC_ARENAS);
+            }
+            if !set("MALLOC_MMAP_THRESHOLD_") {
+                libc::mallopt(libc::M_MMAP_THRESHOLD, GLIBC_MMAP_THRESHOLD);
+            }
+        }
+    }
+}
+
 /// `bytes` in whole KiB, rounded up, at least one.
 fn units(bytes: u64) -> u32 {
     u32::try_from(bytes.div_ceil(UNIT))

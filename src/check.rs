@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::budget::{self, MemoryBudget};
 use crate::configuration::{CheckArgs, Settings};
 use crate::lookup::{LookupError, Platforms, Profile, ProfileQuery};
 use crate::providers::{self, Provider};
@@ -40,6 +41,7 @@ impl Outcome {
             LookupError::Timeout(_)
             | LookupError::Upstream(_)
             | LookupError::Forbidden(_)
+            | LookupError::Busy(_)
             | LookupError::Input(_) => Self::Unreachable,
         }
     }
@@ -143,6 +145,7 @@ pub async fn run(settings: &Settings, args: &CheckArgs) -> Result<bool, StartErr
         settings.lookup_timeout,
         settings.check_images,
         usize::from(settings.max_outbound_lookups),
+        MemoryBudget::new(settings.memory_budget_bytes(), budget::ADMISSION_WAIT),
     );
     let mut reports = Vec::new();
     for provider in chosen(&args.providers) {

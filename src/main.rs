@@ -5,10 +5,11 @@ use std::process::ExitCode;
 
 use getimages::configuration::{Command, Settings};
 use getimages::startup::Application;
-use getimages::{check, telemetry};
+use getimages::{budget, check, telemetry};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
+    budget::tune_allocator();
     let settings = Settings::load();
     let checked = settings.upstream_overrides().and_then(|_| {
         telemetry::init(

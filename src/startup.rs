@@ -95,21 +95,22 @@ impl Application {
         if let Some(url) = &settings.redis_url {
             tracing::info!("cache shared through Redis at {url:?} (connected on first use)");
         }
+        let budget = MemoryBudget::new(settings.memory_budget_bytes(), budget::ADMISSION_WAIT);
         let lookup = web::Data::new(lookup_service(
             settings,
             fetcher.clone(),
             guard.clone(),
             &cache,
+            budget.clone(),
         ));
         let guard = web::Data::new(guard);
-        let budget = MemoryBudget::new(settings.memory_budget_bytes(), budget::ADMISSION_WAIT);
         let limits = Limits {
             max_source_bytes: settings.max_image_bytes,
             max_pixels: settings.max_image_pixels(&budget),
             max_alloc: budget.most_for_decode(),
         };
         tracing::info!(
-            "memory budget {} MiB: images up to {} pixels",
+            "memory budget {} MiB, shared by images and lookups: images up to {} pixels",
             budget.bytes() / (1024 * 1024),
             limits.max_pixels
         );
@@ -303,11 +304,13 @@ fn lookup_service(
     fetcher: Arc<Fetcher>,
     guard: Guard,
     store: &TieredCache,
+    budget: MemoryBudget,
 ) -> Lookup {
     Lookup::new(
         fetcher,
         guard,
         store,
+        budget,
         LookupSettings {
             timeout: settings.lookup_timeout,
             lifetimes: Lifetimes {

@@ -597,3 +597,35 @@ async fn nested_tags_under_the_size_cap_neither_outlast_the_deadline_nor_hold_up
     assert!(reply.text.contains("EUPSTREAM"), "{}", reply.text);
     assert!(reply.text.contains("nests its elements"), "{}", reply.text);
 }
+
+#[tokio::test]
+async fn a_page_whose_parse_would_outgrow_the_budget_is_refused_unparsed() {
+    // 5 MiB of `<i>x</i>`: 655,000 elements, about 178 MiB of tree once parsed (measured).
+    let dense = "<i>x</i>".repeat((5 * 1024 * 1024 - 1024) / 8);
+    let page =
+        format!("<title>Dense</title><meta property=\"og:image\" content=\"{AVATAR}\">{dense}");
+    let upstream = upstream_serving("/dense", "text/html", &page).await;
+    let normal = normal_page().await;
+    // The budget a 256 MiB Machine gets by default.
+    let app = HostileApp {
+        app: spawn_app(&[
+            ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+            ("GETIMAGES_MEMORY_BUDGET", "153MiB"),
+            ("GETIMAGES_RATE_LIMIT", "0"),
+        ]),
+        deadline: Duration::from_secs(8),
+    };
+    let client = client(&app);
+
+    let refused = lookup(&client, &format!("{}/dense", upstream.uri())).await;
+
+    assert_failure(&refused.reply, 502, "EUPSTREAM");
+    assert_says(&refused.reply, "would take about");
+    assert_says(
+        &refused.reply,
+        "more than this server's memory budget allows",
+    );
+    assert_memory_bounded(&app, "a page of 655,000 elements");
+    let found = lookup(&client, &format!("{}/me", normal.uri())).await;
+    assert_eq!(image_url(&success(&found.reply), "avatar"), Some(AVATAR));
+}

@@ -1,6 +1,7 @@
 //! The server in a 256 MiB memory cgroup pinned to one CPU, with its default settings, as on
-//! a Fly Machine: every hostile image load leaves it alive, answering `/healthz` within a
-//! second, and every request gets 200 or a clear 4xx/503 with a code.
+//! a Fly Machine: every hostile image load, and 20 searches across every platform at once,
+//! leave it alive, answering `/healthz` within a second, and every request gets 200 or a
+//! clear 4xx/503 with a code.
 //!
 //! The test creates the cgroup (v2, or v1's memory and cpuset hierarchies) and removes it
 //! after. It needs root and cgroup support; where there is none it fails with a message,
@@ -42,7 +43,8 @@ fn the_server_survives_hostile_image_loads_in_256_mib() {
     });
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let upstream = runtime.block_on(hostile_upstream());
-    let server = cgroup.spawn_server();
+    let platforms = runtime.block_on(big_pages());
+    let server = cgroup.spawn_server(&search_envs(&platforms.uri(), &[]));
     let base = format!("{}/", upstream.uri());
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
@@ -101,6 +103,16 @@ fn the_server_survives_hostile_image_loads_in_256_mib() {
     std::thread::sleep(Duration::from_secs(3));
     assert_alive(&server, &cgroup, "100 slow readers of a 12 MB image");
     drop(readers);
+
+    // Every platform answers every way of asking with a page of the largest size read.
+    let search = |n: usize| format!("/api/v1/search?q=name{n}");
+    let searches = runtime.block_on(get_all(&client, server.port, (0..20).map(search).collect()));
+    assert_clear(&searches, "20 searches at once, every platform a 5 MB page");
+    assert_alive(
+        &server,
+        &cgroup,
+        "20 searches at once, every platform a 5 MB page",
+    );
     eprintln!(
         "peak memory of the server's cgroup: {} MiB of {} MiB",
         cgroup.peak() / (1024 * 1024),
@@ -133,6 +145,24 @@ async fn hostile_upstream() -> MockServer {
         .mount(&upstream)
         .await;
     upstream
+}
+
+/// A platform whose every answer is a page of 5 MiB (`GETIMAGES_MAX_PAGE_BYTES`'s default),
+/// its picture at the very end, so each is read and parsed whole.
+async fn big_pages() -> MockServer {
+    let server = MockServer::start().await;
+    let filler = "<p>".to_owned() + &"lorem ipsum dolor sit amet ".repeat(40) + "</p>\n";
+    let mut page = String::from("<!doctype html><html><head><title>a</title></head><body>");
+    while page.len() < 5 * 1024 * 1024 - 200 {
+        page.push_str(&filler);
+    }
+    page.push_str(r#"<img src="https://cdn.example/a.png"></body></html>"#);
+    page.truncate(5 * 1024 * 1024);
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_raw(page.into_bytes(), "text/html"))
+        .mount(&server)
+        .await;
+    server
 }
 
 /// `GET`s every path at once; the status and body of each.
@@ -310,16 +340,19 @@ impl Cgroup {
         std::fs::write(&path, value).map_err(|e| format!("{}: {e}", path.display()))
     }
 
-    /// The real server, with default settings (loopback upstreams allowed, no image rate
-    /// limit), started inside
-    /// this cgroup by a shell that moves itself in and then becomes the server.
-    fn spawn_server(&self) -> Server {
-        // The image rate limit is off: an attacker has many addresses, and the loads must
-        // reach the image path.
-        let template = app_command(&[
+    /// The real server, with default settings (loopback upstreams allowed, no image or
+    /// search rate limit) and `envs`, started inside this cgroup by a shell that moves itself
+    /// in and then becomes the server.
+    fn spawn_server(&self, envs: &[(String, String)]) -> Server {
+        // The image and search rate limits are off: an attacker has many addresses, and the
+        // loads must reach the image and lookup paths.
+        let mut envs = as_pairs(envs);
+        envs.extend([
             ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
             ("GETIMAGES_IMAGE_RATE_LIMIT", "0"),
+            ("GETIMAGES_SEARCH_RATE_LIMIT", "0"),
         ]);
+        let template = app_command(&envs);
         let mut join = format!("echo $$ > '{}/cgroup.procs'", self.memory.display());
         if let Some(cpuset) = self.cpuset.as_ref().filter(|_| !self.v2) {
             join.push_str(&format!(

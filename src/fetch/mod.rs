@@ -225,6 +225,11 @@ impl Fetcher {
         self.settings.proxy.is_some() && !self.proxy_first(provider)
     }
 
+    /// The largest page or API answer read, in bytes.
+    pub fn max_body_bytes(&self) -> usize {
+        self.settings.max_body_bytes
+    }
+
     /// The origin that replaces `provider`'s own, if the operator set one.
     pub fn upstream(&self, provider: &str) -> Option<&Url> {
         self.settings.upstreams.get(provider)

@@ -41,6 +41,9 @@ pub enum LookupError {
     /// The URL points at a private or otherwise forbidden address.
     #[error("{0}")]
     Forbidden(String),
+    /// The memory budget stayed spent for the whole wait: nothing was asked.
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl LookupError {
@@ -55,6 +58,7 @@ impl LookupError {
             Self::Upstream(_) => "upstream",
             Self::Unreadable(_) => "unreadable",
             Self::Forbidden(_) => "forbidden",
+            Self::Busy(_) => "busy",
         }
     }
 

@@ -71,7 +71,8 @@ impl Outcome {
                 LookupError::Input(_)
                 | LookupError::Upstream(_)
                 | LookupError::Unreadable(_)
-                | LookupError::Forbidden(_) => Kind::Error,
+                | LookupError::Forbidden(_)
+                | LookupError::Busy(_) => Kind::Error,
             },
             Self::PastDeadline => Kind::Timeout,
             Self::Invalid => Kind::Invalid,

@@ -223,6 +223,11 @@ impl From<&LookupError> for Problem {
                 "No usable answer from the platform",
             ),
             LookupError::Forbidden(_) => FORBIDDEN,
+            LookupError::Busy(_) => {
+                let (status, code, title) = BUSY;
+                return Self::new(status, code, title, e.to_string())
+                    .retry_after(budget::RETRY_AFTER_SECS);
+            }
         };
         Self::new(status, code, title, e.to_string())
     }
