@@ -70,6 +70,9 @@ impl Driver {
             chrome["prefs"] = json!({"profile.managed_default_content_settings.javascript": 2});
         }
         caps.insert("goog:chromeOptions".into(), chrome);
+        if options.no_wait_for_load {
+            caps.insert("pageLoadStrategy".into(), json!("none"));
+        }
         // fantoccini's connector needs a process-wide TLS provider even for plain http.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let url = format!("http://127.0.0.1:{}", self.port);
@@ -93,6 +96,9 @@ impl Driver {
 struct Options {
     /// JavaScript is off, as for a visitor who blocks it.
     no_javascript: bool,
+    /// Navigation returns at once instead of when the page has loaded: a streamed page is
+    /// looked at while it is still coming.
+    no_wait_for_load: bool,
 }
 
 impl Drop for Driver {
@@ -470,6 +476,7 @@ async fn the_form_works_without_javascript_and_shows_errors_as_pages_story() {
     let driver = Driver::start();
     let options = Options {
         no_javascript: true,
+        ..Options::default()
     };
     let browser = driver.browser_with(1280, 900, options).await;
 
@@ -708,4 +715,187 @@ async fn input_replace(browser: &Client, text: &str) {
     let input = browser.find(Locator::Id("q")).await.unwrap();
     input.clear().await.unwrap();
     input.send_keys(text).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_bare_name_fills_in_card_by_card() {
+    within_limit(a_bare_name_fills_in_card_by_card_story(false)).await;
+}
+
+#[tokio::test]
+async fn a_bare_name_fills_in_card_by_card_without_javascript() {
+    within_limit(a_bare_name_fills_in_card_by_card_story(true)).await;
+}
+
+/// A visitor types a bare name with "Detect platform": GitHub's card is on screen while
+/// Twitch still holds its answer, and the others' outcomes follow once it answers.
+async fn a_bare_name_fills_in_card_by_card_story(no_javascript: bool) {
+    let images = image_cdn().await;
+    let nobody = nobody_anywhere().await;
+    let github = github_knowing("jo", &format!("{}/avatar.png", images.uri())).await;
+    let x = MockServer::start().await;
+    serve_everywhere(&x, 429, "text/html", "<h1>Too Many Requests</h1>").await;
+    let slow = Gate::start().await;
+    let mut envs = search_envs(
+        &nobody.uri(),
+        &[
+            ("github", &github.uri()),
+            ("x", &x.uri()),
+            ("twitch", &slow.origin),
+        ],
+    );
+    envs.push(("GETIMAGES_ALLOW_PRIVATE_NETWORKS".into(), "1".into()));
+    let app = spawn_app(&as_pairs(&envs));
+    let driver = Driver::start();
+    let options = Options {
+        no_javascript,
+        // A streamed page is still loading while its first cards show: never wait for it.
+        no_wait_for_load: true,
+    };
+    let browser = driver.browser_with(1280, 900, options).await;
+    browser.goto(&format!("{}/", app.base)).await.unwrap();
+    let input = browser
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Id("q"))
+        .await
+        .unwrap();
+    input.send_keys("jo").await.unwrap();
+    submit(&browser).await;
+
+    let card = browser
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(".search-card[data-provider=github]"))
+        .await
+        .unwrap_or_else(|e| panic!("no card: {e}\n{}", app.process.stderr()));
+    let text = card.text().await.unwrap();
+    assert!(
+        text.contains("jo on GitHub") && text.contains("GitHub"),
+        "{text}"
+    );
+    assert!(
+        browser
+            .find_all(Locator::Css(".search-summary"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "Twitch has not answered: no summary yet"
+    );
+    let progress = browser
+        .find(Locator::Css("[data-testid=search-progress]"))
+        .await
+        .unwrap();
+    assert!(progress.is_displayed().await.unwrap());
+    let mut loaded = Value::Null;
+    for _ in 0..100 {
+        loaded = browser
+            .execute(
+                "const img = document.querySelector('.search-card img');\
+                 return img && img.complete ? img.naturalWidth : 0;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if loaded.as_u64().is_some_and(|w| w > 0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(loaded, 128, "the thumbnail shows before the page is done");
+    let label = if no_javascript { "nojs" } else { "js" };
+    save_screenshot(&browser, &format!("search-streaming-{label}.png")).await;
+
+    slow.open();
+    let summary = browser
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(".search-summary"))
+        .await
+        .unwrap();
+    let said = summary.text().await.unwrap();
+    assert!(said.contains("Found on 1 of"), "{said}");
+    assert!(said.contains("Blocked us (1)"), "{said}");
+    assert!(
+        said.contains("X (Twitter): X (Twitter) stopped us"),
+        "{said}"
+    );
+    assert!(said.contains("Not found ("), "{said}");
+    assert!(said.contains("Not a valid name there ("), "Reddit: {said}");
+    assert!(
+        !progress.is_displayed().await.unwrap(),
+        "the progress line goes"
+    );
+    save_screenshot(&browser, &format!("search-done-{label}.png")).await;
+
+    // The card leads to the profile's own page, answered from the cache.
+    let link = browser
+        .find(Locator::Css(".search-card[data-provider=github] h2 a"))
+        .await
+        .unwrap();
+    assert_eq!(
+        link.attr("href").await.unwrap().as_deref(),
+        Some("/lookup?q=jo&provider=github")
+    );
+    let asked = github.received_requests().await.unwrap().len();
+    link.click().await.unwrap();
+    let title = browser
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Id("profile-title"))
+        .await
+        .unwrap();
+    assert_eq!(title.text().await.unwrap(), "jo on GitHub");
+    assert_eq!(github.received_requests().await.unwrap().len(), asked);
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_account_without_its_at_and_u_slash_name_reach_their_platforms() {
+    within_limit(an_account_without_its_at_and_u_slash_name_reach_their_platforms_story()).await;
+}
+
+async fn an_account_without_its_at_and_u_slash_name_reach_their_platforms_story() {
+    let images = image_cdn().await;
+    let instance = mastodon_showing(&images, Duration::ZERO).await;
+    let webfinger = json!({
+        "subject": "acct:Gargron@mastodon.social",
+        "links": [{"rel": "self", "type": "application/activity+json",
+                   "href": "https://mastodon.social/users/Gargron"}]
+    });
+    Mock::given(method("GET"))
+        .and(path("/.well-known/webfinger"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(webfinger))
+        .mount(&instance)
+        .await;
+    let reddit = upstream_serving("/user/spez/", "text/html", &fixture("reddit/spez.html")).await;
+    let app = spawn_app(&[
+        ("GETIMAGES_UPSTREAM_MASTODON", instance.uri().as_str()),
+        ("GETIMAGES_UPSTREAM_REDDIT", reddit.uri().as_str()),
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+    ]);
+    let driver = Driver::start();
+    let browser = driver.browser(1280, 900).await;
+
+    for (typed, name) in [
+        ("Gargron@mastodon.social", "Eugen Rochko"),
+        ("u/spez", "spez"),
+    ] {
+        browser.goto(&format!("{}/", app.base)).await.unwrap();
+        let input = browser.find(Locator::Id("q")).await.unwrap();
+        input.send_keys(typed).await.unwrap();
+        submit(&browser).await;
+        let title = browser
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Id("profile-title"))
+            .await
+            .unwrap_or_else(|e| panic!("{typed}: no results: {e}\n{}", app.process.stderr()));
+        assert!(
+            title.text().await.unwrap().contains(name),
+            "{typed}: {}",
+            title.text().await.unwrap()
+        );
+    }
+    browser.close().await.unwrap();
 }

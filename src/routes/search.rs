@@ -111,7 +111,8 @@ pub fn page(
         });
     let end = stream::once(async move {
         let mut all = std::mem::take(&mut *others.borrow_mut());
-        all.sort_by_key(|s| (s.outcome.kind(), position(s.provider)));
+        // By outcome, then by name, so a visitor scans each list alphabetically.
+        all.sort_by_key(|s| (s.outcome.kind(), s.provider.name.to_ascii_lowercase()));
         let found = all
             .iter()
             .filter(|s| s.outcome.kind() == Kind::Found)
