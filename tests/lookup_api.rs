@@ -122,7 +122,11 @@ async fn bad_input_gets_a_400_with_a_helpful_message() {
     for (q, provider, says) in [
         ("", None, "Paste a profile URL, a handle or a name"),
         ("jack", None, "/api/v1/search?q=jack"),
-        ("jack", Some("myspace"), "Unknown platform \"myspace\""),
+        (
+            "jack",
+            Some("myspace"),
+            "Unknown platform \"myspace\". The platforms we know are listed at /#platforms",
+        ),
         (
             "not a handle!",
             Some("github"),

@@ -116,8 +116,8 @@ impl Input {
             Some(id) => {
                 let provider = providers::by_id(id).ok_or_else(|| {
                     LookupError::Input(format!(
-                        "Unknown platform \"{id}\". Pick one from the list, or leave it on \
-                         \"Detect platform\"."
+                        "Unknown platform \"{id}\". The platforms we know are listed at \
+                         /#platforms; or leave the platform out and it is detected."
                     ))
                 })?;
                 Self::Profile(ProfileQuery::for_provider(provider, q)?)
