@@ -29,7 +29,7 @@ mod redis_server;
 mod support;
 
 use redis_server::{RedisServer, wait_until};
-use support::{Process, free_port, row, server_binary, spawn_quiet};
+use support::{Process, free_port, row, run_rounds, server_binary, spawn_quiet};
 
 /// Requests timed per tier under `cargo bench`.
 const REQUESTS: u32 = 200;
@@ -37,19 +37,7 @@ const REQUESTS: u32 = 200;
 const READY_LIMIT: Duration = Duration::from_secs(10);
 
 fn main() -> ExitCode {
-    // `cargo bench` passes `--bench`; `cargo test` does not.
-    let measuring = std::env::args().any(|a| a == "--bench");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    match runtime.block_on(run(if measuring { REQUESTS } else { 3 })) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("cache_tiers: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    run_rounds("cache_tiers", REQUESTS, 3, run)
 }
 
 async fn run(requests: u32) -> Result<(), String> {

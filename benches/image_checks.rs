@@ -24,7 +24,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 mod support;
 
-use support::{Process, free_port, row, server_binary, spawn_quiet};
+use support::{Process, free_port, row, run_rounds, server_binary, spawn_quiet};
 
 /// Lookups timed per server under `cargo bench`.
 const REQUESTS: u32 = 200;
@@ -45,19 +45,7 @@ struct Case {
 }
 
 fn main() -> ExitCode {
-    // `cargo bench` passes `--bench`; `cargo test` does not.
-    let measuring = std::env::args().any(|a| a == "--bench");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    match runtime.block_on(run(if measuring { REQUESTS } else { 2 })) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("image_checks: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    run_rounds("image_checks", REQUESTS, 2, run)
 }
 
 async fn run(requests: u32) -> Result<(), String> {

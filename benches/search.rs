@@ -21,7 +21,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 mod support;
 
-use support::{Process, free_port, row, server_binary, spawn_quiet};
+use support::{Process, free_port, row, run_rounds, server_binary, spawn_quiet};
 
 /// Rounds under `cargo bench`.
 const ROUNDS: u32 = 10;
@@ -29,18 +29,7 @@ const ROUNDS: u32 = 10;
 const DEADLINE: &str = "2s";
 
 fn main() -> ExitCode {
-    let measuring = std::env::args().any(|a| a == "--bench");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    match runtime.block_on(run(if measuring { ROUNDS } else { 1 })) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("search: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    run_rounds("search", ROUNDS, 1, run)
 }
 
 /// The fakes, by role.

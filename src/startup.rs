@@ -159,6 +159,13 @@ impl Application {
                 .configure(|cfg| routes::configure(cfg, test_routes, &limiters))
         })
         .disable_signals()
+        // Streamed answers (a search's NDJSON lines and results page) go out as written, not
+        // held back by Nagle's algorithm until the client's delayed ACK (40 ms) comes.
+        .on_connect(|connection, _| {
+            if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
+        })
         // A client that hangs up (EOF) drops its request's handler, so an abandoned image
         // fetch and transform stop and give their memory back; HTTP/1 clients do not
         // half-close while waiting for an answer.

@@ -335,7 +335,10 @@ async fn the_check_keeps_the_servers_guard_and_its_settings() {
 
     // No override: the pinned name is checked before any connection is made.
     let output = run_check(
-        &[("GETIMAGES_RESOLVE", "x.com=127.0.0.1")],
+        &[
+            ("GETIMAGES_UPSTREAM_X", ""),
+            ("GETIMAGES_RESOLVE", "x.com=127.0.0.1"),
+        ],
         &["check", "x", "--json"],
     )
     .await;

@@ -4,9 +4,32 @@
 // Each bench compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
 
+use std::future::Future;
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitCode, Stdio};
+
+/// Runs the async bench `run` on a current-thread runtime with `full` rounds under `cargo
+/// bench` (which passes `--bench`), or `smoke` rounds as a check under `cargo test`; a failure
+/// is printed after `name` and exits 1.
+pub fn run_rounds<F, Fut>(name: &str, full: u32, smoke: u32, run: F) -> ExitCode
+where
+    F: FnOnce(u32) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    match runtime.block_on(run(if measuring { full } else { smoke })) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// A server process, killed (and reaped) when dropped.
 pub struct Process(pub Child);

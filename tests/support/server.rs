@@ -24,7 +24,8 @@ pub const NOWHERE: &str = "http://127.0.0.1:9";
 /// A `Command` for the server with a clean environment: loopback, any free port, test
 /// routes on, plain log lines, found images not checked, every platform sent to
 /// [`NOWHERE`], and no setting leaked from the environment running the tests.
-/// `envs` come last and override the defaults.
+/// `envs` come last and override the defaults; `("GETIMAGES_UPSTREAM_<ID>", "")` sends that
+/// platform to its real address, for a test that pins its name with `GETIMAGES_RESOLVE`.
 pub fn app_command(envs: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(APP);
     cmd.env_clear()
@@ -51,7 +52,15 @@ pub fn app_command(envs: &[(&str, &str)]) -> Command {
     if let Ok(backtrace) = std::env::var("RUST_BACKTRACE") {
         cmd.env("RUST_BACKTRACE", backtrace);
     }
-    cmd.envs(envs.iter().copied());
+    for &(key, value) in envs {
+        // An empty platform override means none: the platform's real address, which the
+        // test pins with GETIMAGES_RESOLVE.
+        if key.starts_with("GETIMAGES_UPSTREAM_") && value.is_empty() {
+            cmd.env_remove(key);
+        } else {
+            cmd.env(key, value);
+        }
+    }
     cmd
 }
 
