@@ -1,5 +1,6 @@
 //! Inbound limits: per-client rate limiting of lookups and of images, long query strings,
-//! huge headers, and clients that send their headers too slowly.
+//! huge headers, clients that send their headers too slowly, and unknown paths, which take
+//! nothing from the lookup budget.
 
 mod support;
 
@@ -180,6 +181,31 @@ async fn huge_request_headers_are_refused() {
         200,
         "the server still serves"
     );
+}
+
+#[tokio::test]
+async fn unknown_paths_are_a_404_that_takes_nothing_from_the_lookup_budget() {
+    let app = spawn_app(&[
+        ("GETIMAGES_RATE_LIMIT", "1"),
+        ("GETIMAGES_RATE_LIMIT_BURST", "3"),
+    ]);
+
+    for _ in 0..30 {
+        let probe = app.get("/wp-admin/x/y").await;
+        assert_eq!(probe.status, 404, "{}", probe.text);
+        assert!(
+            probe.text.contains("There is nothing at this address"),
+            "{}",
+            probe.text
+        );
+    }
+
+    // The whole burst is left: three lookups are answered (a bare name is bad input
+    // here), and only the fourth is limited.
+    for _ in 0..3 {
+        assert_eq!(app.api_lookup("jack", None).await.status, 400);
+    }
+    assert_failure(&app.api_lookup("jack", None).await, 429, "ERATELIMIT");
 }
 
 #[tokio::test]

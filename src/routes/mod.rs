@@ -79,13 +79,23 @@ pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool, limiters: &Lim
     if test_routes {
         cfg.route("/__test/stream", read().to(test_support::stream));
     }
-    // Last: any other two-part path is an unavatar-style `/{provider}/{id}`.
+    // Last: any other path whose first part names a platform is an unavatar-style
+    // `/{provider}/{id}`. Other paths (`/wp-admin/x/y`) are the cheap 404 below, outside
+    // the lookup limit.
     cfg.service(
         web::resource("/{provider}/{id:.+}")
+            .guard(guard::fn_guard(names_a_provider))
             .wrap(limited())
             .route(read().to(avatar::avatar)),
     );
     cfg.default_service(web::to(not_found::not_found));
+}
+
+/// Whether the path's first part is a provider's id or alias, read as the router reads it.
+fn names_a_provider(ctx: &guard::GuardContext) -> bool {
+    let url = actix_web::dev::Url::new(ctx.head().uri.clone());
+    let first = url.path().trim_start_matches('/').split('/').next();
+    first.and_then(crate::providers::by_id).is_some()
 }
 
 /// A route for GET and HEAD (actix strips the body from HEAD responses).
