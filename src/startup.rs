@@ -160,11 +160,14 @@ impl Application {
         })
         .disable_signals()
         // Streamed answers (a search's NDJSON lines and results page) go out as written, not
-        // held back by Nagle's algorithm until the client's delayed ACK (40 ms) comes.
-        .on_connect(|connection, _| {
+        // held back by Nagle's algorithm until the client's delayed ACK (40 ms) comes. And a
+        // connection closes lingering, so a client still sending reads our last answer (a
+        // request head past actix's buffer is answered 431, then the socket was reset).
+        .on_connect(|connection, data| {
             if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
                 let _ = tcp.set_nodelay(true);
             }
+            security::linger_on_close(connection, data);
         })
         // A client that hangs up (EOF) drops its request's handler, so an abandoned image
         // fetch and transform stop and give their memory back; HTTP/1 clients do not

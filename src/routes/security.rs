@@ -1,8 +1,15 @@
 //! Inbound hardening: security headers on every response (a strict Content-Security-Policy
-//! on HTML pages), and caps on query string and header sizes.
+//! on HTML pages), caps on query string and header sizes, and connections that close
+//! lingering, so a refusal reaches a client still sending.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::net::Shutdown;
+use std::os::fd::AsFd;
+use std::time::Duration;
 
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Extensions, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
@@ -50,8 +57,8 @@ pub async fn headers(
 pub struct RequestLimits {
     /// Longest query string (414 beyond it).
     pub max_query_bytes: usize,
-    /// Most bytes of header names and values together (431 beyond it). actix itself closes
-    /// the connection past 128 KiB or 96 headers.
+    /// Most bytes of header names and values together (431 beyond it). Past a 128 KiB
+    /// request head or 96 headers actix answers 431 itself, before this is checked.
     pub max_header_bytes: usize,
 }
 
@@ -90,4 +97,76 @@ pub async fn limit_request(
         return Ok(req.into_response(problem.json()).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// How long a connection actix is done with is still read from before it is closed.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// The most a closing connection is read (and dropped) before it is closed anyway.
+const LINGER_MAX_BYTES: usize = 4 << 20;
+
+thread_local! {
+    /// Where lingering connections' bytes are read and dropped: one buffer for each worker
+    /// thread, not one for each connection.
+    static DISCARDED: RefCell<Box<[u8]>> = RefCell::new(vec![0; 16 * 1024].into());
+}
+
+/// For `HttpServer::on_connect`: keeps a second handle on each TCP connection, so that
+/// when actix is done with it the connection closes lingering: a half-close after the last
+/// answer, then what the client still sends is read and dropped, for up to [`LINGER`] or
+/// [`LINGER_MAX_BYTES`].
+///
+/// actix answers a request head past its 128 KiB buffer (a 1 MB query or header) with 431
+/// and closes the socket at once, the rest of the request unread. The kernel then resets
+/// the connection, and a client still sending sees the reset, not the answer.
+pub fn linger_on_close(connection: &dyn Any, data: &mut Extensions) {
+    let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+        return;
+    };
+    if let Ok(fd) = tcp.as_fd().try_clone_to_owned() {
+        data.insert(LingeringClose(Some(fd.into())));
+    }
+}
+
+/// A connection's socket, held beside actix's own; it lingers when the connection's data
+/// is dropped, which is when actix has finished with the connection.
+struct LingeringClose(Option<std::net::TcpStream>);
+
+impl Drop for LingeringClose {
+    fn drop(&mut self) {
+        let Some(socket) = self.0.take() else {
+            return;
+        };
+        // Outside a runtime (a worker that is stopping) the socket simply closes.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(linger(socket));
+        }
+    }
+}
+
+/// Half-closes `socket` (actix has written all it will) and drops what the client still
+/// sends until it closes its side, or for [`LINGER`] at most.
+async fn linger(socket: std::net::TcpStream) {
+    let _ = socket.shutdown(Shutdown::Write);
+    let Ok(socket) = socket
+        .set_nonblocking(true)
+        .and_then(|()| tokio::net::TcpStream::from_std(socket))
+    else {
+        return;
+    };
+    let drain = async {
+        let mut read = 0;
+        while read < LINGER_MAX_BYTES {
+            if socket.readable().await.is_err() {
+                return;
+            }
+            match DISCARDED.with_borrow_mut(|buf| socket.try_read(buf)) {
+                Ok(0) => return,
+                Ok(n) => read += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(_) => return,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
 }
