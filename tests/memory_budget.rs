@@ -1,7 +1,8 @@
 //! The server in a 256 MiB memory cgroup pinned to one CPU, with its default settings, as on
-//! a Fly Machine: every hostile image load, and 20 searches across every platform at once,
-//! leave it alive, answering `/healthz` within a second, and every request gets 200 or a
-//! clear 4xx/503 with a code.
+//! a Fly Machine: every hostile image load (200 distinct progressive JPEG misses among them),
+//! and 20 searches across every platform at once, leave it alive, answering `/healthz`
+//! within a second, and every request gets 200 or a clear 4xx/503 with a code. The cgroup's
+//! anonymous memory stays under the limit less a 10% margin.
 //!
 //! The test creates the cgroup (v2, or v1's memory and cpuset hierarchies) and removes it
 //! after. It needs root and cgroup support; where there is none it fails with a message,
@@ -45,12 +46,28 @@ fn the_server_survives_hostile_image_loads_in_256_mib() {
     let upstream = runtime.block_on(hostile_upstream());
     let platforms = runtime.block_on(big_pages());
     let server = cgroup.spawn_server(&search_envs(&platforms.uri(), &[]));
+    let anon = AnonWatch::start(&cgroup);
     let base = format!("{}/", upstream.uri());
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap();
 
+    // The glibc build at its allocator's defaults was OOM-killed by 12 to 200 of these.
+    let progressive = |n: usize| {
+        image_path(
+            &base,
+            &format!("progressive/{n}.jpg"),
+            "&w=400&h=400&format=webp",
+        )
+    };
+    let misses = runtime.block_on(get_all(
+        &client,
+        server.port,
+        (0..200).map(progressive).collect(),
+    ));
+    assert_clear(&misses, "200 distinct progressive 4000×3000 JPEG misses");
+    assert_alive(&server, &cgroup, "200 distinct progressive JPEG misses");
     let huge = |n: usize| image_path(&base, &format!("huge/{n}.png"), "&w=100");
     let one = runtime.block_on(get_all(&client, server.port, vec![huge(0)]));
     assert_clear(&one, "one 40 MP 16-bit PNG");
@@ -118,6 +135,19 @@ fn the_server_survives_hostile_image_loads_in_256_mib() {
         cgroup.peak() / (1024 * 1024),
         MEMORY / (1024 * 1024)
     );
+    let (peak_anon, samples) = anon.stop();
+    let ceiling = MEMORY - MEMORY / 10;
+    eprintln!(
+        "peak anonymous memory: {} MiB ({samples} samples), ceiling {} MiB",
+        peak_anon / (1024 * 1024),
+        ceiling / (1024 * 1024)
+    );
+    assert!(samples > 0, "memory.stat was never read");
+    assert!(
+        peak_anon < ceiling,
+        "anonymous memory reached {} MiB, past the limit less a 10% margin",
+        peak_anon / (1024 * 1024)
+    );
 }
 
 /// `/image?url=<base><name><extra>`.
@@ -129,7 +159,8 @@ fn image_path(base: &str, name: &str, extra: &str) -> String {
 }
 
 /// Serves `/huge/*.png` (40 MP of 16-bit RGBA, a few hundred KB), `/photo/*.jpg` (a
-/// 4000×3000 JPEG) and `/big/*.png` (a 12 MB PNG of noise).
+/// 4000×3000 JPEG), `/progressive/*.jpg` (the same, progressive) and `/big/*.png` (a 12 MB
+/// PNG of noise).
 async fn hostile_upstream() -> MockServer {
     let upstream = MockServer::start().await;
     Mock::given(path_regex("^/photo/"))
@@ -138,6 +169,12 @@ async fn hostile_upstream() -> MockServer {
         .await;
     Mock::given(path_regex("^/huge/"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(huge_png(), "image/png"))
+        .mount(&upstream)
+        .await;
+    Mock::given(path_regex("^/progressive/"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(progressive_photo_jpeg(), "image/jpeg"),
+        )
         .mount(&upstream)
         .await;
     Mock::given(path_regex("^/big/"))
@@ -163,6 +200,44 @@ async fn big_pages() -> MockServer {
         .mount(&server)
         .await;
     server
+}
+
+/// The cgroup's anonymous memory (not page cache, which the kernel can take back), sampled
+/// every 20 ms on a thread of its own until stopped: its peak, and how many samples were read.
+struct AnonWatch {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<(u64, u64)>,
+}
+
+impl AnonWatch {
+    fn start(cgroup: &Cgroup) -> Self {
+        // v1 calls it `rss`.
+        let key = if cgroup.v2 { "anon " } else { "rss " };
+        let stat = cgroup.memory.join("memory.stat");
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = std::sync::Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let (mut peak, mut samples) = (0, 0);
+            while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
+                let anon = std::fs::read_to_string(&stat).ok().and_then(|text| {
+                    text.lines()
+                        .find_map(|l| l.strip_prefix(key)?.trim().parse::<u64>().ok())
+                });
+                if let Some(anon) = anon {
+                    peak = peak.max(anon);
+                    samples += 1;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            (peak, samples)
+        });
+        Self { stop, thread }
+    }
+
+    fn stop(self) -> (u64, u64) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().expect("the sampling thread")
+    }
 }
 
 /// `GET`s every path at once; the status and body of each.

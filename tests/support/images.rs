@@ -80,6 +80,25 @@ pub fn photo_jpeg() -> Vec<u8> {
     encoded(&DynamicImage::ImageRgb8(photo), ImageFormat::Jpeg)
 }
 
+/// The same 4000×3000 photo as [`photo_jpeg`], progressive (libjpeg's ten scans): its
+/// decoder keeps every coefficient of the picture, whatever the scale asked.
+pub fn progressive_photo_jpeg() -> Vec<u8> {
+    let photo = image::RgbImage::from_fn(4000, 3000, |x, y| {
+        image::Rgb([
+            (x / 16) as u8,
+            (y / 12) as u8,
+            ((x * 7 + y * 13) % 251) as u8,
+        ])
+    });
+    let mut compress = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+    compress.set_size(4000, 3000);
+    compress.set_quality(85.0);
+    compress.set_progressive_mode();
+    let mut started = compress.start_compress(Vec::new()).expect("start compress");
+    started.write_scanlines(photo.as_raw()).expect("scanlines");
+    started.finish().expect("finish compress")
+}
+
 /// A 2000×2000 RGB PNG of noise, stored uncompressed: 12 MB on the wire and decoded.
 pub fn noise_png() -> Vec<u8> {
     let (width, height) = (2000u32, 2000u32);
