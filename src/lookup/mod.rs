@@ -354,8 +354,7 @@ impl Platforms {
             Some(earlier) => earlier,
             None => {
                 // Room for the largest answer read, before it is read; what the answer did
-                // not take is given back once it is in, and the rest is held as long as the
-                // lookup keeps the body.
+                // not take is given back once it is in, and the rest goes with the body.
                 let mut room = self
                     .budget
                     .admit_body(self.fetcher.max_body_bytes() as u64)
@@ -373,9 +372,14 @@ impl Platforms {
                         via_proxy: proxied,
                     })
                     .await
-                    .map(Arc::new);
-                let read = fetched.as_ref().map_or(0, |f| f.body.len() as u64);
-                asked.hold(self.budget.split_off(&mut room, read.max(1)));
+                    .map(|fetched| {
+                        let read = (fetched.body.len() as u64).max(1);
+                        let room = self.budget.split_off(&mut room, read);
+                        Arc::new(Held {
+                            fetched,
+                            _room: room,
+                        })
+                    });
                 if let Some(key) = key {
                     asked.insert(key, fetched.clone());
                 }
@@ -385,19 +389,22 @@ impl Platforms {
         .map_err(Failure::Fetch)?;
         // The parse's memory too, before it is taken: a page's tree costs many times its
         // bytes (`parse_cost`).
-        let _parsing = self
+        let parsing = self
             .budget
-            .admit(parse_cost(&fetched.body))
+            .admit(parse_cost(&fetched.fetched.body))
             .await
             .map_err(|refusal| refused(refusal, provider))?;
         let (read, handle) = (strategy.read, handle.to_owned());
         // Parsing a hostile page can take long: off the async threads, so the deadline holds
-        // and other requests are served meanwhile.
-        let (owner, handle, found) =
-            tokio::task::spawn_blocking(move || read_with(provider, read, handle, &fetched))
-                .await
-                .map_err(|e| LookupError::Upstream(format!("reading the page failed: {e}")))?
-                .map_err(Failure::Pick)?;
+        // and other requests are served meanwhile. A parse outlives a lookup cut short by its
+        // deadline: its memory, and its body's, are given back when it ends, not before.
+        let (owner, handle, found) = tokio::task::spawn_blocking(move || {
+            let _parsing = parsing;
+            read_with(provider, read, handle, &fetched.fetched)
+        })
+        .await
+        .map_err(|e| LookupError::Upstream(format!("reading the page failed: {e}")))?
+        .map_err(Failure::Pick)?;
         let mut unchecked = self.profile(owner, handle, found, strategy.name)?;
         unchecked.profile.proxied = proxied;
         Ok(unchecked)
@@ -495,16 +502,21 @@ struct Unchecked {
 
 /// The answers already fetched in one lookup, by GET URL and agent: a later way that asks
 /// for the same page (the generic reader after the platform's page reader) reads it again
-/// instead of fetching it twice. It holds the memory its bodies were admitted, given back
-/// when the lookup ends.
+/// instead of fetching it twice.
 #[derive(Default)]
 struct Asked {
     answers: Vec<((String, Agent), FetchAnswer)>,
-    rooms: Vec<Admitted>,
+}
+
+/// A fetched answer and the memory admitted for it, given back with its last holder.
+struct Held {
+    fetched: Fetched,
+    /// Held, never read: `None` when no part of the admission could be set apart.
+    _room: Option<Admitted>,
 }
 
 /// One fetch's outcome, shared between the ways that ask for the same thing.
-type FetchAnswer = Result<Arc<Fetched>, FetchError>;
+type FetchAnswer = Result<Arc<Held>, FetchError>;
 
 impl Asked {
     fn get(&self, key: &(String, Agent)) -> Option<FetchAnswer> {
@@ -516,11 +528,6 @@ impl Asked {
 
     fn insert(&mut self, key: (String, Agent), answer: FetchAnswer) {
         self.answers.push((key, answer));
-    }
-
-    /// Keeps `room` until the lookup ends.
-    fn hold(&mut self, room: Option<Admitted>) {
-        self.rooms.extend(room);
     }
 }
 
