@@ -17,7 +17,6 @@ use super::image::TransformParams;
 use crate::fetch::guard::Guard;
 use crate::imaging::{Fit, Transform};
 use crate::lookup::{Lookup, LookupError, ProfileQuery};
-use crate::providers;
 use crate::proxy::ImageProxy;
 
 /// The query string of `/{provider}/{id}`.
@@ -43,10 +42,8 @@ pub async fn avatar(
     path: web::Path<(String, String)>,
     params: web::Query<AvatarParams>,
 ) -> Result<HttpResponse, ApiError> {
+    // The route's guard lets only a platform's id or alias through.
     let (provider, id) = path.into_inner();
-    if providers::by_id(&provider).is_none() {
-        return Ok(super::not_found::no_such_page().page());
-    }
     let query = ProfileQuery::parse(&id, Some(&provider))?;
     let (answer, cache) = lookup.lookup(&query).await;
     if params.json.is_some() {

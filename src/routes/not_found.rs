@@ -10,7 +10,7 @@ pub async fn not_found() -> Result<HttpResponse, PageError> {
 }
 
 /// What an unknown path answers.
-pub fn no_such_page() -> Problem {
+fn no_such_page() -> Problem {
     Problem::no_such_page(
         "There is nothing at this address. Paste a profile on the home page instead.",
     )
