@@ -504,9 +504,7 @@ struct Unchecked {
 /// for the same page (the generic reader after the platform's page reader) reads it again
 /// instead of fetching it twice.
 #[derive(Default)]
-struct Asked {
-    answers: Vec<((String, Agent), FetchAnswer)>,
-}
+struct Asked(Vec<((String, Agent), FetchAnswer)>);
 
 /// A fetched answer and the memory admitted for it, given back with its last holder.
 struct Held {
@@ -520,14 +518,14 @@ type FetchAnswer = Result<Arc<Held>, FetchError>;
 
 impl Asked {
     fn get(&self, key: &(String, Agent)) -> Option<FetchAnswer> {
-        self.answers
+        self.0
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.clone())
     }
 
     fn insert(&mut self, key: (String, Agent), answer: FetchAnswer) {
-        self.answers.push((key, answer));
+        self.0.push((key, answer));
     }
 }
 
