@@ -8,9 +8,11 @@
 //! Fetched bodies may take only half the budget, so decodes always find room once the
 //! decodes before them finish, however many bodies are waiting.
 //!
-//! The default budget is [`DEFAULT_SHARE`] of the memory this process may use: the cgroup
-//! limit (v2 `memory.max` or v1 `memory.limit_in_bytes`, the tightest on the way to the
-//! root), or the machine's `MemTotal` (a Fly Machine's VM), whichever is smaller.
+//! The default budget is what is left of the memory this process may use (the cgroup limit,
+//! v2 `memory.max` or v1 `memory.limit_in_bytes`, the tightest on the way to the root, or the
+//! machine's `MemTotal`, a Fly Machine's VM, whichever is smaller) once the memory caches,
+//! the process's base ([`BASE_BYTES`]) and a margin ([`MARGIN_SHARE`] of the limit) are
+//! set aside: see [`Split`].
 
 use std::path::Path;
 use std::sync::Arc;
@@ -19,9 +21,16 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// The share of the memory limit the budget takes by default; the rest is the binary, the
-/// memory cache, thread stacks and the allocator's slack.
-pub const DEFAULT_SHARE: f64 = 0.6;
+/// What the process holds besides the budget and its memory caches: the binary, thread
+/// stacks, the runtimes, the allocator's slack (10 MiB resident idle for the release build,
+/// 24 MiB for the debug build; more under load).
+pub const BASE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The share of the memory limit left unspent by default, as margin.
+pub const MARGIN_SHARE: f64 = 0.10;
+
+/// The smallest default budget, however little the limit leaves for it.
+pub const MIN_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The budget when no memory limit can be read (not Linux, no `/proc`).
 pub const FALLBACK_BYTES: u64 = 150 * 1024 * 1024;
@@ -243,11 +252,85 @@ fn units(bytes: u64) -> u32 {
         .max(1)
 }
 
-/// The default budget: [`DEFAULT_SHARE`] of [`memory_limit`], or [`FALLBACK_BYTES`].
-pub fn default_bytes() -> u64 {
-    memory_limit().map_or(FALLBACK_BYTES, |limit| {
-        (limit as f64 * DEFAULT_SHARE) as u64
-    })
+/// The memory cache's default most: 64 MiB, or an eighth of the memory limit when that is
+/// less (32 MiB on a 256 MB Machine), so a small Machine's budget is not squeezed by it.
+pub fn default_memory_cache(limit: Option<u64>) -> u64 {
+    let most = 64 * 1024 * 1024;
+    limit.map_or(most, |limit| (limit / 8).min(most))
+}
+
+/// How the memory limit is spent: the budget, the memory caches, the base, and what is left
+/// as margin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Split {
+    /// The memory limit, when one could be read.
+    pub limit: Option<u64>,
+    /// The memory budget.
+    pub budget: u64,
+    /// The memory cache of images and lookups.
+    pub memory_cache: u64,
+    /// The memory cache of lookup answers.
+    pub answers: u64,
+}
+
+impl Split {
+    /// The split of `limit`: the memory cache is `memory_cache` when the operator set it, else
+    /// [`default_memory_cache`]; the budget is `budget` when the operator set it, else what
+    /// is left once the caches, [`BASE_BYTES`] and [`MARGIN_SHARE`] of the limit are set
+    /// aside (at least [`MIN_BYTES`]); [`FALLBACK_BYTES`] without a limit.
+    pub fn of(
+        limit: Option<u64>,
+        memory_cache: Option<u64>,
+        answers: u64,
+        budget: Option<u64>,
+    ) -> Self {
+        let memory_cache = memory_cache.unwrap_or_else(|| default_memory_cache(limit));
+        let budget = budget.unwrap_or_else(|| {
+            limit.map_or(FALLBACK_BYTES, |limit| {
+                let margin = (limit as f64 * MARGIN_SHARE) as u64;
+                limit
+                    .saturating_sub(margin)
+                    .saturating_sub(BASE_BYTES)
+                    .saturating_sub(memory_cache + answers)
+                    .max(MIN_BYTES)
+            })
+        });
+        Self {
+            limit,
+            budget,
+            memory_cache,
+            answers,
+        }
+    }
+
+    /// What the limit leaves beyond budget, caches and base (negative when they overrun it).
+    pub fn margin(&self) -> Option<i64> {
+        let spent = self.budget + self.memory_cache + self.answers + BASE_BYTES;
+        self.limit.map(|limit| limit as i64 - spent as i64)
+    }
+}
+
+impl std::fmt::Display for Split {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mib = |bytes: u64| bytes / (1024 * 1024);
+        let parts = format!(
+            "budget {} + memory caches {} (images and lookups {}, answers {}) + base {}",
+            mib(self.budget),
+            mib(self.memory_cache + self.answers),
+            mib(self.memory_cache),
+            mib(self.answers),
+            mib(BASE_BYTES)
+        );
+        match (self.limit, self.margin()) {
+            (Some(limit), Some(margin)) => write!(
+                f,
+                "memory limit {} MiB = {parts} + margin {} MiB",
+                mib(limit),
+                margin / (1024 * 1024)
+            ),
+            _ => write!(f, "no memory limit read: {parts} MiB"),
+        }
+    }
 }
 
 /// The memory this process may use: the tightest cgroup limit on its way to the root
@@ -317,6 +400,33 @@ fn mem_total(meminfo: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_budget_leaves_the_caches_the_base_and_a_tenth_of_the_limit() {
+        let mib = 1024 * 1024;
+        let split = Split::of(Some(256 * mib), None, 16 * mib, None);
+        assert_eq!((split.memory_cache / mib, split.budget / mib), (32, 150));
+        let margin = split.margin().unwrap() as u64;
+        assert!(margin >= 256 * mib / 10, "{split}");
+        assert_eq!(
+            split.to_string(),
+            "memory limit 256 MiB = budget 150 + memory caches 48 (images and lookups 32, \
+             answers 16) + base 32 + margin 25 MiB"
+        );
+        // A large Machine: the memory cache stops at 64 MiB.
+        assert_eq!(
+            Split::of(Some(2048 * mib), None, 0, None).memory_cache,
+            64 * mib
+        );
+        // Set by the operator: kept, even past the limit, and the margin says so.
+        let set = Split::of(Some(256 * mib), Some(64 * mib), 16 * mib, Some(200 * mib));
+        assert_eq!((set.memory_cache, set.budget), (64 * mib, 200 * mib));
+        assert!(set.margin().unwrap() < 0);
+        // A small Machine still gets a budget; no limit read, the fallback.
+        let small = Split::of(Some(64 * mib), Some(64 * mib), 16 * mib, None);
+        assert_eq!(small.budget, MIN_BYTES);
+        assert_eq!(Split::of(None, None, 0, None).budget, FALLBACK_BYTES);
+    }
 
     const MIB: u64 = 1024 * 1024;
 

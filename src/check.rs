@@ -145,7 +145,7 @@ pub async fn run(settings: &Settings, args: &CheckArgs) -> Result<bool, StartErr
         settings.lookup_timeout,
         settings.check_images,
         usize::from(settings.max_outbound_lookups),
-        MemoryBudget::new(settings.memory_budget_bytes(), budget::ADMISSION_WAIT),
+        MemoryBudget::new(settings.memory_split().budget, budget::ADMISSION_WAIT),
     );
     let mut reports = Vec::new();
     for provider in chosen(&args.providers) {

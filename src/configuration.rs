@@ -138,9 +138,10 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_CACHE_MAX_BYTES", default_value_t = 1024 * 1024 * 1024)]
     pub cache_max_bytes: u64,
 
-    /// Most bytes the memory cache of images and lookups keeps.
-    #[arg(long, env = "GETIMAGES_MEMORY_CACHE_BYTES", default_value_t = 64 * 1024 * 1024)]
-    pub memory_cache_bytes: u64,
+    /// Most bytes the memory cache of images and lookups keeps [default: 64MiB, or an eighth
+    /// of the memory limit when that is less]. Bytes, or with a unit: `32MiB`.
+    #[arg(long, env = "GETIMAGES_MEMORY_CACHE_BYTES", value_name = "BYTES", value_parser = parse_bytes)]
+    pub memory_cache_bytes: Option<u64>,
 
     /// An outbound proxy for platform requests: http://, https://, socks5:// or socks5h://
     /// (user:password@ allowed). Every name is resolved and checked here first, as without
@@ -206,9 +207,10 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_MAX_IMAGE_PIXELS")]
     pub max_image_pixels: Option<u64>,
 
-    /// Memory the image path may hold at once (fetched bodies, decoded pixels, encode
-    /// buffers), in bytes or with a unit (160MiB, 1GiB) [default: 60% of the cgroup's
-    /// memory limit or of the machine's memory].
+    /// Memory the image path and lookups may hold at once (fetched bodies and pages, page
+    /// parses, decoded pixels, encode buffers), in bytes or with a unit (160MiB, 1GiB)
+    /// [default: what the memory limit (the cgroup's, or the machine's memory) leaves once
+    /// the memory caches, 32MiB of base and a 10% margin are set aside].
     #[arg(long, env = "GETIMAGES_MEMORY_BUDGET", value_name = "BYTES", value_parser = parse_bytes)]
     pub memory_budget: Option<u64>,
 
@@ -354,10 +356,15 @@ impl Settings {
 }
 
 impl Settings {
-    /// The memory budget: the setting, or its default from the memory limit.
-    pub fn memory_budget_bytes(&self) -> u64 {
-        self.memory_budget
-            .unwrap_or_else(crate::budget::default_bytes)
+    /// How the memory limit is spent: the budget (the setting, or what the limit leaves
+    /// once the memory caches, the base and a margin are set aside), and the caches.
+    pub fn memory_split(&self) -> crate::budget::Split {
+        crate::budget::Split::of(
+            crate::budget::memory_limit(),
+            self.memory_cache_bytes,
+            self.cache_answer_bytes,
+            self.memory_budget,
+        )
     }
 
     /// The pixel limit: the setting, or 40 million (the decode time we accept), fewer when
@@ -638,7 +645,7 @@ mod tests {
     #[test]
     fn a_memory_budget_takes_units() {
         let s = parse(&["--memory-budget", "160MiB"]).unwrap();
-        assert_eq!(s.memory_budget_bytes(), 160 * 1024 * 1024);
+        assert_eq!(s.memory_split().budget, 160 * 1024 * 1024);
         let s = parse(&["--memory-budget", "200000000"]).unwrap();
         assert_eq!(s.memory_budget, Some(200_000_000));
         let err = parse(&["--memory-budget", "lots"]).unwrap_err();

@@ -86,8 +86,9 @@ impl Application {
         let queue = listener.try_clone().ok();
         let guard = settings.guard();
         let fetcher = Arc::new(fetcher(settings, guard.clone())?);
+        let split = settings.memory_split();
         let cache = TieredCache::new(CacheSettings {
-            memory_bytes: settings.memory_cache_bytes,
+            memory_bytes: split.memory_cache,
             dir: settings.cache_dir(),
             max_disk_bytes: settings.cache_max_bytes,
             redis: settings.redis(),
@@ -95,7 +96,11 @@ impl Application {
         if let Some(url) = &settings.redis_url {
             tracing::info!("cache shared through Redis at {url:?} (connected on first use)");
         }
-        let budget = MemoryBudget::new(settings.memory_budget_bytes(), budget::ADMISSION_WAIT);
+        match split.margin() {
+            Some(margin) if margin < 0 => tracing::warn!("{split}: more than the limit"),
+            _ => tracing::info!("{split}"),
+        }
+        let budget = MemoryBudget::new(split.budget, budget::ADMISSION_WAIT);
         let lookup = web::Data::new(lookup_service(
             settings,
             fetcher.clone(),

@@ -152,10 +152,9 @@ impl<'a> Header<'a> {
             copy = copy.max(eight_bit);
         }
         let side = match (self.jpeg, self.gif) {
-            (Some(jpeg), _) if jpeg::frame(jpeg).is_some_and(|f| f.progressive) => {
-                2 * full_pixels * channels
-            }
-            (Some(_), _) => 0,
+            (Some(jpeg), _) => jpeg::frame(jpeg)
+                .filter(|frame| frame.progressive)
+                .map_or(0, |frame| frame.coefficient_bytes),
             (None, Some(gif)) => {
                 gif_first_frame(gif).map_or(0, |(w, h)| 4 * u64::from(w) * u64::from(h))
             }

@@ -113,6 +113,11 @@ pub(super) struct Frame {
     precision: u8,
     /// 1 (grey), 3 (YCbCr or RGB) or 4 (CMYK or YCCK).
     components: u8,
+    /// What a decoder holding every coefficient keeps: each component's 8×8 blocks (padded
+    /// to whole MCUs, as libjpeg allocates them) × 64 coefficients × 2 bytes. Subsampled
+    /// chroma holds a quarter of the luma's (4:2:0): half of a three-channel picture's
+    /// 2 bytes a sample.
+    pub(super) coefficient_bytes: u64,
 }
 
 /// The frame header, found by walking the marker segments from the start; `None` when no
@@ -131,13 +136,33 @@ pub(super) fn frame(bytes: &[u8]) -> Option<Frame> {
             // conditioning) share the range. The segment: length (2), precision (1),
             // height (2), width (2), components (1).
             0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
-                let &[precision, .., components] = bytes.get(at + 4..at + 10)? else {
+                let &[precision, h1, h0, w1, w0, components] = bytes.get(at + 4..at + 10)? else {
                     return None;
                 };
+                // Each component: id, sampling factors (horizontal high nibble, vertical
+                // low), quantisation table.
+                let specs = bytes.get(at + 10..at + 10 + 3 * usize::from(components))?;
+                let factors: Vec<(u64, u64)> = specs
+                    .chunks_exact(3)
+                    .map(|c| (u64::from(c[1] >> 4).max(1), u64::from(c[1] & 0xF).max(1)))
+                    .collect();
+                let most = |pick: fn(&(u64, u64)) -> u64| factors.iter().map(pick).max();
+                let (h_max, v_max) = (most(|f| f.0)?, most(|f| f.1)?);
+                let (width, height) = (
+                    u64::from(u16::from_be_bytes([w1, w0])),
+                    u64::from(u16::from_be_bytes([h1, h0])),
+                );
+                let (mcus_across, mcus_down) =
+                    (width.div_ceil(8 * h_max), height.div_ceil(8 * v_max));
+                let blocks: u64 = factors
+                    .iter()
+                    .map(|(h, v)| mcus_across * h * mcus_down * v)
+                    .sum();
                 return Some(Frame {
                     progressive: matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE),
                     precision,
                     components,
+                    coefficient_bytes: blocks * 64 * 2,
                 });
             }
             _ => {
@@ -180,31 +205,53 @@ mod tests {
 
     #[test]
     fn the_frame_header_is_found_past_other_segments() {
-        let header = |sof: u8, precision: u8, components: u8| {
+        // The first component sampled `luma` (factors as in the segment), the others 1×1.
+        let header = |sof: u8, precision: u8, components: u8, luma: u8| {
             let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0xAA, 0xBB];
             // A Huffman table segment first: C4 is not a frame marker.
             bytes.extend([0xFF, 0xC4, 0x00, 0x03, 0x00]);
             // Then a fill byte, and the frame: 160×120.
-            bytes.extend([
-                0xFF, 0xFF, sof, 0x00, 0x11, precision, 0, 120, 0, 160, components,
-            ]);
+            let length = 8 + 3 * u16::from(components);
+            bytes.extend([0xFF, 0xFF, sof]);
+            bytes.extend(length.to_be_bytes());
+            bytes.extend([precision, 0, 120, 0, 160, components]);
+            for id in 0..components {
+                bytes.extend([id, if id == 0 { luma } else { 0x11 }, 0]);
+            }
             bytes
         };
-        let frame = |progressive, precision, components| {
+        let frame = |progressive, precision, components, blocks: u64| {
             Some(Frame {
                 progressive,
                 precision,
                 components,
+                coefficient_bytes: blocks * 128,
             })
         };
-        assert_eq!(super::frame(&header(0xC0, 8, 3)), frame(false, 8, 3));
-        assert_eq!(super::frame(&header(0xC2, 8, 1)), frame(true, 8, 1));
-        assert_eq!(super::frame(&header(0xC1, 12, 4)), frame(false, 12, 4));
+        // 160×120 is 20×15 blocks a full-size component.
+        assert_eq!(
+            super::frame(&header(0xC0, 8, 3, 0x11)),
+            frame(false, 8, 3, 900)
+        );
+        assert_eq!(
+            super::frame(&header(0xC2, 8, 1, 0x11)),
+            frame(true, 8, 1, 300)
+        );
+        assert_eq!(
+            super::frame(&header(0xC1, 12, 4, 0x11)),
+            frame(false, 12, 4, 1200)
+        );
+        // 4:2:0: luma in 10×8 MCUs of 2×2 blocks (rows padded to whole MCUs), the two
+        // chroma components one block an MCU.
+        assert_eq!(
+            super::frame(&header(0xC2, 8, 3, 0x22)),
+            frame(true, 8, 3, 320 + 2 * 80)
+        );
         // A scan before any frame, a length that runs past the end, a frame cut short, and
         // no bytes at all.
         assert_eq!(super::frame(&[0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02]), None);
         assert_eq!(super::frame(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF]), None);
-        assert_eq!(super::frame(&header(0xC0, 8, 3)[..20]), None);
+        assert_eq!(super::frame(&header(0xC0, 8, 3, 0x11)[..24]), None);
         assert_eq!(super::frame(&[]), None);
     }
 
