@@ -68,6 +68,9 @@ trap 'rm -f "$log"' EXIT
 # every test binary even when one fails.
 tests() { cargo test --locked --all-targets --no-fail-fast 2>&1 | tee "$log"; }
 
+# Layers point one way: no loop between the modules of src/, and every arrow between them
+# as committed in scripts/module-graph.expected, so a new one is a reviewed change.
+run "Module graph (scripts/module-graph.sh --check)" ./scripts/module-graph.sh --check
 run "cargo fmt --check" cargo fmt --all -- --check
 run "cargo clippy (warnings are errors)" cargo clippy --locked --all-targets -- -D warnings
 run "cargo test" tests

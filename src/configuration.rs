@@ -5,24 +5,16 @@ use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use url::Url;
 
 use crate::cache::{RedisSettings, RedisUrl};
 use crate::fetch::ProxyUse;
 use crate::providers::{self, Provider};
+use crate::telemetry::LogFormat;
 
 /// Prefix of the per-provider upstream override variables.
 const UPSTREAM_ENV_PREFIX: &str = "GETIMAGES_UPSTREAM_";
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line.
-    Json,
-}
 
 /// Everything the server can be told at start-up.
 #[derive(Debug, Clone, Parser)]

@@ -3,6 +3,10 @@
 //! Recording is a one-line call at the place where an outcome is already known (the
 //! request log line, the lookup's outcome, the cache tier that answered); [`render`] writes
 //! everything in the Prometheus text format, with the gauges read at scrape time.
+//!
+//! This module imports no other module of the crate, so every layer may record here: the
+//! figures that other modules own (the idle watcher's, the log writer's) are handed to
+//! [`render`] as [`Readings`] by whoever serves the scrape.
 
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,8 +18,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
-
-use crate::idle::IdleWatcher;
 
 /// The content type of [`render`]'s output: OpenMetrics text, which Prometheus and Fly's
 /// scraper read (it is the Prometheus text format plus `# EOF`).
@@ -211,13 +213,24 @@ pub fn fetched(bytes: usize) {
     METRICS.fetched_bytes.inc_by(bytes as u64);
 }
 
-/// Every series in the Prometheus text format, with the idle watcher's state, the process's
-/// memory and the dropped log lines read now.
-pub fn render(idle: &IdleWatcher) -> String {
+/// The figures other modules own, read by the caller at scrape time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Readings {
+    /// Time since the last request that counts as activity.
+    pub idle: Duration,
+    /// The configured idle timeout; `None` when the server never stops by itself.
+    pub idle_timeout: Option<Duration>,
+    /// Log lines the log writer has dropped so far.
+    pub dropped_log_lines: u64,
+}
+
+/// Every series in the Prometheus text format, with `readings` and the process's memory
+/// read now.
+pub fn render(readings: &Readings) -> String {
     let m = &*METRICS;
-    m.idle_seconds.set(idle.since_activity().as_secs_f64());
+    m.idle_seconds.set(readings.idle.as_secs_f64());
     m.idle_timeout_seconds
-        .set(idle.timeout().unwrap_or_default().as_secs_f64());
+        .set(readings.idle_timeout.unwrap_or_default().as_secs_f64());
     if let Some(bytes) = resident_bytes() {
         m.resident_bytes
             .set(i64::try_from(bytes).unwrap_or(i64::MAX));
@@ -225,7 +238,7 @@ pub fn render(idle: &IdleWatcher) -> String {
     // The log writer keeps its own count; the counter mirrors it.
     m.dropped_log_lines
         .inner()
-        .store(crate::telemetry::dropped_lines(), Ordering::Relaxed);
+        .store(readings.dropped_log_lines, Ordering::Relaxed);
     let mut out = String::new();
     // Writing into a String cannot fail.
     let _ = prometheus_client::encoding::text::encode(&mut out, &m.registry);
@@ -249,7 +262,10 @@ mod tests {
     fn every_series_is_rendered_in_prometheus_text_format() {
         lookup("github", "found", Duration::from_millis(12));
         cache_read(Some("disk"));
-        let text = render(&IdleWatcher::new(Some(Duration::from_secs(30)), &[]));
+        let text = render(&Readings {
+            idle_timeout: Some(Duration::from_secs(30)),
+            ..Readings::default()
+        });
         assert!(
             text.contains(r#"getimages_lookups_total{provider="github",outcome="found"} "#),
             "{text}"

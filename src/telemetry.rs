@@ -14,15 +14,23 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use clap::ValueEnum;
 use tracing::Instrument;
 use tracing_appender::non_blocking::{ErrorCounter, NonBlocking, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
-use crate::configuration::LogFormat;
-
 /// Bytes of log lines joined into one write to stderr under load.
 const WRITE_BUFFER_BYTES: usize = 64 * 1024;
+
+/// How log lines are written (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
 
 /// The writer's count of dropped lines, once [`init`] has run.
 static DROPPED: OnceLock<ErrorCounter> = OnceLock::new();

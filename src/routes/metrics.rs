@@ -4,11 +4,18 @@
 use actix_web::{HttpResponse, web};
 
 use crate::idle::IdleWatcher;
+use crate::metrics::{self, Readings};
+use crate::telemetry;
 
-/// Every series, with the idle watcher's state read now.
+/// Every series, with the idle watcher's state and the dropped log lines read now.
 pub async fn metrics(watcher: web::Data<IdleWatcher>) -> HttpResponse {
+    let readings = Readings {
+        idle: watcher.since_activity(),
+        idle_timeout: watcher.timeout(),
+        dropped_log_lines: telemetry::dropped_lines(),
+    };
     HttpResponse::Ok()
-        .content_type(crate::metrics::CONTENT_TYPE)
+        .content_type(metrics::CONTENT_TYPE)
         .insert_header(("cache-control", "no-store"))
-        .body(crate::metrics::render(&watcher))
+        .body(metrics::render(&readings))
 }
