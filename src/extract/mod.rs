@@ -58,20 +58,25 @@ pub fn nesting_depth(html: &str) -> usize {
         if name_len == 0 || !bytes[start].is_ascii_alphabetic() {
             continue;
         }
-        let name = html[start..start + name_len].to_ascii_lowercase();
+        let name = &bytes[start..start + name_len];
+        let is_one_of = |names: &[&str]| {
+            names
+                .iter()
+                .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
+        };
         let end = bytes[start..]
             .iter()
             .position(|b| *b == b'>')
             .map_or(bytes.len(), |p| start + p);
         let self_closed = end > 0 && bytes.get(end - 1) == Some(&b'/');
         i = end.min(bytes.len());
-        if VOID.contains(&name.as_str()) || SELF_CLOSING_SIBLINGS.contains(&name.as_str()) {
+        if is_one_of(VOID) || is_one_of(SELF_CLOSING_SIBLINGS) {
             continue;
         }
         if closing {
             depth = depth.saturating_sub(1);
-        } else if RAW_TEXT.contains(&name.as_str()) && !self_closed {
-            i = end_of_raw_text(bytes, i, name.as_bytes());
+        } else if is_one_of(RAW_TEXT) && !self_closed {
+            i = end_of_raw_text(bytes, i, name);
         } else if !self_closed {
             depth += 1;
             deepest = deepest.max(depth);
@@ -82,7 +87,7 @@ pub fn nesting_depth(html: &str) -> usize {
 
 /// Where the next `<` is in `bytes`.
 fn next_lt(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|b| *b == b'<')
+    memchr::memchr(b'<', bytes)
 }
 
 /// Where the raw text starting at `from` ends: at its `</name`, case-insensitively (or at

@@ -186,9 +186,10 @@ pub struct Fetched {
 }
 
 impl Fetched {
-    /// The body as text, invalid UTF-8 replaced.
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
+    /// The body as text, invalid UTF-8 replaced: the body itself when it is valid UTF-8
+    /// (nearly every page), so a page is not held twice while it is parsed.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
     }
 }
 

@@ -157,7 +157,7 @@ impl Found {
 /// readers ask for it (the platform's rules, the metadata reader, the canonical-URL check).
 pub struct Response<'a> {
     fetched: &'a Fetched,
-    text: OnceCell<String>,
+    text: OnceCell<std::borrow::Cow<'a, str>>,
     /// Whether the page may be parsed at all (walls, nesting), checked once on the whole.
     readable: OnceCell<Result<(), PickError>>,
     head: OnceCell<Result<Page, PickError>>,
