@@ -96,6 +96,8 @@ fn cases() -> Vec<Case> {
 fn html(url: &str, body: Vec<u8>) -> Fetched {
     Fetched {
         url: Url::parse(url).expect("a URL"),
+        status: 200,
+        headers: Default::default(),
         content_type: "text/html".into(),
         body,
     }

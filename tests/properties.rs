@@ -446,6 +446,8 @@ fn fetched(p: &Provider, content_type: &str, body: Vec<u8>) -> Fetched {
         .unwrap_or_else(|_| Url::parse("https://example.com/").expect("a URL"));
     Fetched {
         url,
+        status: 200,
+        headers: Default::default(),
         content_type: content_type.to_owned(),
         body,
     }

@@ -124,7 +124,8 @@ struct Send {
     headers: &'static [(&'static str, &'static str)],
     authorization: Option<String>,
     max_bytes: usize,
-    /// Whether a 2xx answer is checked for walls (pages and API answers, not images).
+    /// Whether a 2xx answer is checked for a challenge's strong signs (pages and API answers,
+    /// not images).
     sniff_walls: bool,
     /// Whether it goes through the outbound proxy.
     via_proxy: bool,
@@ -179,6 +180,10 @@ pub struct Probed {
 pub struct Fetched {
     /// The URL after redirects (as the provider sees it: overrides undone).
     pub url: Url,
+    /// The status it answered with.
+    pub status: u16,
+    /// The response's headers, for the block detector's weak signs (`block::suspected`).
+    pub headers: header::HeaderMap,
     /// The response's content type, lower-cased, parameters dropped.
     pub content_type: String,
     /// The body.
@@ -359,8 +364,10 @@ impl Fetcher {
         })
     }
 
+    /// Sends and reads a 2xx answer whole; one that carries a challenge's strong signs
+    /// (`block::walled`) is a block before its body is read.
     async fn send(&self, send: Send) -> Result<Fetched, FetchError> {
-        let (max_bytes, sniff_walls) = (send.max_bytes, send.sniff_walls);
+        let (max_bytes, sniff_walls, asked) = (send.max_bytes, send.sniff_walls, send.url.clone());
         let Opened {
             response,
             status,
@@ -368,16 +375,16 @@ impl Fetcher {
             headers,
             content_type,
         } = self.open(send).await?;
+        let status = status.as_u16();
+        if sniff_walls && let Some(by) = block::walled(&asked, &url, &headers) {
+            return Err(FetchError::Blocked { status, by });
+        }
         let body = read_capped(response, max_bytes).await?;
         crate::metrics::fetched(body.len());
-        if sniff_walls && let Some(by) = block::walled(&url, &headers, &content_type, &body) {
-            return Err(FetchError::Blocked {
-                status: status.as_u16(),
-                by,
-            });
-        }
         Ok(Fetched {
             url,
+            status,
+            headers,
             content_type,
             body,
         })

@@ -19,7 +19,7 @@ use url::Url;
 use crate::budget::{Admitted, MemoryBudget, Refusal};
 use crate::cache::{CacheStatus, TieredCache};
 use crate::fetch::guard::Guard;
-use crate::fetch::{Agent, FetchError, Fetched, Fetcher, Phase, Request};
+use crate::fetch::{Agent, FetchError, Fetched, Fetcher, Phase, Request, block};
 use crate::providers::pick::{self, Response};
 use crate::providers::{
     self, Found, Image, ImageKind, NotFound, PickError, Provider, Reads, Strategy, Target, signed,
@@ -400,11 +400,10 @@ impl Platforms {
         // deadline: its memory, and its body's, are given back when it ends, not before.
         let (owner, handle, found) = tokio::task::spawn_blocking(move || {
             let _parsing = parsing;
-            read_with(provider, read, handle, &fetched.fetched)
+            read_answer(provider, read, handle, &fetched.fetched)
         })
         .await
-        .map_err(|e| LookupError::Upstream(format!("reading the page failed: {e}")))?
-        .map_err(Failure::Pick)?;
+        .map_err(|e| LookupError::Upstream(format!("reading the page failed: {e}")))??;
         let mut unchecked = self.profile(owner, handle, found, strategy.name)?;
         unchecked.profile.proxied = proxied;
         Ok(unchecked)
@@ -527,6 +526,27 @@ impl Asked {
     fn insert(&mut self, key: (String, Agent), answer: FetchAnswer) {
         self.0.push((key, answer));
     }
+}
+
+/// One way's reading of an answer. When no reader can read it as a profile, the block
+/// detector's second phase (`block::suspected`: vendor cookies, scripts, captcha widgets, a
+/// wall's title) says whether it was a wall: a page that reads is an answer whatever signs it
+/// carries, and a wall is never "no such profile".
+fn read_answer(
+    provider: &'static Provider,
+    read: fn(&Response<'_>, &str) -> Result<Found, PickError>,
+    handle: String,
+    fetched: &Fetched,
+) -> Result<(&'static Provider, String, Found), Failure> {
+    read_with(provider, read, handle, fetched).map_err(|error| match block::suspected(fetched) {
+        Some(by) if !matches!(error, PickError::Blocked(_)) => {
+            Failure::Fetch(FetchError::Blocked {
+                status: fetched.status,
+                by,
+            })
+        }
+        _ => Failure::Pick(error),
+    })
 }
 
 /// Bytes of memory a page's parse may take, by what it is made of: measured on the release
@@ -708,6 +728,69 @@ fn recognized(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fetch::block::signatures::{PAGE, SIGNATURES, Signature, ordinary, wall};
+
+    fn read(provider: &str, fetched: &Fetched) -> Result<Found, Failure> {
+        let provider = providers::by_id(provider).unwrap();
+        let handle = provider.example.to_owned();
+        read_answer(provider, provider.pick, handle, fetched).map(|(_, _, found)| found)
+    }
+
+    #[test]
+    fn an_ordinary_page_carrying_a_vendors_weak_signs_is_read() {
+        for signature in SIGNATURES {
+            let found = read("page", &ordinary(signature));
+            let avatar = found.as_ref().ok().and_then(Found::avatar_url);
+            assert_eq!(
+                avatar,
+                Some("https://cdn.example.org/ana.jpg"),
+                "{} {} {:?}: {found:?}",
+                signature.title,
+                signature.html,
+                signature.headers
+            );
+        }
+    }
+
+    #[test]
+    fn a_wall_no_reader_can_read_is_a_block_named_by_its_vendor_never_a_missing_profile() {
+        // The generic reader would take a wall's icon, and Telegram's reads a page without
+        // its account card as "no such account".
+        let icon = "<link rel=\"icon\" href=\"/favicon.png\">";
+        for provider in ["page", "telegram"] {
+            for signature in SIGNATURES {
+                let mut fetched = wall(signature);
+                fetched.body.splice(0..0, icon.bytes());
+                match read(provider, &fetched) {
+                    Err(Failure::Fetch(FetchError::Blocked { status: 200, by })) => {
+                        assert_eq!(by, signature.by, "{provider}: {}", signature.html)
+                    }
+                    other => panic!(
+                        "{provider}: {} {}: {other:?}",
+                        signature.title, signature.html
+                    ),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_page_without_signs_keeps_its_readers_answer() {
+        let plain = Signature {
+            url: "https://t.me/nobody_here_42",
+            title: "Telegram: Contact @nobody_here_42",
+            ..PAGE
+        };
+        assert!(matches!(
+            read("telegram", &wall(&plain)),
+            Err(Failure::Pick(PickError::NotFound(_)))
+        ));
+        let icon = "<link rel=\"icon\" href=\"https://example.com/favicon.png\">";
+        let mut page = wall(&plain);
+        page.body.splice(0..0, icon.bytes());
+        let found = read("page", &page).unwrap();
+        assert_eq!(found.avatar_url(), Some("https://example.com/favicon.png"));
+    }
 
     #[test]
     fn a_parse_costs_by_the_elements_a_page_holds_not_only_its_bytes() {

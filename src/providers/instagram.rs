@@ -55,7 +55,7 @@ pub const PROVIDER: Provider = Provider {
 };
 
 fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
-    // A login redirect (/accounts/login/?next=…) is refused by `pick::page` as a wall.
+    // A login redirect (/accounts/login/?next=…) was refused when fetched (`fetch::block`).
     let page = pick::page(fetched)?;
     let avatar = page.og_image();
     // "Name (@handle) • Instagram photos and videos" → "Name".

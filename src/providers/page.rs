@@ -3,6 +3,7 @@
 use url::Url;
 
 use super::{PickError, Provider, pick};
+use crate::fetch::block;
 
 /// Any other http(s) page; the handle is the URL itself.
 pub const PROVIDER: Provider = Provider {
@@ -23,10 +24,12 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-/// Reads any web page: its metadata's image, else its best icon.
+/// Reads any web page: its metadata's image, else its best icon. A wall's icon is not the
+/// page's picture: a page with no image of its own that carries a wall's signs
+/// (`block::suspected`) has none, and is left to the block detector.
 pub fn read(response: &pick::Response<'_>, what: &str) -> Result<pick::Found, PickError> {
     let found = pick::metadata(response)?;
-    let found = if found.images.is_empty() {
+    let found = if found.images.is_empty() && block::suspected(response).is_none() {
         let icon = pick::page(response)?.best_icon();
         found.avatar(icon.as_ref().map(Url::as_str))
     } else {

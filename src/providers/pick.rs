@@ -207,7 +207,8 @@ impl<'a> Response<'a> {
     }
 
     /// The whole page, parsed once; pages nested too deeply to parse in reasonable time are
-    /// refused first (walls were refused when it was fetched: `fetch::block`).
+    /// refused first (a challenge was refused when it was fetched, and a wall's weak signs
+    /// are looked for only if no reader finds the profile: `fetch::block`).
     pub fn page(&self) -> Result<&Page, PickError> {
         self.page
             .get_or_init(|| self.parse(self.text()))
@@ -413,6 +414,8 @@ mod tests {
     fn html(body: &str) -> Fetched {
         Fetched {
             url: Url::parse("https://example.com/ana").unwrap(),
+            status: 200,
+            headers: Default::default(),
             content_type: "text/html".into(),
             body: body.as_bytes().to_vec(),
         }
