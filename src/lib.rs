@@ -17,6 +17,7 @@ pub mod imaging;
 pub mod lookup;
 pub mod metrics;
 pub mod pages;
+pub mod profile;
 pub mod providers;
 pub mod proxy;
 pub mod routes;

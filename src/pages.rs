@@ -11,7 +11,8 @@ use url::Url;
 use crate::assets;
 use crate::imaging::Format;
 use crate::lookup::Profile;
-use crate::providers::{self, Image, ImageKind, Provider, signed};
+use crate::profile::{Image, ImageKind};
+use crate::providers::{self, Provider, signed};
 pub use search::{SearchCard, SearchPage, SearchSummary};
 
 /// The id of the generic provider, whose "avatar" is any web page's own image.
@@ -232,6 +233,11 @@ impl ResultsPage<'_> {
         }
     }
 
+    /// What is known of `image`'s size, for people (see [`size_label`]).
+    pub fn size_label(&self, image: &Image) -> Option<String> {
+        size_label(image)
+    }
+
     /// Whether `image` is shown across the whole row, as a banner is: a banner, or any
     /// image known to be wider than 5:4 (a web page's 1200×630 `og:image`).
     pub fn is_wide(&self, image: &Image) -> bool {
@@ -433,6 +439,28 @@ impl LinkField {
     }
 }
 
+/// What is known of an image's size, for people: `400 × 400 · 38 KB`, or either half alone.
+fn size_label(image: &Image) -> Option<String> {
+    let sides = image
+        .width
+        .zip(image.height)
+        .map(|(w, h)| format!("{w} × {h}"));
+    let bytes = image.bytes.map(file_size);
+    match (sides, bytes) {
+        (Some(sides), Some(bytes)) => Some(format!("{sides} · {bytes}")),
+        (sides, bytes) => sides.or(bytes),
+    }
+}
+
+/// A file size in decimal units, as file managers show it: `812 B`, `38 KB`, `2.4 MB`.
+fn file_size(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{} KB", (bytes + 500) / 1_000),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
+}
+
 /// The image's width and height, when both are known.
 fn size_of(image: &Image) -> Option<(u32, u32)> {
     image
@@ -576,6 +604,32 @@ mod tests {
             height: size.map(|s| s.1),
             bytes: None,
         }
+    }
+
+    #[test]
+    fn an_images_size_reads_as_a_person_would_say_it() {
+        let sized = |width, height, bytes| Image {
+            kind: ImageKind::Avatar,
+            url: "https://cdn.example/a.jpg".into(),
+            width,
+            height,
+            bytes,
+        };
+        let label = |w, h, b| size_label(&sized(w, h, b));
+        assert_eq!(
+            label(Some(400), Some(400), Some(38_240)).as_deref(),
+            Some("400 × 400 · 38 KB")
+        );
+        assert_eq!(
+            label(Some(1500), Some(500), Some(2_412_000)).as_deref(),
+            Some("1500 × 500 · 2.4 MB")
+        );
+        assert_eq!(label(None, None, Some(812)).as_deref(), Some("812 B"));
+        assert_eq!(
+            label(Some(400), Some(400), None).as_deref(),
+            Some("400 × 400")
+        );
+        assert_eq!(label(Some(400), None, None), None);
     }
 
     fn profile(provider: &str, id: &str, images: Vec<Image>) -> Profile {

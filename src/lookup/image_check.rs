@@ -11,7 +11,7 @@ use url::Url;
 
 use crate::fetch::Fetcher;
 use crate::imaging::sniff;
-use crate::providers::Image;
+use crate::profile::Image;
 
 /// Bytes asked of each image (`Range: bytes=0-65535`): every format's header, and a JPEG's
 /// size after all but the largest embedded metadata.
@@ -129,7 +129,7 @@ async fn measure(fetcher: &Fetcher, url: &str, deadline: Instant) -> Result<Meas
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::ImageKind;
+    use crate::profile::ImageKind;
 
     #[test]
     fn a_measured_size_replaces_the_stated_one_and_an_unmeasured_keeps_it() {

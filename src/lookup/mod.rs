@@ -20,9 +20,10 @@ use crate::budget::{Admitted, MemoryBudget, Refusal};
 use crate::cache::{CacheStatus, TieredCache};
 use crate::fetch::guard::Guard;
 use crate::fetch::{Agent, FetchError, Fetched, Fetcher, Phase, Request, block};
+use crate::profile::{Image, ImageKind};
 use crate::providers::pick::{self, Response};
 use crate::providers::{
-    self, Found, Image, ImageKind, NotFound, PickError, Provider, Reads, Strategy, Target, signed,
+    self, Found, NotFound, PickError, Provider, Reads, Strategy, Target, signed,
 };
 pub use answers::{Answer, Lifetimes};
 use answers::{AnswerKey, Answers, Served};

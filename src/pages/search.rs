@@ -65,7 +65,7 @@ impl<'a> SearchCard<'a> {
 
     /// The avatar's size, when measured: `400 × 400 · 38 KB`.
     pub fn size(&self) -> Option<String> {
-        self.profile.images.first().and_then(|i| i.size_label())
+        self.profile.images.first().and_then(super::size_label)
     }
 }
 

@@ -63,7 +63,7 @@ use crate::extract;
 
 use crate::fetch::{Agent, Fetched};
 pub use error::PickError;
-pub use pick::{Found, Image, ImageKind};
+pub use pick::Found;
 
 /// One platform's rules.
 pub struct Provider {

@@ -5,75 +5,13 @@ use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
 use super::PickError;
 use crate::extract::{self, Page};
 use crate::fetch::Fetched;
-
-/// Which picture of the profile an image is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ImageKind {
-    /// The profile picture.
-    Avatar,
-    /// The header or banner.
-    Banner,
-}
-
-impl ImageKind {
-    /// The kind as a word (`avatar`, `banner`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Avatar => "avatar",
-            Self::Banner => "banner",
-        }
-    }
-}
-
-/// One image of the profile.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Image {
-    /// Avatar or banner.
-    pub kind: ImageKind,
-    /// Where the image is (on the platform's CDN).
-    pub url: String,
-    /// Width in pixels: read from the image's header, else as the platform states it.
-    #[serde(default)]
-    pub width: Option<u32>,
-    /// Height in pixels: read from the image's header, else as the platform states it.
-    #[serde(default)]
-    pub height: Option<u32>,
-    /// The image file's size in bytes, as its server states it.
-    #[serde(default)]
-    pub bytes: Option<u64>,
-}
-
-impl Image {
-    /// What is known of its size, for people: `400 × 400 · 38 KB`, or either half alone.
-    pub fn size_label(&self) -> Option<String> {
-        let sides = self
-            .width
-            .zip(self.height)
-            .map(|(w, h)| format!("{w} × {h}"));
-        let bytes = self.bytes.map(file_size);
-        match (sides, bytes) {
-            (Some(sides), Some(bytes)) => Some(format!("{sides} · {bytes}")),
-            (sides, bytes) => sides.or(bytes),
-        }
-    }
-}
-
-/// A file size in decimal units, as file managers show it: `812 B`, `38 KB`, `2.4 MB`.
-fn file_size(bytes: u64) -> String {
-    match bytes {
-        0..1_000 => format!("{bytes} B"),
-        1_000..1_000_000 => format!("{} KB", (bytes + 500) / 1_000),
-        _ => format!("{:.1} MB", bytes as f64 / 1e6),
-    }
-}
+use crate::profile::{Image, ImageKind};
 
 /// What a provider found on a profile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -377,32 +315,6 @@ pub fn query_without(url: &Url, keys: &[&str]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_images_size_reads_as_a_person_would_say_it() {
-        let image = |width, height, bytes| Image {
-            kind: ImageKind::Avatar,
-            url: "https://cdn.example/a.jpg".into(),
-            width,
-            height,
-            bytes,
-        };
-        let label = |w, h, b| image(w, h, b).size_label();
-        assert_eq!(
-            label(Some(400), Some(400), Some(38_240)).as_deref(),
-            Some("400 × 400 · 38 KB")
-        );
-        assert_eq!(
-            label(Some(1500), Some(500), Some(2_412_000)).as_deref(),
-            Some("1500 × 500 · 2.4 MB")
-        );
-        assert_eq!(label(None, None, Some(812)).as_deref(), Some("812 B"));
-        assert_eq!(
-            label(Some(400), Some(400), None).as_deref(),
-            Some("400 × 400")
-        );
-        assert_eq!(label(Some(400), None, None), None);
-    }
 
     #[test]
     fn titles_lose_the_platform_suffix() {
