@@ -15,7 +15,7 @@ use crate::budget::{Admitted, MemoryBudget, Refusal};
 use crate::cache::{CacheStatus, Entry, TieredCache};
 use crate::fetch::{FetchError, Fetcher, Wording};
 use crate::imaging::{self, ImageError, Limits, Transform};
-use crate::single_flight::SingleFlight;
+use crate::single_flight::{Refreshes, SingleFlight};
 
 /// How long a cached image counts as fresh; after that it is served STALE while refetched.
 const IMAGE_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -91,6 +91,8 @@ pub struct ImageProxy {
     transforms: Arc<Semaphore>,
     /// Identical requests in flight, and images being sent.
     flights: Arc<SingleFlight<String, Served, ProxyError>>,
+    /// Stale images being fetched again in the background, by cache key.
+    refreshes: Refreshes<String>,
 }
 
 impl ImageProxy {
@@ -110,6 +112,7 @@ impl ImageProxy {
             budget,
             transforms: Arc::new(Semaphore::new(cores)),
             flights: Arc::default(),
+            refreshes: Refreshes::default(),
         }
     }
 
@@ -141,19 +144,7 @@ impl ImageProxy {
             let status = if entry.is_fresh(SystemTime::now()) {
                 CacheStatus::Hit
             } else {
-                // Bounded by the fetch deadline and not counted as a request, so it never
-                // keeps a scale-to-zero server awake.
-                let proxy = self.clone();
-                let (url, t, key) = (url.clone(), *t, key.to_owned());
-                let span = tracing::info_span!("refresh", image = %url);
-                tokio::spawn(
-                    async move {
-                        if let Err(e) = proxy.fill(&key, &url, &t).await {
-                            tracing::debug!("background refresh failed: {e}");
-                        }
-                    }
-                    .instrument(span),
-                );
+                self.refresh(key, url, t);
                 CacheStatus::Stale
             };
             let memory = self.budget.admit(entry.bytes.len() as u64).await?;
@@ -161,6 +152,21 @@ impl ImageProxy {
         }
         let (entry, memory) = self.fill(key, url, t).await?;
         Ok(Served::new(key, entry, CacheStatus::Miss, memory))
+    }
+
+    /// Fetches the image again in the background, unless that is under way already. Bounded
+    /// by the fetch deadline and not counted as a request, so it never keeps a scale-to-zero
+    /// server awake.
+    fn refresh(&self, key: &str, url: &Url, t: &Transform) {
+        let proxy = self.clone();
+        let (url, t, owned) = (url.clone(), *t, key.to_owned());
+        let span = tracing::info_span!("refresh", image = %url);
+        let work = async move {
+            if let Err(e) = proxy.fill(&owned, &url, &t).await {
+                tracing::debug!("background refresh failed: {e}");
+            }
+        };
+        self.refreshes.spawn(key.to_owned(), work.instrument(span));
     }
 
     /// Fetches and transforms the image and caches the result; the memory the result takes
@@ -304,4 +310,139 @@ fn variant(key: &str, entry: Entry) -> Variant {
 /// Lower-case hex of `bytes`.
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+    use std::future::Future;
+    use std::sync::atomic::AtomicUsize;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+    use tokio::sync::watch;
+
+    use super::*;
+    use crate::cache::CacheSettings;
+    use crate::fetch::FetchSettings;
+    use crate::fetch::guard::Guard;
+
+    const MIB: u64 = 1024 * 1024;
+
+    /// An image host that counts the requests it is sent and answers none of them until it
+    /// is opened.
+    struct HeldHost {
+        url: Url,
+        open: watch::Sender<bool>,
+        requests: Arc<AtomicUsize>,
+    }
+
+    impl HeldHost {
+        async fn start(image: Vec<u8>) -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/a.png", listener.local_addr().unwrap());
+            let (open, opened) = watch::channel(false);
+            let requests = Arc::new(AtomicUsize::new(0));
+            let counted = Arc::clone(&requests);
+            tokio::spawn(async move {
+                while let Ok((mut socket, _)) = listener.accept().await {
+                    let (mut opened, counted) = (opened.clone(), Arc::clone(&counted));
+                    let image = image.clone();
+                    tokio::spawn(async move {
+                        let mut head = Vec::new();
+                        let mut buf = [0u8; 1024];
+                        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                            match socket.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => head.extend_from_slice(&buf[..n]),
+                            }
+                        }
+                        counted.fetch_add(1, Ordering::SeqCst);
+                        if opened.wait_for(|open| *open).await.is_err() {
+                            return;
+                        }
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: image/png\r\n\
+                             content-length: {}\r\nconnection: close\r\n\r\n",
+                            image.len()
+                        );
+                        let _ = socket.write_all(head.as_bytes()).await;
+                        let _ = socket.write_all(&image).await;
+                    });
+                }
+            });
+            Self {
+                url: Url::parse(&url).unwrap(),
+                open,
+                requests,
+            }
+        }
+
+        fn requests(&self) -> usize {
+            self.requests.load(Ordering::SeqCst)
+        }
+    }
+
+    fn png() -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::RgbImage::from_pixel(8, 8, image::Rgb([200, 40, 40]))
+            .write_to(&mut out, image::ImageFormat::Png)
+            .unwrap();
+        out.into_inner()
+    }
+
+    fn proxy(cache: &TieredCache) -> ImageProxy {
+        let fetcher = Fetcher::new(FetchSettings {
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: MIB as usize,
+            upstreams: HashMap::new(),
+            guard: Guard::new(HashMap::new(), HashSet::new()).allowing_private_networks(),
+            proxy: None,
+            credentials: HashMap::new(),
+        });
+        let budget = MemoryBudget::new(64 * MIB, Duration::from_secs(5));
+        ImageProxy::new(Arc::new(fetcher), cache.clone(), Limits::default(), budget)
+    }
+
+    /// Waits until `done` says so, failing the test after 10 s.
+    async fn wait_until<F: Future<Output = bool>>(what: &str, mut done: impl FnMut() -> F) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done().await {
+            assert!(Instant::now() < deadline, "timed out waiting until {what}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn twenty_stale_serves_of_one_image_make_one_refresh() {
+        let host = HeldHost::start(png()).await;
+        let cache = TieredCache::new(CacheSettings {
+            memory_bytes: 8 * MIB,
+            dir: None,
+            max_disk_bytes: 0,
+            redis: None,
+        });
+        let proxy = proxy(&cache);
+        let t = Transform::default();
+        let stale = Entry::new(png(), "image/png", Duration::ZERO);
+        cache.put(&cache_key(&host.url, &t), stale).await;
+
+        // One after another, each served and let go, so no request joins another's.
+        for _ in 0..20 {
+            let served = proxy.get(&host.url, &t).await.unwrap();
+            assert_eq!(served.status, CacheStatus::Stale);
+        }
+        wait_until("the refresh reaches the host", || async {
+            host.requests() >= 1
+        })
+        .await;
+        host.open.send_replace(true);
+        wait_until("the refreshed image is served fresh", || async {
+            proxy.get(&host.url, &t).await.unwrap().status == CacheStatus::Hit
+        })
+        .await;
+
+        assert_eq!(host.requests(), 1);
+    }
 }

@@ -8,8 +8,11 @@
 //!
 //! The lookup answers get the same from their moka cache's `or_try_insert_with`; this is for
 //! the image proxy, whose results may be too large to cache in memory at all.
+//!
+//! [`Refreshes`] is the same for work nobody waits for: the background refresh of a stale
+//! answer or image runs once, however many requests are served the stale copy meanwhile.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, Weak};
@@ -107,6 +110,70 @@ where
     }
 }
 
+/// Background work by key, at most one running per key; clones share the keys.
+pub struct Refreshes<K> {
+    running: Arc<Mutex<HashSet<K>>>,
+}
+
+impl<K> Default for Refreshes<K> {
+    fn default() -> Self {
+        Self {
+            running: Arc::new(Mutex::new(HashSet::new())),
+        }
+    }
+}
+
+impl<K> Clone for Refreshes<K> {
+    fn clone(&self) -> Self {
+        Self {
+            running: Arc::clone(&self.running),
+        }
+    }
+}
+
+impl<K> Refreshes<K>
+where
+    K: Hash + Eq + Send + 'static,
+{
+    /// Spawns `work` for `key`, unless work for `key` is running already (then `work` is
+    /// dropped unstarted). Returns whether it was spawned.
+    pub fn spawn<F>(&self, key: K, work: F) -> bool
+    where
+        K: Clone,
+        F: Future<Output = ()> + Send + 'static,
+    {
+        if !lock(&self.running).insert(key.clone()) {
+            return false;
+        }
+        let running = Running {
+            keys: Arc::clone(&self.running),
+            key,
+        };
+        tokio::spawn(async move {
+            // Dropped when the work ends, or is dropped with the runtime: the key is free.
+            let _running = running;
+            work.await;
+        });
+        true
+    }
+}
+
+/// A key's place in [`Refreshes`], given up when dropped.
+struct Running<K: Hash + Eq> {
+    keys: Arc<Mutex<HashSet<K>>>,
+    key: K,
+}
+
+impl<K: Hash + Eq> Drop for Running<K> {
+    fn drop(&mut self) {
+        lock(&self.keys).remove(&self.key);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +248,32 @@ mod tests {
             .run(&"key", || async { Ok(Arc::new("new".to_owned())) })
             .await;
         assert_eq!(fresh.0.as_deref(), Ok(&"new".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn a_refresh_runs_once_until_it_ends() {
+        let refreshes = Refreshes::default();
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let (done, ended) = tokio::sync::oneshot::channel();
+        assert!(refreshes.spawn("key", async move {
+            let _ = released.await;
+            let _ = done.send(());
+        }));
+        for _ in 0..20 {
+            assert!(!refreshes.spawn("key", async { unreachable!("a second refresh ran") }));
+        }
+        assert!(refreshes.spawn("other", async {}));
+        release.send(()).unwrap();
+        ended.await.unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while lock(&refreshes.running).contains("key") {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the key was never freed"
+            );
+            tokio::task::yield_now().await;
+        }
+        assert!(refreshes.spawn("key", async {}));
     }
 
     #[tokio::test]

@@ -14,9 +14,10 @@
 //! stale entry while refreshing it is the caller's decision ([`Entry::is_fresh`]).
 //!
 //! A caller that keeps its own memory tier (the lookup answers, held as parsed profiles)
-//! uses [`TieredCache::disk_only`], so nothing is held in memory twice.
+//! uses [`TieredCache::persistent`], disk and Redis alone, so nothing is held in memory
+//! twice.
 //!
-//! Public surface: [`TieredCache`] (`get`, `put`, `disk_only`), [`Entry`], [`CacheStatus`],
+//! Public surface: [`TieredCache`] (`get`, `put`, `persistent`), [`Entry`], [`CacheStatus`],
 //! [`CacheSettings`], [`RedisSettings`] and [`RedisUrl`], and [`dir_from_setting`] for
 //! `GETIMAGES_CACHE_DIR`.
 
@@ -160,7 +161,7 @@ impl Tier {
 #[derive(Clone)]
 pub struct TieredCache {
     inner: Arc<Tiers>,
-    /// Whether this handle reads and writes the memory tier (see [`Self::disk_only`]).
+    /// Whether this handle reads and writes the memory tier (see [`Self::persistent`]).
     use_memory: bool,
 }
 
@@ -196,9 +197,9 @@ impl TieredCache {
         }
     }
 
-    /// A handle on the same disk and Redis tiers that never touches memory, for a caller
-    /// that keeps its own memory tier of the decoded values.
-    pub fn disk_only(&self) -> Self {
+    /// A handle on the same persistent tiers, disk and Redis, that never touches memory,
+    /// for a caller that keeps its own memory tier of the decoded values.
+    pub fn persistent(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
             use_memory: false,
@@ -600,14 +601,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_disk_only_handle_leaves_memory_alone() {
+    async fn a_persistent_handle_leaves_memory_alone() {
         let dir = TempDir::new();
         let cache = cache(MIB, &dir.0, MIB);
-        let disk = cache.disk_only();
-        disk.put("k", avatar()).await;
-        assert_eq!(disk.get_with_tier("k").await.unwrap().1, Tier::Disk);
+        let persistent = cache.persistent();
+        persistent.put("k", avatar()).await;
+        assert_eq!(persistent.get_with_tier("k").await.unwrap().1, Tier::Disk);
         assert_eq!(
-            disk.get_with_tier("k").await.unwrap().1,
+            persistent.get_with_tier("k").await.unwrap().1,
             Tier::Disk,
             "a disk hit is not promoted"
         );

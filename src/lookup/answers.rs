@@ -3,7 +3,6 @@
 //! scale-to-zero answers without the platform. Identical misses in flight share one fetch;
 //! a found profile past its TTL is served STALE while one refresh runs.
 
-use std::collections::HashSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -13,6 +12,7 @@ use moka::future::Cache;
 
 use super::{LookupError, Profile, ProfileQuery};
 use crate::cache::{CacheStatus, Entry, TieredCache};
+use crate::single_flight::Refreshes;
 
 /// What a lookup answered, as cached: a profile, or a lasting failure (not found).
 pub type Answer = Result<Arc<Profile>, LookupError>;
@@ -84,11 +84,12 @@ impl AnswerKey {
     }
 }
 
-/// Found profiles and misses in memory, found profiles on disk.
+/// Found profiles and misses in memory, found profiles on disk and in Redis.
 pub struct Answers {
     memory: Cache<AnswerKey, Cached>,
-    disk: TieredCache,
-    refreshing: Mutex<HashSet<AnswerKey>>,
+    /// The store's disk and Redis tiers.
+    persistent: TieredCache,
+    refreshes: Refreshes<AnswerKey>,
     lifetimes: Lifetimes,
 }
 
@@ -127,8 +128,8 @@ pub struct Served {
 
 impl Answers {
     /// At most `max_entries` answers and about `max_bytes` in memory; found profiles also in
-    /// `store`'s disk tier (never its memory tier: the parsed profile here is the one copy in
-    /// memory).
+    /// `store`'s persistent tiers (never its memory tier: the parsed profile here is the one
+    /// copy in memory).
     pub fn new(
         store: &TieredCache,
         max_entries: u64,
@@ -149,8 +150,8 @@ impl Answers {
             .build();
         Self {
             memory,
-            disk: store.disk_only(),
-            refreshing: Mutex::new(HashSet::new()),
+            persistent: store.persistent(),
+            refreshes: Refreshes::default(),
             lifetimes,
         }
     }
@@ -203,29 +204,17 @@ impl Answers {
     where
         F: Future<Output = Result<Profile, LookupError>> + Send + 'static,
     {
-        if !self
-            .refreshing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key.clone())
-        {
-            return;
-        }
-        let (this, key) = (Arc::clone(self), key.clone());
-        tokio::spawn(async move {
-            if let Ok(cached) = this.keep(&key, ask.await).await {
-                this.memory.insert(key.clone(), cached).await;
+        let (this, owned) = (Arc::clone(self), key.clone());
+        self.refreshes.spawn(key.clone(), async move {
+            if let Ok(cached) = this.keep(&owned, ask.await).await {
+                this.memory.insert(owned, cached).await;
             }
-            this.refreshing
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&key);
         });
     }
 
-    /// A found profile stored on disk by this or an earlier process.
+    /// A found profile stored on disk or in Redis by this or an earlier process.
     async fn load(&self, key: &AnswerKey) -> Option<Cached> {
-        let entry = self.disk.get(&key.stored()).await?;
+        let entry = self.persistent.get(&key.stored()).await?;
         let stale_until = entry.fresh_until.checked_add(self.lifetimes.stale)?;
         let profile: Profile = serde_json::from_slice(&entry.bytes).ok()?;
         let stale_until = profile
@@ -258,7 +247,7 @@ impl Answers {
                 });
                 let json = serde_json::to_vec(&profile).unwrap_or_default();
                 let entry = Entry::new(json, "application/json", ttl);
-                self.disk.put(&key.stored(), entry).await;
+                self.persistent.put(&key.stored(), entry).await;
                 Ok(Cached {
                     answer: Ok(Arc::new(profile)),
                     fresh_until: now + ttl,
