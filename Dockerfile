@@ -48,7 +48,7 @@ COPY --from=builder --chown=65532:65532 /cache /cache
 USER 65532:65532
 EXPOSE 8080
 # The binary allocates with musl's own malloc, which gives memory back to the system as it
-# is freed: the README's "Memory budget" section has the figures that chose it.
+# is freed: docs/memory.md has the figures that chose it.
 ENV PORT=8080 GETIMAGES_HOST=0.0.0.0 GETIMAGES_CACHE_DIR=/cache
 # Exec form: no shell in between, so the stop signal (SIGTERM) reaches the server itself.
 ENTRYPOINT ["/getimages"]

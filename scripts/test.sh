@@ -83,7 +83,7 @@ else
   run "Deploy smoke test (scripts/smoke-image.sh)" ./scripts/smoke-image.sh
 fi
 # Twenty seconds per cargo-fuzz target (installs cargo-fuzz if missing): the seeds and
-# anything they lead to must not crash. The long runs are in the README. Building the
+# anything they lead to must not crash. The long runs are in docs/benchmarks.md. Building the
 # targets with AddressSanitizer takes most of it (about 10 minutes cold on 2 cores), so
 # FUZZ_SECONDS=0 skips the step on a developer's machine; CI always runs it.
 fuzz_seconds=${FUZZ_SECONDS:-20}

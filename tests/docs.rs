@@ -1,6 +1,7 @@
 //! The README and the pages under `docs/` as a newcomer reads them: the layout table
 //! (`docs/layout.md`) names every source file and nothing that is gone, every setting
-//! `--help` lists has its row in the README, and every link leads somewhere.
+//! `--help` lists has its row in the README, every link leads somewhere, and the README
+//! stays short enough to read (the long stories live in `docs/`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -8,6 +9,9 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 use getimages::configuration::Settings;
 use getimages::providers::ALL;
+
+/// The longest the README may grow, in lines.
+const README_MAX_LINES: usize = 350;
 
 /// The layout table's row for the platform files, one per provider id.
 const PLATFORM_FILES: &str = "src/providers/<id>.rs";
@@ -243,6 +247,16 @@ fn every_link_in_the_readme_and_docs_leads_somewhere() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_readme_stays_short_and_sends_the_long_stories_to_docs() {
+    let lines = read("README.md").lines().count();
+    assert!(
+        lines < README_MAX_LINES,
+        "README.md has {lines} lines; keep it under {README_MAX_LINES} and move the detail \
+         to a page under docs/ (linked from it)"
+    );
 }
 
 #[test]
