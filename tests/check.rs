@@ -18,9 +18,6 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 const X_AVATAR: &str = "https://pbs.twimg.com/profile_images/1/jack_normal.jpg";
 const X_AVATAR_FULL: &str = "https://pbs.twimg.com/profile_images/1/jack_400x400.jpg";
 
-/// GitHub's avatar for torvalds in `tests/fixtures/github/torvalds.json`.
-const GITHUB_AVATAR: &str = "https://avatars.githubusercontent.com/u/1024025?v=4";
-
 /// A page with nothing to read a picture from: what a platform serves after a redesign.
 const BARE_PAGE: &str = "<html><head><title>Profile</title></head><body>Hello</body></html>";
 
@@ -47,20 +44,6 @@ async fn x_found_by_intent() -> MockServer {
         200,
         "text/html",
         &page_with(X_AVATAR),
-    )
-    .await;
-    server
-}
-
-/// The GitHub API knowing torvalds.
-async fn github_knowing_torvalds() -> MockServer {
-    let server = MockServer::start().await;
-    serve_bytes(
-        &server,
-        "/users/torvalds",
-        200,
-        "application/json",
-        fixture("github/torvalds.json").into_bytes(),
     )
     .await;
     server
@@ -236,7 +219,7 @@ async fn an_api_answering_in_another_shape_is_a_change() {
 #[tokio::test]
 async fn every_platform_working_exits_0_with_a_line_each() {
     let x = x_found_by_intent().await;
-    let github = github_knowing_torvalds().await;
+    let github = github_api().await;
     let (x_uri, github_uri) = (x.uri(), github.uri());
     let (x_var, github_var) = (upstream_var("x"), upstream_var("github"));
     let envs = [
@@ -261,7 +244,7 @@ async fn every_platform_working_exits_0_with_a_line_each() {
     };
     let github = words(lines[0]);
     assert_eq!(&github[..3], ["github", "ok", "api"], "{stdout}");
-    assert_eq!(github.last().map(String::as_str), Some(GITHUB_AVATAR));
+    assert_eq!(github.last().map(String::as_str), Some(TORVALDS_AVATAR));
     let x = words(lines[1]);
     assert_eq!(
         &x[..3],
@@ -275,7 +258,7 @@ async fn every_platform_working_exits_0_with_a_line_each() {
     let report = report(&output);
     assert_eq!(report.len(), 2);
     assert_eq!(entry(&report, "github")["strategy"], "api");
-    assert_eq!(entry(&report, "github")["avatar"], GITHUB_AVATAR);
+    assert_eq!(entry(&report, "github")["avatar"], TORVALDS_AVATAR);
 }
 
 #[tokio::test]

@@ -231,30 +231,6 @@ fn a_bad_log_filter_or_an_override_for_no_provider_fails_the_start_with_exit_2()
     }
 }
 
-/// A GitHub API that knows torvalds and nobody else.
-async fn github_api() -> wiremock::MockServer {
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/users/torvalds"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(fixture("github/torvalds.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/users/nobody"))
-        .respond_with(
-            ResponseTemplate::new(404)
-                .set_body_raw(fixture("github/not-found.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
-    server
-}
-
 #[tokio::test]
 async fn a_cache_folder_the_server_cannot_write_is_reported_once_and_lookups_still_work() {
     use std::os::unix::fs::PermissionsExt;

@@ -9,44 +9,14 @@ use support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const AVATAR: &str = "https://avatars.githubusercontent.com/u/1024025?v=4";
-
 /// A GitHub API that knows torvalds (after `delay`) and nobody else.
-async fn github_api(delay: Duration) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/users/torvalds"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(fixture("github/torvalds.json"), "application/json")
-                .set_delay(delay),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/users/nobody"))
-        .respond_with(
-            ResponseTemplate::new(404)
-                .set_body_raw(fixture("github/not-found.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
-    server
-}
-
-async fn requests_to(server: &MockServer, route: &str) -> usize {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.url.path() == route)
-        .count()
+async fn github_after(delay: Duration) -> MockServer {
+    GithubApi::new().answering_after(delay).start().await
 }
 
 #[tokio::test]
 async fn a_repeated_lookup_is_served_from_the_cache() {
-    let upstream = github_api(Duration::ZERO).await;
+    let upstream = github_api().await;
     let app = spawn_app_for("github", &upstream);
 
     let first = app.api_lookup("torvalds", Some("github")).await;
@@ -61,7 +31,7 @@ async fn a_repeated_lookup_is_served_from_the_cache() {
 
 #[tokio::test]
 async fn concurrent_identical_lookups_reach_the_platform_once() {
-    let upstream = github_api(Duration::from_millis(400)).await;
+    let upstream = github_after(Duration::from_millis(400)).await;
     let app = spawn_app_for("github", &upstream);
 
     let replies =
@@ -69,14 +39,14 @@ async fn concurrent_identical_lookups_reach_the_platform_once() {
             .await;
 
     for reply in &replies {
-        assert_eq!(image_url(&success(reply), "avatar"), Some(AVATAR));
+        assert_eq!(image_url(&success(reply), "avatar"), Some(TORVALDS_AVATAR));
     }
     assert_eq!(requests_to(&upstream, "/users/torvalds").await, 1);
 }
 
 #[tokio::test]
 async fn a_missing_profile_is_remembered_for_a_while() {
-    let upstream = github_api(Duration::ZERO).await;
+    let upstream = github_api().await;
     let app = spawn_app_for("github", &upstream);
 
     let first = app.api_lookup("nobody", Some("github")).await;
@@ -93,7 +63,7 @@ async fn a_missing_profile_is_remembered_for_a_while() {
 
 #[tokio::test]
 async fn a_slow_platform_times_out_at_the_deadline_and_is_not_cached() {
-    let upstream = github_api(Duration::from_secs(5)).await;
+    let upstream = github_after(Duration::from_secs(5)).await;
     let var = upstream.uri();
     let app = spawn_app(&[
         ("GETIMAGES_UPSTREAM_GITHUB", var.as_str()),
@@ -233,7 +203,7 @@ async fn unavatar_urls_answer_with_the_avatar_itself() {
 
 #[tokio::test]
 async fn unavatar_fallbacks_apply_when_there_is_no_avatar() {
-    let upstream = github_api(Duration::ZERO).await;
+    let upstream = github_api().await;
     let app = spawn_app_for("github", &upstream);
 
     let fallback = app
@@ -325,7 +295,7 @@ async fn the_results_page_shows_each_image_with_its_actions() {
 
 #[tokio::test]
 async fn a_failed_lookup_shows_a_friendly_error_page() {
-    let upstream = github_api(Duration::ZERO).await;
+    let upstream = github_api().await;
     let app = spawn_app_for("github", &upstream);
 
     let page = app.page_lookup("nobody", Some("github")).await;
@@ -341,7 +311,7 @@ async fn a_failed_lookup_shows_a_friendly_error_page() {
 
 #[tokio::test]
 async fn a_lookup_past_its_ttl_is_served_stale_and_refreshed_in_the_background() {
-    let upstream = github_api(Duration::ZERO).await;
+    let upstream = github_api().await;
     let var = upstream.uri();
     let app = spawn_app(&[
         ("GETIMAGES_UPSTREAM_GITHUB", var.as_str()),
@@ -354,7 +324,7 @@ async fn a_lookup_past_its_ttl_is_served_stale_and_refreshed_in_the_background()
 
     assert_eq!(first.header("x-cache-status"), Some("MISS"));
     assert_eq!(stale.header("x-cache-status"), Some("STALE"));
-    assert_eq!(image_url(&success(&stale), "avatar"), Some(AVATAR));
+    assert_eq!(image_url(&success(&stale), "avatar"), Some(TORVALDS_AVATAR));
     // The background refresh reaches the platform once more, and its answer is then fresh.
     let deadline = Instant::now() + Duration::from_secs(5);
     while requests_to(&upstream, "/users/torvalds").await < 2 {
@@ -368,7 +338,7 @@ async fn a_lookup_past_its_ttl_is_served_stale_and_refreshed_in_the_background()
 
 #[tokio::test]
 async fn a_background_refresh_never_keeps_the_server_awake() {
-    let slow = github_api(Duration::from_secs(1)).await;
+    let slow = github_after(Duration::from_secs(1)).await;
     let var = slow.uri();
     let mut app = spawn_app(&[
         ("GETIMAGES_UPSTREAM_GITHUB", var.as_str()),

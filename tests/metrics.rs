@@ -8,22 +8,6 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use support::*;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
-
-/// A GitHub API that knows torvalds.
-async fn github_api() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/users/torvalds"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(fixture("github/torvalds.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
-    server
-}
 
 /// The value of the sample line starting with `series ` (name and labels), if present.
 fn sample(text: &str, series: &str) -> Option<f64> {

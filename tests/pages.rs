@@ -8,25 +8,16 @@ mod support;
 
 use std::collections::HashSet;
 
-use serde_json::{Value, json};
 use support::*;
 use wiremock::MockServer;
 
 /// A GitHub API answering for `torvalds`, whose avatar `images` serves, and 404 for
 /// `nobody`.
 async fn github_with_avatar(images: &MockServer) -> MockServer {
-    let mut user: Value = serde_json::from_str(&fixture("github/torvalds.json")).unwrap();
-    user["avatar_url"] = json!(format!("{}/avatar.png", images.uri()));
-    let api = upstream_serving("/users/torvalds", "application/json", &user.to_string()).await;
-    serve(
-        &api,
-        "/users/nobody",
-        404,
-        "application/json",
-        &fixture("github/not-found.json"),
-    )
-    .await;
-    api
+    GithubApi::new()
+        .avatar_at(format!("{}/avatar.png", images.uri()))
+        .start()
+        .await
 }
 
 /// The app with GitHub played by `api` and loopback image hosts allowed.

@@ -4,7 +4,7 @@
 
 mod support;
 
-use wiremock::matchers::{any, header, method, path};
+use wiremock::matchers::{any, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use support::*;
@@ -12,22 +12,7 @@ use support::*;
 /// A GitHub API that answers torvalds only to requests that came through the test proxy,
 /// and 403 (a block of our address) to the rest.
 async fn github_answering_only_the_proxy() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/users/torvalds"))
-        .and(header("via", VIA))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(fixture("github/torvalds.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(403).set_body_raw("blocked", "text/plain"))
-        .with_priority(u8::MAX)
-        .mount(&server)
-        .await;
-    server
+    GithubApi::new().only_with_header("via", VIA).start().await
 }
 
 #[tokio::test]
@@ -44,10 +29,7 @@ async fn a_lookup_for_a_proxied_provider_goes_through_the_proxy_and_says_so() {
     let data = success(&app.api_lookup("torvalds", Some("github")).await);
 
     assert_eq!(data["proxied"], true);
-    assert_eq!(
-        image_url(&data, "avatar"),
-        Some("https://avatars.githubusercontent.com/u/1024025?v=4")
-    );
+    assert_eq!(image_url(&data, "avatar"), Some(TORVALDS_AVATAR));
     assert_eq!(
         proxy.seen(),
         vec![format!("{upstream}/users/torvalds")],

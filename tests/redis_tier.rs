@@ -11,8 +11,7 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use support::*;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 /// The key a GitHub lookup of torvalds is stored under, with the default prefix.
 const TORVALDS_KEY: &str = "getimages:v1:lookup:github:torvalds";
@@ -20,14 +19,9 @@ const TORVALDS_KEY: &str = "getimages:v1:lookup:github:torvalds";
 /// A GitHub API that knows torvalds, and an image CDN his avatar can point at.
 async fn platform() -> (MockServer, MockServer) {
     let images = image_cdn().await;
-    let mut user: serde_json::Value =
-        serde_json::from_str(&fixture("github/torvalds.json")).unwrap();
-    user["avatar_url"] = format!("{}/avatar.png", images.uri()).into();
-    let github = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/users/torvalds"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(user))
-        .mount(&github)
+    let github = GithubApi::new()
+        .avatar_at(format!("{}/avatar.png", images.uri()))
+        .start()
         .await;
     (github, images)
 }

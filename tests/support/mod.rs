@@ -6,7 +6,9 @@
 //! - [`supervisor`]: a socket-activation [`Supervisor`] that starts fresh server processes.
 //! - [`app`]: the app as an HTTP client sees it ([`spawn_app`], [`App`], [`Client`],
 //!   [`Reply`]) and the assertions on its answers.
-//! - [`upstreams`]: loopback servers that play a platform or an image CDN.
+//! - [`upstreams`]: loopback servers that play a platform or an image CDN, and the
+//!   requests they received.
+//! - [`github`]: the fake GitHub API ([`github_api`], [`GithubApi`]).
 //! - [`files`]: fixtures under `tests/fixtures/` and temporary folders.
 //! - [`images`]: test images, encoded or hand-edited.
 //! - [`proxy`]: a loopback HTTP forward proxy that records what it forwards.
@@ -23,6 +25,7 @@
 
 pub mod app;
 pub mod files;
+pub mod github;
 pub mod images;
 pub mod proxy;
 pub mod raw_http;
@@ -34,6 +37,7 @@ pub mod upstreams;
 
 pub use app::*;
 pub use files::*;
+pub use github::*;
 pub use images::*;
 pub use proxy::*;
 pub use raw_http::*;

@@ -62,3 +62,14 @@ pub async fn image_cdn() -> MockServer {
     }
     server
 }
+
+/// How many requests `server` has received for `route` (a path, without the query).
+pub async fn requests_to(server: &MockServer, route: &str) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == route)
+        .count()
+}
