@@ -14,7 +14,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -145,6 +145,8 @@ async fn assert_still_serving(app: &HostileApp, normal: &str, n: usize, after: &
 /// One thread per connection, each living at most [`CONNECTION_LIFETIME`].
 struct Hostile {
     origin: String,
+    /// The path (and query) of every request read so far, in order.
+    received: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
     acceptor: Option<JoinHandle<()>>,
 }
@@ -155,12 +157,14 @@ impl Hostile {
         listener.set_nonblocking(true).expect("non-blocking");
         let origin = format!("http://{}", listener.local_addr().expect("address"));
         let stop = Arc::new(AtomicBool::new(false));
-        let stopped = Arc::clone(&stop);
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let (stopped, log) = (Arc::clone(&stop), Arc::clone(&received));
         let acceptor = thread::spawn(move || {
             while !stopped.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((stream, _)) => {
-                        thread::spawn(move || serve_connection(stream));
+                        let log = Arc::clone(&log);
+                        thread::spawn(move || serve_connection(stream, &log));
                     }
                     Err(_) => thread::sleep(Duration::from_millis(5)),
                 }
@@ -168,6 +172,7 @@ impl Hostile {
         });
         Self {
             origin,
+            received,
             stop,
             acceptor: Some(acceptor),
         }
@@ -175,6 +180,23 @@ impl Hostile {
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.origin)
+    }
+
+    /// Waits until a request for each of `paths` (with their queries) has been read; fails
+    /// the test if one has not after [`MARGIN`].
+    async fn wait_for_requests(&self, paths: &[&str]) {
+        let deadline = Instant::now() + MARGIN;
+        loop {
+            let received = self.received.lock().unwrap().clone();
+            if paths.iter().all(|p| received.iter().any(|r| r == p)) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never asked for all of {paths:?}; asked for {received:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 }
 
@@ -187,13 +209,14 @@ impl Drop for Hostile {
     }
 }
 
-fn serve_connection(mut stream: TcpStream) {
+fn serve_connection(mut stream: TcpStream, received: &Mutex<Vec<String>>) {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(CONNECTION_LIFETIME));
     let _ = stream.set_write_timeout(Some(CONNECTION_LIFETIME));
     let Some(path) = read_request_path(&mut stream) else {
         return;
     };
+    received.lock().unwrap().push(path.clone());
     let route = path.split('?').next().unwrap_or("").to_owned();
     // A write failing means the app hung up: that ends the misbehaviour.
     let _ = misbehave(&route, stream);
@@ -511,14 +534,15 @@ async fn a_hanging_upstream_does_not_hold_up_anyone_else() {
     let app = spawn_hostile_app(Duration::from_secs(10), &[("GETIMAGES_WORKERS", "1")]);
     let client = client(&app);
 
-    let hanging: Vec<_> = ["/slow-headers", "/slowloris", "/slow-headers?again"]
+    let routes = ["/slow-headers", "/slowloris", "/slow-headers?again"];
+    let hanging: Vec<_> = routes
         .into_iter()
         .map(|route| {
             let (client, url) = (client.clone(), hostile.url(route));
             tokio::spawn(async move { lookup(&client, &url).await })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    hostile.wait_for_requests(&routes).await;
 
     for n in 0..5 {
         assert_still_serving(&app, &normal.uri(), n, "three hanging lookups").await;
@@ -588,7 +612,7 @@ async fn nested_tags_under_the_size_cap_neither_outlast_the_deadline_nor_hold_up
         let (client, url) = (client.clone(), hostile.url("/nested-under-cap"));
         tokio::spawn(async move { lookup(&client, &url).await })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    hostile.wait_for_requests(&["/nested-under-cap"]).await;
 
     assert_still_serving(&app, &normal.uri(), 0, "a deeply nested page").await;
     let Timed { reply, took } = deep.await.expect("nested lookup");

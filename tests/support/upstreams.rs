@@ -1,5 +1,7 @@
 //! Loopback servers (wiremock) that play a platform or an image CDN.
 
+use std::time::{Duration, Instant};
+
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -72,4 +74,20 @@ pub async fn requests_to(server: &MockServer, route: &str) -> usize {
         .iter()
         .filter(|r| r.url.path() == route)
         .count()
+}
+
+/// Waits until `server` has received `n` requests for `route`; fails the test after 10 s.
+pub async fn wait_for_requests_to(server: &MockServer, route: &str, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let received = requests_to(server, route).await;
+        if received >= n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{received} requests for {route} after 10 s, not {n}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
