@@ -8,13 +8,13 @@
 //! Fetched bodies may take only half the budget, so decodes always find room once the
 //! decodes before them finish, however many bodies are waiting.
 //!
-//! The default budget is what is left of the memory this process may use (the cgroup limit,
-//! v2 `memory.max` or v1 `memory.limit_in_bytes`, the tightest on the way to the root, or the
+//! The default budget is what is left of the memory this process may use
+//! ([`Machine::memory_limit`](crate::machine::Machine::memory_limit): the cgroup limit, v2
+//! `memory.max` or v1 `memory.limit_in_bytes`, the tightest on the way to the root, or the
 //! machine's `MemTotal`, a Fly Machine's VM, whichever is smaller) once the memory caches,
 //! the process's base ([`BASE_BYTES`]) and a margin ([`MARGIN_SHARE`] of the limit) are
 //! set aside: see [`Split`].
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -333,70 +333,6 @@ impl std::fmt::Display for Split {
     }
 }
 
-/// The memory this process may use: the tightest cgroup limit on its way to the root
-/// (v2 or v1), capped by the machine's `MemTotal`; `None` when neither can be read.
-pub fn memory_limit() -> Option<u64> {
-    let cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
-    let cgroup = cgroup_limit(Path::new("/sys/fs/cgroup"), &cgroups);
-    let total = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| mem_total(&m));
-    match (cgroup, total) {
-        (Some(c), Some(t)) => Some(c.min(t)),
-        (c, t) => c.or(t),
-    }
-}
-
-/// The tightest memory limit of the cgroups `proc_self_cgroup` names, read under `root`
-/// (the cgroup file system's mount point).
-fn cgroup_limit(root: &Path, proc_self_cgroup: &str) -> Option<u64> {
-    let mut tightest: Option<u64> = None;
-    for line in proc_self_cgroup.lines() {
-        let mut fields = line.splitn(3, ':');
-        let (_, controllers, path) = (fields.next(), fields.next(), fields.next());
-        let (Some(controllers), Some(path)) = (controllers, path) else {
-            continue;
-        };
-        let path = path.trim_start_matches('/');
-        let places: &[(&str, &str)] = if controllers.is_empty() {
-            // v2: mounted at the root, or beside v1 in "unified" on a hybrid system.
-            &[("", "memory.max"), ("unified", "memory.max")]
-        } else if controllers.split(',').any(|c| c == "memory") {
-            &[("memory", "memory.limit_in_bytes")]
-        } else {
-            continue;
-        };
-        for (mount, file) in places {
-            let mut dir = root.join(mount).join(path);
-            loop {
-                if let Some(limit) = std::fs::read_to_string(dir.join(file))
-                    .ok()
-                    .and_then(|v| parse_limit(&v))
-                {
-                    tightest = Some(tightest.map_or(limit, |t| t.min(limit)));
-                }
-                if dir == root.join(mount) || !dir.pop() {
-                    break;
-                }
-            }
-        }
-    }
-    tightest
-}
-
-/// A cgroup limit file's value; `max` and v1's "no limit" (near `i64::MAX`) are none.
-fn parse_limit(value: &str) -> Option<u64> {
-    let limit: u64 = value.trim().parse().ok()?;
-    (limit < 1 << 60).then_some(limit)
-}
-
-/// `MemTotal` from `/proc/meminfo`, in bytes.
-fn mem_total(meminfo: &str) -> Option<u64> {
-    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,31 +427,5 @@ mod tests {
         tokio::task::yield_now().await;
         drop(held);
         assert_eq!(waiter.await.unwrap(), Ok(5 * MIB));
-    }
-
-    #[test]
-    fn the_limit_is_the_tightest_cgroup_on_the_way_to_the_root() {
-        let root = std::env::temp_dir().join(format!("getimages-cgroup-{}", std::process::id()));
-        let leaf = root.join("memory/a/b");
-        std::fs::create_dir_all(&leaf).unwrap();
-        std::fs::write(root.join("memory/a/memory.limit_in_bytes"), "268435456\n").unwrap();
-        std::fs::write(leaf.join("memory.limit_in_bytes"), "9223372036854771712\n").unwrap();
-        let v1 = "4:memory:/a/b\n3:cpuset:/\n0::/\n";
-        assert_eq!(cgroup_limit(&root, v1), Some(256 * MIB));
-
-        std::fs::create_dir_all(root.join("svc")).unwrap();
-        std::fs::write(root.join("svc/memory.max"), "max\n").unwrap();
-        std::fs::write(root.join("memory.max"), "536870912\n").unwrap();
-        assert_eq!(cgroup_limit(&root, "0::/svc\n"), Some(512 * MIB));
-        std::fs::write(root.join("svc/memory.max"), "134217728\n").unwrap();
-        assert_eq!(cgroup_limit(&root, "0::/svc\n"), Some(128 * MIB));
-        assert_eq!(cgroup_limit(&root, "1:cpu:/\n"), None);
-        std::fs::remove_dir_all(&root).unwrap();
-    }
-
-    #[test]
-    fn mem_total_is_read_in_kib() {
-        let meminfo = "MemTotal:         233040 kB\nMemFree:          1000 kB\n";
-        assert_eq!(mem_total(meminfo), Some(233_040 * 1024));
     }
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::budget::{self, MemoryBudget};
 use crate::configuration::{CheckArgs, Settings};
 use crate::lookup::{LookupError, Platforms, Profile, ProfileQuery};
+use crate::machine::Machine;
 use crate::providers::{self, Provider};
 use crate::startup::{self, StartError};
 
@@ -145,7 +146,10 @@ pub async fn run(settings: &Settings, args: &CheckArgs) -> Result<bool, StartErr
         settings.lookup_timeout,
         settings.check_images,
         usize::from(settings.max_outbound_lookups),
-        MemoryBudget::new(settings.memory_split().budget, budget::ADMISSION_WAIT),
+        MemoryBudget::new(
+            settings.memory_split(Machine::read().memory_limit).budget,
+            budget::ADMISSION_WAIT,
+        ),
     );
     let mut reports = Vec::new();
     for provider in chosen(&args.providers) {

@@ -348,11 +348,12 @@ impl Settings {
 }
 
 impl Settings {
-    /// How the memory limit is spent: the budget (the setting, or what the limit leaves
-    /// once the memory caches, the base and a margin are set aside), and the caches.
-    pub fn memory_split(&self) -> crate::budget::Split {
+    /// How `memory_limit` (the machine's, read once at start) is spent: the budget (the
+    /// setting, or what the limit leaves once the memory caches, the base and a margin are
+    /// set aside), and the caches.
+    pub fn memory_split(&self, memory_limit: Option<u64>) -> crate::budget::Split {
         crate::budget::Split::of(
-            crate::budget::memory_limit(),
+            memory_limit,
             self.memory_cache_bytes,
             self.cache_answer_bytes,
             self.memory_budget,
@@ -637,7 +638,7 @@ mod tests {
     #[test]
     fn a_memory_budget_takes_units() {
         let s = parse(&["--memory-budget", "160MiB"]).unwrap();
-        assert_eq!(s.memory_split().budget, 160 * 1024 * 1024);
+        assert_eq!(s.memory_split(None).budget, 160 * 1024 * 1024);
         let s = parse(&["--memory-budget", "200000000"]).unwrap();
         assert_eq!(s.memory_budget, Some(200_000_000));
         let err = parse(&["--memory-budget", "lots"]).unwrap_err();

@@ -15,6 +15,7 @@ pub mod fetch;
 pub mod idle;
 pub mod imaging;
 pub mod lookup;
+pub mod machine;
 pub mod metrics;
 pub mod pages;
 pub mod profile;

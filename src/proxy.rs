@@ -1,6 +1,7 @@
 //! The image proxy: fetch an image through the guarded client, transform it, and keep the
 //! result in the two-tier cache, so a cold start after scale-to-zero serves from disk.
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -97,20 +98,21 @@ pub struct ImageProxy {
 
 impl ImageProxy {
     /// A proxy fetching with `fetcher`, caching in `cache`, decoding within `limits`, with
-    /// every body and transform admitted against `budget` first.
+    /// every body and transform admitted against `budget` first, and as many transforms at
+    /// once as `cores`.
     pub fn new(
         fetcher: Arc<Fetcher>,
         cache: TieredCache,
         limits: Limits,
         budget: MemoryBudget,
+        cores: NonZeroUsize,
     ) -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             fetcher,
             cache,
             limits,
             budget,
-            transforms: Arc::new(Semaphore::new(cores)),
+            transforms: Arc::new(Semaphore::new(cores.get())),
             flights: Arc::default(),
             refreshes: Refreshes::default(),
         }
@@ -402,7 +404,13 @@ mod tests {
             credentials: HashMap::new(),
         });
         let budget = MemoryBudget::new(64 * MIB, Duration::from_secs(5));
-        ImageProxy::new(Arc::new(fetcher), cache.clone(), Limits::default(), budget)
+        ImageProxy::new(
+            Arc::new(fetcher),
+            cache.clone(),
+            Limits::default(),
+            budget,
+            NonZeroUsize::MIN,
+        )
     }
 
     /// Waits until `done` says so, failing the test after 10 s.

@@ -17,6 +17,7 @@ use crate::fetch::{FetchSettings, Fetcher, ProxySettings};
 use crate::idle::IdleWatcher;
 use crate::imaging::Limits;
 use crate::lookup::{Lifetimes, Lookup, LookupSettings};
+use crate::machine::Machine;
 use crate::proxy::ImageProxy;
 use crate::routes::ratelimit::{Limiters, RateLimit};
 use crate::routes::security::{self, RequestLimits};
@@ -77,16 +78,18 @@ struct MetricsServer {
 }
 
 impl Application {
-    /// Binds the listener (or takes the one from socket activation) and prepares the server.
-    /// Nothing slow happens here: no network calls, no large allocations.
+    /// Binds the listener (or takes the one from socket activation) and prepares the server
+    /// for the machine, whose shape is read once, here. Nothing slow happens here: no network
+    /// calls, no large allocations.
     pub fn build(settings: &Settings) -> Result<Self, StartError> {
         let started = Instant::now();
+        let machine = Machine::read();
         let (listener, inherited) = take_listener(settings)?;
         let addr = listener.local_addr().map_err(StartError::Inherited)?;
         let queue = listener.try_clone().ok();
         let guard = settings.guard();
         let fetcher = Arc::new(fetcher(settings, guard.clone())?);
-        let split = settings.memory_split();
+        let split = settings.memory_split(machine.memory_limit);
         let cache = TieredCache::new(CacheSettings {
             memory_bytes: split.memory_cache,
             dir: settings.cache_dir(),
@@ -119,7 +122,13 @@ impl Application {
             budget.bytes() / (1024 * 1024),
             limits.max_pixels
         );
-        let proxy = web::Data::new(ImageProxy::new(fetcher, cache, limits, budget));
+        let proxy = web::Data::new(ImageProxy::new(
+            fetcher,
+            cache,
+            limits,
+            budget,
+            machine.cpus,
+        ));
         let watcher = IdleWatcher::new(settings.idle_timeout(), &settings.idle_ignore_paths);
         let app_watcher = watcher.clone();
         let test_routes = settings.test_routes;
@@ -150,7 +159,7 @@ impl Application {
             max_query_bytes: settings.max_query_bytes,
             max_header_bytes: settings.max_header_bytes,
         };
-        let mut server = HttpServer::new(move || {
+        let server = HttpServer::new(move || {
             App::new()
                 .app_data(lookup.clone())
                 .app_data(proxy.clone())
@@ -180,11 +189,12 @@ impl Application {
         .h1_allow_half_closed(false)
         .keep_alive(settings.effective_keep_alive())
         .client_request_timeout(settings.client_request_timeout)
-        .shutdown_timeout(settings.shutdown_timeout.as_secs().max(1));
-        if let Some(workers) = settings.workers {
-            server = server.workers(workers.get());
-        }
-        let server = server.listen(listener).map_err(StartError::Server)?.run();
+        .shutdown_timeout(settings.shutdown_timeout.as_secs().max(1))
+        // One per CPU unless set, from the CPUs counted at start.
+        .workers(settings.workers.unwrap_or(machine.cpus).get())
+        .listen(listener)
+        .map_err(StartError::Server)?
+        .run();
         let metrics = metrics_server(settings, &watcher)?;
         Ok(Self {
             addr,
