@@ -139,21 +139,21 @@ impl Application {
                 trust_fly_client_ip: settings.trust_fly_client_ip,
                 what: "lookups",
             }
-            .limiter(),
+            .limiter(machine.cpus),
             searches: RateLimit {
                 per_minute: settings.search_rate_limit,
                 burst: settings.search_rate_limit_burst,
                 trust_fly_client_ip: settings.trust_fly_client_ip,
                 what: "searches",
             }
-            .limiter(),
+            .limiter(machine.cpus),
             images: RateLimit {
                 per_minute: settings.image_rate_limit,
                 burst: settings.image_rate_limit_burst,
                 trust_fly_client_ip: settings.trust_fly_client_ip,
                 what: "images",
             }
-            .limiter(),
+            .limiter(machine.cpus),
         };
         let request_limits = RequestLimits {
             max_query_bytes: settings.max_query_bytes,

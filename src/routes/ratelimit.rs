@@ -1,28 +1,38 @@
-//! Per-client rate limiting (actix-governor's token bucket) of lookups and of `/image`, each
-//! with its own buckets, keyed by the client's address: the peer address, or
+//! Per-client rate limiting (governor's token bucket) of lookups, searches and `/image`,
+//! each with its own buckets, keyed by the client's address: the peer address, or
 //! `Fly-Client-IP` when the operator says the Fly proxy is in front (a client could forge
 //! that header otherwise). An IPv6 client is its /64, the block one host is usually given,
 //! so that walking its own addresses does not reset its budget.
+//!
+//! The buckets run on the monotonic clock (`Instant`), not governor's default TSC clock,
+//! whose calibration busy-waits 0.5 to 200 ms before the first request; and they are made
+//! on the first request a limit counts, none at all when a limit is off.
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-
-use actix_governor::governor::NotUntil;
-use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
-use actix_governor::governor::middleware::NoOpMiddleware;
+use std::num::{NonZeroU32, NonZeroUsize};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use actix_governor::{
-    Governor, GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError,
-};
-use actix_web::dev::ServiceRequest;
-use actix_web::http::header::{self, HeaderMap};
-use actix_web::middleware::Condition;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::header::{self, ContentType, HeaderMap};
+use actix_web::{HttpRequest, HttpResponse};
+use dashmap::DashMap;
+use futures_util::future::{Either, MapOk, Ready, TryFutureExt, ready};
+use governor::clock::{Clock, MonotonicClock};
+use governor::state::keyed::DashMapStateStore;
+use governor::{NotUntil, Quota, RateLimiter};
 
 use super::error::Problem;
 
 /// The header Fly's proxy sets to the visitor's address.
 const FLY_CLIENT_IP: &str = "fly-client-ip";
+
+/// Every client's bucket of one kind of request.
+type Buckets = RateLimiter<IpAddr, DashMapStateStore<IpAddr>, MonotonicClock>;
+
+/// A refusal's wait (`NotUntil` of the monotonic clock).
+type Refused = NotUntil<<MonotonicClock as Clock>::Instant>;
 
 /// Who is asking: the key each client's bucket is kept under.
 #[derive(Debug, Clone, Copy)]
@@ -32,32 +42,9 @@ pub struct ClientIp {
     what: &'static str,
 }
 
-impl KeyExtractor for ClientIp {
-    type Key = IpAddr;
-    type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
-
-    fn extract(&self, req: &ServiceRequest) -> Result<IpAddr, Self::KeyExtractionError> {
-        self.key(req.headers(), req.peer_addr())
-            .ok_or_else(|| SimpleKeyExtractionError::new("cannot tell who is asking"))
-    }
-
-    fn exceed_rate_limit_response(
-        &self,
-        negative: &NotUntil<QuantaInstant>,
-        mut response: HttpResponseBuilder,
-    ) -> HttpResponse {
-        let wait = wait_of(negative);
-        // actix-governor rounds its headers down (to 0 under a second); say the real wait.
-        response
-            .insert_header((header::RETRY_AFTER, wait))
-            .insert_header(("x-ratelimit-after", wait));
-        response.json(self.refusal(wait).body())
-    }
-}
-
 /// How long a refused client waits, in whole seconds.
-fn wait_of(negative: &NotUntil<QuantaInstant>) -> u64 {
-    whole_seconds(negative.wait_time_from(DefaultClock::default().now()))
+fn wait_of(negative: &Refused) -> u64 {
+    whole_seconds(negative.wait_time_from(MonotonicClock.now()))
 }
 
 impl ClientIp {
@@ -127,26 +114,24 @@ impl RateLimit {
     }
 
     /// The shared limiter. Build it once: every middleware made from it shares its buckets,
-    /// across routes and workers.
-    pub fn limiter(&self) -> ClientLimiter {
+    /// across routes and workers, which `cpus` threads use at once.
+    pub fn limiter(&self, cpus: NonZeroUsize) -> ClientLimiter {
         let per_minute = u64::from(self.per_minute.clamp(1, 60_000));
-        let config = GovernorConfigBuilder::default()
-            .period(Duration::from_millis(60_000 / per_minute))
-            .burst_size(self.burst.max(1))
-            .key_extractor(ClientIp {
-                trust_fly_client_ip: self.trust_fly_client_ip,
-                what: self.what,
-            })
-            .finish()
-            // The builder refuses only a zero period or burst, which the clamps rule out.
-            .expect("non-zero period and burst");
+        let burst = NonZeroU32::new(self.burst).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(Duration::from_millis(60_000 / per_minute))
+            // Refused only for a zero period, which the clamp rules out.
+            .expect("a period of at least a millisecond")
+            .allow_burst(burst);
         ClientLimiter {
-            enabled: self.is_enabled(),
             client: ClientIp {
                 trust_fly_client_ip: self.trust_fly_client_ip,
                 what: self.what,
             },
-            config,
+            quota: self.is_enabled().then_some(quota),
+            // As many as dashmap makes by default, from the CPUs read at start rather than
+            // read again.
+            shards: (cpus.get() * 4).next_power_of_two(),
+            buckets: Arc::default(),
         }
     }
 }
@@ -154,9 +139,13 @@ impl RateLimit {
 /// One kind of request's limiter, its buckets shared by every route it wraps.
 #[derive(Clone)]
 pub struct ClientLimiter {
-    enabled: bool,
     client: ClientIp,
-    config: GovernorConfig<ClientIp, NoOpMiddleware<QuantaInstant>>,
+    /// `None` when this kind of request is not limited.
+    quota: Option<Quota>,
+    /// Shards of the buckets' map, each behind its own lock.
+    shards: usize,
+    /// Made on the first request that counts.
+    buckets: Arc<OnceLock<Buckets>>,
 }
 
 impl ClientLimiter {
@@ -165,21 +154,107 @@ impl ClientLimiter {
     /// JSON: for a route where only some requests count (a bare name on `/lookup` is a
     /// search).
     pub fn admit(&self, req: &HttpRequest) -> Result<(), Problem> {
-        if !self.enabled {
-            return Ok(());
+        match self.check(req.headers(), req.peer_addr()) {
+            Some(Err(negative)) => Err(self.client.refusal(wait_of(&negative))),
+            _ => Ok(()),
         }
-        let Some(key) = self.client.key(req.headers(), req.peer_addr()) else {
-            return Ok(());
-        };
-        self.config
-            .limiter()
-            .check_key(&key)
-            .map_err(|negative| self.client.refusal(wait_of(&negative)))
     }
 
     /// A middleware for one route, sharing this limiter's buckets (a no-op when disabled).
-    pub fn middleware(&self) -> Condition<Governor<ClientIp, NoOpMiddleware<QuantaInstant>>> {
-        Condition::new(self.enabled, Governor::new(&self.config))
+    pub fn middleware(&self) -> Limit {
+        Limit(self.clone())
+    }
+
+    /// Takes one request of the client at `peer` (or the one `headers` name) from its
+    /// bucket: `None` when the limit is off or the client cannot be told.
+    fn check(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<Result<(), Refused>> {
+        let quota = self.quota?;
+        let key = self.client.key(headers, peer)?;
+        let buckets = self.buckets.get_or_init(|| {
+            RateLimiter::new(
+                quota,
+                DashMap::with_shard_amount(self.shards),
+                MonotonicClock,
+            )
+        });
+        Some(buckets.check_key(&key))
+    }
+
+    /// The middleware's answer to a request this limiter refuses, if it does.
+    fn refuse(&self, req: &ServiceRequest) -> Option<HttpResponse> {
+        // Off: every request passes, whoever sends it.
+        self.quota.as_ref()?;
+        let Some(checked) = self.check(req.headers(), req.peer_addr()) else {
+            return Some(
+                HttpResponse::InternalServerError()
+                    .content_type(ContentType::plaintext())
+                    .body("cannot tell who is asking"),
+            );
+        };
+        let negative = checked.err()?;
+        let wait = wait_of(&negative);
+        Some(
+            HttpResponse::TooManyRequests()
+                .insert_header((header::RETRY_AFTER, wait))
+                .insert_header(("x-ratelimit-after", wait))
+                .json(self.client.refusal(wait).body()),
+        )
+    }
+}
+
+/// The middleware of one limiter on one route: a client over its limit is answered `429`
+/// before the handler runs.
+pub struct Limit(ClientLimiter);
+
+impl<S, B> Transform<S, ServiceRequest> for Limit
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = LimitService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(LimitService {
+            service,
+            limiter: self.0.clone(),
+        }))
+    }
+}
+
+/// [`Limit`] in front of one route's service.
+pub struct LimitService<S> {
+    service: S,
+    limiter: ClientLimiter,
+}
+
+/// The left body: the route answered.
+type Answered<B> = fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>;
+
+impl<S, B> Service<ServiceRequest> for LimitService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = Either<MapOk<S::Future, Answered<B>>, Ready<Result<Self::Response, Self::Error>>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        match self.limiter.refuse(&req) {
+            None => {
+                let answered: Answered<B> = ServiceResponse::map_into_left_body;
+                Either::Left(self.service.call(req).map_ok(answered))
+            }
+            Some(refusal) => {
+                Either::Right(ready(Ok(req.into_response(refusal).map_into_right_body())))
+            }
+        }
     }
 }
 
