@@ -80,7 +80,7 @@ struct MetricsServer {
 impl Application {
     /// Binds the listener (or takes the one from socket activation) and prepares the server
     /// for the machine, whose shape is read once, here. Nothing slow happens here: no network
-    /// calls, no large allocations.
+    /// calls, no large allocations; caches and HTTP clients are made on first use.
     pub fn build(settings: &Settings) -> Result<Self, StartError> {
         let started = Instant::now();
         let machine = Machine::read();

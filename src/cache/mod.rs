@@ -157,6 +157,10 @@ impl Tier {
     }
 }
 
+/// A value made the first time it is used, so that a server which has not needed it yet
+/// (for the first visitor's `/`) does not make it while starting.
+pub type OnFirstUse<T> = std::sync::LazyLock<T, Box<dyn FnOnce() -> T + Send>>;
+
 /// Memory in front of disk in front of Redis; clones share every tier.
 #[derive(Clone)]
 pub struct TieredCache {
@@ -166,7 +170,7 @@ pub struct TieredCache {
 }
 
 struct Tiers {
-    memory: moka::future::Cache<String, Entry>,
+    memory: OnFirstUse<moka::future::Cache<String, Entry>>,
     /// Entries weighing more than this skip memory, so one image cannot flush the rest.
     memory_entry_limit: u64,
     disk: Option<DiskTier>,
@@ -175,14 +179,18 @@ struct Tiers {
 
 impl TieredCache {
     /// A cache with the given budgets. Touches nothing on disk or the network: the folder is
-    /// read on the first `get` and created by the first `put`, Redis connected on first use.
+    /// read on the first `get` and created by the first `put`, Redis connected on first use,
+    /// and the memory tier made on first use.
     pub fn new(settings: CacheSettings) -> Self {
-        let memory = moka::future::Cache::builder()
-            .max_capacity(settings.memory_bytes)
-            .weigher(|key: &String, entry: &Entry| {
-                u32::try_from(entry.weight(key)).unwrap_or(u32::MAX)
-            })
-            .build();
+        let memory_bytes = settings.memory_bytes;
+        let memory = OnFirstUse::new(Box::new(move || {
+            moka::future::Cache::builder()
+                .max_capacity(memory_bytes)
+                .weigher(|key: &String, entry: &Entry| {
+                    u32::try_from(entry.weight(key)).unwrap_or(u32::MAX)
+                })
+                .build()
+        }));
         let disk = settings
             .dir
             .map(|dir| DiskTier::new(dir, settings.max_disk_bytes));

@@ -11,7 +11,7 @@ use moka::Expiry;
 use moka::future::Cache;
 
 use super::{LookupError, Profile, ProfileQuery};
-use crate::cache::{CacheStatus, Entry, TieredCache};
+use crate::cache::{CacheStatus, Entry, OnFirstUse, TieredCache};
 use crate::single_flight::Refreshes;
 
 /// What a lookup answered, as cached: a profile, or a lasting failure (not found).
@@ -86,7 +86,7 @@ impl AnswerKey {
 
 /// Found profiles and misses in memory, found profiles on disk and in Redis.
 pub struct Answers {
-    memory: Cache<AnswerKey, Cached>,
+    memory: OnFirstUse<Cache<AnswerKey, Cached>>,
     /// The store's disk and Redis tiers.
     persistent: TieredCache,
     refreshes: Refreshes<AnswerKey>,
@@ -139,15 +139,17 @@ impl Answers {
         // moka bounds one measure: bytes. Counting every answer as at least its share of the
         // bytes bounds the number of answers too.
         let share = (max_bytes / max_entries.max(1)).max(1);
-        let memory = Cache::builder()
-            .max_capacity(max_bytes)
-            .weigher(move |key: &AnswerKey, cached: &Cached| {
-                u32::try_from(cached.weight(key).max(share)).unwrap_or(u32::MAX)
-            })
-            .expire_after(AnswerExpiry {
-                stale: lifetimes.stale,
-            })
-            .build();
+        let memory = OnFirstUse::new(Box::new(move || {
+            Cache::builder()
+                .max_capacity(max_bytes)
+                .weigher(move |key: &AnswerKey, cached: &Cached| {
+                    u32::try_from(cached.weight(key).max(share)).unwrap_or(u32::MAX)
+                })
+                .expire_after(AnswerExpiry {
+                    stale: lifetimes.stale,
+                })
+                .build()
+        }));
         Self {
             memory,
             persistent: store.persistent(),

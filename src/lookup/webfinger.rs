@@ -9,6 +9,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::Account;
+use crate::cache::OnFirstUse;
 use crate::fetch::{Agent, FetchError, Fetcher, Request};
 
 /// Longest wait for a host's WebFinger answer: an e-mail provider without one should not
@@ -45,17 +46,19 @@ const REMEMBERED: u64 = 10_000;
 /// What WebFinger said of accounts, remembered for a while so a cached lookup of the same
 /// account asks the host nothing.
 pub struct Accounts {
-    known: Cache<String, bool>,
+    known: OnFirstUse<Cache<String, bool>>,
 }
 
 impl Accounts {
     /// Remembers each answer for `ttl`.
     pub fn new(ttl: Duration) -> Self {
         Self {
-            known: Cache::builder()
-                .max_capacity(REMEMBERED)
-                .time_to_live(ttl.max(Duration::from_secs(1)))
-                .build(),
+            known: OnFirstUse::new(Box::new(move || {
+                Cache::builder()
+                    .max_capacity(REMEMBERED)
+                    .time_to_live(ttl.max(Duration::from_secs(1)))
+                    .build()
+            })),
         }
     }
 
