@@ -361,7 +361,7 @@ impl ResultsPage<'_> {
     /// went through the outbound proxy: "found via intent, through the outbound proxy".
     pub fn found_how(&self) -> Option<String> {
         let profile = self.profile;
-        let first = profile.provider.chain().first().map(|s| s.name);
+        let first = profile.provider.chain().next().map(|s| s.name);
         let later = (!profile.strategy.is_empty() && Some(profile.strategy.as_str()) != first)
             .then(|| format!("found via {}", profile.strategy));
         let proxied = profile.proxied.then_some("through the outbound proxy");

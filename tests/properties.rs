@@ -14,7 +14,8 @@ use getimages::extract::{Page, json};
 use getimages::fetch::Fetched;
 use getimages::imaging::{self, Fit, Format, FormatChoice, Limits, Transform};
 use getimages::lookup::ProfileQuery;
-use getimages::providers::{ALL, Provider, Recognize};
+use getimages::providers::pick::Response;
+use getimages::providers::{self, ALL, Provider, Recognize};
 use image::{DynamicImage, ImageFormat, Rgba, RgbaImage};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -440,9 +441,10 @@ static FIXTURES: LazyLock<Vec<(String, String, Vec<u8>)>> = LazyLock::new(|| {
     out
 });
 
-/// What a provider is handed: the URL it asked for (its example's), and a body.
-fn fetched(p: &Provider, content_type: &str, body: Vec<u8>) -> Fetched {
-    let url = Url::parse(&p.request(p.example).url)
+/// What one of a provider's ways of asking is handed: the URL it asked for (its example's),
+/// and a body.
+fn fetched(p: &Provider, way: &providers::Strategy, content_type: &str, body: Vec<u8>) -> Fetched {
+    let url = Url::parse(&way.request(p, p.example).url)
         .unwrap_or_else(|_| Url::parse("https://example.com/").expect("a URL"));
     Fetched {
         url,
@@ -450,6 +452,15 @@ fn fetched(p: &Provider, content_type: &str, body: Vec<u8>) -> Fetched {
         headers: Default::default(),
         content_type: content_type.to_owned(),
         body,
+    }
+}
+
+/// Every reader of `p`'s own ways of asking reads `body` for `handle` (the generic page
+/// reader at the chain's end is the generic provider's own).
+fn read_by_every_way(p: &Provider, content_type: &str, body: &[u8], handle: &str) {
+    for way in p.strategies {
+        let fetched = fetched(p, way, content_type, body.to_vec());
+        let _ = (way.read)(&Response::new(&fetched), handle);
     }
 }
 
@@ -523,8 +534,8 @@ proptest! {
         prop_assert_eq!(json::parse_lenient(&text), Some(json!({ "k": s })));
     }
 
-    /// Every provider's pick answers on a generated page or JSON, or on any bytes, under
-    /// either content type.
+    /// Every reader of every provider's ways of asking answers on a generated page or JSON,
+    /// or on any bytes, under either content type.
     #[test]
     fn no_provider_pick_panics_on_generated_bodies(
         content_type in select(vec!["text/html", "application/json"]),
@@ -535,12 +546,12 @@ proptest! {
         ],
     ) {
         for p in ALL {
-            let _ = p.read(&fetched(p, content_type, body.clone()), p.example);
+            read_by_every_way(p, content_type, &body, p.example);
         }
     }
 
-    /// The provider a fixture belongs to (and the generic page one) answers on that fixture
-    /// mangled, under either content type.
+    /// The readers of the provider a fixture belongs to (and the generic page one) answer on
+    /// that fixture mangled, under either content type.
     #[test]
     fn no_provider_pick_panics_on_mangled_fixtures(
         (which, body) in mutated_fixture(),
@@ -549,9 +560,9 @@ proptest! {
         let (dir, stem, _) = &FIXTURES[which];
         let content_type = if as_json { "application/json" } else { "text/html" };
         for p in ALL.iter().filter(|p| p.id == dir || p.id == "page") {
-            // The fixture's own handle, so the pick reaches past its "is this the user?" check.
+            // The fixture's own handle, so a reader reaches past its "is this the user?" check.
             let handle = (p.handle)(stem).unwrap_or_else(|| p.example.to_owned());
-            let _ = p.read(&fetched(p, content_type, body.clone()), &handle);
+            read_by_every_way(p, content_type, &body, &handle);
         }
     }
 }

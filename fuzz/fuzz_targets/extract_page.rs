@@ -1,5 +1,5 @@
-//! The extractors over arbitrary HTML: every extractor and every provider's pick answers
-//! without a panic, and every URL an extractor returns is absolute http(s).
+//! The extractors over arbitrary HTML: every extractor and every reader of a provider's ways
+//! of asking answers without a panic, and every URL an extractor returns is absolute http(s).
 //!
 //! Input: one byte choosing the provider, the base URL and the content type, then the body.
 #![no_main]
@@ -7,6 +7,7 @@
 use getimages::extract::{Page, json};
 use getimages::fetch::Fetched;
 use getimages::providers::ALL;
+use getimages::providers::pick::Response;
 use libfuzzer_sys::fuzz_target;
 use url::Url;
 
@@ -52,12 +53,16 @@ fuzz_target!(|data: &[u8]| {
     } else {
         "text/html"
     };
-    let url = Url::parse(&provider.request(provider.example).url)
-        .unwrap_or_else(|_| Url::parse(BASES[0]).unwrap());
-    let fetched = Fetched {
-        url,
-        content_type: content_type.to_owned(),
-        body: body.to_vec(),
-    };
-    let _ = provider.read(&fetched, provider.example);
+    for way in provider.strategies {
+        let url = Url::parse(&way.request(provider, provider.example).url)
+            .unwrap_or_else(|_| Url::parse(BASES[0]).unwrap());
+        let fetched = Fetched {
+            url,
+            status: 200,
+            headers: Default::default(),
+            content_type: content_type.to_owned(),
+            body: body.to_vec(),
+        };
+        let _ = (way.read)(&Response::new(&fetched), provider.example);
+    }
 });

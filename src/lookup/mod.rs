@@ -23,7 +23,7 @@ use crate::fetch::{Agent, FetchError, Fetched, Fetcher, Phase, Request, block};
 use crate::profile::{Image, ImageKind};
 use crate::providers::pick::{self, Response};
 use crate::providers::{
-    self, Found, NotFound, PickError, Provider, Reads, Strategy, Target, signed,
+    self, Found, NotFound, PickError, Provider, Reader, Strategy, Target, signed,
 };
 pub use answers::{Answer, Lifetimes};
 use answers::{AnswerKey, Answers, Served};
@@ -300,14 +300,16 @@ impl Platforms {
         let provider = query.provider;
         let mut asked = Asked::default();
         let mut failures = Vec::new();
-        for strategy in provider.chain() {
+        let own = provider.strategies.iter().map(|strategy| (strategy, false));
+        let end = provider.fallback().map(|strategy| (strategy, true));
+        for (strategy, is_end) in own.chain(end) {
             let answered = failures
                 .iter()
                 .any(|(_, f): &(_, Failure)| f.is_an_answer());
-            if strategy.last_resort && answered {
+            if is_end && answered {
                 continue;
             }
-            let target = strategy.target(provider, &query.handle);
+            let target = strategy.request(provider, &query.handle);
             if target.needs_credentials && !self.fetcher.has_credentials(provider.id) {
                 continue;
             }
@@ -315,7 +317,7 @@ impl Platforms {
                 .try_strategy(
                     provider,
                     &query.handle,
-                    &strategy,
+                    strategy,
                     target,
                     &mut asked,
                     proxied,
@@ -535,11 +537,11 @@ impl Asked {
 /// carries, and a wall is never "no such profile".
 fn read_answer(
     provider: &'static Provider,
-    read: fn(&Response<'_>, &str) -> Result<Found, PickError>,
+    read: Reader,
     handle: String,
     fetched: &Fetched,
 ) -> Result<(&'static Provider, String, Found), Failure> {
-    read_with(provider, read, handle, fetched).map_err(|error| match block::suspected(fetched) {
+    read_profile(provider, read, handle, fetched).map_err(|error| match block::suspected(fetched) {
         Some(by) if !matches!(error, PickError::Blocked(_)) => {
             Failure::Fetch(FetchError::Blocked {
                 status: fetched.status,
@@ -681,21 +683,13 @@ impl Failure {
     }
 }
 
-/// Picks the profile's images out of what `provider` fetched for `handle`: the CPU-bound
-/// part of a lookup (public for the lookup-cost bench). A page that says it is a known
-/// platform's profile (its canonical URL) is read by that platform's rules.
+/// Picks the profile's images out of what `provider` fetched for `handle`, with one way's
+/// reader: the CPU-bound part of a lookup (public for the lookup-cost bench). A page that
+/// says it is a known platform's profile (its canonical URL) is read by that platform's
+/// rules: its first way's reader, when that way reads a page, else the page's metadata.
 pub fn read_profile(
     provider: &'static Provider,
-    handle: String,
-    fetched: &Fetched,
-) -> Result<(&'static Provider, String, Found), PickError> {
-    read_with(provider, provider.pick, handle, fetched)
-}
-
-/// [`read_profile`] with one way's reader.
-fn read_with(
-    provider: &'static Provider,
-    read: fn(&Response<'_>, &str) -> Result<Found, PickError>,
+    read: Reader,
     handle: String,
     fetched: &Fetched,
 ) -> Result<(&'static Provider, String, Found), PickError> {
@@ -704,10 +698,9 @@ fn read_with(
         let found = read(&response, &handle)?;
         return Ok((provider, handle, found));
     };
-    let found = if matches!(owner.reads, Reads::Page | Reads::PageAt(_)) {
-        (owner.pick)(&response, &owner_handle)?
-    } else {
-        pick::metadata(&response)?.or_not_found(&format!("{} {owner_handle}", owner.name))?
+    let found = match owner.strategies.first() {
+        Some(first) if first.reads_page() => (first.read)(&response, &owner_handle)?,
+        _ => pick::metadata(&response)?.or_not_found(&format!("{} {owner_handle}", owner.name))?,
     };
     Ok((owner, owner_handle, found))
 }
@@ -734,7 +727,8 @@ mod tests {
     fn read(provider: &str, fetched: &Fetched) -> Result<Found, Failure> {
         let provider = providers::by_id(provider).unwrap();
         let handle = provider.example.to_owned();
-        read_answer(provider, provider.pick, handle, fetched).map(|(_, _, found)| found)
+        let first = provider.chain().next().unwrap();
+        read_answer(provider, first.read, handle, fetched).map(|(_, _, found)| found)
     }
 
     #[test]

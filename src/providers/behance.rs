@@ -1,6 +1,6 @@
 //! Behance: the profile page's og:image (the avatar on Adobe's mir-s3 CDN).
 
-use super::{Provider, Recognize, Reserved, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 
 /// The sizes Behance keeps of an avatar, as the path segment after `/user/`; 276 is the
 /// largest.
@@ -39,16 +39,7 @@ pub const PROVIDER: Provider = Provider {
     },
     handle: |raw| super::ascii_handle(raw, "_-", 60),
     profile_url: |handle| format!("https://www.behance.net/{handle}"),
-    pick: |fetched, handle| {
-        let page = pick::page(fetched)?;
-        let avatar = page
-            .og_image()
-            .filter(|u| !u.as_str().contains("/img/profile/no-image"));
-        pick::Found::default()
-            .name(page.title().as_deref().map(pick::clean_title).as_deref())
-            .avatar(avatar.as_ref().map(url::Url::as_str))
-            .or_not_found(&format!("{handle} on Behance"))
-    },
+    strategies: &[Strategy::page(pick)],
     // mir-s3-cdn-cf.behance.net/user/{size}/{file}: 50, 100, 115, 138, 230 → 276.
     upgrade: |url| {
         if !url.contains(".behance.net/user/") {
@@ -64,3 +55,14 @@ pub const PROVIDER: Provider = Provider {
     },
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let page = pick::page(fetched)?;
+    let avatar = page
+        .og_image()
+        .filter(|u| !u.as_str().contains("/img/profile/no-image"));
+    pick::Found::default()
+        .name(page.title().as_deref().map(pick::clean_title).as_deref())
+        .avatar(avatar.as_ref().map(url::Url::as_str))
+        .or_not_found(&format!("{handle} on Behance"))
+}

@@ -5,9 +5,8 @@
 //! `bsky.app/profile/{handle}` page, whose JSON-LD names the avatar.
 
 use super::PickError;
-use super::{Provider, Reads, Recognize, Reserved, Strategy, Target, pick};
+use super::{Provider, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::{at, first_str, str_at};
-use crate::fetch::Agent;
 
 /// Bluesky accounts; the handle is a domain name (`name.bsky.social`) or a DID.
 pub const PROVIDER: Provider = Provider {
@@ -23,18 +22,21 @@ pub const PROVIDER: Provider = Provider {
         reserved: Reserved::NONE,
     },
     handle: normalize,
-    agent: Agent::Api,
     profile_url: |handle| format!("https://bsky.app/profile/{handle}"),
-    reads: Reads::Json(|handle| {
-        Target::get(format!(
-            "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfiles?actors={handle}"
-        ))
-    }),
-    pick,
+    strategies: &[
+        Strategy::api(
+            |handle| {
+                Target::get(format!(
+                    "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfiles?actors={handle}"
+                ))
+            },
+            pick,
+        ),
+        Strategy::page(|response, handle| {
+            pick::metadata(response)?.or_not_found(&format!("{handle} on Bluesky"))
+        }),
+    ],
     upgrade,
-    then: &[Strategy::profile_page(|response, handle| {
-        pick::metadata(response)?.or_not_found(&format!("{handle} on Bluesky"))
-    })],
     ..Provider::DEFAULT
 };
 

@@ -1,6 +1,6 @@
 //! CodePen: the profile page's og:image (the avatar on assets.codepen.io).
 
-use super::{Provider, Recognize, Reserved, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 
 /// The largest square CodePen asks of its image service for avatars.
 const FULL: &str = "512";
@@ -41,10 +41,7 @@ pub const PROVIDER: Provider = Provider {
     },
     handle: |raw| super::ascii_handle(raw, "-_", 40),
     profile_url: |handle| format!("https://codepen.io/{handle}"),
-    pick: |fetched, handle| {
-        // og:title is "Name on CodePen".
-        pick::metadata(fetched)?.or_not_found(&format!("{handle} on CodePen"))
-    },
+    strategies: &[Strategy::page(pick)],
     // assets.codepen.io resizes by `width`/`height` (the page asks 80 or 256): ask 512.
     upgrade: |url| {
         if !url.contains("assets.codepen.io/") || !url.contains("height=") {
@@ -55,3 +52,8 @@ pub const PROVIDER: Provider = Provider {
     },
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    // og:title is "Name on CodePen".
+    pick::metadata(fetched)?.or_not_found(&format!("{handle} on CodePen"))
+}

@@ -1,9 +1,8 @@
 //! DEV Community (dev.to): the public API's user record
 //! (`https://dev.to/api/users/by_username?url={handle}`).
 
-use super::{Provider, Reads, Recognize, Reserved, Target, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::str_at;
-use crate::fetch::Agent;
 
 /// DEV Community members.
 pub const PROVIDER: Provider = Provider {
@@ -49,21 +48,22 @@ pub const PROVIDER: Provider = Provider {
         ]),
     },
     handle: |raw| super::ascii_handle(raw, "_", 30).map(|h| h.to_ascii_lowercase()),
-    agent: Agent::Api,
     profile_url: |handle| format!("https://dev.to/{handle}"),
-    reads: Reads::Json(|handle| {
-        Target::get(format!("https://dev.to/api/users/by_username?url={handle}"))
-    }),
-    pick: |fetched, handle| {
-        let user = pick::json(fetched)?;
-        pick::Found::default()
-            .name(str_at(&user, "name").or(str_at(&user, "username")))
-            .avatar(str_at(&user, "profile_image"))
-            .or_not_found(&format!("DEV user {handle}"))
-    },
+    strategies: &[Strategy::api(
+        |handle| Target::get(format!("https://dev.to/api/users/by_username?url={handle}")),
+        pick,
+    )],
     upgrade: original,
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let user = pick::json(fetched)?;
+    pick::Found::default()
+        .name(str_at(&user, "name").or(str_at(&user, "username")))
+        .avatar(str_at(&user, "profile_image"))
+        .or_not_found(&format!("DEV user {handle}"))
+}
 
 /// DEV serves profile images through a resizing proxy whose path ends with the original's
 /// URL, percent-encoded (`https://media2.dev.to/dynamic/image/width=640,…/https%3A%2F%2F

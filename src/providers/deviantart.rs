@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::{Provider, Recognize, Reserved, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 use crate::fetch::Agent;
 
 /// First path segments on deviantart.com that are its own pages, never a profile.
@@ -46,32 +46,11 @@ pub const PROVIDER: Provider = Provider {
         let h = super::ascii_handle(raw, "-", 20)?;
         (!h.starts_with('-')).then_some(h)
     },
-    agent: Agent::Browser,
     profile_url: |handle| format!("https://www.deviantart.com/{handle}"),
-    pick: |fetched, handle| {
-        let page = pick::page(fetched)?;
-        // The page also shows other members (watchers, commenters): only the owner's link.
-        let img = scraper::Selector::parse("img[src]").ok();
-        let own = page
-            .select("a.user-link[data-username]")
-            .filter(|a| {
-                a.value()
-                    .attr("data-username")
-                    .is_some_and(|u| u.eq_ignore_ascii_case(handle))
-            })
-            .find_map(|a| a.select(img.as_ref()?).next())
-            .and_then(|img| page.resolve(img.value().attr("src")?));
-        let avatar = own.or_else(|| page.og_image()).filter(|u| !is_default(u));
-        let name = page.title().map(|t| {
-            // "spyed User Profile | DeviantArt"
-            let t = t.trim_end_matches(" | DeviantArt");
-            t.trim_end_matches(" User Profile").to_owned()
-        });
-        pick::Found::default()
-            .name(name.as_deref().map(pick::clean_title).as_deref())
-            .avatar(avatar.as_ref().map(Url::as_str))
-            .or_not_found(&format!("{handle} on DeviantArt"))
-    },
+    strategies: &[Strategy {
+        agent: Agent::Browser,
+        ..Strategy::page(pick)
+    }],
     // a.deviantart.net keeps two sizes of an avatar: /avatars/ (50×50) and /avatars-big/
     // (the full upload, up to 150×150); the `?n` version suffix is kept.
     upgrade: |url| {
@@ -87,6 +66,31 @@ pub const PROVIDER: Provider = Provider {
     },
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let page = pick::page(fetched)?;
+    // The page also shows other members (watchers, commenters): only the owner's link.
+    let img = scraper::Selector::parse("img[src]").ok();
+    let own = page
+        .select("a.user-link[data-username]")
+        .filter(|a| {
+            a.value()
+                .attr("data-username")
+                .is_some_and(|u| u.eq_ignore_ascii_case(handle))
+        })
+        .find_map(|a| a.select(img.as_ref()?).next())
+        .and_then(|img| page.resolve(img.value().attr("src")?));
+    let avatar = own.or_else(|| page.og_image()).filter(|u| !is_default(u));
+    let name = page.title().map(|t| {
+        // "spyed User Profile | DeviantArt"
+        let t = t.trim_end_matches(" | DeviantArt");
+        t.trim_end_matches(" User Profile").to_owned()
+    });
+    pick::Found::default()
+        .name(name.as_deref().map(pick::clean_title).as_deref())
+        .avatar(avatar.as_ref().map(Url::as_str))
+        .or_not_found(&format!("{handle} on DeviantArt"))
+}
 
 /// `deviantart.com/{name}` and the older `{name}.deviantart.com`.
 fn recognize(url: &Url) -> Option<String> {

@@ -1,9 +1,8 @@
 //! Docker Hub: the public Hub API's account record
 //! (`https://hub.docker.com/v2/users/{handle}/`), which answers for users and organizations.
 
-use super::{Provider, Reads, Recognize, Reserved, Target, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::str_at;
-use crate::fetch::Agent;
 
 /// Docker Hub users and organizations.
 pub const PROVIDER: Provider = Provider {
@@ -22,17 +21,20 @@ pub const PROVIDER: Provider = Provider {
         let h = super::ascii_handle(raw, "-_", 255)?;
         (h.len() >= 2).then(|| h.to_ascii_lowercase())
     },
-    agent: Agent::Api,
     profile_url: |handle| format!("https://hub.docker.com/u/{handle}"),
-    reads: Reads::Json(|handle| Target::get(format!("https://hub.docker.com/v2/users/{handle}/"))),
-    pick: |fetched, handle| {
-        let account = pick::json(fetched)?;
-        pick::Found::default()
-            .name(str_at(&account, "full_name").or(str_at(&account, "username")))
-            .avatar(str_at(&account, "gravatar_url"))
-            .or_not_found(&format!("Docker Hub account {handle}"))
-    },
+    strategies: &[Strategy::api(
+        |handle| Target::get(format!("https://hub.docker.com/v2/users/{handle}/")),
+        pick,
+    )],
     // Docker Hub's pictures are Gravatars (`?s=80&r=g&d=mm`).
     upgrade: super::gravatar::full_size,
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let account = pick::json(fetched)?;
+    pick::Found::default()
+        .name(str_at(&account, "full_name").or(str_at(&account, "username")))
+        .avatar(str_at(&account, "gravatar_url"))
+        .or_not_found(&format!("Docker Hub account {handle}"))
+}

@@ -1,6 +1,6 @@
 //! Dribbble: the profile page's header avatar (`.profile-avatar`), else its og:image.
 
-use super::{Provider, Recognize, Reserved, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 use crate::fetch::Agent;
 
 /// Query parameters cdn.dribbble.com scales or re-encodes by; without them it serves the
@@ -41,19 +41,11 @@ pub const PROVIDER: Provider = Provider {
         ]),
     },
     handle: |raw| super::ascii_handle(raw, "-_", 40),
-    agent: Agent::Browser,
     profile_url: |handle| format!("https://dribbble.com/{handle}"),
-    pick: |fetched, handle| {
-        let page = pick::page(fetched)?;
-        let avatar = page
-            .largest_src("img.profile-avatar")
-            .or_else(|| page.largest_src(".profile-avatar img"))
-            .or_else(|| page.og_image());
-        pick::Found::default()
-            .name(page.title().as_deref().map(pick::clean_title).as_deref())
-            .avatar(avatar.as_ref().map(url::Url::as_str))
-            .or_not_found(&format!("{handle} on Dribbble"))
-    },
+    strategies: &[Strategy {
+        agent: Agent::Browser,
+        ..Strategy::page(pick)
+    }],
     // Avatars are stored as /users/{id}/avatars/{mini,small,normal}/{hash}.{ext}: `normal`
     // is the largest; `resize=` and friends only scale it down.
     upgrade: |url| {
@@ -82,6 +74,18 @@ pub const PROVIDER: Provider = Provider {
     },
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let page = pick::page(fetched)?;
+    let avatar = page
+        .largest_src("img.profile-avatar")
+        .or_else(|| page.largest_src(".profile-avatar img"))
+        .or_else(|| page.og_image());
+    pick::Found::default()
+        .name(page.title().as_deref().map(pick::clean_title).as_deref())
+        .avatar(avatar.as_ref().map(url::Url::as_str))
+        .or_not_found(&format!("{handle} on Dribbble"))
+}
 
 #[cfg(test)]
 mod tests {

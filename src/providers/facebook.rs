@@ -6,7 +6,7 @@
 
 use url::Url;
 
-use super::{Provider, Recognize, Reserved, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::{Page, json};
 
 /// Keys of the embedded profile record that hold the profile picture (`{"uri": ...}`).
@@ -88,22 +88,24 @@ pub const PROVIDER: Provider = Provider {
         ok.then_some(h)
     },
     profile_url,
-    pick: |fetched, handle| {
-        let page = pick::page(fetched)?;
-        let avatar = largest_picture(page);
-        let name = page
-            .meta(&["og:title"])
-            .or_else(|| page.title())
-            .map(|t| t.trim_end_matches(" | Facebook").to_owned());
-        pick::Found::default()
-            .name(name.as_deref())
-            .avatar(avatar.as_ref().map(Url::as_str))
-            .banner(cover_photo(page).as_ref().map(Url::as_str))
-            .or_not_found(&format!("Facebook profile {handle}"))
-    },
+    strategies: &[Strategy::page(pick)],
     placeholders: &["static.xx.fbcdn.net/rsrc.php"],
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let page = pick::page(fetched)?;
+    let avatar = largest_picture(page);
+    let name = page
+        .meta(&["og:title"])
+        .or_else(|| page.title())
+        .map(|t| t.trim_end_matches(" | Facebook").to_owned());
+    pick::Found::default()
+        .name(name.as_deref())
+        .avatar(avatar.as_ref().map(Url::as_str))
+        .banner(cover_photo(page).as_ref().map(Url::as_str))
+        .or_not_found(&format!("Facebook profile {handle}"))
+}
 
 /// `facebook.com/{name}`, `/profile.php?id={id}`, `/people/{name}/{id}`,
 /// `/pages/{name}/{id}` and `/pg/{name}`

@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::{Provider, Recognize, Reserved, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::Page;
 use crate::fetch::Agent;
 
@@ -31,20 +31,11 @@ pub const PROVIDER: Provider = Provider {
         let ok = !NOT_PEOPLE.iter().any(|n| n.eq_ignore_ascii_case(&h));
         ok.then_some(h)
     },
-    agent: Agent::Browser,
     profile_url: |handle| format!("https://www.flickr.com/people/{handle}/"),
-    pick: |fetched, handle| {
-        let page = pick::page(fetched)?;
-        let avatar = buddy_icon(page);
-        let cover = page
-            .background_image(".coverphoto")
-            .or_else(|| page.background_image(r#"[style*="/coverphoto/"]"#));
-        pick::Found::default()
-            .name(page.title().as_deref().map(pick::clean_title).as_deref())
-            .avatar(avatar.as_ref().map(Url::as_str))
-            .banner(cover.as_ref().map(Url::as_str))
-            .or_not_found(&format!("{handle} on Flickr"))
-    },
+    strategies: &[Strategy {
+        agent: Agent::Browser,
+        ..Strategy::page(pick)
+    }],
     // live.staticflickr.com/{server}/buddyicons/{nsid}[_r].jpg → {nsid}_l.jpg, the largest;
     // the `?{version}#{nsid}` tail is kept. Cover photos are kept as given.
     upgrade: |url| {
@@ -68,6 +59,19 @@ pub const PROVIDER: Provider = Provider {
     placeholders: &["/images/buddyicon"],
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let page = pick::page(fetched)?;
+    let avatar = buddy_icon(page);
+    let cover = page
+        .background_image(".coverphoto")
+        .or_else(|| page.background_image(r#"[style*="/coverphoto/"]"#));
+    pick::Found::default()
+        .name(page.title().as_deref().map(pick::clean_title).as_deref())
+        .avatar(avatar.as_ref().map(Url::as_str))
+        .banner(cover.as_ref().map(Url::as_str))
+        .or_not_found(&format!("{handle} on Flickr"))
+}
 
 /// The header's buddy icon: the large avatar's background, any element styled with a buddy
 /// icon, an `<img>` of one, else og:image.

@@ -2,7 +2,7 @@
 //! it allows 60 requests an hour per address), then `github.com/{user}.png`, which redirects
 //! to the avatar without that limit.
 
-use super::{Ask, NotFound, Provider, Reads, Recognize, Reserved, Strategy, Target, pick};
+use super::{Ask, NotFound, PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -50,29 +50,32 @@ pub const PROVIDER: Provider = Provider {
         let h = super::plain_handle(raw, "-", 39)?;
         (!h.starts_with('-')).then_some(h)
     },
-    agent: Agent::Api,
     profile_url: |handle| format!("https://github.com/{handle}"),
-    reads: Reads::Json(|handle| {
-        Target::get(format!("https://api.github.com/users/{handle}")).with_credentials()
-    }),
-    pick: |fetched, handle| {
-        let user = pick::json(fetched)?;
-        let mut found = pick::Found::default()
-            .name(str_at(&user, "name").or(str_at(&user, "login")))
-            .avatar(str_at(&user, "avatar_url"));
-        found.profile_url = str_at(&user, "html_url").map(str::to_owned);
-        found.or_not_found(&format!("GitHub user {handle}"))
-    },
+    strategies: &[
+        Strategy::api(
+            |handle| {
+                Target::get(format!("https://api.github.com/users/{handle}")).with_credentials()
+            },
+            pick,
+        ),
+        Strategy {
+            name: "avatar redirect",
+            agent: Agent::Browser,
+            ask: Ask::At(|handle| Target::get(format!("https://github.com/{handle}.png"))),
+            read: |response, handle| pick::image_answer(response, &format!("GitHub user {handle}")),
+            not_found: NotFound::Final,
+        },
+    ],
     // Without `s=` GitHub serves the avatar as stored, its largest size.
     upgrade: |url| pick::without_query(url, &["s", "size"]),
     placeholders: &["github.githubassets.com/images/modules/open_graph"],
-    not_found: NotFound::Final,
-    then: &[Strategy {
-        name: "avatar redirect",
-        agent: Agent::Browser,
-        ask: Ask::At(|handle| Target::get(format!("https://github.com/{handle}.png"))),
-        read: |response, handle| pick::image_answer(response, &format!("GitHub user {handle}")),
-        not_found: NotFound::Final,
-        last_resort: false,
-    }],
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let user = pick::json(fetched)?;
+    let mut found = pick::Found::default()
+        .name(str_at(&user, "name").or(str_at(&user, "login")))
+        .avatar(str_at(&user, "avatar_url"));
+    found.profile_url = str_at(&user, "html_url").map(str::to_owned);
+    found.or_not_found(&format!("GitHub user {handle}"))
+}

@@ -2,9 +2,8 @@
 //! (`https://gitlab.com/api/v4/users?username={handle}`), which needs no token.
 
 use super::PickError;
-use super::{Provider, Reads, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::str_at;
-use crate::fetch::Agent;
 
 /// GitLab.com users.
 pub const PROVIDER: Provider = Provider {
@@ -40,30 +39,31 @@ pub const PROVIDER: Provider = Provider {
         ]),
     },
     handle: normalize,
-    agent: Agent::Api,
     profile_url: |handle| format!("https://gitlab.com/{handle}"),
-    reads: Reads::Json(|handle| {
-        Target::get(format!("https://gitlab.com/api/v4/users?username={handle}"))
-    }),
-    pick: |fetched, handle| {
-        let users = pick::json(fetched)?;
-        if !users.is_array() {
-            return Err(PickError::Unreadable(
-                "GitLab's user search did not answer with a list.".into(),
-            ));
-        }
-        let Some(user) = users.get(0) else {
-            return pick::Found::default().or_not_found(&format!("GitLab user {handle}"));
-        };
-        let mut found = pick::Found::default()
-            .name(str_at(user, "name").or(str_at(user, "username")))
-            .avatar(str_at(user, "avatar_url"));
-        found.profile_url = str_at(user, "web_url").map(str::to_owned);
-        found.or_not_found(&format!("GitLab user {handle}"))
-    },
+    strategies: &[Strategy::api(
+        |handle| Target::get(format!("https://gitlab.com/api/v4/users?username={handle}")),
+        pick,
+    )],
     upgrade,
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let users = pick::json(fetched)?;
+    if !users.is_array() {
+        return Err(PickError::Unreadable(
+            "GitLab's user search did not answer with a list.".into(),
+        ));
+    }
+    let Some(user) = users.get(0) else {
+        return pick::Found::default().or_not_found(&format!("GitLab user {handle}"));
+    };
+    let mut found = pick::Found::default()
+        .name(str_at(user, "name").or(str_at(user, "username")))
+        .avatar(str_at(user, "avatar_url"));
+    found.profile_url = str_at(user, "web_url").map(str::to_owned);
+    found.or_not_found(&format!("GitLab user {handle}"))
+}
 
 /// A GitLab username: letters, digits, `_`, `-` and `.`, not starting with `-` or `.` and not
 /// ending with `.`, `.git` or `.atom`.

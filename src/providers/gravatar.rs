@@ -8,7 +8,7 @@
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::{Ask, NotFound, Provider, Reads, Recognize, Reserved, Strategy, Target, pick};
+use super::{Ask, NotFound, PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::{first_str, str_at};
 use crate::fetch::Agent;
 
@@ -52,44 +52,51 @@ pub const PROVIDER: Provider = Provider {
     example: "beau@dentedreality.com.au",
     recognize: Recognize::Custom(recognize),
     handle: normalize,
-    agent: Agent::Api,
     profile_url: |handle| format!("https://gravatar.com/{}", key(handle)),
-    reads: Reads::Json(|handle| Target::get(format!("https://gravatar.com/{}.json", key(handle)))),
-    pick: |fetched, handle| {
-        let profile = pick::json(fetched)?;
-        let Some(entry) = profile.get("entry").and_then(|e| e.get(0)) else {
-            return Err(super::PickError::NoImage(format!(
-                "The Gravatar of {handle} has no public profile."
-            )));
-        };
-        let mut found = pick::Found::default()
-            .name(first_str(
-                entry,
-                &["displayName", "name.formatted", "preferredUsername"],
-            ))
-            .avatar(first_str(entry, &["thumbnailUrl", "photos.0.value"]))
-            .banner(str_at(entry, "profileBackground.url"));
-        found.profile_url =
-            str_at(entry, "profileUrl").map(|u| u.replacen("http://", "https://", 1));
-        found.or_not_found(&format!("The Gravatar of {handle}"))
-    },
+    strategies: &[
+        Strategy {
+            not_found: NotFound::TryNext,
+            ..Strategy::api(
+                |handle| Target::get(format!("https://gravatar.com/{}.json", key(handle))),
+                pick,
+            )
+        },
+        Strategy {
+            name: "avatar",
+            agent: Agent::Browser,
+            ask: Ask::At(|handle| {
+                Target::get(format!(
+                    "https://gravatar.com/avatar/{}?s={MAX_SIZE}&d=404",
+                    key(handle)
+                ))
+            }),
+            read: |response, handle| {
+                pick::image_answer(response, &format!("The Gravatar of {handle}"))
+            },
+            not_found: NotFound::Final,
+        },
+    ],
     upgrade: full_size,
-    not_found: NotFound::TryNext,
-    then: &[Strategy {
-        name: "avatar",
-        agent: Agent::Browser,
-        ask: Ask::At(|handle| {
-            Target::get(format!(
-                "https://gravatar.com/avatar/{}?s={MAX_SIZE}&d=404",
-                key(handle)
-            ))
-        }),
-        read: |response, handle| pick::image_answer(response, &format!("The Gravatar of {handle}")),
-        not_found: NotFound::Final,
-        last_resort: false,
-    }],
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let profile = pick::json(fetched)?;
+    let Some(entry) = profile.get("entry").and_then(|e| e.get(0)) else {
+        return Err(PickError::NoImage(format!(
+            "The Gravatar of {handle} has no public profile."
+        )));
+    };
+    let mut found = pick::Found::default()
+        .name(first_str(
+            entry,
+            &["displayName", "name.formatted", "preferredUsername"],
+        ))
+        .avatar(first_str(entry, &["thumbnailUrl", "photos.0.value"]))
+        .banner(str_at(entry, "profileBackground.url"));
+    found.profile_url = str_at(entry, "profileUrl").map(|u| u.replacen("http://", "https://", 1));
+    found.or_not_found(&format!("The Gravatar of {handle}"))
+}
 
 /// A Gravatar avatar URL at 2048 px, the largest Gravatar renders (`s=2048`, replacing any
 /// `s`/`size`; other parameters such as `d` kept). Other URLs are returned unchanged.

@@ -3,9 +3,8 @@
 
 use url::Url;
 
-use super::{Ask, NotFound, Provider, Reads, Recognize, Reserved, Strategy, Target, pick};
+use super::{NotFound, Provider, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::str_at;
-use crate::fetch::Agent;
 
 /// Hugging Face users.
 pub const PROVIDER: Provider = Provider {
@@ -51,28 +50,32 @@ pub const PROVIDER: Provider = Provider {
         let h = super::ascii_handle(raw, "-_.", 96)?;
         (!h.starts_with(['-', '.'])).then_some(h)
     },
-    agent: Agent::Api,
     profile_url: |handle| format!("https://huggingface.co/{handle}"),
-    reads: Reads::Json(|handle| {
-        Target::get(format!(
-            "https://huggingface.co/api/users/{handle}/overview"
-        ))
-    }),
-    // A 404 from the users API may be an organization.
-    not_found: NotFound::TryNext,
-    then: &[Strategy {
-        name: "organizations api",
-        agent: Agent::Api,
-        ask: Ask::At(|handle| {
-            Target::get(format!(
-                "https://huggingface.co/api/organizations/{handle}/overview"
-            ))
-        }),
-        read: pick,
-        not_found: NotFound::Final,
-        last_resort: false,
-    }],
-    pick,
+    strategies: &[
+        Strategy {
+            // A 404 from the users API may be an organization.
+            not_found: NotFound::TryNext,
+            ..Strategy::api(
+                |handle| {
+                    Target::get(format!(
+                        "https://huggingface.co/api/users/{handle}/overview"
+                    ))
+                },
+                pick,
+            )
+        },
+        Strategy {
+            name: "organizations api",
+            ..Strategy::api(
+                |handle| {
+                    Target::get(format!(
+                        "https://huggingface.co/api/organizations/{handle}/overview"
+                    ))
+                },
+                pick,
+            )
+        },
+    ],
     upgrade,
     ..Provider::DEFAULT
 };

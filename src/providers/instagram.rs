@@ -4,7 +4,7 @@
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, pick};
+use super::{Provider, Recognize, Reserved, Strategy, pick};
 
 /// Instagram accounts.
 pub const PROVIDER: Provider = Provider {
@@ -46,12 +46,11 @@ pub const PROVIDER: Provider = Provider {
             .map(|h| h.to_ascii_lowercase())
     },
     profile_url: |handle| format!("https://www.instagram.com/{handle}/"),
-    pick,
+    strategies: &[Strategy::page(pick)],
     // The og:image (`…/t51.2885-19/…_n.jpg?stp=dst-jpg_s150x150…&oh=…&oe=…`) is signed over
     // its query: any size change breaks the signature, so it is kept as served.
     upgrade: super::same_size,
     placeholders: &["static.cdninstagram.com/rsrc.php"],
-    ..Provider::DEFAULT
 };
 
 fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {

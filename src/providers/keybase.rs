@@ -1,9 +1,8 @@
 //! Keybase: the public user lookup API, asked only for pictures and profile
 //! (`https://keybase.io/_/api/1.0/user/lookup.json?usernames={handle}&fields=pictures,profile`).
 
-use super::{Provider, Reads, Recognize, Reserved, Target, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::{first_str, str_at};
-use crate::fetch::Agent;
 
 /// Keybase users.
 pub const PROVIDER: Provider = Provider {
@@ -21,34 +20,37 @@ pub const PROVIDER: Provider = Provider {
         ]),
     },
     handle: |raw| super::ascii_handle(raw, "_", 16).map(|h| h.to_ascii_lowercase()),
-    agent: Agent::Api,
     profile_url: |handle| format!("https://keybase.io/{handle}"),
-    reads: Reads::Json(|handle| {
-        Target::get(format!(
-            "https://keybase.io/_/api/1.0/user/lookup.json?usernames={handle}&fields=pictures,profile"
-        ))
-    }),
-    pick: |fetched, handle| {
-        let answer = pick::json(fetched)?;
-        // Unknown names come back as `null` in `them` (or, for some, without `them` at all).
-        let Some(user) = answer
-            .get("them")
-            .and_then(|them| them.get(0))
-            .filter(|u| u.is_object())
-        else {
-            return pick::Found::default().or_not_found(&format!("Keybase user {handle}"));
-        };
-        pick::Found::default()
-            .name(first_str(
-                user,
-                &["profile.full_name", "basics.username_cased"],
+    strategies: &[Strategy::api(
+        |handle| {
+            Target::get(format!(
+                "https://keybase.io/_/api/1.0/user/lookup.json?usernames={handle}&fields=pictures,profile"
             ))
-            .avatar(str_at(user, "pictures.primary.url"))
-            .or_not_found(&format!("Keybase user {handle}"))
-    },
+        },
+        pick,
+    )],
     upgrade,
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let answer = pick::json(fetched)?;
+    // Unknown names come back as `null` in `them` (or, for some, without `them` at all).
+    let Some(user) = answer
+        .get("them")
+        .and_then(|them| them.get(0))
+        .filter(|u| u.is_object())
+    else {
+        return pick::Found::default().or_not_found(&format!("Keybase user {handle}"));
+    };
+    pick::Found::default()
+        .name(first_str(
+            user,
+            &["profile.full_name", "basics.username_cased"],
+        ))
+        .avatar(str_at(user, "pictures.primary.url"))
+        .or_not_found(&format!("Keybase user {handle}"))
+}
 
 /// Keybase keeps processed copies at `…_40_40.jpg`, `…_200_200.jpg` and `…_360_360.jpg`
 /// (the largest; the upload itself is not public).

@@ -3,9 +3,8 @@
 
 use url::Url;
 
-use super::{NotFound, Provider, Reads, Recognize, Target, pick};
+use super::{NotFound, PickError, Provider, Recognize, Strategy, Target, pick};
 use crate::extract::json::str_at;
-use crate::fetch::Agent;
 
 /// Mastodon on any instance; the handle is `user@instance`.
 pub const PROVIDER: Provider = Provider {
@@ -16,30 +15,35 @@ pub const PROVIDER: Provider = Provider {
     example: "Gargron@mastodon.social",
     recognize: Recognize::Custom(recognize),
     handle: normalize,
-    agent: Agent::Api,
     profile_url: |handle| {
         let (user, instance) = split(handle);
         format!("https://{instance}/@{user}")
     },
-    reads: Reads::Json(|handle| {
-        let (user, instance) = split(handle);
-        Target::get(format!(
-            "https://{instance}/api/v1/accounts/lookup?acct={user}"
-        ))
-    }),
-    pick: |fetched, handle| {
-        let account = pick::json(fetched)?;
-        let mut found = pick::Found::default()
-            .name(str_at(&account, "display_name").or(str_at(&account, "username")))
-            .avatar(str_at(&account, "avatar"))
-            .banner(str_at(&account, "header"));
-        found.profile_url = str_at(&account, "url").map(str::to_owned);
-        found.or_not_found(&format!("@{handle}"))
-    },
-    // A host that is not Mastodon answers its API with 404 too: the page is read next.
-    not_found: NotFound::TryNext,
+    strategies: &[Strategy {
+        // A host that is not Mastodon answers its API with 404 too: the page is read next.
+        not_found: NotFound::TryNext,
+        ..Strategy::api(
+            |handle| {
+                let (user, instance) = split(handle);
+                Target::get(format!(
+                    "https://{instance}/api/v1/accounts/lookup?acct={user}"
+                ))
+            },
+            pick,
+        )
+    }],
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let account = pick::json(fetched)?;
+    let mut found = pick::Found::default()
+        .name(str_at(&account, "display_name").or(str_at(&account, "username")))
+        .avatar(str_at(&account, "avatar"))
+        .banner(str_at(&account, "header"));
+    found.profile_url = str_at(&account, "url").map(str::to_owned);
+    found.or_not_found(&format!("@{handle}"))
+}
 
 /// `https://instance/@user` or `https://instance/users/user` on any host. Fediverse servers
 /// answer over https on the default port: an `http://` or port-numbered `/@name` page is some

@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use super::{Provider, Recognize, Reserved, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 use crate::fetch::Agent;
 
 /// The grey figure Medium shows for accounts without a picture.
@@ -32,27 +32,11 @@ pub const PROVIDER: Provider = Provider {
     takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: |raw| super::ascii_handle(raw, "_.-", 50),
-    agent: Agent::Browser,
     profile_url: |handle| format!("https://medium.com/@{handle}"),
-    pick: |fetched, handle| {
-        let page = pick::page(fetched)?;
-        let avatar = page
-            .json_ld_image()
-            .or_else(|| page.og_image())
-            .filter(|u| !u.as_str().contains(DEFAULT_AVATAR));
-        // The title is "Name – Medium".
-        let name = page.title().map(|t| {
-            [" – Medium", " - Medium", " | Medium"]
-                .iter()
-                .find_map(|suffix| t.strip_suffix(suffix))
-                .unwrap_or(&t)
-                .to_owned()
-        });
-        pick::Found::default()
-            .name(name.as_deref())
-            .avatar(avatar.as_ref().map(Url::as_str))
-            .or_not_found(&format!("@{handle} on Medium"))
-    },
+    strategies: &[Strategy {
+        agent: Agent::Browser,
+        ..Strategy::page(pick)
+    }],
     // miro.medium.com serves any size of an image id through its transform segment:
     // `/v2/resize:fill:176:176/{id}` (optionally after `da:true/`), the older
     // `/fit/c/176/176/{id}` and `/max/400/{id}`, and `cdn-images-1.medium.com` alike.
@@ -78,6 +62,26 @@ pub const PROVIDER: Provider = Provider {
     },
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let page = pick::page(fetched)?;
+    let avatar = page
+        .json_ld_image()
+        .or_else(|| page.og_image())
+        .filter(|u| !u.as_str().contains(DEFAULT_AVATAR));
+    // The title is "Name – Medium".
+    let name = page.title().map(|t| {
+        [" – Medium", " - Medium", " | Medium"]
+            .iter()
+            .find_map(|suffix| t.strip_suffix(suffix))
+            .unwrap_or(&t)
+            .to_owned()
+    });
+    pick::Found::default()
+        .name(name.as_deref())
+        .avatar(avatar.as_ref().map(Url::as_str))
+        .or_not_found(&format!("@{handle} on Medium"))
+}
 
 /// `medium.com/@name` and `name.medium.com`.
 fn recognize(url: &Url) -> Option<String> {

@@ -5,20 +5,20 @@
 //! add it to [`ALL`], and add its fixture-backed test under `tests/providers/`. A provider
 //! states what differs from [`Provider::DEFAULT`] and takes the rest with `..Provider::DEFAULT`:
 //!
-//! - `id`, `name`, `input`, `example`, `handle` (checks a typed handle) and `pick` (reads the
-//!   images out of what was fetched), always;
+//! - `id`, `name`, `input`, `example`, `handle` (checks a typed handle) and `strategies`,
+//!   always;
 //! - `recognize`: [`Recognize::Rules`] (hosts, path patterns such as `/@{handle}`, and the
 //!   [`Reserved`] first segments that are the platform's own pages), or, where rules cannot
 //!   say it, [`Recognize::Custom`], a function that applies its own [`Reserved`] names. Never
 //!   both;
-//! - `profile_url`, the public profile page for a handle. With `reads: Reads::Page` (the
-//!   default) that page is also what is fetched, so its URL is stated once; an API names its
-//!   request in [`Reads::Json`];
-//! - `agent`, `aliases`, `upgrade` (to the largest size served) and `placeholders` (the
-//!   platform's stand-in images, dropped wherever an image is read) when they differ;
-//! - `then`: the other ways of asking, tried in order when the first fails (see
-//!   [`Provider::chain`]), and `not_found` when the first way's "not found" is not the
-//!   platform's last word.
+//! - `profile_url`, the public profile page for a handle: what [`Strategy::page`] fetches,
+//!   so its URL is stated once;
+//! - `strategies`: the ways of asking the platform, in order, each a request and the reader
+//!   of its answer ([`Strategy::page`], [`Strategy::page_at`], [`Strategy::api`], or a
+//!   [`Strategy`] of its own). The next is tried when one fails, and the profile page read
+//!   as any web page is the implicit end (see [`Provider::chain`]);
+//! - `aliases`, `upgrade` (to the largest size served) and `placeholders` (the platform's
+//!   stand-in images, dropped wherever an image is read) when they differ.
 
 mod error;
 pub mod pick;
@@ -61,7 +61,7 @@ use url::Url;
 
 use crate::extract;
 
-use crate::fetch::{Agent, Fetched};
+use crate::fetch::Agent;
 pub use error::PickError;
 pub use pick::Found;
 
@@ -85,24 +85,19 @@ pub struct Provider {
     pub recognize: Recognize,
     /// Checks and normalizes a handle typed with the platform picked.
     pub handle: fn(&str) -> Option<String>,
-    /// Who we say we are when fetching.
-    pub agent: Agent,
     /// The public profile page for a handle.
     pub profile_url: fn(&str) -> String,
-    /// What is fetched and read: that profile page's HTML, or a JSON API.
-    pub reads: Reads,
-    /// Reads the profile's images out of what was fetched (`handle` as normalized).
-    pub pick: fn(&pick::Response, &str) -> Result<Found, PickError>,
+    /// The ways of asking the platform for a profile, in order (see [`Provider::chain`]).
+    pub strategies: &'static [Strategy],
     /// Rewrites an avatar URL to the largest size the platform serves.
     pub upgrade: fn(&str) -> String,
     /// Substrings (lower case) of the platform's stand-in image URLs, never a profile's own
     /// picture: dropped wherever an image is read, whichever provider reads it.
     pub placeholders: &'static [&'static str],
-    /// What the first way's (`reads` + `pick`) "no such profile" means.
-    pub not_found: NotFound,
-    /// The other ways of asking, in order, after the first (see [`Provider::chain`]).
-    pub then: &'static [Strategy],
 }
+
+/// Reads a profile's images out of a fetched answer (`handle` as normalized).
+pub type Reader = fn(&pick::Response<'_>, &str) -> Result<Found, PickError>;
 
 /// One way of asking a platform for a profile: a request and the reader of its answer.
 #[derive(Debug, Clone, Copy)]
@@ -111,15 +106,12 @@ pub struct Strategy {
     pub name: &'static str,
     /// Who we say we are.
     pub agent: Agent,
-    /// What is fetched: the profile page, or another request.
+    /// What is fetched: the profile page, another page, or another request.
     pub ask: Ask,
-    /// Reads the profile's images out of the answer (`handle` as normalized).
-    pub read: fn(&pick::Response, &str) -> Result<Found, PickError>,
+    /// Reads the profile's images out of the answer.
+    pub read: Reader,
     /// What this way's "no such profile" means.
     pub not_found: NotFound,
-    /// Tried only when no earlier way got the platform to answer (every one failed or was
-    /// blocked): a way that read the profile and found no picture has said enough.
-    pub last_resort: bool,
 }
 
 /// What a [`Strategy`] fetches.
@@ -127,7 +119,10 @@ pub struct Strategy {
 pub enum Ask {
     /// The provider's `profile_url`.
     ProfilePage,
-    /// This request (an API, or another page).
+    /// Another web page: another URL, or the profile page with headers such as a consent
+    /// cookie.
+    PageAt(fn(&str) -> Target),
+    /// A request whose answer is not a web page: an API's JSON, or the picture itself.
     At(fn(&str) -> Target),
 }
 
@@ -144,35 +139,56 @@ pub enum NotFound {
 
 impl Strategy {
     /// The profile page read by `read`, as a crawler: named `page`; its "not found" is final.
-    pub const fn profile_page(read: fn(&pick::Response, &str) -> Result<Found, PickError>) -> Self {
+    pub const fn page(read: Reader) -> Self {
         Self {
             name: "page",
             agent: Agent::Crawler,
             ask: Ask::ProfilePage,
             read,
             not_found: NotFound::Final,
-            last_resort: false,
+        }
+    }
+
+    /// Another page, fetched with `request`, read by `read` as [`Strategy::page`] reads the
+    /// profile page.
+    pub const fn page_at(request: fn(&str) -> Target, read: Reader) -> Self {
+        Self {
+            ask: Ask::PageAt(request),
+            ..Self::page(read)
+        }
+    }
+
+    /// A JSON API's answer to `request` read by `read`, as a plain API client: named `api`;
+    /// its "not found" is final.
+    pub const fn api(request: fn(&str) -> Target, read: Reader) -> Self {
+        Self {
+            name: "api",
+            agent: Agent::Api,
+            ask: Ask::At(request),
+            read,
+            not_found: NotFound::Final,
         }
     }
 
     /// What to fetch for `handle` on `provider`.
-    pub fn target(&self, provider: &Provider, handle: &str) -> Target {
+    pub fn request(&self, provider: &Provider, handle: &str) -> Target {
         match self.ask {
             Ask::ProfilePage => Target::get((provider.profile_url)(handle)),
-            Ask::At(request) => request(handle),
+            Ask::PageAt(request) | Ask::At(request) => request(handle),
         }
+    }
+
+    /// Whether its answer is a web page, which a page's reader can read.
+    pub fn reads_page(&self) -> bool {
+        matches!(self.ask, Ask::ProfilePage | Ask::PageAt(_))
     }
 }
 
-/// The last way of every platform: its profile page read as any web page is (metadata, then
-/// icons), for when the platform-specific ways all failed without a definite "not found".
+/// The implicit end of every platform's chain: its profile page read as any web page is
+/// (metadata, then icons), for when none of the platform's own ways got it to answer.
 const GENERIC_PAGE: Strategy = Strategy {
     name: "generic page",
-    agent: Agent::Crawler,
-    ask: Ask::ProfilePage,
-    read: page::read,
-    not_found: NotFound::Final,
-    last_resort: true,
+    ..Strategy::page(page::read)
 };
 
 /// How a provider tells its profile URLs: declarative rules, or a function where rules are not
@@ -210,18 +226,6 @@ impl Reserved {
     pub fn contains(self, name: &str) -> bool {
         self.0.iter().any(|r| r.eq_ignore_ascii_case(name))
     }
-}
-
-/// What a provider fetches and reads for a handle.
-#[derive(Debug, Clone, Copy)]
-pub enum Reads {
-    /// The HTML profile page at the provider's `profile_url`.
-    Page,
-    /// An HTML page fetched with this request (another URL, or headers such as a consent
-    /// cookie).
-    PageAt(fn(&str) -> Target),
-    /// A JSON API's answer to this request.
-    Json(fn(&str) -> Target),
 }
 
 /// What a provider fetches.
@@ -389,11 +393,10 @@ impl PartialEq for Provider {
 impl Eq for Provider {}
 
 impl Provider {
-    /// The common fields' defaults, for `..Provider::DEFAULT`: no aliases, crawler agent, the
-    /// profile page read, images kept at the size served, no placeholders of its own. The
-    /// fields every provider states (`id`, `name`, `input`, `example`, `recognize`, `handle`,
-    /// `profile_url`, `pick`) are inert here: it recognizes no URL, accepts no handle and
-    /// finds nothing.
+    /// The common fields' defaults, for `..Provider::DEFAULT`: no aliases, images kept at the
+    /// size served, no placeholders of its own. The fields every provider states (`id`,
+    /// `name`, `input`, `example`, `recognize`, `handle`, `profile_url`, `strategies`) are
+    /// inert here: it recognizes no URL, accepts no handle and has no way of its own.
     pub const DEFAULT: Provider = Provider {
         id: "",
         name: "",
@@ -407,52 +410,24 @@ impl Provider {
             reserved: Reserved::NONE,
         },
         handle: |_| None,
-        agent: Agent::Crawler,
         profile_url: |_| String::new(),
-        reads: Reads::Page,
-        pick: |_, _| Err(PickError::NotFound("Nothing is read here.".into())),
+        strategies: &[],
         upgrade: same_size,
         placeholders: &[],
-        not_found: NotFound::Final,
-        then: &[],
     };
 
-    /// Every way of asking this platform, in order: the first (`reads` read by `pick`, named
-    /// `page` or `api`), then `then`, then the generic page reader on the profile URL (not
-    /// for the generic provider itself).
-    pub fn chain(&self) -> Vec<Strategy> {
-        let (name, ask) = match self.reads {
-            Reads::Page => ("page", Ask::ProfilePage),
-            Reads::PageAt(request) => ("page", Ask::At(request)),
-            Reads::Json(request) => ("api", Ask::At(request)),
-        };
-        let first = Strategy {
-            name,
-            agent: self.agent,
-            ask,
-            read: self.pick,
-            not_found: self.not_found,
-            last_resort: false,
-        };
-        let generic = (!self.is_generic()).then_some(GENERIC_PAGE);
-        std::iter::once(first)
-            .chain(self.then.iter().copied())
-            .chain(generic)
-            .collect()
+    /// Every way of asking this platform, in order: its `strategies`, then the chain's
+    /// implicit end, [`Provider::fallback`].
+    pub fn chain(&self) -> impl Iterator<Item = &'static Strategy> {
+        self.strategies.iter().chain(self.fallback())
     }
 
-    /// What to fetch for `handle`: its profile page, or the API request.
-    pub fn request(&self, handle: &str) -> Target {
-        match self.reads {
-            Reads::Page => Target::get((self.profile_url)(handle)),
-            Reads::PageAt(request) => request(handle),
-            Reads::Json(request) => request(handle),
-        }
-    }
-
-    /// Reads the profile's images out of `fetched` by this provider's rules.
-    pub fn read(&self, fetched: &Fetched, handle: &str) -> Result<Found, PickError> {
-        (self.pick)(&pick::Response::new(fetched), handle)
+    /// The chain's implicit end: the profile page read as any web page is, tried only when
+    /// none of the platform's own ways got it to answer (a way that read the profile and
+    /// found no picture has said enough). None for the generic provider, whose own way is
+    /// that reader.
+    pub fn fallback(&self) -> Option<&'static Strategy> {
+        (!self.is_generic()).then_some(&GENERIC_PAGE)
     }
 
     /// The platform's name as the subject of a sentence a visitor reads ("GitHub stopped us
@@ -662,7 +637,7 @@ mod tests {
         let readme = include_str!("../../README.md");
         let mut wrong = Vec::new();
         for p in ALL {
-            let names: Vec<&str> = p.chain().iter().map(|s| s.name).collect();
+            let names: Vec<&str> = p.chain().map(|s| s.name).collect();
             let cell = format!("| {} |", names.join(" → "));
             let row = readme
                 .lines()

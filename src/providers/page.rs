@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use super::{PickError, Provider, pick};
+use super::{PickError, Provider, Strategy, pick};
 use crate::fetch::block;
 
 /// Any other http(s) page; the handle is the URL itself.
@@ -20,7 +20,7 @@ pub const PROVIDER: Provider = Provider {
             .map(|_| url.into())
     },
     profile_url: |url| url.to_owned(),
-    pick: read,
+    strategies: &[Strategy::page(read)],
     ..Provider::DEFAULT
 };
 

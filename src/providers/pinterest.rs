@@ -4,7 +4,7 @@
 use serde_json::Value;
 use url::Url;
 
-use super::{Provider, Recognize, Reserved, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::{Page, json};
 use crate::fetch::Agent;
 
@@ -50,39 +50,11 @@ pub const PROVIDER: Provider = Provider {
     takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: |raw| super::ascii_handle(raw, "_", 30),
-    agent: Agent::Browser,
     profile_url: |handle| format!("https://www.pinterest.com/{handle}/"),
-    pick: |fetched, handle| {
-        let page = pick::page(fetched)?;
-        let Some(user) = user_record(page, handle) else {
-            // The title is "Name (username) - Profile | Pinterest".
-            let found = pick::from_metadata(page);
-            let name = found
-                .name
-                .as_deref()
-                .map(|n| n.split(" (").next().unwrap_or(n).to_owned());
-            return pick::Found { name, ..found }.or_not_found(&format!("Pinterest user {handle}"));
-        };
-        let avatar = json::first_str(
-            &user,
-            &[
-                "image_xlarge_url",
-                "image_large_url",
-                "image_medium_url",
-                "imageXlargeUrl",
-                "imageLargeUrl",
-            ],
-        )
-        .map(str::to_owned)
-        .or_else(|| page.og_image().map(String::from));
-        pick::Found::default()
-            .name(json::first_str(
-                &user,
-                &["full_name", "fullName", "username"],
-            ))
-            .avatar(avatar.as_deref())
-            .or_not_found(&format!("Pinterest user {handle}"))
-    },
+    strategies: &[Strategy {
+        agent: Agent::Browser,
+        ..Strategy::page(pick)
+    }],
     // i.pinimg.com scales avatars by a path segment: /75x75_RS/ → /280x280_RS/.
     upgrade: |url| {
         let Ok(mut parsed) = Url::parse(url) else {
@@ -114,6 +86,38 @@ pub const PROVIDER: Provider = Provider {
     },
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let page = pick::page(fetched)?;
+    let Some(user) = user_record(page, handle) else {
+        // The title is "Name (username) - Profile | Pinterest".
+        let found = pick::from_metadata(page);
+        let name = found
+            .name
+            .as_deref()
+            .map(|n| n.split(" (").next().unwrap_or(n).to_owned());
+        return pick::Found { name, ..found }.or_not_found(&format!("Pinterest user {handle}"));
+    };
+    let avatar = json::first_str(
+        &user,
+        &[
+            "image_xlarge_url",
+            "image_large_url",
+            "image_medium_url",
+            "imageXlargeUrl",
+            "imageLargeUrl",
+        ],
+    )
+    .map(str::to_owned)
+    .or_else(|| page.og_image().map(String::from));
+    pick::Found::default()
+        .name(json::first_str(
+            &user,
+            &["full_name", "fullName", "username"],
+        ))
+        .avatar(avatar.as_deref())
+        .or_not_found(&format!("Pinterest user {handle}"))
+}
 
 /// The user record for `handle` in the page's embedded state.
 fn user_record(page: &Page, handle: &str) -> Option<Value> {

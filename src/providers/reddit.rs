@@ -9,9 +9,8 @@
 use url::Url;
 
 use super::PickError;
-use super::{Ask, NotFound, Provider, Reads, Recognize, Reserved, Strategy, Target, pick};
+use super::{Provider, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::{first_str, str_at};
-use crate::fetch::Agent;
 
 /// Reddit users.
 pub const PROVIDER: Provider = Provider {
@@ -41,25 +40,24 @@ pub const PROVIDER: Provider = Provider {
     },
     profile_url: |handle| format!("https://www.reddit.com/user/{handle}/"),
     // With GETIMAGES_REDDIT_CLIENT_ID/_SECRET set, the OAuth API is asked first.
-    reads: Reads::Json(|handle| {
-        Target::get(format!("https://oauth.reddit.com/user/{handle}/about")).requiring_credentials()
-    }),
-    agent: Agent::Api,
-    pick: pick_about,
-    then: &[
+    strategies: &[
+        Strategy::api(
+            |handle| {
+                Target::get(format!("https://oauth.reddit.com/user/{handle}/about"))
+                    .requiring_credentials()
+            },
+            pick_about,
+        ),
         Strategy {
             name: "page",
-            ..Strategy::profile_page(pick_page)
+            ..Strategy::page(pick_page)
         },
         Strategy {
             name: "about.json",
-            agent: Agent::Api,
-            ask: Ask::At(|handle| {
-                Target::get(format!("https://www.reddit.com/user/{handle}/about.json"))
-            }),
-            read: pick_about,
-            not_found: NotFound::Final,
-            last_resort: false,
+            ..Strategy::api(
+                |handle| Target::get(format!("https://www.reddit.com/user/{handle}/about.json")),
+                pick_about,
+            )
         },
     ],
     upgrade,

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Provider, Recognize, Reserved, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::{first_str, str_at};
 use crate::fetch::Agent;
 
@@ -67,27 +67,11 @@ pub const PROVIDER: Provider = Provider {
         let h = super::ascii_handle(raw, "-_", 50)?.to_ascii_lowercase();
         (!h.starts_with(['-', '_'])).then_some(h)
     },
-    agent: Agent::Browser,
     profile_url: |handle| format!("https://soundcloud.com/{handle}"),
-    pick: |fetched, handle| {
-        let page = pick::page(fetched)?;
-        let user = page
-            .script_assigned("window.__sc_hydration")
-            .and_then(|state| user_record(&state).cloned());
-        let Some(user) = user else {
-            return pick::from_metadata(page).or_not_found(&format!("SoundCloud user {handle}"));
-        };
-        let mut found = pick::Found::default()
-            .name(first_str(&user, &["username", "full_name", "permalink"]))
-            .avatar(str_at(&user, "avatar_url"))
-            .banner(str_at(&user, "visuals.visuals.0.visual_url"));
-        if found.avatar_url().is_none() {
-            let og = page.og_image();
-            found = found.avatar(og.as_ref().map(url::Url::as_str));
-        }
-        found.profile_url = str_at(&user, "permalink_url").map(str::to_owned);
-        found.or_not_found(&format!("SoundCloud user {handle}"))
-    },
+    strategies: &[Strategy {
+        agent: Agent::Browser,
+        ..Strategy::page(pick)
+    }],
     // Avatars come in fixed sizes named in the file (`-large` is 100×100); `-t500x500` is
     // the largest. Header visuals are kept as given (`-original` or `-t2480x520`).
     upgrade: |url| {
@@ -104,6 +88,26 @@ pub const PROVIDER: Provider = Provider {
     },
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let page = pick::page(fetched)?;
+    let user = page
+        .script_assigned("window.__sc_hydration")
+        .and_then(|state| user_record(&state).cloned());
+    let Some(user) = user else {
+        return pick::from_metadata(page).or_not_found(&format!("SoundCloud user {handle}"));
+    };
+    let mut found = pick::Found::default()
+        .name(first_str(&user, &["username", "full_name", "permalink"]))
+        .avatar(str_at(&user, "avatar_url"))
+        .banner(str_at(&user, "visuals.visuals.0.visual_url"));
+    if found.avatar_url().is_none() {
+        let og = page.og_image();
+        found = found.avatar(og.as_ref().map(url::Url::as_str));
+    }
+    found.profile_url = str_at(&user, "permalink_url").map(str::to_owned);
+    found.or_not_found(&format!("SoundCloud user {handle}"))
+}
 
 /// The `user` entry of the hydration array.
 fn user_record(state: &Value) -> Option<&Value> {

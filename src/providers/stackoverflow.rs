@@ -2,9 +2,8 @@
 //! (`https://api.stackexchange.com/2.3/users/{id}?site=stackoverflow`), keyless within its
 //! daily quota (300 requests a day per address), then the HTML user page's metadata.
 
-use super::{Provider, Reads, Recognize, Reserved, Strategy, Target, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::str_at;
-use crate::fetch::Agent;
 
 /// Stack Overflow users, by numeric id.
 pub const PROVIDER: Provider = Provider {
@@ -19,33 +18,38 @@ pub const PROVIDER: Provider = Provider {
         reserved: Reserved::NONE,
     },
     handle: normalize,
-    agent: Agent::Api,
     profile_url: |id| format!("https://stackoverflow.com/users/{id}"),
-    reads: Reads::Json(|id| {
-        Target::get(format!(
-            "https://api.stackexchange.com/2.3/users/{id}?site=stackoverflow"
-        ))
-    }),
-    pick: |fetched, id| {
-        let answer = pick::json(fetched)?;
-        let Some(user) = answer.get("items").and_then(|items| items.get(0)) else {
-            return Err(super::PickError::NotFound(format!(
-                "There is no Stack Overflow user {id}."
-            )));
-        };
-        let name = str_at(user, "display_name").map(decode_entities);
-        let mut found = pick::Found::default()
-            .name(name.as_deref())
-            .avatar(str_at(user, "profile_image"));
-        found.profile_url = str_at(user, "link").map(str::to_owned);
-        found.or_not_found(&format!("Stack Overflow user {id}"))
-    },
+    strategies: &[
+        Strategy::api(
+            |id| {
+                Target::get(format!(
+                    "https://api.stackexchange.com/2.3/users/{id}?site=stackoverflow"
+                ))
+            },
+            pick,
+        ),
+        Strategy::page(|response, id| {
+            pick::metadata(response)?.or_not_found(&format!("Stack Overflow user {id}"))
+        }),
+    ],
     upgrade,
-    then: &[Strategy::profile_page(|response, id| {
-        pick::metadata(response)?.or_not_found(&format!("Stack Overflow user {id}"))
-    })],
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, id: &str) -> Result<pick::Found, PickError> {
+    let answer = pick::json(fetched)?;
+    let Some(user) = answer.get("items").and_then(|items| items.get(0)) else {
+        return Err(PickError::NotFound(format!(
+            "There is no Stack Overflow user {id}."
+        )));
+    };
+    let name = str_at(user, "display_name").map(decode_entities);
+    let mut found = pick::Found::default()
+        .name(name.as_deref())
+        .avatar(str_at(user, "profile_image"));
+    found.profile_url = str_at(user, "link").map(str::to_owned);
+    found.or_not_found(&format!("Stack Overflow user {id}"))
+}
 
 /// `22656`, `22656/jon-skeet` or `/users/22656/…` → `22656`.
 fn normalize(raw: &str) -> Option<String> {

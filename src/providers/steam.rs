@@ -7,7 +7,7 @@
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, pick};
+use super::{Provider, Recognize, Reserved, Strategy, pick};
 use crate::fetch::Agent;
 
 /// The hash of Steam's default "?" avatar.
@@ -36,12 +36,13 @@ pub const PROVIDER: Provider = Provider {
     // Custom URL names are 2 to 32 letters, digits, underscores and hyphens; SteamID64s are
     // 17 digits.
     handle: |raw| super::ascii_handle(raw.trim().trim_end_matches('/'), "_-", 32),
-    agent: Agent::Browser,
     profile_url,
-    pick,
+    strategies: &[Strategy {
+        agent: Agent::Browser,
+        ..Strategy::page(pick)
+    }],
     upgrade,
     placeholders: &["steam_share_image.jpg"],
-    ..Provider::DEFAULT
 };
 
 /// `/profiles/{id}` for a SteamID64 (17 digits, 7656119…), `/id/{name}` otherwise.

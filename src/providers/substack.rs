@@ -5,7 +5,7 @@
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, pick};
+use super::{Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Agent;
 
@@ -23,9 +23,11 @@ pub const PROVIDER: Provider = Provider {
     takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: normalize,
-    agent: Agent::Browser,
     profile_url: |handle| format!("https://{handle}.substack.com/"),
-    pick,
+    strategies: &[Strategy {
+        agent: Agent::Browser,
+        ..Strategy::page(pick)
+    }],
     // The logo URLs are substackcdn transforms the page itself uses; kept as served.
     upgrade: super::same_size,
     ..Provider::DEFAULT

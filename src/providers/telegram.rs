@@ -1,7 +1,7 @@
 //! Telegram: the public `t.me/{username}` preview page (users, bots, channels and groups).
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, pick};
+use super::{Provider, Recognize, Reserved, Strategy, pick};
 use crate::fetch::Agent;
 
 /// Telegram users, bots, channels and public groups.
@@ -37,34 +37,37 @@ pub const PROVIDER: Provider = Provider {
         ]),
     },
     handle: normalize,
-    agent: Agent::Browser,
     profile_url: |handle| format!("https://t.me/{handle}"),
-    pick: |fetched, handle| {
-        let page = pick::page(fetched)?;
-        let title = page
-            .select(".tgme_page_title")
-            .next()
-            .map(|t| t.text().collect::<String>());
-        // An unknown username still gets a 200 page: the generic "contact @name" card,
-        // without a title and with the Telegram logo as its og:image.
-        let Some(title) = title.filter(|t| !t.trim().is_empty()) else {
-            return Err(PickError::NotFound(format!(
-                "There is no public Telegram account @{handle}."
-            )));
-        };
-        let avatar = page
-            .largest_src("img.tgme_page_photo_image")
-            .or_else(|| page.og_image());
-        pick::Found::default()
-            .name(Some(&title))
-            .avatar(avatar.as_ref().map(url::Url::as_str))
-            .or_not_found(&format!("@{handle} on Telegram"))
-    },
+    strategies: &[Strategy {
+        agent: Agent::Browser,
+        ..Strategy::page(pick)
+    }],
     // cdn*.telesco.pe/file/<token>.jpg is signed and served in one size (640×640).
     upgrade: super::same_size,
     placeholders: &["telegram.org/img/t_logo"],
-    ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let page = pick::page(fetched)?;
+    let title = page
+        .select(".tgme_page_title")
+        .next()
+        .map(|t| t.text().collect::<String>());
+    // An unknown username still gets a 200 page: the generic "contact @name" card,
+    // without a title and with the Telegram logo as its og:image.
+    let Some(title) = title.filter(|t| !t.trim().is_empty()) else {
+        return Err(PickError::NotFound(format!(
+            "There is no public Telegram account @{handle}."
+        )));
+    };
+    let avatar = page
+        .largest_src("img.tgme_page_photo_image")
+        .or_else(|| page.og_image());
+    pick::Found::default()
+        .name(Some(&title))
+        .avatar(avatar.as_ref().map(url::Url::as_str))
+        .or_not_found(&format!("@{handle} on Telegram"))
+}
 
 /// 4 to 32 letters, digits and underscores, starting with a letter.
 fn normalize(raw: &str) -> Option<String> {

@@ -5,7 +5,7 @@
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, pick};
+use super::{Provider, Recognize, Reserved, Strategy, pick};
 
 /// Threads accounts.
 pub const PROVIDER: Provider = Provider {
@@ -25,7 +25,7 @@ pub const PROVIDER: Provider = Provider {
             .map(|h| h.to_ascii_lowercase())
     },
     profile_url: |handle| format!("https://www.threads.net/@{handle}"),
-    pick,
+    strategies: &[Strategy::page(pick)],
     // Signed over its query (`oh=`, `oe=`): kept as served.
     upgrade: super::same_size,
     ..Provider::DEFAULT

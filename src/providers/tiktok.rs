@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, pick};
+use super::{Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::{find_object, first_str, str_at};
 use crate::fetch::Agent;
 
@@ -27,9 +27,11 @@ pub const PROVIDER: Provider = Provider {
     },
     // 2 to 24 letters, digits, underscores and periods.
     handle: |raw| super::plain_handle(raw, "._", 24),
-    agent: Agent::Browser,
     profile_url: |handle| format!("https://www.tiktok.com/@{handle}"),
-    pick,
+    strategies: &[Strategy {
+        agent: Agent::Browser,
+        ..Strategy::page(pick)
+    }],
     ..Provider::DEFAULT
 };
 

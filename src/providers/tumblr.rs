@@ -7,7 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Reads, Recognize, Reserved, Strategy, Target, pick};
+use super::{Provider, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::Page;
 use crate::extract::json::{self, str_at};
 
@@ -78,12 +78,16 @@ pub const PROVIDER: Provider = Provider {
     profile_url: |handle| format!("https://{handle}.tumblr.com/"),
     // Blog pages send EU servers to a consent page; the blog's page on www.tumblr.com is
     // served to a crawler.
-    reads: Reads::PageAt(|handle| Target::get(format!("https://www.tumblr.com/{handle}"))),
-    then: &[Strategy {
-        name: "blog page",
-        ..Strategy::profile_page(pick)
-    }],
-    pick,
+    strategies: &[
+        Strategy::page_at(
+            |handle| Target::get(format!("https://www.tumblr.com/{handle}")),
+            pick,
+        ),
+        Strategy {
+            name: "blog page",
+            ..Strategy::page(pick)
+        },
+    ],
     upgrade,
     ..Provider::DEFAULT
 };

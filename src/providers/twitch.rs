@@ -4,9 +4,8 @@
 use serde_json::json;
 
 use super::PickError;
-use super::{Provider, Reads, Recognize, Reserved, Target, pick};
+use super::{Provider, Recognize, Reserved, Strategy, Target, pick};
 use crate::extract::json::str_at;
-use crate::fetch::Agent;
 
 /// The public client id of twitch.tv's own web app, which the GraphQL endpoint requires.
 const WEB_CLIENT_ID: &str = "kimne78kx3ncx6brgo4mv6wki5h1ko";
@@ -63,14 +62,15 @@ pub const PROVIDER: Provider = Provider {
         let h = super::ascii_handle(raw, "_", 25)?;
         (!h.starts_with('_')).then(|| h.to_ascii_lowercase())
     },
-    agent: Agent::Api,
     profile_url: |handle| format!("https://www.twitch.tv/{handle}"),
-    reads: Reads::Json(|handle| {
-        let body = json!({ "query": USER_QUERY, "variables": { "login": handle } });
-        Target::post_json("https://gql.twitch.tv/gql", body.to_string())
-            .with_headers(&[("Client-Id", WEB_CLIENT_ID)])
-    }),
-    pick,
+    strategies: &[Strategy::api(
+        |handle| {
+            let body = json!({ "query": USER_QUERY, "variables": { "login": handle } });
+            Target::post_json("https://gql.twitch.tv/gql", body.to_string())
+                .with_headers(&[("Client-Id", WEB_CLIENT_ID)])
+        },
+        pick,
+    )],
     upgrade,
     ..Provider::DEFAULT
 };

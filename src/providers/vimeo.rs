@@ -1,7 +1,7 @@
 //! Vimeo: the server-rendered profile page (`https://vimeo.com/{handle}`), read through its
 //! JSON-LD `Person` and og:image.
 
-use super::{Provider, Recognize, Reserved, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 
 /// Size we ask Vimeo's image CDN for.
 const LARGEST: &str = "1024x1024";
@@ -63,18 +63,20 @@ pub const PROVIDER: Provider = Provider {
         (!h.chars().all(|c| c.is_ascii_digit())).then_some(h)
     },
     profile_url: |handle| format!("https://vimeo.com/{handle}"),
-    pick: |fetched, handle| {
-        let page = pick::page(fetched)?;
-        let mut found = pick::from_metadata(page);
-        // Members without a picture get Vimeo's stock portrait.
-        found
-            .images
-            .retain(|image| !image.url.contains("/portrait/defaults-"));
-        found.or_not_found(&format!("Vimeo member {handle}"))
-    },
+    strategies: &[Strategy::page(pick)],
     upgrade,
     ..Provider::DEFAULT
 };
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let page = pick::page(fetched)?;
+    let mut found = pick::from_metadata(page);
+    // Members without a picture get Vimeo's stock portrait.
+    found
+        .images
+        .retain(|image| !image.url.contains("/portrait/defaults-"));
+    found.or_not_found(&format!("Vimeo member {handle}"))
+}
 
 /// Portraits are `i.vimeocdn.com/portrait/{id}_{w}x{h}` (any extension and query kept); the
 /// CDN renders whatever size the path names, and its `sig` does not cover the size (the same

@@ -2,7 +2,7 @@
 //! `x.com/intent/user?screen_name=` (what unavatar asks today), which carries the same
 //! metadata for handles whose profile page has none (those starting with `_`, for one).
 
-use super::{Ask, NotFound, PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
 
 /// Size suffixes X puts on avatar file names, smallest first.
 const SIZES: &[&str] = &["_mini", "_normal", "_bigger", "_x96", "_200x200"];
@@ -39,17 +39,16 @@ pub const PROVIDER: Provider = Provider {
     },
     handle: |raw| super::plain_handle(raw, "_", 15),
     profile_url: |handle| format!("https://x.com/{handle}"),
-    pick,
-    then: &[Strategy {
-        name: "intent",
-        agent: crate::fetch::Agent::Crawler,
-        ask: Ask::At(|handle| {
-            Target::get(format!("https://x.com/intent/user?screen_name={handle}"))
-        }),
-        read: pick,
-        not_found: NotFound::Final,
-        last_resort: false,
-    }],
+    strategies: &[
+        Strategy::page(pick),
+        Strategy {
+            name: "intent",
+            ..Strategy::page_at(
+                |handle| Target::get(format!("https://x.com/intent/user?screen_name={handle}")),
+                pick,
+            )
+        },
+    ],
     upgrade: |url| {
         if url.contains("/profile_banners/") {
             return url.to_owned();
@@ -68,7 +67,6 @@ pub const PROVIDER: Provider = Provider {
         "abs.twimg.com/sticky/default_profile_images",
         "/default_profile_images/",
     ],
-    ..Provider::DEFAULT
 };
 
 /// A profile page (or the intent page): og/JSON-LD metadata, and the banner `<img>`.

@@ -7,7 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Reads, Recognize, Target, pick};
+use super::{Provider, Recognize, Strategy, Target, pick};
 use crate::extract::json::{at, first_str, u32_at};
 use crate::fetch::Agent;
 
@@ -41,14 +41,16 @@ pub const PROVIDER: Provider = Provider {
     takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: normalize,
-    agent: Agent::Browser,
     profile_url: channel_url,
     // EU servers are redirected to consent.youtube.com without a consent cookie; `SOCS=CAI`
     // (consent refused) is the one the page accepts.
-    reads: Reads::PageAt(|handle| {
-        Target::get(channel_url(handle)).with_headers(&[("cookie", "SOCS=CAI")])
-    }),
-    pick,
+    strategies: &[Strategy {
+        agent: Agent::Browser,
+        ..Strategy::page_at(
+            |handle| Target::get(channel_url(handle)).with_headers(&[("cookie", "SOCS=CAI")]),
+            pick,
+        )
+    }],
     upgrade,
     ..Provider::DEFAULT
 };
