@@ -131,8 +131,8 @@ pub struct Settings {
     pub cache_max_bytes: u64,
 
     /// Most bytes the memory cache of images and lookups keeps [default: 64MiB, or an eighth
-    /// of the memory limit when that is less]. Bytes, or with a unit: `32MiB`.
-    #[arg(long, env = "GETIMAGES_MEMORY_CACHE_BYTES", value_name = "BYTES", value_parser = parse_bytes)]
+    /// of the memory limit when that is less]. Bytes, or with a unit: `32MiB`; 0 turns it off.
+    #[arg(long, env = "GETIMAGES_MEMORY_CACHE_BYTES", value_name = "BYTES", value_parser = parse_size)]
     pub memory_cache_bytes: Option<u64>,
 
     /// An outbound proxy for platform requests: http://, https://, socks5:// or socks5h://
@@ -548,15 +548,20 @@ fn parse_origin(value: &str) -> Result<Url, String> {
 
 /// Parses a number of bytes, bare or with a unit (`160MiB`, `1.5 GiB`, `200MB`).
 fn parse_bytes(value: &str) -> Result<u64, String> {
-    let bytes = value
-        .trim()
-        .parse::<bytesize::ByteSize>()
-        .map_err(|e| format!("{e} (expected bytes such as 160MiB, 1GiB or 167772160)"))?
-        .as_u64();
+    let bytes = parse_size(value)?;
     if bytes < 1024 * 1024 {
         return Err(format!("{value} is less than 1 MiB"));
     }
     Ok(bytes)
+}
+
+/// Parses a size in bytes, `0` included: `32MiB`, `1GiB`, `33554432`.
+fn parse_size(value: &str) -> Result<u64, String> {
+    Ok(value
+        .trim()
+        .parse::<bytesize::ByteSize>()
+        .map_err(|e| format!("{e} (expected bytes such as 160MiB, 1GiB or 167772160)"))?
+        .as_u64())
 }
 
 /// Parses `0`, a bare number of seconds, or a humantime duration such as `30s` or `2m`.
@@ -633,6 +638,15 @@ mod tests {
         let err = parse(&["--redis-url", "localhost:6379"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("GETIMAGES_REDIS_URL"), "{err}");
+    }
+
+    #[test]
+    fn the_memory_cache_takes_units_and_zero_turns_it_off() {
+        let s = parse(&["--memory-cache-bytes", "32MiB"]).unwrap();
+        assert_eq!(s.memory_split(None).memory_cache, 32 * 1024 * 1024);
+        let s = parse(&["--memory-cache-bytes", "0"]).unwrap();
+        assert_eq!(s.memory_split(None).memory_cache, 0);
+        assert!(parse(&["--memory-cache-bytes", "lots"]).is_err());
     }
 
     #[test]
