@@ -14,6 +14,7 @@ pub mod extract;
 pub mod fetch;
 pub mod idle;
 pub mod imaging;
+pub mod listener;
 pub mod lookup;
 pub mod machine;
 pub mod metrics;

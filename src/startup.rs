@@ -21,7 +21,7 @@ use crate::machine::Machine;
 use crate::proxy::ImageProxy;
 use crate::routes::ratelimit::{Limiters, RateLimit};
 use crate::routes::security::{self, RequestLimits};
-use crate::{routes, telemetry};
+use crate::{listener, routes, telemetry};
 
 /// After pausing the acceptor, how long to wait for connections it had already taken
 /// before deciding the stop is final.
@@ -370,8 +370,8 @@ async fn stop_when_done(
                 // Stop taking connections, let the ones already taken arrive, then decide.
                 handle.pause().await;
                 tokio::time::sleep(STOP_GRACE).await;
-                let held = owned && queue.as_ref().is_some_and(|q| hold_new_connections(q, true));
-                let waiting = queue.as_ref().is_some_and(has_waiting_connections);
+                let held = owned && queue.as_ref().is_some_and(listener::hold);
+                let waiting = queue.as_ref().is_some_and(listener::has_waiting);
                 if !waiting && watcher.begin_stop(idle) {
                     // The configured timeout reads better than the measured 1s 1ms.
                     let timeout = watcher.timeout().unwrap_or(idle.idle_for);
@@ -380,7 +380,7 @@ async fn stop_when_done(
                     break StopReason::Idle(idle.idle_for);
                 }
                 if held && let Some(queue) = &queue {
-                    hold_new_connections(queue, false);
+                    listener::release(queue);
                 }
                 handle.resume().await;
             }
@@ -395,62 +395,6 @@ async fn stop_when_done(
     drop(queue);
     handle.stop(true).await;
     reason
-}
-
-/// Drops (`hold`) or lets through again every new connection attempt at `listener`, with a
-/// socket filter that drops every packet: the client sends its SYN again a second later, by
-/// when the server is either accepting again or gone (connection refused), never having
-/// taken the connection only to reset it. Whether the filter could be set.
-fn hold_new_connections(listener: &TcpListener, hold: bool) -> bool {
-    use std::os::fd::AsRawFd;
-    let fd = listener.as_raw_fd();
-    if !hold {
-        // SAFETY: SO_DETACH_FILTER takes no value; `fd` is an open socket we own.
-        return unsafe {
-            libc::setsockopt(
-                fd,
-                libc::SOL_SOCKET,
-                libc::SO_DETACH_FILTER,
-                std::ptr::null(),
-                0,
-            )
-        } == 0;
-    }
-    // Classic BPF `ret #0`: keep none of the packet.
-    let mut drop_all = [libc::sock_filter {
-        code: 0x06,
-        jt: 0,
-        jf: 0,
-        k: 0,
-    }];
-    let program = libc::sock_fprog {
-        len: 1,
-        filter: drop_all.as_mut_ptr(),
-    };
-    // SAFETY: `program` points at a one-instruction filter that outlives the call (the kernel
-    // copies it), and the length given is its size.
-    unsafe {
-        libc::setsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_ATTACH_FILTER,
-            (&raw const program).cast(),
-            std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
-        ) == 0
-    }
-}
-
-/// Whether a connection waits in `listener`'s queue: accepted by the kernel, not yet by us.
-fn has_waiting_connections(listener: &TcpListener) -> bool {
-    use std::os::fd::AsRawFd;
-    let mut poll = libc::pollfd {
-        fd: listener.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: one valid pollfd for an open socket we own, and a zero timeout.
-    let ready = unsafe { libc::poll(&mut poll, 1, 0) };
-    ready > 0 && poll.revents & libc::POLLIN != 0
 }
 
 fn round_to_ms(d: Duration) -> Duration {
