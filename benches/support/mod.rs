@@ -81,12 +81,18 @@ pub fn row(label: &str, values: impl Iterator<Item = f64>) {
     v.sort_by(f64::total_cmp);
     let n = v.len();
     let median = median(&v);
-    let p90 = v[((0.9 * n as f64).ceil() as usize).clamp(1, n) - 1];
+    let p90 = percentile(&v, 0.9);
     println!(
         "{label:<28} {:>8.2} {median:>8.2} {p90:>8.2} {:>8.2}",
         v[0],
         v[n - 1]
     );
+}
+
+/// The `p` quantile of sorted `v` (0 < `p` <= 1), by nearest rank.
+pub fn percentile(v: &[f64], p: f64) -> f64 {
+    let n = v.len();
+    v[((p * n as f64).ceil() as usize).clamp(1, n) - 1]
 }
 
 /// The median of sorted `v` (the mean of the middle two when their number is even).
