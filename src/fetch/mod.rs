@@ -94,27 +94,83 @@ pub struct FetchSettings {
     pub credentials: HashMap<&'static str, std::sync::Arc<Credential>>,
 }
 
-/// One request a provider wants made.
-#[derive(Debug, Clone)]
+/// One request to a platform, from the provider that words it to the fetcher that sends it:
+/// a way of asking states the URL, body, headers and credentials (`Request::get(…)`,
+/// `.with_credentials()`), and signs it with its provider and agent; the lookup says whether
+/// it goes through the proxy.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    /// Where to send it.
-    pub url: Url,
-    /// The provider making it (selects its upstream override).
-    pub provider: &'static str,
-    /// The User-Agent to send.
-    pub agent: Agent,
-    /// A JSON body to POST instead of a GET.
+    /// The URL on the platform's own site or API.
+    pub url: String,
+    /// A JSON body to POST (GraphQL-style APIs); `None` for a GET.
     pub json_body: Option<String>,
-    /// Extra headers the platform's API wants.
+    /// Extra request headers the platform wants (a public client id, a consent cookie).
     pub headers: &'static [(&'static str, &'static str)],
-    /// Whether the operator's credentials for `provider` go with it, when set.
+    /// Whether the operator's credentials for the provider (e.g. `GETIMAGES_GITHUB_TOKEN`)
+    /// go with it, when set: only ever on requests to the platform's own API.
     pub credentials: bool,
+    /// Whether it needs them: without credentials set, the way is skipped.
+    pub needs_credentials: bool,
+    /// The provider asking (selects its upstream override and its credentials), as the way
+    /// of asking signs it.
+    pub provider: &'static str,
+    /// Who we say we are, as the way of asking signs it.
+    pub agent: Agent,
     /// Whether it goes through the outbound proxy (see [`Fetcher::proxy_first`]).
     pub via_proxy: bool,
 }
 
-/// One HTTP exchange, whatever asked for it.
-struct Send {
+impl Request {
+    /// A GET of `url`, not signed yet: no provider, a crawler's agent, direct.
+    pub fn get(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            json_body: None,
+            headers: &[],
+            credentials: false,
+            needs_credentials: false,
+            provider: "",
+            agent: Agent::Crawler,
+            via_proxy: false,
+        }
+    }
+
+    /// A POST of the JSON `body` to `url`.
+    pub fn post_json(url: impl Into<String>, body: String) -> Self {
+        Self {
+            json_body: Some(body),
+            ..Self::get(url)
+        }
+    }
+
+    /// The same request, carrying the operator's credentials for the provider when set.
+    pub fn with_credentials(self) -> Self {
+        Self {
+            credentials: true,
+            ..self
+        }
+    }
+
+    /// The same request, only made when the operator set credentials for the provider
+    /// (an OAuth API), and then with them.
+    pub fn requiring_credentials(self) -> Self {
+        Self {
+            credentials: true,
+            needs_credentials: true,
+            ..self
+        }
+    }
+
+    /// The same request with extra `headers`.
+    pub fn with_headers(self, headers: &'static [(&'static str, &'static str)]) -> Self {
+        Self { headers, ..self }
+    }
+}
+
+/// One HTTP exchange as the fetcher sends it, whatever asked for it (a platform's
+/// [`Request`], an image's GET, an OAuth token's POST): the URL as sent, and what the fetcher
+/// adds (accept, authorization, limits, route).
+struct Exchange {
     url: Url,
     trusted: bool,
     agent: Agent,
@@ -133,7 +189,7 @@ struct Send {
     range: Option<String>,
 }
 
-impl Send {
+impl Exchange {
     /// A guarded GET of an image found in a page or given by a visitor: a browser's agent
     /// and accept, never rewritten, never proxied, no wall sniffed.
     fn image(url: Url, max_bytes: usize, range: Option<String>) -> Self {
@@ -244,9 +300,15 @@ impl Fetcher {
     /// Makes a provider's `request` and returns the body of a 2xx answer; anything else
     /// becomes the matching [`FetchError`].
     pub async fn fetch(&self, request: Request) -> Result<Fetched, FetchError> {
+        let asked = Url::parse(&request.url).map_err(|e| {
+            upstream(Cause::Client(format!(
+                "bad request URL {}: {e}",
+                request.url
+            )))
+        })?;
         let (url, overridden) = match self.upstream(request.provider) {
-            Some(origin) => (with_origin(&request.url, origin), true),
-            None => (request.url.clone(), false),
+            Some(origin) => (with_origin(&asked, origin), true),
+            None => (asked.clone(), false),
         };
         let accept = if request.agent == Agent::Api || request.json_body.is_some() {
             "application/json"
@@ -258,7 +320,7 @@ impl Fetcher {
             false => None,
         };
         let mut fetched = self
-            .send(Send {
+            .send(Exchange {
                 url,
                 trusted: overridden,
                 agent: request.agent,
@@ -273,7 +335,7 @@ impl Fetcher {
             })
             .await?;
         if overridden {
-            fetched.url = with_origin(&fetched.url, &origin_of(&request.url));
+            fetched.url = with_origin(&fetched.url, &origin_of(&asked));
         }
         Ok(fetched)
     }
@@ -313,7 +375,7 @@ impl Fetcher {
             None => (url, false),
         };
         let answer = self
-            .send(Send {
+            .send(Exchange {
                 url,
                 trusted,
                 agent: Agent::Api,
@@ -341,7 +403,7 @@ impl Fetcher {
     /// always guarded) and returns once the headers of a 2xx answer are in, so that the
     /// caller reads the body at its own pace (and admits its memory as it grows).
     pub async fn open_image(&self, url: Url) -> Result<ImageBody, FetchError> {
-        let opened = self.open(Send::image(url, 0, None)).await?;
+        let opened = self.open(Exchange::image(url, 0, None)).await?;
         Ok(ImageBody {
             url: opened.url,
             content_type: opened.content_type,
@@ -354,7 +416,7 @@ impl Fetcher {
     /// sends: enough to tell an image from an error page and to read its header.
     pub async fn probe_image(&self, url: Url, prefix: usize) -> Result<Probed, FetchError> {
         let range = format!("bytes=0-{}", prefix.saturating_sub(1));
-        let opened = self.open(Send::image(url, prefix, Some(range))).await?;
+        let opened = self.open(Exchange::image(url, prefix, Some(range))).await?;
         let total_bytes = total_bytes(opened.status, &opened.headers);
         let head = read_prefix(opened.response, prefix).await?;
         Ok(Probed {
@@ -366,15 +428,15 @@ impl Fetcher {
 
     /// Sends and reads a 2xx answer whole; one that carries a challenge's strong signs
     /// (`block::walled`) is a block before its body is read.
-    async fn send(&self, send: Send) -> Result<Fetched, FetchError> {
-        let (max_bytes, sniff_walls, asked) = (send.max_bytes, send.sniff_walls, send.url.clone());
+    async fn send(&self, exchange: Exchange) -> Result<Fetched, FetchError> {
+        let (max_bytes, sniff_walls, asked) = (exchange.max_bytes, exchange.sniff_walls, exchange.url.clone());
         let Opened {
             response,
             status,
             url,
             headers,
             content_type,
-        } = self.open(send).await?;
+        } = self.open(exchange).await?;
         let status = status.as_u16();
         if sniff_walls && let Some(by) = block::walled(&asked, &url, &headers) {
             return Err(FetchError::Blocked { status, by });
@@ -392,21 +454,21 @@ impl Fetcher {
 
     /// Sends the request and returns a 2xx response with its body still unread; any other
     /// status becomes the matching [`FetchError`].
-    async fn open(&self, send: Send) -> Result<Opened, FetchError> {
+    async fn open(&self, exchange: Exchange) -> Result<Opened, FetchError> {
         // Operator-set upstreams are trusted; everything else may only reach public hosts.
-        let trusted = send.trusted || self.settings.guard.allows_private_networks();
-        let response = if send.via_proxy {
-            self.exchange_proxied(&send, trusted).await?
+        let trusted = exchange.trusted || self.settings.guard.allows_private_networks();
+        let response = if exchange.via_proxy {
+            self.exchange_proxied(&exchange, trusted).await?
         } else {
             if !trusted {
-                self.settings.guard.check_url(&send.url)?;
+                self.settings.guard.check_url(&exchange.url)?;
             }
             let client = self.client(if trusted {
                 Route::Trusted
             } else {
                 Route::Guarded
             })?;
-            self.exchange(client, &send, send.url.clone(), true).await?
+            self.exchange(client, &exchange, exchange.url.clone(), true).await?
         };
         opened(response)
     }
@@ -416,11 +478,11 @@ impl Fetcher {
     /// sent, and redirects are followed one by one (at most [`MAX_REDIRECTS`]).
     async fn exchange_proxied(
         &self,
-        send: &Send,
+        exchange: &Exchange,
         trusted: bool,
     ) -> Result<reqwest::Response, FetchError> {
         let client = self.client(Route::Proxied)?;
-        let mut url = send.url.clone();
+        let mut url = exchange.url.clone();
         for hop in 0..=MAX_REDIRECTS {
             if !trusted {
                 let timeout = self.settings.connect_timeout;
@@ -439,8 +501,8 @@ impl Fetcher {
             }
             // Credentials go to the host they were meant for, never to a redirect elsewhere
             // (as reqwest's own redirects drop them).
-            let same_host = url.host_str() == send.url.host_str();
-            let response = self.exchange(client, send, url.clone(), same_host).await?;
+            let same_host = url.host_str() == exchange.url.host_str();
+            let response = self.exchange(client, exchange, url.clone(), same_host).await?;
             let next = response
                 .status()
                 .is_redirection()
@@ -449,43 +511,43 @@ impl Fetcher {
                 .and_then(|l| l.to_str().ok())
                 .and_then(|l| url.join(l).ok());
             match next {
-                Some(next) if send.body.is_none() => url = next,
+                Some(next) if exchange.body.is_none() => url = next,
                 _ => return Ok(response),
             }
         }
         Err(upstream(Cause::Redirects))
     }
 
-    /// Sends `send` to `url` with `client`, with its `Authorization` when `authorize`.
+    /// Sends `exchange` to `url` with `client`, with its `Authorization` when `authorize`.
     async fn exchange(
         &self,
         client: &Client,
-        send: &Send,
+        exchange: &Exchange,
         url: Url,
         authorize: bool,
     ) -> Result<reqwest::Response, FetchError> {
-        let builder = match &send.body {
+        let builder = match &exchange.body {
             Some((content_type, body)) => client
                 .post(url)
                 .header(header::CONTENT_TYPE, *content_type)
                 .body(body.clone()),
             None => client.get(url),
         };
-        let builder = send
+        let builder = exchange
             .headers
             .iter()
             .fold(builder, |b, (name, value)| b.header(*name, *value));
-        let builder = match &send.authorization {
+        let builder = match &exchange.authorization {
             Some(value) if authorize => builder.header(header::AUTHORIZATION, value),
             _ => builder,
         };
-        let builder = match &send.range {
+        let builder = match &exchange.range {
             Some(range) => builder.header(header::RANGE, range),
             None => builder,
         };
         builder
-            .header(header::USER_AGENT, send.agent.user_agent())
-            .header(header::ACCEPT, send.accept)
+            .header(header::USER_AGENT, exchange.agent.user_agent())
+            .header(header::ACCEPT, exchange.accept)
             .header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.8")
             .send()
             .await

@@ -22,9 +22,7 @@ use crate::fetch::guard::Guard;
 use crate::fetch::{Agent, FetchError, Fetched, Fetcher, Phase, Request, block};
 use crate::profile::{Image, ImageKind};
 use crate::providers::pick::{self, Response};
-use crate::providers::{
-    self, Found, NotFound, PickError, Provider, Reader, Strategy, Target, signed,
-};
+use crate::providers::{self, Found, NotFound, PickError, Provider, Reader, Strategy, signed};
 pub use answers::{Answer, Lifetimes};
 use answers::{AnswerKey, Answers, Served};
 pub use error::LookupError;
@@ -309,19 +307,15 @@ impl Platforms {
             if is_end && answered {
                 continue;
             }
-            let target = strategy.request(provider, &query.handle);
-            if target.needs_credentials && !self.fetcher.has_credentials(provider.id) {
+            let request = Request {
+                via_proxy: proxied,
+                ..strategy.request(provider, &query.handle)
+            };
+            if request.needs_credentials && !self.fetcher.has_credentials(provider.id) {
                 continue;
             }
             match self
-                .try_strategy(
-                    provider,
-                    &query.handle,
-                    strategy,
-                    target,
-                    &mut asked,
-                    proxied,
-                )
+                .try_strategy(provider, &query.handle, strategy, request, &mut asked)
                 .await
             {
                 Ok(profile) => return Ok(profile),
@@ -345,14 +339,15 @@ impl Platforms {
         provider: &'static Provider,
         handle: &str,
         strategy: &Strategy,
-        target: Target,
+        request: Request,
         asked: &mut Asked,
-        proxied: bool,
     ) -> Result<Unchecked, Failure> {
-        let url = Url::parse(&target.url).map_err(|_| {
-            LookupError::Input(format!("\"{}\" is not a valid address.", target.url))
-        })?;
-        let key = (target.json_body.is_none()).then(|| (target.url.clone(), strategy.agent));
+        if Url::parse(&request.url).is_err() {
+            let error = format!("\"{}\" is not a valid address.", request.url);
+            return Err(LookupError::Input(error).into());
+        }
+        let proxied = request.via_proxy;
+        let key = (request.json_body.is_none()).then(|| (request.url.clone(), request.agent));
         let fetched = match key.as_ref().and_then(|key| asked.get(key)) {
             Some(earlier) => earlier,
             None => {
@@ -363,26 +358,14 @@ impl Platforms {
                     .admit_body(self.fetcher.max_body_bytes() as u64)
                     .await
                     .map_err(|refusal| refused(refusal, provider))?;
-                let fetched = self
-                    .fetcher
-                    .fetch(Request {
-                        url,
-                        provider: provider.id,
-                        agent: strategy.agent,
-                        json_body: target.json_body,
-                        headers: target.headers,
-                        credentials: target.credentials,
-                        via_proxy: proxied,
+                let fetched = self.fetcher.fetch(request).await.map(|fetched| {
+                    let read = (fetched.body.len() as u64).max(1);
+                    let room = self.budget.split_off(&mut room, read);
+                    Arc::new(Held {
+                        fetched,
+                        _room: room,
                     })
-                    .await
-                    .map(|fetched| {
-                        let read = (fetched.body.len() as u64).max(1);
-                        let room = self.budget.split_off(&mut room, read);
-                        Arc::new(Held {
-                            fetched,
-                            _room: room,
-                        })
-                    });
+                });
                 if let Some(key) = key {
                     asked.insert(key, fetched.clone());
                 }

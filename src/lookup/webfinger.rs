@@ -96,14 +96,10 @@ async fn ask(fetcher: &Fetcher, account: &Account) -> Option<bool> {
     url.query_pairs_mut()
         .append_pair("resource", &format!("acct:{}", account.address()));
     let request = Request {
-        url,
         // The fediverse chain's: an operator's `GETIMAGES_UPSTREAM_MASTODON` serves it too.
         provider: "mastodon",
         agent: Agent::Api,
-        json_body: None,
-        headers: &[],
-        credentials: false,
-        via_proxy: false,
+        ..Request::get(url)
     };
     match fetcher.fetch(request).await {
         Ok(fetched) => {

@@ -5,8 +5,9 @@
 //! `bsky.app/profile/{handle}` page, whose JSON-LD names the avatar.
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Strategy, Target, pick};
+use super::{Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::{at, first_str, str_at};
+use crate::fetch::Request;
 
 /// Bluesky accounts; the handle is a domain name (`name.bsky.social`) or a DID.
 pub const PROVIDER: Provider = Provider {
@@ -26,7 +27,7 @@ pub const PROVIDER: Provider = Provider {
     strategies: &[
         Strategy::api(
             |handle| {
-                Target::get(format!(
+                Request::get(format!(
                     "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfiles?actors={handle}"
                 ))
             },

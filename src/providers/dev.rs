@@ -1,8 +1,9 @@
 //! DEV Community (dev.to): the public API's user record
 //! (`https://dev.to/api/users/by_username?url={handle}`).
 
-use super::{PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::str_at;
+use crate::fetch::Request;
 
 /// DEV Community members.
 pub const PROVIDER: Provider = Provider {
@@ -50,7 +51,7 @@ pub const PROVIDER: Provider = Provider {
     handle: |raw| super::ascii_handle(raw, "_", 30).map(|h| h.to_ascii_lowercase()),
     profile_url: |handle| format!("https://dev.to/{handle}"),
     strategies: &[Strategy::api(
-        |handle| Target::get(format!("https://dev.to/api/users/by_username?url={handle}")),
+        |handle| Request::get(format!("https://dev.to/api/users/by_username?url={handle}")),
         pick,
     )],
     upgrade: original,

@@ -1,8 +1,9 @@
 //! Docker Hub: the public Hub API's account record
 //! (`https://hub.docker.com/v2/users/{handle}/`), which answers for users and organizations.
 
-use super::{PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::str_at;
+use crate::fetch::Request;
 
 /// Docker Hub users and organizations.
 pub const PROVIDER: Provider = Provider {
@@ -23,7 +24,7 @@ pub const PROVIDER: Provider = Provider {
     },
     profile_url: |handle| format!("https://hub.docker.com/u/{handle}"),
     strategies: &[Strategy::api(
-        |handle| Target::get(format!("https://hub.docker.com/v2/users/{handle}/")),
+        |handle| Request::get(format!("https://hub.docker.com/v2/users/{handle}/")),
         pick,
     )],
     // Docker Hub's pictures are Gravatars (`?s=80&r=g&d=mm`).

@@ -2,9 +2,9 @@
 //! it allows 60 requests an hour per address), then `github.com/{user}.png`, which redirects
 //! to the avatar without that limit.
 
-use super::{Ask, NotFound, PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
+use super::{Ask, NotFound, PickError, Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::str_at;
-use crate::fetch::Agent;
+use crate::fetch::{Agent, Request};
 
 /// GitHub users and organizations.
 pub const PROVIDER: Provider = Provider {
@@ -54,14 +54,14 @@ pub const PROVIDER: Provider = Provider {
     strategies: &[
         Strategy::api(
             |handle| {
-                Target::get(format!("https://api.github.com/users/{handle}")).with_credentials()
+                Request::get(format!("https://api.github.com/users/{handle}")).with_credentials()
             },
             pick,
         ),
         Strategy {
             name: "avatar redirect",
             agent: Agent::Browser,
-            ask: Ask::At(|handle| Target::get(format!("https://github.com/{handle}.png"))),
+            ask: Ask::At(|handle| Request::get(format!("https://github.com/{handle}.png"))),
             read: |response, handle| pick::image_answer(response, &format!("GitHub user {handle}")),
             not_found: NotFound::Final,
         },

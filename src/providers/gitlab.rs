@@ -2,8 +2,9 @@
 //! (`https://gitlab.com/api/v4/users?username={handle}`), which needs no token.
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Strategy, Target, pick};
+use super::{Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::str_at;
+use crate::fetch::Request;
 
 /// GitLab.com users.
 pub const PROVIDER: Provider = Provider {
@@ -41,7 +42,7 @@ pub const PROVIDER: Provider = Provider {
     handle: normalize,
     profile_url: |handle| format!("https://gitlab.com/{handle}"),
     strategies: &[Strategy::api(
-        |handle| Target::get(format!("https://gitlab.com/api/v4/users?username={handle}")),
+        |handle| Request::get(format!("https://gitlab.com/api/v4/users?username={handle}")),
         pick,
     )],
     upgrade,

@@ -8,9 +8,9 @@
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::{Ask, NotFound, PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
+use super::{Ask, NotFound, PickError, Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::{first_str, str_at};
-use crate::fetch::Agent;
+use crate::fetch::{Agent, Request};
 
 /// Largest size Gravatar renders (`s` is capped at 2048).
 const MAX_SIZE: &str = "2048";
@@ -57,7 +57,7 @@ pub const PROVIDER: Provider = Provider {
         Strategy {
             not_found: NotFound::TryNext,
             ..Strategy::api(
-                |handle| Target::get(format!("https://gravatar.com/{}.json", key(handle))),
+                |handle| Request::get(format!("https://gravatar.com/{}.json", key(handle))),
                 pick,
             )
         },
@@ -65,7 +65,7 @@ pub const PROVIDER: Provider = Provider {
             name: "avatar",
             agent: Agent::Browser,
             ask: Ask::At(|handle| {
-                Target::get(format!(
+                Request::get(format!(
                     "https://gravatar.com/avatar/{}?s={MAX_SIZE}&d=404",
                     key(handle)
                 ))

@@ -3,8 +3,9 @@
 
 use url::Url;
 
-use super::{NotFound, Provider, Recognize, Reserved, Strategy, Target, pick};
+use super::{NotFound, Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::str_at;
+use crate::fetch::Request;
 
 /// Hugging Face users.
 pub const PROVIDER: Provider = Provider {
@@ -57,7 +58,7 @@ pub const PROVIDER: Provider = Provider {
             not_found: NotFound::TryNext,
             ..Strategy::api(
                 |handle| {
-                    Target::get(format!(
+                    Request::get(format!(
                         "https://huggingface.co/api/users/{handle}/overview"
                     ))
                 },
@@ -68,7 +69,7 @@ pub const PROVIDER: Provider = Provider {
             name: "organizations api",
             ..Strategy::api(
                 |handle| {
-                    Target::get(format!(
+                    Request::get(format!(
                         "https://huggingface.co/api/organizations/{handle}/overview"
                     ))
                 },

@@ -1,8 +1,9 @@
 //! Keybase: the public user lookup API, asked only for pictures and profile
 //! (`https://keybase.io/_/api/1.0/user/lookup.json?usernames={handle}&fields=pictures,profile`).
 
-use super::{PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::{first_str, str_at};
+use crate::fetch::Request;
 
 /// Keybase users.
 pub const PROVIDER: Provider = Provider {
@@ -23,7 +24,7 @@ pub const PROVIDER: Provider = Provider {
     profile_url: |handle| format!("https://keybase.io/{handle}"),
     strategies: &[Strategy::api(
         |handle| {
-            Target::get(format!(
+            Request::get(format!(
                 "https://keybase.io/_/api/1.0/user/lookup.json?usernames={handle}&fields=pictures,profile"
             ))
         },

@@ -3,8 +3,9 @@
 
 use url::Url;
 
-use super::{NotFound, PickError, Provider, Recognize, Strategy, Target, pick};
+use super::{NotFound, PickError, Provider, Recognize, Strategy, pick};
 use crate::extract::json::str_at;
+use crate::fetch::Request;
 
 /// Mastodon on any instance; the handle is `user@instance`.
 pub const PROVIDER: Provider = Provider {
@@ -25,7 +26,7 @@ pub const PROVIDER: Provider = Provider {
         ..Strategy::api(
             |handle| {
                 let (user, instance) = split(handle);
-                Target::get(format!(
+                Request::get(format!(
                     "https://{instance}/api/v1/accounts/lookup?acct={user}"
                 ))
             },

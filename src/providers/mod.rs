@@ -61,7 +61,7 @@ use url::Url;
 
 use crate::extract;
 
-use crate::fetch::Agent;
+use crate::fetch::{Agent, Request};
 pub use error::PickError;
 pub use pick::Found;
 
@@ -121,9 +121,9 @@ pub enum Ask {
     ProfilePage,
     /// Another web page: another URL, or the profile page with headers such as a consent
     /// cookie.
-    PageAt(fn(&str) -> Target),
+    PageAt(fn(&str) -> Request),
     /// A request whose answer is not a web page: an API's JSON, or the picture itself.
-    At(fn(&str) -> Target),
+    At(fn(&str) -> Request),
 }
 
 /// Whether a strategy's "no such profile" (HTTP 404, or the platform's own not-found answer)
@@ -151,7 +151,7 @@ impl Strategy {
 
     /// Another page, fetched with `request`, read by `read` as [`Strategy::page`] reads the
     /// profile page.
-    pub const fn page_at(request: fn(&str) -> Target, read: Reader) -> Self {
+    pub const fn page_at(request: fn(&str) -> Request, read: Reader) -> Self {
         Self {
             ask: Ask::PageAt(request),
             ..Self::page(read)
@@ -160,7 +160,7 @@ impl Strategy {
 
     /// A JSON API's answer to `request` read by `read`, as a plain API client: named `api`;
     /// its "not found" is final.
-    pub const fn api(request: fn(&str) -> Target, read: Reader) -> Self {
+    pub const fn api(request: fn(&str) -> Request, read: Reader) -> Self {
         Self {
             name: "api",
             agent: Agent::Api,
@@ -170,11 +170,17 @@ impl Strategy {
         }
     }
 
-    /// What to fetch for `handle` on `provider`.
-    pub fn request(&self, provider: &Provider, handle: &str) -> Target {
-        match self.ask {
-            Ask::ProfilePage => Target::get((provider.profile_url)(handle)),
+    /// What to fetch for `handle` on `provider`: the request this way words, asked by the
+    /// provider as this way's agent.
+    pub fn request(&self, provider: &Provider, handle: &str) -> Request {
+        let worded = match self.ask {
+            Ask::ProfilePage => Request::get((provider.profile_url)(handle)),
             Ask::PageAt(request) | Ask::At(request) => request(handle),
+        };
+        Request {
+            provider: provider.id,
+            agent: self.agent,
+            ..worded
         }
     }
 
@@ -225,66 +231,6 @@ impl Reserved {
     /// Whether `name` is one of them.
     pub fn contains(self, name: &str) -> bool {
         self.0.iter().any(|r| r.eq_ignore_ascii_case(name))
-    }
-}
-
-/// What a provider fetches.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// The URL on the platform's own site or API.
-    pub url: String,
-    /// A JSON body to POST (GraphQL-style APIs); `None` for a GET.
-    pub json_body: Option<String>,
-    /// Extra request headers the API wants (e.g. a public client id).
-    pub headers: &'static [(&'static str, &'static str)],
-    /// Whether the operator's credentials for this provider (e.g. `GETIMAGES_GITHUB_TOKEN`)
-    /// go with it, when set: only ever on requests to the platform's own API.
-    pub credentials: bool,
-    /// Whether it needs them: without credentials set, the way is skipped.
-    pub needs_credentials: bool,
-}
-
-impl Target {
-    /// A GET of `url`.
-    pub fn get(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            json_body: None,
-            headers: &[],
-            credentials: false,
-            needs_credentials: false,
-        }
-    }
-
-    /// A POST of the JSON `body` to `url`.
-    pub fn post_json(url: impl Into<String>, body: String) -> Self {
-        Self {
-            json_body: Some(body),
-            ..Self::get(url)
-        }
-    }
-
-    /// The same request, carrying the operator's credentials for the provider when set.
-    pub fn with_credentials(self) -> Self {
-        Self {
-            credentials: true,
-            ..self
-        }
-    }
-
-    /// The same request, only made when the operator set credentials for the provider
-    /// (an OAuth API), and then with them.
-    pub fn requiring_credentials(self) -> Self {
-        Self {
-            credentials: true,
-            needs_credentials: true,
-            ..self
-        }
-    }
-
-    /// The same request with extra `headers`.
-    pub fn with_headers(self, headers: &'static [(&'static str, &'static str)]) -> Self {
-        Self { headers, ..self }
     }
 }
 

@@ -9,8 +9,9 @@
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Strategy, Target, pick};
+use super::{Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::{first_str, str_at};
+use crate::fetch::Request;
 
 /// Reddit users.
 pub const PROVIDER: Provider = Provider {
@@ -43,7 +44,7 @@ pub const PROVIDER: Provider = Provider {
     strategies: &[
         Strategy::api(
             |handle| {
-                Target::get(format!("https://oauth.reddit.com/user/{handle}/about"))
+                Request::get(format!("https://oauth.reddit.com/user/{handle}/about"))
                     .requiring_credentials()
             },
             pick_about,
@@ -55,7 +56,7 @@ pub const PROVIDER: Provider = Provider {
         Strategy {
             name: "about.json",
             ..Strategy::api(
-                |handle| Target::get(format!("https://www.reddit.com/user/{handle}/about.json")),
+                |handle| Request::get(format!("https://www.reddit.com/user/{handle}/about.json")),
                 pick_about,
             )
         },

@@ -2,8 +2,9 @@
 //! (`https://api.stackexchange.com/2.3/users/{id}?site=stackoverflow`), keyless within its
 //! daily quota (300 requests a day per address), then the HTML user page's metadata.
 
-use super::{PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::str_at;
+use crate::fetch::Request;
 
 /// Stack Overflow users, by numeric id.
 pub const PROVIDER: Provider = Provider {
@@ -22,7 +23,7 @@ pub const PROVIDER: Provider = Provider {
     strategies: &[
         Strategy::api(
             |id| {
-                Target::get(format!(
+                Request::get(format!(
                     "https://api.stackexchange.com/2.3/users/{id}?site=stackoverflow"
                 ))
             },

@@ -7,9 +7,10 @@ use serde_json::Value;
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Strategy, Target, pick};
+use super::{Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::Page;
 use crate::extract::json::{self, str_at};
+use crate::fetch::Request;
 
 /// Subdomains of tumblr.com that are not blogs.
 const NOT_BLOGS: Reserved = Reserved(&[
@@ -80,7 +81,7 @@ pub const PROVIDER: Provider = Provider {
     // served to a crawler.
     strategies: &[
         Strategy::page_at(
-            |handle| Target::get(format!("https://www.tumblr.com/{handle}")),
+            |handle| Request::get(format!("https://www.tumblr.com/{handle}")),
             pick,
         ),
         Strategy {

@@ -4,8 +4,9 @@
 use serde_json::json;
 
 use super::PickError;
-use super::{Provider, Recognize, Reserved, Strategy, Target, pick};
+use super::{Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::str_at;
+use crate::fetch::Request;
 
 /// The public client id of twitch.tv's own web app, which the GraphQL endpoint requires.
 const WEB_CLIENT_ID: &str = "kimne78kx3ncx6brgo4mv6wki5h1ko";
@@ -66,7 +67,7 @@ pub const PROVIDER: Provider = Provider {
     strategies: &[Strategy::api(
         |handle| {
             let body = json!({ "query": USER_QUERY, "variables": { "login": handle } });
-            Target::post_json("https://gql.twitch.tv/gql", body.to_string())
+            Request::post_json("https://gql.twitch.tv/gql", body.to_string())
                 .with_headers(&[("Client-Id", WEB_CLIENT_ID)])
         },
         pick,

@@ -2,7 +2,8 @@
 //! `x.com/intent/user?screen_name=` (what unavatar asks today), which carries the same
 //! metadata for handles whose profile page has none (those starting with `_`, for one).
 
-use super::{PickError, Provider, Recognize, Reserved, Strategy, Target, pick};
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
+use crate::fetch::Request;
 
 /// Size suffixes X puts on avatar file names, smallest first.
 const SIZES: &[&str] = &["_mini", "_normal", "_bigger", "_x96", "_200x200"];
@@ -44,7 +45,7 @@ pub const PROVIDER: Provider = Provider {
         Strategy {
             name: "intent",
             ..Strategy::page_at(
-                |handle| Target::get(format!("https://x.com/intent/user?screen_name={handle}")),
+                |handle| Request::get(format!("https://x.com/intent/user?screen_name={handle}")),
                 pick,
             )
         },

@@ -7,9 +7,9 @@ use serde_json::Value;
 use url::Url;
 
 use super::PickError;
-use super::{Provider, Recognize, Strategy, Target, pick};
+use super::{Provider, Recognize, Strategy, pick};
 use crate::extract::json::{at, first_str, u32_at};
-use crate::fetch::Agent;
+use crate::fetch::{Agent, Request};
 
 /// Avatar side asked of the image CDN: what YouTube itself publishes as the largest (the
 /// channel metadata and og:image use `=s900`).
@@ -47,7 +47,7 @@ pub const PROVIDER: Provider = Provider {
     strategies: &[Strategy {
         agent: Agent::Browser,
         ..Strategy::page_at(
-            |handle| Target::get(channel_url(handle)).with_headers(&[("cookie", "SOCS=CAI")]),
+            |handle| Request::get(channel_url(handle)).with_headers(&[("cookie", "SOCS=CAI")]),
             pick,
         )
     }],
