@@ -216,9 +216,11 @@ impl MemoryBudget {
 }
 
 /// Most malloc arenas of the glibc build (glibc's default is 8 a core).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 const GLIBC_ARENAS: libc::c_int = 2;
 
 /// Allocations from this size on are mapped on their own and unmapped when freed.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 const GLIBC_MMAP_THRESHOLD: libc::c_int = 1024 * 1024;
 
 /// Makes the glibc build give back what it frees, so that what the budget admits is what
