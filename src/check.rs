@@ -138,14 +138,14 @@ impl Report {
 /// server's `settings`, printing a line as each finishes (or, with `--json`, an array at the
 /// end). Returns whether every one was ok.
 pub async fn run(settings: &Settings, args: &CheckArgs) -> Result<bool, StartError> {
-    let guard = settings.guard();
+    let guard = settings.test_hooks.guard();
     let fetcher = Arc::new(startup::fetcher(settings, guard.clone())?);
     let platforms = Platforms::new(
         fetcher,
         guard,
-        settings.lookup_timeout,
-        settings.check_images,
-        usize::from(settings.max_outbound_lookups),
+        settings.lookups.lookup_timeout,
+        settings.lookups.check_images,
+        usize::from(settings.lookups.max_outbound_lookups),
         MemoryBudget::new(
             settings.memory_split(Machine::read().memory_limit).budget,
             budget::ADMISSION_WAIT,

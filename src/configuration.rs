@@ -1,6 +1,7 @@
 //! Settings: every value is a CLI flag and an environment variable.
 
-use std::net::IpAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
@@ -8,15 +9,22 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use url::Url;
 
-use crate::cache::{RedisSettings, RedisUrl};
-use crate::fetch::ProxyUse;
+use crate::budget::MemoryBudget;
+use crate::cache::{CacheSettings, RedisSettings, RedisUrl};
+use crate::fetch::guard::Guard;
+use crate::fetch::{ProxySettings, ProxyUse};
+use crate::imaging;
+use crate::lookup::{Lifetimes, LookupSettings};
 use crate::providers::{self, Provider};
+use crate::routes::ratelimit::{Limiters, RateLimit};
+use crate::routes::security::RequestLimits;
 use crate::telemetry::LogFormat;
 
 /// Prefix of the per-provider upstream override variables.
 const UPSTREAM_ENV_PREFIX: &str = "GETIMAGES_UPSTREAM_";
 
-/// Everything the server can be told at start-up.
+/// Everything the server can be told at start-up, in sections, each handed to the part it
+/// configures.
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "getimages",
@@ -30,6 +38,48 @@ pub struct Settings {
     #[command(subcommand)]
     pub command: Option<Command>,
 
+    /// Where and how long the server listens.
+    #[command(flatten)]
+    pub server: Server,
+
+    /// What the server logs, and how.
+    #[command(flatten)]
+    pub logs: Logs,
+
+    /// How platforms are asked.
+    #[command(flatten)]
+    pub lookups: Lookups,
+
+    /// What is kept, for how long, and where: memory, disk and Redis.
+    #[command(flatten)]
+    pub cache: Cache,
+
+    /// How large an image the proxy fetches and decodes.
+    #[command(flatten)]
+    pub images: Images,
+
+    /// What the process may hold and one client may ask.
+    #[command(flatten)]
+    pub limits: Limits,
+
+    /// The outbound proxy for platform requests.
+    #[command(flatten)]
+    pub proxy: Proxy,
+
+    /// The operator's API credentials for platforms.
+    #[command(flatten)]
+    pub credentials: Credentials,
+
+    /// Hooks for tests and local development: DNS answered here, loopback counted as
+    /// public, providers sent elsewhere, test routes.
+    #[command(flatten)]
+    pub test_hooks: TestHooks,
+}
+
+/// Where and how long the server listens.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Server")]
+pub struct Server {
     /// TCP port to listen on (ignored when a socket is inherited through LISTEN_FDS).
     #[arg(long, env = "PORT", default_value_t = 8080)]
     pub port: u16,
@@ -63,7 +113,12 @@ pub struct Settings {
     /// Worker threads serving requests [default: number of CPUs].
     #[arg(long, env = "GETIMAGES_WORKERS")]
     pub workers: Option<NonZeroUsize>,
+}
 
+/// What the server logs, and how.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Logs")]
+pub struct Logs {
     /// Log filter, in tracing's EnvFilter syntax (e.g. info, getimages=debug).
     #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
     pub log_filter: String,
@@ -76,7 +131,12 @@ pub struct Settings {
     /// /metrics); 0 writes each line to stderr as it is logged, in the request's own time.
     #[arg(long, env = "GETIMAGES_LOG_BUFFER_LINES", default_value_t = 8192)]
     pub log_buffer_lines: usize,
+}
 
+/// How platforms are asked.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Lookups")]
+pub struct Lookups {
     /// Deadline for one whole profile lookup.
     #[arg(long, env = "GETIMAGES_LOOKUP_TIMEOUT", default_value = "8s", value_parser = parse_duration)]
     pub lookup_timeout: Duration,
@@ -102,7 +162,12 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_CHECK_IMAGES", default_value_t = true, action = clap::ArgAction::Set,
           value_parser = clap::builder::BoolishValueParser::new())]
     pub check_images: bool,
+}
 
+/// What is kept, for how long, and where: memory, disk and Redis.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Cache")]
+pub struct Cache {
     /// How long a found profile is cached.
     #[arg(long, env = "GETIMAGES_CACHE_TTL", default_value = "24h", value_parser = parse_duration)]
     pub cache_ttl: Duration,
@@ -110,6 +175,11 @@ pub struct Settings {
     /// How long "profile not found" is cached.
     #[arg(long, env = "GETIMAGES_CACHE_MISS_TTL", default_value = "5m", value_parser = parse_duration)]
     pub cache_miss_ttl: Duration,
+
+    /// How long past its TTL a lookup may still be served (marked STALE) while a fresh one
+    /// is fetched in the background.
+    #[arg(long, env = "GETIMAGES_CACHE_STALE", default_value = "7d", value_parser = parse_duration)]
+    pub cache_stale: Duration,
 
     /// Most lookup answers kept in memory.
     #[arg(long, env = "GETIMAGES_CACHE_ENTRIES", default_value_t = 10_000)]
@@ -135,42 +205,6 @@ pub struct Settings {
     #[arg(long, env = "GETIMAGES_MEMORY_CACHE_BYTES", value_name = "BYTES", value_parser = parse_size)]
     pub memory_cache_bytes: Option<u64>,
 
-    /// An outbound proxy for platform requests: http://, https://, socks5:// or socks5h://
-    /// (user:password@ allowed). Every name is resolved and checked here first, as without
-    /// a proxy. Ambient HTTP_PROXY/HTTPS_PROXY/ALL_PROXY variables are never used.
-    #[arg(long, env = "GETIMAGES_PROXY", value_name = "URL", value_parser = parse_proxy, hide_env_values = true)]
-    pub proxy: Option<Url>,
-
-    /// Which lookups go through GETIMAGES_PROXY: `blocked` (a lookup a platform blocked is
-    /// asked once more through the proxy), `all`, or a comma-separated list of provider ids
-    /// that always use it (the others retry through it when blocked).
-    #[arg(long, env = "GETIMAGES_PROXY_PROVIDERS", default_value = "blocked", value_parser = parse_proxy_use)]
-    pub proxy_providers: ProxyUse,
-
-    /// A GitHub token (any scope-less personal access token) sent to the GitHub API only:
-    /// lifts its keyless limit of 60 requests an hour per address.
-    #[arg(long, env = "GETIMAGES_GITHUB_TOKEN", hide_env_values = true)]
-    pub github_token: Option<String>,
-
-    /// A Reddit app's client id (a "script" or "web" app at reddit.com/prefs/apps): with
-    /// GETIMAGES_REDDIT_CLIENT_SECRET, Reddit is asked first through its OAuth API with an
-    /// app-only token.
-    #[arg(
-        long,
-        env = "GETIMAGES_REDDIT_CLIENT_ID",
-        requires = "reddit_client_secret"
-    )]
-    pub reddit_client_id: Option<String>,
-
-    /// The Reddit app's secret (see GETIMAGES_REDDIT_CLIENT_ID).
-    #[arg(
-        long,
-        env = "GETIMAGES_REDDIT_CLIENT_SECRET",
-        hide_env_values = true,
-        requires = "reddit_client_id"
-    )]
-    pub reddit_client_secret: Option<String>,
-
     /// A Redis shared by every server process, as a third cache tier behind memory and
     /// disk: redis://[user:password@]host[:port][/db] (rediss:// is refused: no TLS in this
     /// build). Unset, there is no Redis tier.
@@ -189,7 +223,12 @@ pub struct Settings {
     /// background).
     #[arg(long, env = "GETIMAGES_REDIS_TIMEOUT", default_value = "50ms", value_parser = parse_duration)]
     pub redis_timeout: Duration,
+}
 
+/// How large an image the proxy fetches and decodes.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Images")]
+pub struct Images {
     /// Largest image fetched for /image, in bytes.
     #[arg(long, env = "GETIMAGES_MAX_IMAGE_BYTES", default_value_t = 15 * 1024 * 1024)]
     pub max_image_bytes: usize,
@@ -198,18 +237,18 @@ pub struct Settings {
     /// the memory budget cannot decode that many as 8-bit RGBA].
     #[arg(long, env = "GETIMAGES_MAX_IMAGE_PIXELS")]
     pub max_image_pixels: Option<u64>,
+}
 
+/// What the process may hold and one client may ask.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Limits")]
+pub struct Limits {
     /// Memory the image path and lookups may hold at once (fetched bodies and pages, page
     /// parses, decoded pixels, encode buffers), in bytes or with a unit (160MiB, 1GiB)
     /// [default: what the memory limit (the cgroup's, or the machine's memory) leaves once
     /// the memory caches, 32MiB of base and a 10% margin are set aside].
     #[arg(long, env = "GETIMAGES_MEMORY_BUDGET", value_name = "BYTES", value_parser = parse_bytes)]
     pub memory_budget: Option<u64>,
-
-    /// How long past its TTL a lookup may still be served (marked STALE) while a fresh one
-    /// is fetched in the background.
-    #[arg(long, env = "GETIMAGES_CACHE_STALE", default_value = "7d", value_parser = parse_duration)]
-    pub cache_stale: Duration,
 
     /// Lookups (/lookup, /api/v1/lookup, /{provider}/{id}) one client may make per minute
     /// on average; 0 turns rate limiting off.
@@ -256,7 +295,59 @@ pub struct Settings {
     /// closed (slow-header attacks).
     #[arg(long, env = "GETIMAGES_CLIENT_REQUEST_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
     pub client_request_timeout: Duration,
+}
 
+/// The outbound proxy for platform requests.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Proxy")]
+pub struct Proxy {
+    /// An outbound proxy for platform requests: http://, https://, socks5:// or socks5h://
+    /// (user:password@ allowed). Every name is resolved and checked here first, as without
+    /// a proxy. Ambient HTTP_PROXY/HTTPS_PROXY/ALL_PROXY variables are never used.
+    #[arg(long, env = "GETIMAGES_PROXY", value_name = "URL", value_parser = parse_proxy, hide_env_values = true)]
+    pub proxy: Option<Url>,
+
+    /// Which lookups go through GETIMAGES_PROXY: `blocked` (a lookup a platform blocked is
+    /// asked once more through the proxy), `all`, or a comma-separated list of provider ids
+    /// that always use it (the others retry through it when blocked).
+    #[arg(long, env = "GETIMAGES_PROXY_PROVIDERS", default_value = "blocked", value_parser = parse_proxy_use)]
+    pub proxy_providers: ProxyUse,
+}
+
+/// The operator's API credentials for platforms.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Credentials")]
+pub struct Credentials {
+    /// A GitHub token (any scope-less personal access token) sent to the GitHub API only:
+    /// lifts its keyless limit of 60 requests an hour per address.
+    #[arg(long, env = "GETIMAGES_GITHUB_TOKEN", hide_env_values = true)]
+    pub github_token: Option<String>,
+
+    /// A Reddit app's client id (a "script" or "web" app at reddit.com/prefs/apps): with
+    /// GETIMAGES_REDDIT_CLIENT_SECRET, Reddit is asked first through its OAuth API with an
+    /// app-only token.
+    #[arg(
+        long,
+        env = "GETIMAGES_REDDIT_CLIENT_ID",
+        requires = "reddit_client_secret"
+    )]
+    pub reddit_client_id: Option<String>,
+
+    /// The Reddit app's secret (see GETIMAGES_REDDIT_CLIENT_ID).
+    #[arg(
+        long,
+        env = "GETIMAGES_REDDIT_CLIENT_SECRET",
+        hide_env_values = true,
+        requires = "reddit_client_id"
+    )]
+    pub reddit_client_secret: Option<String>,
+}
+
+/// Hooks for tests and local development: DNS answered here, loopback counted as public,
+/// providers sent elsewhere, test routes.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Tests and development")]
+pub struct TestHooks {
     /// Answer DNS for these names ourselves, as NAME=IP (repeatable; the variable takes a
     /// comma-separated list). The SSRF guard still checks the address.
     #[arg(long = "resolve", env = "GETIMAGES_RESOLVE", value_name = "NAME=IP",
@@ -332,6 +423,38 @@ impl Settings {
         })
     }
 
+    /// How `memory_limit` (the machine's, read once at start) is spent: the budget (the
+    /// setting, or what the limit leaves once the memory caches, the base and a margin are
+    /// set aside), and the caches.
+    pub fn memory_split(&self, memory_limit: Option<u64>) -> crate::budget::Split {
+        crate::budget::Split::of(
+            memory_limit,
+            self.cache.memory_cache_bytes,
+            self.cache.cache_answer_bytes,
+            self.limits.memory_budget,
+        )
+    }
+
+    /// The lookup service's settings: the deadline and turns of [`Lookups`], and how long
+    /// and how many of its answers the [`Cache`] keeps.
+    pub fn lookup(&self) -> LookupSettings {
+        LookupSettings {
+            timeout: self.lookups.lookup_timeout,
+            lifetimes: self.cache.lifetimes(),
+            max_entries: self.cache.cache_entries,
+            check_images: self.lookups.check_images,
+            max_bytes: self.cache.cache_answer_bytes,
+            max_outbound: usize::from(self.lookups.max_outbound_lookups),
+        }
+    }
+}
+
+impl Server {
+    /// The address to bind when no socket is inherited.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::new(self.host, self.port)
+    }
+
     /// The idle timeout, or `None` when the server should never stop by itself.
     pub fn idle_timeout(&self) -> Option<Duration> {
         (!self.idle_timeout.is_zero()).then_some(self.idle_timeout)
@@ -347,46 +470,30 @@ impl Settings {
     }
 }
 
-impl Settings {
-    /// How `memory_limit` (the machine's, read once at start) is spent: the budget (the
-    /// setting, or what the limit leaves once the memory caches, the base and a margin are
-    /// set aside), and the caches.
-    pub fn memory_split(&self, memory_limit: Option<u64>) -> crate::budget::Split {
-        crate::budget::Split::of(
-            memory_limit,
-            self.memory_cache_bytes,
-            self.cache_answer_bytes,
-            self.memory_budget,
-        )
-    }
-
-    /// The pixel limit: the setting, or 40 million (the decode time we accept), fewer when
-    /// one decode's share of `budget` cannot hold that many as 8-bit RGBA.
-    pub fn max_image_pixels(&self, budget: &crate::budget::MemoryBudget) -> u64 {
-        self.max_image_pixels
-            .unwrap_or((budget.most_for_decode() / 4).min(40_000_000))
-    }
-
-    /// The SSRF guard these settings describe.
-    pub fn guard(&self) -> crate::fetch::guard::Guard {
-        let mut resolve: std::collections::HashMap<String, Vec<IpAddr>> = Default::default();
-        for (name, ip) in &self.resolve {
-            resolve.entry(name.clone()).or_default().push(*ip);
+impl Cache {
+    /// The tiered cache of lookups and images, with `memory_bytes` for its memory tier (the
+    /// setting, or the memory split's share).
+    pub fn tiers(&self, memory_bytes: u64) -> CacheSettings {
+        CacheSettings {
+            memory_bytes,
+            dir: self.dir(),
+            max_disk_bytes: self.cache_max_bytes,
+            redis: self.redis(),
         }
-        let guard = crate::fetch::guard::Guard::new(
-            resolve,
-            self.treat_as_public.iter().copied().collect(),
-        );
-        if self.allow_private_networks {
-            guard.allowing_private_networks()
-        } else {
-            guard
+    }
+
+    /// How long lookup answers are kept.
+    pub fn lifetimes(&self) -> Lifetimes {
+        Lifetimes {
+            ttl: self.cache_ttl,
+            miss_ttl: self.cache_miss_ttl,
+            stale: self.cache_stale,
         }
     }
 
     /// The disk cache folder: the flag or variable, the OS default when unset, `None` when set
     /// to an empty value.
-    pub fn cache_dir(&self) -> Option<std::path::PathBuf> {
+    fn dir(&self) -> Option<std::path::PathBuf> {
         // clap treats an empty variable as unset; an empty value means "no disk cache".
         let raw = self
             .cache_dir
@@ -395,14 +502,89 @@ impl Settings {
         crate::cache::dir_from_setting(raw.as_deref())
     }
 
-    /// The Redis tier these settings describe, if any.
-    pub fn redis(&self) -> Option<RedisSettings> {
+    /// The Redis tier, if one is set.
+    fn redis(&self) -> Option<RedisSettings> {
         Some(RedisSettings {
             url: self.redis_url.clone()?,
             prefix: self.redis_prefix.clone(),
             max_value_bytes: self.redis_max_value_bytes,
             read_timeout: self.redis_timeout,
         })
+    }
+}
+
+impl Images {
+    /// The image transform's limits: the source size, and the pixel limit, which is the
+    /// setting or 40 million (the decode time we accept), fewer when one decode's share of
+    /// `budget` cannot hold that many as 8-bit RGBA.
+    pub fn limits(&self, budget: &MemoryBudget) -> imaging::Limits {
+        imaging::Limits {
+            max_source_bytes: self.max_image_bytes,
+            max_pixels: self
+                .max_image_pixels
+                .unwrap_or((budget.most_for_decode() / 4).min(40_000_000)),
+            max_alloc: budget.most_for_decode(),
+        }
+    }
+}
+
+impl Limits {
+    /// The per-client rate limits (lookups, searches, images), their buckets sharded for
+    /// `cpus`.
+    pub fn limiters(&self, cpus: NonZeroUsize) -> Limiters {
+        let limit = |per_minute, burst, what| {
+            RateLimit {
+                per_minute,
+                burst,
+                trust_fly_client_ip: self.trust_fly_client_ip,
+                what,
+            }
+            .limiter(cpus)
+        };
+        Limiters {
+            lookups: limit(self.rate_limit, self.rate_limit_burst, "lookups"),
+            searches: limit(
+                self.search_rate_limit,
+                self.search_rate_limit_burst,
+                "searches",
+            ),
+            images: limit(self.image_rate_limit, self.image_rate_limit_burst, "images"),
+        }
+    }
+
+    /// The request size limits.
+    pub fn requests(&self) -> RequestLimits {
+        RequestLimits {
+            max_query_bytes: self.max_query_bytes,
+            max_header_bytes: self.max_header_bytes,
+        }
+    }
+}
+
+impl Proxy {
+    /// The outbound proxy and which lookups use it, if one is set.
+    pub fn settings(&self) -> Option<ProxySettings> {
+        Some(ProxySettings {
+            url: self.proxy.clone()?,
+            used: self.proxy_providers.clone(),
+        })
+    }
+}
+
+impl TestHooks {
+    /// The SSRF guard: names answered here, addresses counted as public, and private
+    /// networks let through when asked.
+    pub fn guard(&self) -> Guard {
+        let mut resolve: HashMap<String, Vec<IpAddr>> = HashMap::new();
+        for (name, ip) in &self.resolve {
+            resolve.entry(name.clone()).or_default().push(*ip);
+        }
+        let guard = Guard::new(resolve, self.treat_as_public.iter().copied().collect());
+        if self.allow_private_networks {
+            guard.allowing_private_networks()
+        } else {
+            guard
+        }
     }
 
     /// Every upstream override: `--upstream` flags, then `GETIMAGES_UPSTREAM_<ID>` variables,
@@ -585,11 +767,11 @@ mod tests {
     #[test]
     fn durations_accept_units_and_bare_seconds() {
         let s = parse(&["--idle-timeout", "2m"]).unwrap();
-        assert_eq!(s.idle_timeout(), Some(Duration::from_secs(120)));
+        assert_eq!(s.server.idle_timeout(), Some(Duration::from_secs(120)));
         let s = parse(&["--idle-timeout", "45"]).unwrap();
-        assert_eq!(s.idle_timeout(), Some(Duration::from_secs(45)));
+        assert_eq!(s.server.idle_timeout(), Some(Duration::from_secs(45)));
         let s = parse(&["--idle-timeout", "0"]).unwrap();
-        assert_eq!(s.idle_timeout(), None);
+        assert_eq!(s.server.idle_timeout(), None);
     }
 
     #[test]
@@ -603,15 +785,18 @@ mod tests {
 
     #[test]
     fn test_routes_flag_needs_no_value() {
-        assert!(parse(&["--test-routes"]).unwrap().test_routes);
-        assert!(!parse(&[]).unwrap().test_routes);
+        assert!(parse(&["--test-routes"]).unwrap().test_hooks.test_routes);
+        assert!(!parse(&[]).unwrap().test_hooks.test_routes);
     }
 
     #[test]
     fn upstream_overrides_take_id_equals_url() {
         let s = parse(&["--upstream", "X=http://127.0.0.1:9001"]).unwrap();
-        assert_eq!(s.upstreams[0].0, "x");
-        assert_eq!(s.upstreams[0].1.as_str(), "http://127.0.0.1:9001/");
+        assert_eq!(s.test_hooks.upstreams[0].0, "x");
+        assert_eq!(
+            s.test_hooks.upstreams[0].1.as_str(),
+            "http://127.0.0.1:9001/"
+        );
         assert_eq!(parse(&["--upstream", "x"]).unwrap_err().exit_code(), 2);
         assert_eq!(
             parse(&["--upstream", "x=ftp://a"]).unwrap_err().exit_code(),
@@ -622,11 +807,11 @@ mod tests {
     #[test]
     fn a_redis_url_is_checked_at_start_up() {
         assert!(
-            parse(&[]).unwrap().redis().is_none(),
+            parse(&[]).unwrap().cache.redis().is_none(),
             "no Redis unless asked"
         );
         let s = parse(&["--redis-url", "redis://127.0.0.1:6379"]).unwrap();
-        let redis = s.redis().unwrap();
+        let redis = s.cache.redis().unwrap();
         assert_eq!(redis.prefix, "getimages:v1:");
         assert_eq!(redis.max_value_bytes, 1024 * 1024);
         assert_eq!(redis.read_timeout, Duration::from_millis(50));
@@ -654,7 +839,7 @@ mod tests {
         let s = parse(&["--memory-budget", "160MiB"]).unwrap();
         assert_eq!(s.memory_split(None).budget, 160 * 1024 * 1024);
         let s = parse(&["--memory-budget", "200000000"]).unwrap();
-        assert_eq!(s.memory_budget, Some(200_000_000));
+        assert_eq!(s.limits.memory_budget, Some(200_000_000));
         let err = parse(&["--memory-budget", "lots"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("expected bytes"), "{err}");
@@ -669,8 +854,8 @@ mod tests {
     #[test]
     fn keep_alive_never_outlives_the_idle_timeout() {
         let s = parse(&["--idle-timeout", "1s", "--keep-alive", "5s"]).unwrap();
-        assert_eq!(s.effective_keep_alive(), Duration::from_secs(1));
+        assert_eq!(s.server.effective_keep_alive(), Duration::from_secs(1));
         let s = parse(&["--idle-timeout", "0", "--keep-alive", "5s"]).unwrap();
-        assert_eq!(s.effective_keep_alive(), Duration::from_secs(5));
+        assert_eq!(s.server.effective_keep_alive(), Duration::from_secs(5));
     }
 }

@@ -11,13 +11,11 @@ use getimages::{budget, check, telemetry};
 async fn main() -> ExitCode {
     budget::tune_allocator();
     let settings = Settings::load();
-    let checked = settings.upstream_overrides().and_then(|_| {
-        telemetry::init(
-            &settings.log_filter,
-            settings.log_format,
-            settings.log_buffer_lines,
-        )
-    });
+    let logs = &settings.logs;
+    let checked = settings
+        .test_hooks
+        .upstream_overrides()
+        .and_then(|_| telemetry::init(&logs.log_filter, logs.log_format, logs.log_buffer_lines));
     // Held to the end of main: dropping it writes out the last lines (the stop's reason).
     let _logs = match checked {
         Ok(guard) => guard,

@@ -9,18 +9,16 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, middleware::from_fn, web};
 
 use crate::budget::{self, MemoryBudget};
-use crate::cache::{CacheSettings, TieredCache};
-use crate::configuration::Settings;
+use crate::cache::TieredCache;
+use crate::configuration::{self, Settings};
 use crate::fetch::credentials::{Credential, OAuthClient};
 use crate::fetch::guard::Guard;
-use crate::fetch::{FetchSettings, Fetcher, ProxySettings};
+use crate::fetch::{FetchSettings, Fetcher};
 use crate::idle::IdleWatcher;
-use crate::imaging::Limits;
-use crate::lookup::{Lifetimes, Lookup, LookupSettings};
+use crate::lookup::Lookup;
 use crate::machine::Machine;
 use crate::proxy::ImageProxy;
-use crate::routes::ratelimit::{Limiters, RateLimit};
-use crate::routes::security::{self, RequestLimits};
+use crate::routes::security;
 use crate::{listener, routes, telemetry};
 
 /// After pausing the acceptor, how long to wait for connections it had already taken
@@ -84,19 +82,14 @@ impl Application {
     pub fn build(settings: &Settings) -> Result<Self, StartError> {
         let started = Instant::now();
         let machine = Machine::read();
-        let (listener, inherited) = take_listener(settings)?;
+        let (listener, inherited) = take_listener(&settings.server)?;
         let addr = listener.local_addr().map_err(StartError::Inherited)?;
         let queue = listener.try_clone().ok();
-        let guard = settings.guard();
+        let guard = settings.test_hooks.guard();
         let fetcher = Arc::new(fetcher(settings, guard.clone())?);
         let split = settings.memory_split(machine.memory_limit);
-        let cache = TieredCache::new(CacheSettings {
-            memory_bytes: split.memory_cache,
-            dir: settings.cache_dir(),
-            max_disk_bytes: settings.cache_max_bytes,
-            redis: settings.redis(),
-        });
-        if let Some(url) = &settings.redis_url {
+        let cache = TieredCache::new(settings.cache.tiers(split.memory_cache));
+        if let Some(url) = &settings.cache.redis_url {
             tracing::info!("cache shared through Redis at {url:?} (connected on first use)");
         }
         match split.margin() {
@@ -104,19 +97,15 @@ impl Application {
             _ => tracing::info!("{split}"),
         }
         let budget = MemoryBudget::new(split.budget, budget::ADMISSION_WAIT);
-        let lookup = web::Data::new(lookup_service(
-            settings,
+        let lookup = web::Data::new(Lookup::new(
             fetcher.clone(),
             guard.clone(),
             &cache,
             budget.clone(),
+            settings.lookup(),
         ));
         let guard = web::Data::new(guard);
-        let limits = Limits {
-            max_source_bytes: settings.max_image_bytes,
-            max_pixels: settings.max_image_pixels(&budget),
-            max_alloc: budget.most_for_decode(),
-        };
+        let limits = settings.images.limits(&budget);
         tracing::info!(
             "memory budget {} MiB, shared by images and lookups: images up to {} pixels",
             budget.bytes() / (1024 * 1024),
@@ -129,36 +118,15 @@ impl Application {
             budget,
             machine.cpus,
         ));
-        let watcher = IdleWatcher::new(settings.idle_timeout(), &settings.idle_ignore_paths);
+        let server_settings = &settings.server;
+        let watcher = IdleWatcher::new(
+            server_settings.idle_timeout(),
+            &server_settings.idle_ignore_paths,
+        );
         let app_watcher = watcher.clone();
-        let test_routes = settings.test_routes;
-        let limiters = Limiters {
-            lookups: RateLimit {
-                per_minute: settings.rate_limit,
-                burst: settings.rate_limit_burst,
-                trust_fly_client_ip: settings.trust_fly_client_ip,
-                what: "lookups",
-            }
-            .limiter(machine.cpus),
-            searches: RateLimit {
-                per_minute: settings.search_rate_limit,
-                burst: settings.search_rate_limit_burst,
-                trust_fly_client_ip: settings.trust_fly_client_ip,
-                what: "searches",
-            }
-            .limiter(machine.cpus),
-            images: RateLimit {
-                per_minute: settings.image_rate_limit,
-                burst: settings.image_rate_limit_burst,
-                trust_fly_client_ip: settings.trust_fly_client_ip,
-                what: "images",
-            }
-            .limiter(machine.cpus),
-        };
-        let request_limits = RequestLimits {
-            max_query_bytes: settings.max_query_bytes,
-            max_header_bytes: settings.max_header_bytes,
-        };
+        let test_routes = settings.test_hooks.test_routes;
+        let limiters = settings.limits.limiters(machine.cpus);
+        let request_limits = settings.limits.requests();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(lookup.clone())
@@ -187,15 +155,15 @@ impl Application {
         // fetch and transform stop and give their memory back; HTTP/1 clients do not
         // half-close while waiting for an answer.
         .h1_allow_half_closed(false)
-        .keep_alive(settings.effective_keep_alive())
-        .client_request_timeout(settings.client_request_timeout)
-        .shutdown_timeout(settings.shutdown_timeout.as_secs().max(1))
+        .keep_alive(server_settings.effective_keep_alive())
+        .client_request_timeout(settings.limits.client_request_timeout)
+        .shutdown_timeout(server_settings.shutdown_timeout.as_secs().max(1))
         // One per CPU unless set, from the CPUs counted at start.
-        .workers(settings.workers.unwrap_or(machine.cpus).get())
+        .workers(server_settings.workers.unwrap_or(machine.cpus).get())
         .listen(listener)
         .map_err(StartError::Server)?
         .run();
-        let metrics = metrics_server(settings, &watcher)?;
+        let metrics = metrics_server(server_settings, &watcher)?;
         Ok(Self {
             addr,
             inherited,
@@ -259,7 +227,7 @@ impl Application {
 
 /// The metrics port's server, when the settings ask for one.
 fn metrics_server(
-    settings: &Settings,
+    settings: &configuration::Server,
     watcher: &IdleWatcher,
 ) -> Result<Option<MetricsServer>, StartError> {
     let Some(port) = settings.metrics_port else {
@@ -286,26 +254,26 @@ fn metrics_server(
 /// The shared HTTP clients the settings describe (the server's, and `getimages check`'s).
 /// Cheap: clients are built on first use.
 pub fn fetcher(settings: &Settings, guard: Guard) -> Result<Fetcher, StartError> {
-    let upstreams = settings.upstream_overrides().map_err(StartError::Setting)?;
+    let upstreams = settings
+        .test_hooks
+        .upstream_overrides()
+        .map_err(StartError::Setting)?;
     for (id, url) in &upstreams {
         tracing::info!("requests of provider {id} go to {url}");
     }
     Ok(Fetcher::new(FetchSettings {
-        connect_timeout: settings.connect_timeout,
-        request_timeout: settings.lookup_timeout,
-        max_body_bytes: settings.max_page_bytes,
+        connect_timeout: settings.lookups.connect_timeout,
+        request_timeout: settings.lookups.lookup_timeout,
+        max_body_bytes: settings.lookups.max_page_bytes,
         upstreams: upstreams.into_iter().collect(),
         guard,
-        proxy: settings.proxy.clone().map(|url| ProxySettings {
-            url,
-            used: settings.proxy_providers.clone(),
-        }),
-        credentials: credentials(settings),
+        proxy: settings.proxy.settings(),
+        credentials: credentials(&settings.credentials),
     }))
 }
 
 /// The operator's API credentials, by provider id.
-fn credentials(settings: &Settings) -> HashMap<&'static str, Arc<Credential>> {
+fn credentials(settings: &configuration::Credentials) -> HashMap<&'static str, Arc<Credential>> {
     let mut credentials = HashMap::new();
     if let Some(token) = &settings.github_token {
         credentials.insert("github", Credential::Header(format!("Bearer {token}")));
@@ -322,34 +290,6 @@ fn credentials(settings: &Settings) -> HashMap<&'static str, Arc<Credential>> {
 
 /// Reddit's OAuth token endpoint (app-only tokens, `client_credentials` grant).
 const REDDIT_TOKEN_URL: &str = "https://www.reddit.com/api/v1/access_token";
-
-/// The lookup service the settings describe.
-fn lookup_service(
-    settings: &Settings,
-    fetcher: Arc<Fetcher>,
-    guard: Guard,
-    store: &TieredCache,
-    budget: MemoryBudget,
-) -> Lookup {
-    Lookup::new(
-        fetcher,
-        guard,
-        store,
-        budget,
-        LookupSettings {
-            timeout: settings.lookup_timeout,
-            lifetimes: Lifetimes {
-                ttl: settings.cache_ttl,
-                miss_ttl: settings.cache_miss_ttl,
-                stale: settings.cache_stale,
-            },
-            max_entries: settings.cache_entries,
-            check_images: settings.check_images,
-            max_bytes: settings.cache_answer_bytes,
-            max_outbound: usize::from(settings.max_outbound_lookups),
-        },
-    )
-}
 
 /// Waits for idleness or a signal, then stops the server gracefully.
 ///
@@ -418,7 +358,7 @@ async fn shutdown_signal() -> &'static str {
 }
 
 /// The socket from systemd-style activation if there is one, else a freshly bound one.
-fn take_listener(settings: &Settings) -> Result<(TcpListener, bool), StartError> {
+fn take_listener(settings: &configuration::Server) -> Result<(TcpListener, bool), StartError> {
     let mut fds = listenfd::ListenFd::from_env();
     if fds.len() > 0 {
         let listener = fds
@@ -432,7 +372,7 @@ fn take_listener(settings: &Settings) -> Result<(TcpListener, bool), StartError>
             .map_err(StartError::Inherited)?;
         return Ok((listener, true));
     }
-    let addr = SocketAddr::new(settings.host, settings.port);
+    let addr = settings.addr();
     let listener = TcpListener::bind(addr).map_err(|source| StartError::Bind { addr, source })?;
     Ok((listener, false))
 }
