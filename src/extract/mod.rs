@@ -3,7 +3,12 @@
 //! Real pages are hostile: placeholder og:images, avatars only in JSON-LD or embedded JSON,
 //! JSON-LD with raw newlines, relative URLs, entity-encoded URLs, several size variants.
 
+mod entities;
 pub mod json;
+mod metadata;
+mod scan;
+
+pub use metadata::{LINK_RELS, META_KEYS, Metadata};
 
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
@@ -21,89 +26,10 @@ const PLACEHOLDERS: &[&str] = &[
     "placeholder",
 ];
 
-/// Deepest element nesting read. Real profile pages stay well under 100; parsing time grows
-/// with depth times size, so a small page of endlessly nested tags could hold a thread for
-/// minutes.
+/// Deepest element nesting read (as [`Metadata::depth`] counts it). Real profile pages stay
+/// well under 100; parsing time grows with depth times size, so a small page of endlessly
+/// nested tags could hold a thread for minutes.
 pub const MAX_NESTING: usize = 512;
-
-/// Elements that never have a closing tag.
-const VOID: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-    "track", "wbr",
-];
-
-/// Elements whose next sibling (or parent's end) closes them, so they do not nest.
-const SELF_CLOSING_SIBLINGS: &[&str] = &[
-    "li", "p", "option", "optgroup", "td", "th", "tr", "dt", "dd", "tbody", "thead", "tfoot", "rb",
-    "rt", "rp", "colgroup",
-];
-
-/// Elements whose content is text, skipped to their end tag.
-const RAW_TEXT: &[&str] = &["script", "style", "textarea", "title", "xmp", "noscript"];
-
-/// An estimate of how deeply `html` nests its elements, from a linear scan of its tags
-/// (no tree is built): start tags open, end tags close, void, self-closed and
-/// sibling-closed elements do not count, and raw-text elements are skipped whole.
-pub fn nesting_depth(html: &str) -> usize {
-    let bytes = html.as_bytes();
-    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
-    while let Some(offset) = next_lt(&bytes[i..]) {
-        i += offset + 1;
-        let closing = bytes.get(i) == Some(&b'/');
-        let start = if closing { i + 1 } else { i };
-        let name_len = bytes[start..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
-            .count();
-        if name_len == 0 || !bytes[start].is_ascii_alphabetic() {
-            continue;
-        }
-        let name = &bytes[start..start + name_len];
-        let is_one_of = |names: &[&str]| {
-            names
-                .iter()
-                .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
-        };
-        let end = bytes[start..]
-            .iter()
-            .position(|b| *b == b'>')
-            .map_or(bytes.len(), |p| start + p);
-        let self_closed = end > 0 && bytes.get(end - 1) == Some(&b'/');
-        i = end.min(bytes.len());
-        if is_one_of(VOID) || is_one_of(SELF_CLOSING_SIBLINGS) {
-            continue;
-        }
-        if closing {
-            depth = depth.saturating_sub(1);
-        } else if is_one_of(RAW_TEXT) && !self_closed {
-            i = end_of_raw_text(bytes, i, name);
-        } else if !self_closed {
-            depth += 1;
-            deepest = deepest.max(depth);
-        }
-    }
-    deepest
-}
-
-/// Where the next `<` is in `bytes`.
-fn next_lt(bytes: &[u8]) -> Option<usize> {
-    memchr::memchr(b'<', bytes)
-}
-
-/// Where the raw text starting at `from` ends: at its `</name`, case-insensitively (or at
-/// the end of the page).
-fn end_of_raw_text(bytes: &[u8], from: usize, name: &[u8]) -> usize {
-    let mut i = from;
-    while let Some(offset) = next_lt(&bytes[i..]) {
-        let at = i + offset;
-        let tag = bytes.get(at + 2..at + 2 + name.len());
-        if bytes.get(at + 1) == Some(&b'/') && tag.is_some_and(|t| t.eq_ignore_ascii_case(name)) {
-            return at;
-        }
-        i = at + 1;
-    }
-    bytes.len()
-}
 
 /// Whether `url` is a placeholder on any site (see [`PLACEHOLDERS`]).
 pub fn is_generic_placeholder(url: &str) -> bool {
@@ -159,12 +85,32 @@ impl Page {
 
     /// `raw` (as found in an attribute or JSON) as an absolute http(s) URL.
     pub fn resolve(&self, raw: &str) -> Option<Url> {
-        let raw = raw.trim();
-        if raw.is_empty() || raw.starts_with("data:") {
-            return None;
+        metadata::resolve(&self.base, raw)
+    }
+
+    /// What the page's metadata says, read from its tree by the rules [`Metadata::read`]
+    /// follows in a single pass.
+    pub fn metadata(&self) -> Metadata {
+        let mut metadata = Metadata::new(self.base.clone(), self.is_placeholder);
+        for m in self.select("meta[content]") {
+            let el = m.value();
+            let name = el.attr("property").or_else(|| el.attr("name"));
+            metadata.meta(name, el.attr("content").unwrap_or_default());
         }
-        let url = self.base.join(&raw.replace("&amp;", "&")).ok()?;
-        matches!(url.scheme(), "http" | "https").then_some(url)
+        for l in self.select("link[rel][href]") {
+            let el = l.value();
+            metadata.link(
+                el.attr("rel").unwrap_or_default(),
+                el.attr("href").unwrap_or_default(),
+            );
+        }
+        if let Some(title) = self.select("title").next() {
+            metadata.title(title.text().collect());
+        }
+        for script in self.select(r#"script[type="application/ld+json"]"#) {
+            metadata.json_ld(&script.text().collect::<String>());
+        }
+        metadata
     }
 
     /// The content of the first non-empty `<meta property|name=key>` among `keys`, in order.
@@ -229,47 +175,19 @@ impl Page {
 
     /// Every JSON-LD block, parsed leniently; `@graph` arrays and top-level arrays flattened.
     pub fn json_ld(&self) -> Vec<Value> {
-        let mut out = Vec::new();
-        for script in self.select(r#"script[type="application/ld+json"]"#) {
-            let text: String = script.text().collect();
-            match json::parse_lenient(&text) {
-                Some(Value::Array(items)) => out.extend(items),
-                Some(Value::Object(mut map)) => match map.remove("@graph") {
-                    Some(Value::Array(items)) => out.extend(items),
-                    _ => out.push(Value::Object(map)),
-                },
-                _ => {}
-            }
-        }
-        out
+        self.select(r#"script[type="application/ld+json"]"#)
+            .flat_map(|script| metadata::json_ld_blocks(&script.text().collect::<String>()))
+            .collect()
     }
 
     /// The profile picture JSON-LD states: a `ProfilePage`'s `mainEntity` image, a `Person`'s
     /// or `Organization`'s image, or a publisher's logo.
     pub fn json_ld_image(&self) -> Option<Url> {
-        let blocks = self.json_ld();
-        let entities = blocks.iter().flat_map(|b| {
-            let main = json::at(b, "mainEntity").or_else(|| json::at(b, "author"));
-            [Some(b), main, json::at(b, "publisher")]
-                .into_iter()
-                .flatten()
-        });
-        entities
-            .filter(|e| {
-                json::str_at(e, "@type").is_some_and(|t| {
-                    matches!(
-                        t,
-                        "Person" | "Organization" | "ProfilePage" | "NewsMediaOrganization"
-                    )
-                })
-            })
-            .find_map(|e| {
-                ["image", "logo"].iter().find_map(|key| {
-                    let v = json::at(e, key)?;
-                    let raw = image_object_url(v)?;
-                    (!(self.is_placeholder)(raw)).then(|| self.resolve(raw))?
-                })
-            })
+        self.json_ld()
+            .iter()
+            .flat_map(metadata::json_ld_images)
+            .filter(|raw| !(self.is_placeholder)(raw))
+            .find_map(|raw| self.resolve(raw))
     }
 
     /// The parsed JSON inside `<script id=…>` (embedded app state such as Next.js data).
@@ -357,16 +275,6 @@ impl Page {
             })
             .max_by_key(|(size, _)| *size)
             .map(|(_, url)| url)
-    }
-}
-
-/// An image value from JSON-LD: a URL string, an `ImageObject` (`contentUrl`/`url`), or a list.
-fn image_object_url(value: &Value) -> Option<&str> {
-    match value {
-        Value::String(s) => Some(s.as_str()).filter(|s| !s.trim().is_empty()),
-        Value::Array(items) => items.iter().find_map(image_object_url),
-        Value::Object(_) => json::first_str(value, &["contentUrl", "url", "thumbnailUrl"]),
-        _ => None,
     }
 }
 
@@ -469,23 +377,6 @@ mod tests {
             "https://cdn.example.com/c_h.jpg?1"
         );
         assert!(p.background_image(".missing").is_none());
-    }
-
-    #[test]
-    fn nesting_depth_counts_only_real_nesting() {
-        assert_eq!(
-            nesting_depth("<html><body><div><p>a<p>b<br><img src=x></div></body></html>"),
-            3
-        );
-        assert_eq!(nesting_depth("<ul><li>a<li>b<li>c</ul>"), 1);
-        assert_eq!(
-            nesting_depth("<script>if (a<b) { '<div><div><div>' }</SCRIPT><svg/>"),
-            0
-        );
-        assert_eq!(nesting_depth("<style>a<b</style><div></div>"), 1);
-        assert_eq!(nesting_depth(&"<div>".repeat(10_000)), 10_000);
-        let real = include_str!("../../tests/fixtures/real-pages/tiktok.html");
-        assert!(nesting_depth(real) < MAX_NESTING, "{}", nesting_depth(real));
     }
 
     #[test]

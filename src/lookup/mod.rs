@@ -373,20 +373,36 @@ impl Platforms {
             }
         }
         .map_err(Failure::Fetch)?;
-        // The parse's memory too, before it is taken: a page's tree costs many times its
-        // bytes (`parse_cost`).
-        let parsing = self
+        // The memory reading it takes too, before it is taken: its metadata's, read in one
+        // pass, at once (`metadata_cost`), and a tree's, many times the page's bytes
+        // (`parse_cost`), only when a reader asks for the tree.
+        let reading = self
             .budget
-            .admit(parse_cost(&fetched.fetched.body))
+            .admit(metadata_cost(&fetched.fetched.body))
             .await
             .map_err(|refusal| refused(refusal, provider))?;
         let (read, handle) = (strategy.read, handle.to_owned());
+        let (budget, runtime) = (self.budget.clone(), tokio::runtime::Handle::current());
         // Parsing a hostile page can take long: off the async threads, so the deadline holds
         // and other requests are served meanwhile. A parse outlives a lookup cut short by its
         // deadline: its memory, and its body's, are given back when it ends, not before.
         let (owner, handle, found) = tokio::task::spawn_blocking(move || {
-            let _parsing = parsing;
-            read_answer(provider, read, handle, &fetched.fetched)
+            let _reading = reading;
+            // A refused tree ends the read as a refusal before it began would have.
+            let refusal = std::cell::Cell::new(None);
+            let admit_tree = |fetched: &Fetched| {
+                runtime
+                    .block_on(budget.admit(parse_cost(&fetched.body)))
+                    .map_err(|r| {
+                        refusal.set(Some(r));
+                        PickError::Unreadable("The page's parse was not admitted.".into())
+                    })
+            };
+            let read = read_answer(provider, read, handle, &fetched.fetched, &admit_tree);
+            match refusal.take() {
+                Some(refusal) => Err(refused(refusal, provider)),
+                None => read,
+            }
         })
         .await
         .map_err(|e| LookupError::Upstream(format!("reading the page failed: {e}")))??;
@@ -523,8 +539,10 @@ fn read_answer(
     read: Reader,
     handle: String,
     fetched: &Fetched,
+    admit_tree: pick::AdmitTree<'_>,
 ) -> Result<(&'static Provider, String, Found), Failure> {
-    read_profile(provider, read, handle, fetched).map_err(|error| match block::suspected(fetched) {
+    let response = Response::new(fetched).admitting_tree(admit_tree);
+    read_with(provider, read, handle, &response).map_err(|error| match block::suspected(fetched) {
         Some(by) if !matches!(error, PickError::Blocked(_)) => {
             Failure::Fetch(FetchError::Blocked {
                 status: fetched.status,
@@ -543,6 +561,19 @@ pub fn parse_cost(body: &[u8]) -> u64 {
     let tags = memchr::memchr_iter(b'<', body).count() as u64;
     let values = memchr::memchr2_iter(b',', b'{', body).count() as u64;
     4 * body.len() as u64 + 140 * tags + 48 * values
+}
+
+/// Bytes of memory reading a page's metadata in one pass may take (`pick::Response::metadata`):
+/// a copy of the page when it is not valid UTF-8, and its JSON-LD parsed, whose values
+/// cost by their separators as in [`parse_cost`].
+pub fn metadata_cost(body: &[u8]) -> u64 {
+    let copy = if std::str::from_utf8(body).is_ok() {
+        0
+    } else {
+        body.len() as u64
+    };
+    let values = memchr::memchr2_iter(b',', b'{', body).count() as u64;
+    copy + 48 * values + 64 * 1024
 }
 
 /// A budget refusal as a lookup's failure.
@@ -676,14 +707,23 @@ pub fn read_profile(
     handle: String,
     fetched: &Fetched,
 ) -> Result<(&'static Provider, String, Found), PickError> {
-    let response = Response::new(fetched);
-    let Some((owner, owner_handle)) = recognized(provider, &response)? else {
-        let found = read(&response, &handle)?;
+    read_with(provider, read, handle, &Response::new(fetched))
+}
+
+/// [`read_profile`] on an answer already wrapped for reading.
+fn read_with(
+    provider: &'static Provider,
+    read: Reader,
+    handle: String,
+    response: &Response<'_>,
+) -> Result<(&'static Provider, String, Found), PickError> {
+    let Some((owner, owner_handle)) = recognized(provider, response)? else {
+        let found = read(response, &handle)?;
         return Ok((provider, handle, found));
     };
     let found = match owner.strategies.first() {
-        Some(first) if first.reads_page() => (first.read)(&response, &owner_handle)?,
-        _ => pick::metadata(&response)?.or_not_found(&format!("{} {owner_handle}", owner.name))?,
+        Some(first) if first.reads_page() => (first.read)(response, &owner_handle)?,
+        _ => pick::metadata(response)?.or_not_found(&format!("{} {owner_handle}", owner.name))?,
     };
     Ok((owner, owner_handle, found))
 }
@@ -697,7 +737,7 @@ fn recognized(
         return Ok(None);
     }
     Ok(response
-        .metadata_page()?
+        .metadata()?
         .canonical()
         .and_then(|canonical| providers::recognize(&canonical)))
 }
@@ -711,7 +751,8 @@ mod tests {
         let provider = providers::by_id(provider).unwrap();
         let handle = provider.example.to_owned();
         let first = provider.chain().next().unwrap();
-        read_answer(provider, first.read, handle, fetched).map(|(_, _, found)| found)
+        let admit = |_: &Fetched| Ok(crate::budget::Admitted::default());
+        read_answer(provider, first.read, handle, fetched, &admit).map(|(_, _, found)| found)
     }
 
     #[test]

@@ -1,15 +1,13 @@
 //! What a lookup finds, and the helpers providers share to pick it out of a response.
 
 use std::cell::OnceCell;
-use std::sync::LazyLock;
-
-use aho_corasick::AhoCorasick;
 
 use serde_json::Value;
 use url::Url;
 
 use super::PickError;
-use crate::extract::{self, Page};
+use crate::budget::Admitted;
+use crate::extract::{self, Metadata, Page};
 use crate::fetch::Fetched;
 use crate::profile::{Image, ImageKind};
 
@@ -91,51 +89,42 @@ impl Found {
     }
 }
 
-/// What a provider reads: one fetched answer, decoded and parsed at most once however many
-/// readers ask for it (the platform's rules, the metadata reader, the canonical-URL check).
+/// What a provider reads: one fetched answer, decoded, scanned and parsed at most once
+/// however many readers ask for it (the platform's rules, the metadata reader, the
+/// canonical-URL check). Its metadata is read in one pass without a tree; the tree is
+/// parsed only for a reader that asks for it, after its memory is admitted.
 pub struct Response<'a> {
     fetched: &'a Fetched,
     text: OnceCell<std::borrow::Cow<'a, str>>,
-    /// Whether the page may be parsed at all (walls, nesting), checked once on the whole.
-    readable: OnceCell<Result<(), PickError>>,
-    head: OnceCell<Result<Page, PickError>>,
+    metadata: OnceCell<Metadata>,
     page: OnceCell<Result<Page, PickError>>,
+    /// Admits a tree's memory before it is parsed (none: parsed without asking).
+    admit_tree: Option<AdmitTree<'a>>,
+    /// What `admit_tree` admitted, held as long as the tree.
+    _tree_room: OnceCell<Admitted>,
 }
 
-/// Words that name, after the `<head>`, something the metadata readers read: if the rest of
-/// the page has none of them, the head alone gives the same answer as the whole page.
-const METADATA_MARKERS: &[&str] = &[
-    "og:image",
-    "og:title",
-    "og:url",
-    "twitter:",
-    "ld+json",
-    "canonical",
-    "image_src",
-];
-
-/// Case-insensitive searchers, built once: aho-corasick (already here through the log
-/// filter's regex) scans megabytes with SIMD where a byte-by-byte loop would cost a lookup
-/// more than the parse it saves.
-static SEARCH: LazyLock<Option<(AhoCorasick, AhoCorasick)>> = LazyLock::new(|| {
-    let build = |words: &[&str]| {
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(words)
-            .ok()
-    };
-    Some((build(&["</head>"])?, build(METADATA_MARKERS)?))
-});
+/// Admits the memory a tree parse of a fetched page takes, before it is taken.
+pub type AdmitTree<'a> = &'a dyn Fn(&Fetched) -> Result<Admitted, PickError>;
 
 impl<'a> Response<'a> {
-    /// `fetched`, not parsed yet.
+    /// `fetched`, not read yet.
     pub fn new(fetched: &'a Fetched) -> Self {
         Self {
             fetched,
             text: OnceCell::new(),
-            readable: OnceCell::new(),
-            head: OnceCell::new(),
+            metadata: OnceCell::new(),
             page: OnceCell::new(),
+            admit_tree: None,
+            _tree_room: OnceCell::new(),
+        }
+    }
+
+    /// The same answer, whose tree is parsed only once `admit` admits its memory.
+    pub fn admitting_tree(self, admit: AdmitTree<'a>) -> Self {
+        Self {
+            admit_tree: Some(admit),
+            ..self
         }
     }
 
@@ -144,52 +133,38 @@ impl<'a> Response<'a> {
         self.text.get_or_init(|| self.fetched.text())
     }
 
-    /// The whole page, parsed once; pages nested too deeply to parse in reasonable time are
-    /// refused first (a challenge was refused when it was fetched, and a wall's weak signs
-    /// are looked for only if no reader finds the profile: `fetch::block`).
+    /// The page's metadata (og:/twitter: tags, JSON-LD, title, canonical link), read in one
+    /// pass over the whole page without building a tree. A page nested too deeply to parse
+    /// in reasonable time is refused here too, whoever reads it, so that its answer does not
+    /// depend on the reader (a challenge was refused when it was fetched, and a wall's weak
+    /// signs are looked for only if no reader finds the profile: `fetch::block`).
+    pub fn metadata(&self) -> Result<&Metadata, PickError> {
+        let metadata = self.metadata.get_or_init(|| {
+            Metadata::read(self.text(), self.fetched.url.clone(), super::is_placeholder)
+        });
+        if metadata.depth() > extract::MAX_NESTING {
+            return Err(PickError::Unreadable(format!(
+                "The page nests its elements more than {} deep; we do not read it.",
+                extract::MAX_NESTING
+            )));
+        }
+        Ok(metadata)
+    }
+
+    /// The whole page as a tree, parsed once, for readers that select elements; its memory
+    /// is admitted first, and a page nested too deeply is refused (see [`Response::metadata`]).
     pub fn page(&self) -> Result<&Page, PickError> {
         self.page
-            .get_or_init(|| self.parse(self.text()))
-            .as_ref()
-            .map_err(Clone::clone)
-    }
-
-    /// The page to read metadata (og:/twitter: tags, JSON-LD, title, canonical link) from:
-    /// only its `<head>` when nothing after it names any (most profile pages: a small parse
-    /// instead of megabytes of body), else the whole page. Either way the answer is the
-    /// same as the whole page's.
-    pub fn metadata_page(&self) -> Result<&Page, PickError> {
-        let text = self.text();
-        let Some((head_end, markers)) = SEARCH.as_ref() else {
-            return self.page();
-        };
-        let Some(end) = head_end.find(text).map(|m| m.end()) else {
-            return self.page();
-        };
-        if self.page.get().is_some() || markers.is_match(&text[end..]) {
-            return self.page();
-        }
-        self.head
-            .get_or_init(|| self.parse(&text[..end]))
-            .as_ref()
-            .map_err(Clone::clone)
-    }
-
-    /// Parses `html` (the whole page or its head) once the whole page is known readable:
-    /// a page nested too deeply is refused even when only its head would be parsed.
-    fn parse(&self, html: &str) -> Result<Page, PickError> {
-        self.readable
             .get_or_init(|| {
-                if extract::nesting_depth(self.text()) > extract::MAX_NESTING {
-                    return Err(PickError::Unreadable(format!(
-                        "The page nests its elements more than {} deep; we do not read it.",
-                        extract::MAX_NESTING
-                    )));
+                self.metadata()?;
+                if let Some(admit) = self.admit_tree {
+                    let _ = self._tree_room.set(admit(self.fetched)?);
                 }
-                Ok(())
+                Ok(Page::parse(self.text(), self.fetched.url.clone())
+                    .with_placeholders(super::is_placeholder))
             })
-            .clone()?;
-        Ok(Page::parse(html, self.fetched.url.clone()).with_placeholders(super::is_placeholder))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 }
 
@@ -206,9 +181,9 @@ pub fn page<'r>(response: &'r Response<'_>) -> Result<&'r Page, PickError> {
     response.page()
 }
 
-/// The images the page's metadata states (see [`from_metadata`]), read from the smallest
-/// part of the page that holds them ([`Response::metadata_page`]). An answer that says it
-/// is not HTML (an API's JSON, an image) has no page metadata: it is unreadable here.
+/// The images the page's metadata states (see [`from_metadata`]), read without a tree
+/// ([`Response::metadata`]). An answer that says it is not HTML (an API's JSON, an image)
+/// has no page metadata: it is unreadable here.
 pub fn metadata(response: &Response<'_>) -> Result<Found, PickError> {
     let kind = &response.content_type;
     if !kind.is_empty() && !kind.contains("html") && !kind.starts_with("text/") {
@@ -216,7 +191,7 @@ pub fn metadata(response: &Response<'_>) -> Result<Found, PickError> {
             "The platform answered with {kind}, not a web page."
         )));
     }
-    Ok(from_metadata(response.metadata_page()?))
+    Ok(from_metadata(response.metadata()?))
 }
 
 /// An answer that is the avatar itself (a URL that redirects to the picture): the image at
@@ -243,18 +218,24 @@ pub fn json(fetched: &Fetched) -> Result<Value, PickError> {
 /// The images any profile page states in its metadata: the JSON-LD person's image, else
 /// og:image / twitter:image, else `link rel=image_src`; name from og:title.
 /// Sizes come from `og:image:width`/`height` when the og:image is the one used.
-pub fn from_metadata(page: &Page) -> Found {
-    let found = Found::default().name(page.title().as_deref().map(clean_title).as_deref());
-    if let Some(url) = page.json_ld_image() {
+/// A reader holding the page's tree passes [`Page::metadata`].
+pub fn from_metadata(metadata: &Metadata) -> Found {
+    let title = metadata.title_text();
+    let found = Found::default().name(title.as_deref().map(clean_title).as_deref());
+    if let Some(url) = metadata.json_ld_image() {
         return found.avatar(Some(url.as_str()));
     }
-    if let Some(url) = page.og_image() {
-        let side = |key: &str| page.meta(&[key]).and_then(|v| v.trim().parse().ok());
+    if let Some(url) = metadata.og_image() {
+        let side = |key: &str| {
+            metadata
+                .meta_value(&[key])
+                .and_then(|v| v.trim().parse().ok())
+        };
         return found
             .avatar(Some(url.as_str()))
             .sized(side("og:image:width"), side("og:image:height"));
     }
-    found.avatar(page.link("image_src").as_ref().map(Url::as_str))
+    found.avatar(metadata.link_url("image_src").as_ref().map(Url::as_str))
 }
 
 /// A page title without the platform suffix: `Jack (@jack) / X` → `Jack`.
@@ -334,7 +315,7 @@ mod tests {
     }
 
     #[test]
-    fn metadata_is_read_from_the_head_alone_when_nothing_after_it_could_change_it() {
+    fn metadata_is_read_without_parsing_the_page_into_a_tree() {
         let page = html(
             r#"<html><head><title>Ana | Example</title>
                <meta property="og:image" content="/ana.jpg"></head>
@@ -344,10 +325,8 @@ mod tests {
         let found = metadata(&response).unwrap();
         assert_eq!(found.avatar_url(), Some("https://example.com/ana.jpg"));
         assert_eq!(found.name.as_deref(), Some("Ana"));
-        // Only the head was parsed: the body's image is not in the page that was read.
-        let read = response.metadata_page().unwrap();
-        assert_eq!(read.select("img").count(), 0);
-        assert_eq!(found, from_metadata(response.page().unwrap()));
+        assert!(response.page.get().is_none(), "no tree was parsed");
+        assert_eq!(found, from_metadata(&response.page().unwrap().metadata()));
     }
 
     #[test]
@@ -371,7 +350,7 @@ mod tests {
                <meta property="og:image:height" content="600">"#,
             Url::parse("https://example.com/ana").unwrap(),
         );
-        let found = from_metadata(&page);
+        let found = from_metadata(&page.metadata());
         assert_eq!(found.name.as_deref(), Some("Ana"));
         let avatar = &found.images[0];
         assert_eq!(avatar.url, "https://example.com/ana.jpg");

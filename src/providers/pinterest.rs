@@ -91,7 +91,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     let page = pick::page(fetched)?;
     let Some(user) = user_record(page, handle) else {
         // The title is "Name (username) - Profile | Pinterest".
-        let found = pick::from_metadata(page);
+        let found = pick::from_metadata(&page.metadata());
         let name = found
             .name
             .as_deref()

@@ -79,7 +79,7 @@ fn pick_page(response: &pick::Response, handle: &str) -> Result<pick::Found, Pic
         .filter_map(|src| page.resolve(src))
         .map(String::from)
         .find(|url| !super::is_placeholder(url));
-    let found = pick::from_metadata(page);
+    let found = pick::from_metadata(&page.metadata());
     let found = match img {
         Some(url) => pick::Found {
             images: Vec::new(),

@@ -95,7 +95,8 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
         .script_assigned("window.__sc_hydration")
         .and_then(|state| user_record(&state).cloned());
     let Some(user) = user else {
-        return pick::from_metadata(page).or_not_found(&format!("SoundCloud user {handle}"));
+        return pick::from_metadata(&page.metadata())
+            .or_not_found(&format!("SoundCloud user {handle}"));
     };
     let mut found = pick::Found::default()
         .name(first_str(&user, &["username", "full_name", "permalink"]))

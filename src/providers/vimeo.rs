@@ -70,7 +70,7 @@ pub const PROVIDER: Provider = Provider {
 
 fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
-    let mut found = pick::from_metadata(page);
+    let mut found = pick::from_metadata(&page.metadata());
     // Members without a picture get Vimeo's stock portrait.
     found
         .images

@@ -76,7 +76,7 @@ fn pick(response: &pick::Response, handle: &str) -> Result<pick::Found, PickErro
     let banner = page
         .select(r#"img[src*="/profile_banners/"]"#)
         .find_map(|img| img.value().attr("src").and_then(|s| page.resolve(s)));
-    let found = pick::from_metadata(page);
+    let found = pick::from_metadata(&page.metadata());
     let found = pick::Found {
         name: found.name.map(|n| n.trim_end_matches(" on X").to_owned()),
         ..found

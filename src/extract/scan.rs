@@ -1,0 +1,442 @@
+//! One pass over a page's markup as the HTML tokenizer reads it, without building a tree:
+//! the start tags of the elements a metadata reader wants, with their attributes as written
+//! and, for `<title>` and `<script>`, their text; and how deeply the page nests.
+//!
+//! Tags, attributes (quoted values may hold `>`), comments, doctypes, bogus comments and the
+//! text of raw-text elements (`<script>` with its escaped sections, `<style>`, `<textarea>`,
+//! `<noscript>`, …) end where html5ever's tokenizer ends them. What only the tree builder
+//! decides is not followed: content inside `<svg>`/`<math>` is read as HTML, and elements a
+//! `<select>` or `<frameset>` drops are kept, as are elements a `<table>` moves before
+//! itself, in the order written.
+
+use std::borrow::Cow;
+
+/// A start tag the reader asked for.
+pub struct Tag<'a> {
+    /// The element's name, lower-case: one of the names asked for.
+    pub name: &'static str,
+    /// Its attributes as written: names as they are, values with their character
+    /// references and line breaks not decoded yet (see [`Attributes::get`]).
+    pub attributes: Attributes<'a>,
+    /// For `<title>` and `<script>`: the text up to their end tag, as written.
+    pub text: Option<&'a str>,
+}
+
+/// A start tag's attributes.
+#[derive(Default)]
+pub struct Attributes<'a>(Vec<(&'a str, &'a str)>);
+
+impl<'a> Attributes<'a> {
+    /// The value of the first attribute called `name` (ASCII case-insensitive), decoded as
+    /// the tokenizer decodes attribute values.
+    pub fn get(&self, name: &str) -> Option<Cow<'a, str>> {
+        self.0
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, value)| super::entities::decode(value, true))
+    }
+}
+
+/// Elements whose text is raw: no tags inside, up to their own end tag.
+#[derive(Clone, Copy, PartialEq)]
+enum Raw {
+    /// Character references are decoded (`<title>`, `<textarea>`).
+    Rcdata,
+    /// Nothing is decoded (`<style>`, `<noscript>`, `<iframe>`, …).
+    Rawtext,
+    /// Script data, whose escaped sections (`<!-- <script> … </script> -->`) hide end tags.
+    Script,
+    /// Everything after `<plaintext>` is text.
+    Plaintext,
+}
+
+/// What a tag name means to the scan.
+enum Kind {
+    /// An element that never has content (`<meta>`, `<img>`, …).
+    Void,
+    /// An element its next sibling closes (`<li>`, `<p>`, …), so not counted as nesting.
+    Sibling,
+    Raw(Raw),
+    Other,
+}
+
+fn kind(name: &[u8]) -> Kind {
+    let mut lower = [0u8; 10];
+    let Some(lower) = lower.get_mut(..name.len()) else {
+        return Kind::Other;
+    };
+    for (l, b) in lower.iter_mut().zip(name) {
+        *l = b.to_ascii_lowercase();
+    }
+    match &*lower {
+        b"area" | b"base" | b"br" | b"col" | b"embed" | b"hr" | b"img" | b"input" | b"link"
+        | b"meta" | b"param" | b"source" | b"track" | b"wbr" => Kind::Void,
+        b"li" | b"p" | b"option" | b"optgroup" | b"td" | b"th" | b"tr" | b"dt" | b"dd"
+        | b"tbody" | b"thead" | b"tfoot" | b"rb" | b"rt" | b"rp" | b"colgroup" => Kind::Sibling,
+        b"title" | b"textarea" => Kind::Raw(Raw::Rcdata),
+        b"style" | b"xmp" | b"iframe" | b"noembed" | b"noframes" | b"noscript" => {
+            Kind::Raw(Raw::Rawtext)
+        }
+        b"script" => Kind::Raw(Raw::Script),
+        b"plaintext" => Kind::Raw(Raw::Plaintext),
+        _ => Kind::Other,
+    }
+}
+
+/// Whitespace between a tag's parts (a carriage return is a line feed to the tokenizer).
+fn is_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
+}
+
+/// Scans `html`, handing `found` every start tag named in `wanted` (lower-case), in the
+/// order written, and returns how deeply the page nests its elements: start tags open,
+/// end tags close, and void, self-closed, sibling-closed and raw-text elements do not
+/// count (so `<p>` and `<li>` written without their end tags do not deepen it).
+pub fn scan<'a>(html: &'a str, wanted: &[&'static str], mut found: impl FnMut(Tag<'a>)) -> usize {
+    let bytes = html.as_bytes();
+    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
+        let at = i + offset;
+        i = at + 1;
+        match bytes.get(i) {
+            Some(b'!') => i = end_of_markup_declaration(bytes, i + 1),
+            Some(b'?') => i = end_of_bogus_comment(bytes, i),
+            Some(b'/') => match bytes.get(i + 1) {
+                Some(b) if b.is_ascii_alphabetic() => {
+                    let name_end = end_of_name(bytes, i + 1);
+                    let Some((end, _)) = end_of_tag(bytes, name_end, |_, _| {}) else {
+                        break;
+                    };
+                    if matches!(kind(&bytes[i + 1..name_end]), Kind::Other) {
+                        depth = depth.saturating_sub(1);
+                    }
+                    i = end;
+                }
+                Some(b'>') => i += 2,
+                Some(_) => i = end_of_bogus_comment(bytes, i + 1),
+                None => break,
+            },
+            Some(b) if b.is_ascii_alphabetic() => {
+                let name_end = end_of_name(bytes, i);
+                let name = &bytes[i..name_end];
+                let wanted = wanted
+                    .iter()
+                    .find(|w| w.as_bytes().eq_ignore_ascii_case(name));
+                let mut attributes = Attributes::default();
+                let tag = match wanted {
+                    Some(_) => end_of_tag(bytes, name_end, |name, value| {
+                        attributes.0.push((&html[name], &html[value]))
+                    }),
+                    None => end_of_tag(bytes, name_end, |_, _| {}),
+                };
+                let Some((end, self_closed)) = tag else {
+                    break;
+                };
+                i = end;
+                let kind = kind(name);
+                let mut text = None;
+                match kind {
+                    Kind::Raw(Raw::Plaintext) => {
+                        text = Some(&html[i..]);
+                        i = bytes.len();
+                    }
+                    Kind::Raw(raw) => {
+                        let text_end = end_of_raw_text(bytes, i, name, raw);
+                        text = Some(&html[i..text_end]);
+                        i = text_end;
+                    }
+                    Kind::Other if !self_closed => {
+                        depth += 1;
+                        deepest = deepest.max(depth);
+                    }
+                    _ => {}
+                }
+                if let Some(name) = wanted {
+                    found(Tag {
+                        name,
+                        attributes,
+                        text: text.filter(|_| matches!(*name, "title" | "script")),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Where a tag name starting at `from` ends.
+fn end_of_name(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|&b| is_space(b) || b == b'/' || b == b'>')
+        .map_or(bytes.len(), |p| from + p)
+}
+
+/// Reads a tag's attributes from just after its name, handing each (name, value) range to
+/// `attribute`; returns where the tag ends (after its `>`) and whether it closed itself,
+/// or `None` when the page ends inside it (the tokenizer then drops the tag).
+fn end_of_tag(
+    bytes: &[u8],
+    from: usize,
+    mut attribute: impl FnMut(std::ops::Range<usize>, std::ops::Range<usize>),
+) -> Option<(usize, bool)> {
+    let mut i = from;
+    loop {
+        // Before an attribute's name.
+        while is_space(*bytes.get(i)?) {
+            i += 1;
+        }
+        match bytes[i] {
+            b'>' => return Some((i + 1, false)),
+            b'/' => {
+                if bytes.get(i + 1) == Some(&b'>') {
+                    return Some((i + 2, true));
+                }
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        // The name: an `=` first is part of it.
+        let name_start = i;
+        i += 1;
+        while let Some(&b) = bytes.get(i) {
+            if is_space(b) || matches!(b, b'/' | b'>' | b'=') {
+                break;
+            }
+            i += 1;
+        }
+        let name = name_start..i;
+        while is_space(*bytes.get(i)?) {
+            i += 1;
+        }
+        if bytes[i] != b'=' {
+            attribute(name, i..i);
+            continue;
+        }
+        i += 1;
+        while is_space(*bytes.get(i)?) {
+            i += 1;
+        }
+        match bytes[i] {
+            quote @ (b'"' | b'\'') => {
+                let close = i + 1 + memchr::memchr(quote, &bytes[i + 1..])?;
+                attribute(name, i + 1..close);
+                i = close + 1;
+            }
+            b'>' => {
+                attribute(name, i..i);
+                return Some((i + 1, false));
+            }
+            _ => {
+                let start = i;
+                while let Some(&b) = bytes.get(i) {
+                    if is_space(b) || b == b'>' {
+                        break;
+                    }
+                    i += 1;
+                }
+                attribute(name, start..i);
+            }
+        }
+    }
+}
+
+/// Where a comment, doctype or other `<!` declaration starting at `from` (after `<!`) ends.
+fn end_of_markup_declaration(bytes: &[u8], from: usize) -> usize {
+    let rest = &bytes[from..];
+    if !rest.starts_with(b"--") {
+        // A doctype ends at its first `>`, as does a bogus comment (CDATA sections exist only
+        // inside SVG and MathML, which this scan reads as HTML).
+        return end_of_bogus_comment(bytes, from);
+    }
+    let body = from + 2;
+    // `<!-->` and `<!--->` end at once.
+    match &bytes[body..] {
+        [b'>', ..] => return body + 1,
+        [b'-', b'>', ..] => return body + 2,
+        _ => {}
+    }
+    let mut i = body;
+    while let Some(offset) = memchr::memchr(b'-', &bytes[i..]) {
+        let dash = i + offset;
+        let after = &bytes[dash..];
+        if after.starts_with(b"-->") {
+            return dash + 3;
+        }
+        if after.starts_with(b"--!>") {
+            return dash + 4;
+        }
+        i = dash + 1;
+    }
+    bytes.len()
+}
+
+/// Where a bogus comment (or doctype) whose text starts at `from` ends: after its `>`.
+fn end_of_bogus_comment(bytes: &[u8], from: usize) -> usize {
+    memchr::memchr(b'>', &bytes[from..]).map_or(bytes.len(), |p| from + p + 1)
+}
+
+/// Where the raw text of element `name`, starting at `from`, ends: at the `<` of its end
+/// tag, or at the end of the page.
+fn end_of_raw_text(bytes: &[u8], from: usize, name: &[u8], raw: Raw) -> usize {
+    if raw == Raw::Script {
+        return end_of_script(bytes, from);
+    }
+    let mut i = from;
+    while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
+        let at = i + offset;
+        if is_end_tag_of(bytes, at, name) {
+            return at;
+        }
+        i = at + 1;
+    }
+    bytes.len()
+}
+
+/// Whether `</name` followed by a space, `/` or `>` starts at `at`.
+fn is_end_tag_of(bytes: &[u8], at: usize, name: &[u8]) -> bool {
+    bytes.get(at + 1) == Some(&b'/')
+        && bytes
+            .get(at + 2..at + 2 + name.len())
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        && bytes
+            .get(at + 2 + name.len())
+            .is_some_and(|&b| is_space(b) || b == b'/' || b == b'>')
+}
+
+/// Whether `script` followed by a space, `/` or `>` starts at `at`, ASCII case-insensitive.
+fn is_script_word(bytes: &[u8], at: usize) -> bool {
+    bytes
+        .get(at..at + 6)
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"script"))
+        && bytes
+            .get(at + 6)
+            .is_some_and(|&b| is_space(b) || b == b'/' || b == b'>')
+}
+
+/// Where script data starting at `from` ends, following the tokenizer's script states: a
+/// `</script>` ends it, except inside `<!-- <script> … -->`, where it only leaves the inner
+/// script.
+fn end_of_script(bytes: &[u8], from: usize) -> usize {
+    #[derive(PartialEq)]
+    enum State {
+        Data,
+        Escaped,
+        DoubleEscaped,
+    }
+    let mut state = State::Data;
+    let mut i = from;
+    while let Some(offset) = memchr::memchr2(b'<', b'-', &bytes[i..]) {
+        let at = i + offset;
+        i = at + 1;
+        match (bytes[at], &state) {
+            (b'<', State::Data) => {
+                if is_end_tag_of(bytes, at, b"script") {
+                    return at;
+                }
+                if bytes[at + 1..].starts_with(b"!--") {
+                    state = State::Escaped;
+                    // The dashes of `<!--` may also be the first two of a closing `-->`.
+                    i = at + 2;
+                }
+            }
+            (b'<', State::Escaped) => {
+                if is_end_tag_of(bytes, at, b"script") {
+                    return at;
+                }
+                if is_script_word(bytes, at + 1) {
+                    state = State::DoubleEscaped;
+                    i = at + 7;
+                }
+            }
+            (b'<', State::DoubleEscaped)
+                if bytes.get(at + 1) == Some(&b'/') && is_script_word(bytes, at + 2) =>
+            {
+                state = State::Escaped;
+                i = at + 8;
+            }
+            (b'-', State::Escaped | State::DoubleEscaped) if bytes[at..].starts_with(b"-->") => {
+                state = State::Data;
+                i = at + 3;
+            }
+            _ => {}
+        }
+    }
+    bytes.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tag as found: its name, attributes and text.
+    type Found = (String, Vec<(String, String)>, Option<String>);
+
+    fn tags(html: &str) -> Vec<Found> {
+        let mut out = Vec::new();
+        scan(html, &["meta", "title", "script", "link"], |tag| {
+            out.push((
+                tag.name.to_owned(),
+                tag.attributes
+                    .0
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_string()))
+                    .collect(),
+                tag.text.map(str::to_owned),
+            ))
+        });
+        out
+    }
+
+    #[test]
+    fn quoted_values_may_hold_angle_brackets_and_comments_hide_tags() {
+        let found = tags(
+            r#"<div data-x="a > <meta content=no>"><!-- <meta content=no> --><!--><meta content=yes>
+               <meta property = 'og:image' content=/a.png/></div>"#,
+        );
+        let contents: Vec<&str> = found
+            .iter()
+            .map(|(_, attrs, _)| attrs.last().unwrap().1.as_str())
+            .collect();
+        assert_eq!(contents, ["yes", "/a.png/"]);
+    }
+
+    #[test]
+    fn raw_text_ends_only_at_its_own_end_tag() {
+        let found = tags(
+            "<title>a <b> &amp; </titles> c</TITLE ><style><meta content=no></style>\
+             <script>if (a<b) '<!-- <script> </script> -->'; x</script><meta content=yes>",
+        );
+        assert_eq!(found[0].2.as_deref(), Some("a <b> &amp; </titles> c"));
+        assert_eq!(
+            found[1].2.as_deref(),
+            Some("if (a<b) '<!-- <script> </script> -->'; x")
+        );
+        assert_eq!(found[2].1, [("content".to_owned(), "yes".to_owned())]);
+        assert_eq!(found.len(), 3);
+    }
+
+    #[test]
+    fn nesting_counts_only_real_nesting() {
+        let depth = |html: &str| scan(html, &[], |_| {});
+        assert_eq!(
+            depth("<html><body><div><p>a<p>b<br><img src=x></div></body></html>"),
+            3
+        );
+        assert_eq!(depth("<ul><li>a<li>b<li>c</ul>"), 1);
+        assert_eq!(
+            depth("<script>if (a<b) { '<div><div><div>' }</SCRIPT><svg/>"),
+            0
+        );
+        assert_eq!(depth("<style>a<b</style><div></div>"), 1);
+        assert_eq!(depth(&"<div>".repeat(10_000)), 10_000);
+    }
+
+    #[test]
+    fn a_tag_cut_off_by_the_end_of_the_page_is_dropped() {
+        assert!(tags("<meta content=\"a\" property=\"og:image").is_empty());
+        assert_eq!(tags("<title>unfinished").len(), 1);
+    }
+}
