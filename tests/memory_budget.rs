@@ -2,7 +2,7 @@
 //! a Fly Machine: every hostile image load (200 distinct progressive JPEG misses among them),
 //! 20 searches across every platform at once, 100 lookups of distinct 5 MB pages at once, 100
 //! slow readers of 100 distinct 12 MB images, and 30 s of all of these mixed leave it alive,
-//! answering `/healthz` within a second, and every request gets 200 or a clear 4xx/503 with
+//! answering `/healthz` within Fly's 5 s check timeout, and every request gets 200 or a clear 4xx/503 with
 //! a code. The cgroup's anonymous memory (not page cache) stays under the limit less the
 //! 10% margin the budget leaves (`budget::MARGIN_SHARE`).
 //!
@@ -30,6 +30,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// The Machine's memory.
 const MEMORY: u64 = 256 * 1024 * 1024;
+
+/// How soon `/healthz` must answer after each load: Fly's check timeout (`fly.toml`), past
+/// which the Machine counts as unhealthy. (It answered within 1 s on a quiet machine; 1.2 s
+/// once with three other builds running beside the suite.)
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Set to 1 to skip where the machine has no cgroups (says so on stderr).
 const OPT_OUT: &str = "GETIMAGES_SKIP_CGROUP_TESTS";
@@ -458,7 +463,7 @@ fn assert_clear(answers: &[(u16, serde_json::Value)], load: &str) {
     eprintln!("{load}: {counts:?}");
 }
 
-/// The process still runs, in its cgroup, and `/healthz` answers within a second; the
+/// The process still runs, in its cgroup, and `/healthz` answers within [`HEALTH_TIMEOUT`]; the
 /// load's anonymous memory peak is printed.
 fn assert_alive(server: &Server, cgroup: &Cgroup, anon: &AnonWatch, load: &str) {
     match anon.lap() {
@@ -474,8 +479,8 @@ fn assert_alive(server: &Server, cgroup: &Cgroup, anon: &AnonWatch, load: &str) 
     let asked = Instant::now();
     let health = get(server.port, "/healthz");
     assert!(
-        health.as_ref().is_ok_and(|r| r.status == 200) && asked.elapsed() < Duration::from_secs(1),
-        "{load}: /healthz did not answer 200 within 1 s ({:?} after {:?})\n--- stderr ---\n{}",
+        health.as_ref().is_ok_and(|r| r.status == 200) && asked.elapsed() < HEALTH_TIMEOUT,
+        "{load}: /healthz did not answer 200 within {HEALTH_TIMEOUT:?} ({:?} after {:?})\n--- stderr ---\n{}",
         health.map(|r| r.status),
         asked.elapsed(),
         server.stderr()

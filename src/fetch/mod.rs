@@ -429,7 +429,11 @@ impl Fetcher {
     /// Sends and reads a 2xx answer whole; one that carries a challenge's strong signs
     /// (`block::walled`) is a block before its body is read.
     async fn send(&self, exchange: Exchange) -> Result<Fetched, FetchError> {
-        let (max_bytes, sniff_walls, asked) = (exchange.max_bytes, exchange.sniff_walls, exchange.url.clone());
+        let (max_bytes, sniff_walls, asked) = (
+            exchange.max_bytes,
+            exchange.sniff_walls,
+            exchange.url.clone(),
+        );
         let Opened {
             response,
             status,
@@ -468,7 +472,8 @@ impl Fetcher {
             } else {
                 Route::Guarded
             })?;
-            self.exchange(client, &exchange, exchange.url.clone(), true).await?
+            self.exchange(client, &exchange, exchange.url.clone(), true)
+                .await?
         };
         opened(response)
     }
@@ -502,7 +507,9 @@ impl Fetcher {
             // Credentials go to the host they were meant for, never to a redirect elsewhere
             // (as reqwest's own redirects drop them).
             let same_host = url.host_str() == exchange.url.host_str();
-            let response = self.exchange(client, exchange, url.clone(), same_host).await?;
+            let response = self
+                .exchange(client, exchange, url.clone(), same_host)
+                .await?;
             let next = response
                 .status()
                 .is_redirection()
