@@ -1,8 +1,11 @@
 //! Why a lookup failed, as the visitor and API clients see it. How each reason is served
 //! over HTTP (status, code, page title) is decided at the edge, in `routes::error`.
 
+use crate::budget::Refusal;
 use crate::fetch::{FetchError, Wording, guard::Refused};
-use crate::providers::PickError;
+use crate::providers::{NotFound, PickError, Provider};
+
+use super::ProfileQuery;
 
 /// How a failed fetch reads in a lookup's error message.
 const WORDING: Wording = Wording {
@@ -112,4 +115,154 @@ impl From<PickError> for LookupError {
             PickError::Unreadable(message) => Self::Unreadable(message),
         }
     }
+}
+
+/// Why asking a platform failed, keeping the fetch's technical cause for the log line.
+#[derive(Debug, Clone, thiserror::Error)]
+pub(super) enum Failure {
+    #[error("fetch failed: {0}")]
+    Fetch(FetchError),
+    #[error("{0}")]
+    Pick(PickError),
+    #[error("{0}")]
+    Lookup(#[from] LookupError),
+    /// Every way was tried and failed: each with its strategy's name.
+    #[error("{}", chain_causes(.0))]
+    Chain(Vec<(&'static str, Failure)>),
+}
+
+fn chain_causes(failures: &[(&'static str, Failure)]) -> String {
+    let causes: Vec<String> = failures
+        .iter()
+        .map(|(name, failure)| format!("{name}: {failure}"))
+        .collect();
+    causes.join("; ")
+}
+
+impl Failure {
+    /// Whether no other way should be tried after this one: a definite "no such profile"
+    /// (when the way's not-found is the platform's last word), bad input, or an address the
+    /// guard refused.
+    pub(super) fn ends_the_chain(&self, not_found: NotFound) -> bool {
+        match self {
+            Self::Fetch(FetchError::NotFound { .. }) | Self::Pick(PickError::NotFound(_)) => {
+                not_found == NotFound::Final
+            }
+            Self::Fetch(FetchError::Forbidden { .. }) => true,
+            Self::Lookup(e) => matches!(
+                e,
+                LookupError::Input(_) | LookupError::Forbidden(_) | LookupError::Busy(_)
+            ),
+            _ => false,
+        }
+    }
+
+    /// Whether this is (or, for a chain, ends as) a block.
+    pub(super) fn is_block(&self) -> bool {
+        self.rank() == Some(Rank::Blocked)
+    }
+
+    /// Whether the platform answered (the profile was read, and held no picture).
+    pub(super) fn is_an_answer(&self) -> bool {
+        matches!(self, Self::Pick(PickError::NoImage(_)))
+    }
+
+    /// How much this failure says about the platform (see [`Rank`]); a chain ranks as the
+    /// most telling of its ways' failures, and one where no way was tried has no rank.
+    fn rank(&self) -> Option<Rank> {
+        let rank = match self {
+            Self::Fetch(e) => match e {
+                FetchError::Blocked { .. } => Rank::Blocked,
+                FetchError::Timeout { .. } => Rank::Timeout,
+                FetchError::NotFound { .. } => Rank::NotFound,
+                FetchError::Upstream { .. }
+                | FetchError::TooLarge { .. }
+                | FetchError::Forbidden { .. } => Rank::Error,
+            },
+            Self::Pick(e) => match e {
+                PickError::Blocked(_) => Rank::Blocked,
+                PickError::NoImage(_) => Rank::NoImage,
+                PickError::NotFound(_) => Rank::NotFound,
+                PickError::Unreadable(_) => Rank::Error,
+            },
+            Self::Lookup(e) => match e {
+                LookupError::Blocked(_) => Rank::Blocked,
+                LookupError::Timeout(_) => Rank::Timeout,
+                // A profile whose every image was refused or unusable says no more than a
+                // way's "not found".
+                LookupError::NotFound(_) | LookupError::NoImage(_) => Rank::NotFound,
+                LookupError::Input(_)
+                | LookupError::Upstream(_)
+                | LookupError::Unreadable(_)
+                | LookupError::Forbidden(_)
+                | LookupError::Busy(_) => Rank::Error,
+            },
+            Self::Chain(failures) => return failures.iter().filter_map(|(_, f)| f.rank()).max(),
+        };
+        Some(rank)
+    }
+
+    /// What the visitor reads, naming the platform where a sentence needs it.
+    pub(super) fn into_error(self, query: &ProfileQuery) -> LookupError {
+        let provider = query.provider;
+        let upstream = provider.upstream_name();
+        match self {
+            // The URL asked (an API's) means little to a visitor; the platform and the
+            // handle do.
+            Self::Fetch(FetchError::NotFound { .. }) if !provider.is_generic() => {
+                LookupError::NotFound(format!(
+                    "{} has no profile \"{}\".",
+                    provider.name, query.handle
+                ))
+            }
+            Self::Fetch(e) => LookupError::from_fetch(e, upstream),
+            Self::Pick(e) => e.into(),
+            Self::Lookup(e) => e,
+            Self::Chain(failures) => {
+                // The first of the most telling failures: the earliest way that said the most.
+                let most = failures.iter().filter_map(|(_, f)| f.rank()).max();
+                failures
+                    .into_iter()
+                    .find(|(_, f)| f.rank() == most)
+                    .map_or_else(
+                        || LookupError::Upstream(format!("{upstream} could not be asked.")),
+                        |(_, f)| f.into_error(query),
+                    )
+            }
+        }
+    }
+}
+
+/// How much a failure says about the platform, least first: when every way failed, the
+/// answer is the first of the most telling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+    /// One way's "no such profile" (or a profile with no image a visitor could be sent to).
+    NotFound,
+    /// An error: the platform answered with one, could not be reached, or answered with
+    /// something we cannot read; or we could not ask.
+    Error,
+    /// The profile was read and held no picture: the platform's answer outranks another
+    /// way's error.
+    NoImage,
+    /// No answer in time.
+    Timeout,
+    /// The platform refused us: never read as "not found".
+    Blocked,
+}
+
+/// A budget refusal as a lookup's failure.
+pub(super) fn refused(refusal: Refusal, provider: &Provider) -> Failure {
+    Failure::Lookup(match refusal {
+        Refusal::Busy => LookupError::Busy(
+            "The server is busy with other lookups and images; try again in a few seconds.".into(),
+        ),
+        Refusal::TooLarge { needed, most } => LookupError::Upstream(format!(
+            "{}'s page would take about {} MiB to read, more than this server's memory \
+             budget allows one page ({} MiB).",
+            provider.upstream_name(),
+            needed.div_ceil(1024 * 1024),
+            most / (1024 * 1024)
+        )),
+    })
 }

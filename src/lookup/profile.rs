@@ -1,0 +1,194 @@
+//! The answer a lookup builds: a [`Profile`] out of what a way of asking found, its image
+//! URLs upgraded to the largest size and allowed by the guard, then checked and measured.
+
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+use url::Url;
+
+use super::LookupError;
+use super::image_check::{self, Candidate};
+use crate::fetch::Fetcher;
+use crate::fetch::guard::Guard;
+use crate::profile::{Image, ImageKind};
+use crate::providers::{self, Found, Provider, signed};
+
+/// A profile's images, as the API returns them and the disk cache keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// The provider whose rules found it (its id in JSON).
+    #[serde(with = "providers::by_id_serde")]
+    pub provider: &'static Provider,
+    /// The handle, normalized (a URL for the generic page provider).
+    pub id: String,
+    /// The profile's page.
+    pub profile_url: String,
+    /// Display name, when known.
+    pub name: Option<String>,
+    /// Avatar first, then banner.
+    pub images: Vec<Image>,
+    /// The way of asking that found it (`api`, `page`, `intent`, `generic page`; see
+    /// `Provider::chain`).
+    #[serde(default)]
+    pub strategy: String,
+    /// Whether it was found through the outbound proxy (`GETIMAGES_PROXY`).
+    #[serde(default)]
+    pub proxied: bool,
+}
+
+impl Profile {
+    /// When the first of its signed image URLs expires (see `providers::signed`): the answer
+    /// is not kept past that.
+    pub fn expires_at(&self) -> Option<std::time::SystemTime> {
+        self.images
+            .iter()
+            .filter_map(|i| signed::expires_at(&i.url))
+            .min()
+    }
+
+    /// The avatar's URL, if the profile has one.
+    pub fn avatar(&self) -> Option<&str> {
+        self.images
+            .iter()
+            .find(|i| i.kind == ImageKind::Avatar)
+            .map(|i| i.url.as_str())
+    }
+}
+
+/// A profile found, its images not checked yet: beside each image, the URL the platform
+/// served when an upgrade changed it.
+pub(super) struct Unchecked {
+    profile: Profile,
+    served: Vec<Option<String>>,
+}
+
+impl Unchecked {
+    /// The profile `provider` found for `handle` by the way named `strategy`: its image URLs
+    /// upgraded to full size (remembering the URL served, to fall back on), dropping any a
+    /// visitor could not be sent to (`guard`).
+    pub(super) fn new(
+        guard: &Guard,
+        provider: &'static Provider,
+        handle: String,
+        found: Found,
+        strategy: &'static str,
+    ) -> Result<Self, LookupError> {
+        let mut refused = None;
+        let allowed = |url: &str, refused: &mut Option<LookupError>| match Url::parse(url) {
+            Ok(url) => guard
+                .check_url(&url)
+                .map_err(|e| *refused = Some(LookupError::from(e)))
+                .is_ok(),
+            Err(_) => false,
+        };
+        let (images, served): (Vec<Image>, Vec<Option<String>>) = found
+            .images
+            .into_iter()
+            .filter_map(|image| {
+                // A signed URL is served as given: the CDN refuses any change to it.
+                let upgraded = if signed::is_signed(&image.url) {
+                    image.url.clone()
+                } else {
+                    (provider.upgrade)(&image.url)
+                };
+                if !allowed(&upgraded, &mut refused) {
+                    return None;
+                }
+                let served = (upgraded != image.url && allowed(&image.url, &mut refused))
+                    .then_some(image.url.clone());
+                Some((
+                    Image {
+                        url: upgraded,
+                        ..image
+                    },
+                    served,
+                ))
+            })
+            .unzip();
+        if images.is_empty() {
+            return Err(match refused {
+                Some(e) => e,
+                None => {
+                    LookupError::NoImage(format!("{} {handle} has no usable image.", provider.name))
+                }
+            });
+        }
+        let profile = Profile {
+            provider,
+            profile_url: found
+                .profile_url
+                .unwrap_or_else(|| (provider.profile_url)(&handle)),
+            id: handle,
+            name: found.name,
+            images,
+            strategy: strategy.to_owned(),
+            proxied: false,
+        };
+        Ok(Self { profile, served })
+    }
+
+    /// The same profile, found through the outbound proxy when `via_proxy`.
+    pub(super) fn proxied(mut self, via_proxy: bool) -> Self {
+        self.profile.proxied = via_proxy;
+        self
+    }
+
+    /// The profile with each image checked and measured by `fetcher` (see `image_check`),
+    /// within `deadline`; as found when images are not `checked`.
+    pub(super) async fn checked(
+        self,
+        fetcher: &Fetcher,
+        check: bool,
+        deadline: Instant,
+    ) -> Profile {
+        let Self {
+            mut profile,
+            served,
+        } = self;
+        if !check {
+            return profile;
+        }
+        let candidates = std::mem::take(&mut profile.images)
+            .into_iter()
+            .zip(served)
+            .map(|(image, served)| Candidate { image, served })
+            .collect();
+        profile.images = image_check::checked(fetcher, candidates, deadline).await;
+        profile
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_profile_survives_the_round_trip_and_an_unknown_provider_is_a_miss() {
+        let profile = Profile {
+            provider: providers::by_id("github").unwrap(),
+            id: "torvalds".into(),
+            profile_url: "https://github.com/torvalds".into(),
+            name: Some("Linus Torvalds".into()),
+            images: vec![Image {
+                kind: ImageKind::Avatar,
+                url: "https://avatars.githubusercontent.com/u/1024025?v=4".into(),
+                width: Some(460),
+                height: None,
+                bytes: Some(38_000),
+            }],
+            strategy: "api".into(),
+            proxied: false,
+        };
+        let json = serde_json::to_vec(&profile).unwrap();
+        assert_eq!(serde_json::from_slice::<Profile>(&json).unwrap(), profile);
+        let gone = br#"{"provider":"myspace","id":"a","profile_url":"b","name":null,"images":[]}"#;
+        assert!(serde_json::from_slice::<Profile>(gone).is_err());
+        let odd_kind = br#"{"provider":"github","id":"a","profile_url":"b","name":null,
+            "images":[{"kind":"logo","url":"u","width":null,"height":null}]}"#;
+        assert!(serde_json::from_slice::<Profile>(odd_kind).is_err());
+        // Stored before images carried their byte size: still an answer.
+        let sizeless = br#"{"provider":"github","id":"a","profile_url":"b","name":null,
+            "images":[{"kind":"avatar","url":"u","width":null,"height":null}]}"#;
+        let stored = serde_json::from_slice::<Profile>(sizeless).unwrap();
+        assert_eq!(stored.images[0].bytes, None);
+    }
+}
