@@ -3,14 +3,16 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroUsize;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Arg, ArgAction, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use url::Url;
 
 use crate::budget::MemoryBudget;
 use crate::cache::{CacheSettings, RedisSettings, RedisUrl};
+use crate::fetch::credentials::{Credential, Declared};
 use crate::fetch::guard::Guard;
 use crate::fetch::{ProxySettings, ProxyUse};
 use crate::imaging;
@@ -314,33 +316,12 @@ pub struct Proxy {
     pub proxy_providers: ProxyUse,
 }
 
-/// The operator's API credentials for platforms.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Credentials")]
+/// The operator's API credentials for platforms, set by the flags and variables each
+/// provider declares (`Provider::credentials`), all under one `--help` heading.
+#[derive(Debug, Clone, Default)]
 pub struct Credentials {
-    /// A GitHub token (any scope-less personal access token) sent to the GitHub API only:
-    /// lifts its keyless limit of 60 requests an hour per address.
-    #[arg(long, env = "GETIMAGES_GITHUB_TOKEN", hide_env_values = true)]
-    pub github_token: Option<String>,
-
-    /// A Reddit app's client id (a "script" or "web" app at reddit.com/prefs/apps): with
-    /// GETIMAGES_REDDIT_CLIENT_SECRET, Reddit is asked first through its OAuth API with an
-    /// app-only token.
-    #[arg(
-        long,
-        env = "GETIMAGES_REDDIT_CLIENT_ID",
-        requires = "reddit_client_secret"
-    )]
-    pub reddit_client_id: Option<String>,
-
-    /// The Reddit app's secret (see GETIMAGES_REDDIT_CLIENT_ID).
-    #[arg(
-        long,
-        env = "GETIMAGES_REDDIT_CLIENT_SECRET",
-        hide_env_values = true,
-        requires = "reddit_client_id"
-    )]
-    pub reddit_client_secret: Option<String>,
+    /// The values set, by flag.
+    values: HashMap<&'static str, String>,
 }
 
 /// Hooks for tests and local development: DNS answered here, loopback counted as public,
@@ -568,6 +549,80 @@ impl Proxy {
             url: self.proxy.clone()?,
             used: self.proxy_providers.clone(),
         })
+    }
+}
+
+impl Credentials {
+    /// The credentials set, by provider id: each provider's declared credential whose every
+    /// value is set.
+    pub fn by_provider(&self) -> HashMap<&'static str, Arc<Credential>> {
+        declaring()
+            .filter_map(|(provider, declared)| {
+                let values: Vec<Option<String>> = declared
+                    .fields()
+                    .iter()
+                    .map(|(field, _)| self.values.get(field.flag).cloned())
+                    .collect();
+                Some((provider.id, Arc::new(declared.credential(&values)?)))
+            })
+            .collect()
+    }
+}
+
+/// The providers that declare credentials, with their declarations.
+fn declaring() -> impl Iterator<Item = (&'static Provider, Declared)> {
+    providers::ALL
+        .iter()
+        .filter_map(|provider| Some((*provider, provider.credentials?)))
+}
+
+impl clap::Args for Credentials {
+    /// A flag and variable for every credential setting a provider declares; a setting of a
+    /// provider needs its others (an OAuth client id, its secret).
+    fn augment_args(command: clap::Command) -> clap::Command {
+        let mut command = command.next_help_heading("Credentials");
+        for (_, declared) in declaring() {
+            let fields = declared.fields();
+            for (field, secret) in &fields {
+                let mut arg = Arg::new(field.flag)
+                    .long(field.flag)
+                    .env(field.env)
+                    .help(field.help)
+                    // `<GITHUB_TOKEN>`: the variable's name without the prefix.
+                    .value_name(field.env.strip_prefix("GETIMAGES_").unwrap_or(field.env))
+                    .action(ArgAction::Set)
+                    .value_parser(clap::value_parser!(String))
+                    .hide_env_values(*secret);
+                for (other, _) in fields.iter().filter(|(other, _)| other.flag != field.flag) {
+                    arg = arg.requires(other.flag);
+                }
+                command = command.arg(arg);
+            }
+        }
+        command
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_args(command)
+    }
+}
+
+impl FromArgMatches for Credentials {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut credentials = Self::default();
+        credentials.update_from_arg_matches(matches)?;
+        Ok(credentials)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        for (_, declared) in declaring() {
+            for (field, _) in declared.fields() {
+                if let Some(value) = matches.get_one::<String>(field.flag) {
+                    self.values.insert(field.flag, value.clone());
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -849,6 +904,31 @@ mod tests {
                 .exit_code(),
             2
         );
+    }
+
+    #[test]
+    fn credentials_are_the_settings_their_providers_declare() {
+        let s = parse(&["--github-token", "ghp_x"]).unwrap();
+        let credentials = s.credentials.by_provider();
+        assert!(
+            matches!(credentials["github"].as_ref(), Credential::Header(v) if v == "Bearer ghp_x")
+        );
+        assert!(!credentials.contains_key("reddit"));
+
+        let s = parse(&["--reddit-client-id", "id", "--reddit-client-secret", "pw"]).unwrap();
+        let credentials = s.credentials.by_provider();
+        let Credential::OAuth(client) = credentials["reddit"].as_ref() else {
+            panic!("Reddit's OAuth client");
+        };
+        assert_eq!(
+            client.token_url,
+            "https://www.reddit.com/api/v1/access_token"
+        );
+        assert!(!credentials.contains_key("github"));
+
+        let err = parse(&["--reddit-client-id", "id"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("--reddit-client-secret"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! Start-up and lifecycle: bind (or inherit) the listener, serve, and stop on idle or signal.
 
-use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,7 +10,6 @@ use actix_web::{App, HttpServer, middleware::from_fn, web};
 use crate::budget::{self, MemoryBudget};
 use crate::cache::TieredCache;
 use crate::configuration::{self, Settings};
-use crate::fetch::credentials::{Credential, OAuthClient};
 use crate::fetch::guard::Guard;
 use crate::fetch::{FetchSettings, Fetcher};
 use crate::idle::IdleWatcher;
@@ -268,28 +266,9 @@ pub fn fetcher(settings: &Settings, guard: Guard) -> Result<Fetcher, StartError>
         upstreams: upstreams.into_iter().collect(),
         guard,
         proxy: settings.proxy.settings(),
-        credentials: credentials(&settings.credentials),
+        credentials: settings.credentials.by_provider(),
     }))
 }
-
-/// The operator's API credentials, by provider id.
-fn credentials(settings: &configuration::Credentials) -> HashMap<&'static str, Arc<Credential>> {
-    let mut credentials = HashMap::new();
-    if let Some(token) = &settings.github_token {
-        credentials.insert("github", Credential::Header(format!("Bearer {token}")));
-    }
-    if let (Some(id), Some(secret)) = (&settings.reddit_client_id, &settings.reddit_client_secret) {
-        let client = OAuthClient::new(REDDIT_TOKEN_URL, id.clone(), secret.clone());
-        credentials.insert("reddit", Credential::OAuth(client));
-    }
-    credentials
-        .into_iter()
-        .map(|(id, c)| (id, Arc::new(c)))
-        .collect()
-}
-
-/// Reddit's OAuth token endpoint (app-only tokens, `client_credentials` grant).
-const REDDIT_TOKEN_URL: &str = "https://www.reddit.com/api/v1/access_token";
 
 /// Waits for idleness or a signal, then stops the server gracefully.
 ///

@@ -1,4 +1,5 @@
-//! The operator's credentials for platform APIs: a fixed token (`GETIMAGES_GITHUB_TOKEN`),
+//! The operator's credentials for platform APIs, as each provider declares them (which
+//! settings, and where an OAuth token comes from): a fixed token (`GETIMAGES_GITHUB_TOKEN`),
 //! or an OAuth 2 client whose app-only token (`client_credentials` grant) is fetched when
 //! first needed, shared by every request, and fetched again shortly before it expires
 //! (`GETIMAGES_REDDIT_CLIENT_ID` / `_SECRET`).
@@ -10,6 +11,59 @@ use base64::engine::general_purpose::STANDARD;
 
 /// How long before its stated expiry a token is replaced.
 const RENEW_EARLY: Duration = Duration::from_secs(60);
+
+/// The credentials a provider's API takes, declared by the provider: the settings the
+/// operator sets them by, and what they make.
+#[derive(Debug, Clone, Copy)]
+pub enum Declared {
+    /// A token, sent as `Authorization: Bearer <token>`.
+    Token(Field),
+    /// An OAuth 2 client (`client_credentials` grant): its id and secret, and where its
+    /// app-only tokens are asked for.
+    OAuth {
+        /// The client id.
+        id: Field,
+        /// The client secret.
+        secret: Field,
+        /// The token endpoint, on the platform (so upstream overrides apply).
+        token_url: &'static str,
+    },
+}
+
+/// One credential setting: its flag (without `--`), its environment variable, and its line
+/// in `--help`.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// The long flag, e.g. `github-token`.
+    pub flag: &'static str,
+    /// The environment variable, e.g. `GETIMAGES_GITHUB_TOKEN`.
+    pub env: &'static str,
+    /// What `--help` says of it.
+    pub help: &'static str,
+}
+
+impl Declared {
+    /// The settings, in order, each with whether it is a secret (its value never shown);
+    /// each needs the others.
+    pub fn fields(&self) -> Vec<(Field, bool)> {
+        match *self {
+            Self::Token(token) => vec![(token, true)],
+            Self::OAuth { id, secret, .. } => vec![(id, false), (secret, true)],
+        }
+    }
+
+    /// The credential made of `values`, one per field in the order of [`Declared::fields`];
+    /// `None` unless every one is set.
+    pub fn credential(&self, values: &[Option<String>]) -> Option<Credential> {
+        match (*self, values) {
+            (Self::Token(_), [Some(token)]) => Some(Credential::Header(format!("Bearer {token}"))),
+            (Self::OAuth { token_url, .. }, [Some(id), Some(secret)]) => Some(Credential::OAuth(
+                OAuthClient::new(token_url, id.clone(), secret.clone()),
+            )),
+            _ => None,
+        }
+    }
+}
 
 /// One provider's credentials.
 #[derive(Debug)]
@@ -92,6 +146,38 @@ mod tests {
         assert_eq!(read_token(b"{}"), None);
         let client = OAuthClient::new("https://t", "id".into(), "secret".into());
         assert_eq!(client.basic(), "Basic aWQ6c2VjcmV0");
+    }
+
+    #[test]
+    fn a_declared_credential_is_made_only_of_every_value_it_declares() {
+        let field = |flag| Field {
+            flag,
+            env: "",
+            help: "",
+        };
+        let token = Declared::Token(field("token"));
+        assert_eq!(token.fields()[0].0.flag, "token");
+        assert!(matches!(
+            token.credential(&[Some("abc".into())]),
+            Some(Credential::Header(value)) if value == "Bearer abc"
+        ));
+        assert!(token.credential(&[None]).is_none());
+
+        let oauth = Declared::OAuth {
+            id: field("id"),
+            secret: field("secret"),
+            token_url: "https://t/token",
+        };
+        let secrets: Vec<bool> = oauth.fields().iter().map(|(_, secret)| *secret).collect();
+        assert_eq!(secrets, [false, true]);
+        let Some(Credential::OAuth(client)) =
+            oauth.credential(&[Some("id".into()), Some("secret".into())])
+        else {
+            panic!("an OAuth client");
+        };
+        assert_eq!(client.token_url, "https://t/token");
+        assert_eq!(client.basic(), "Basic aWQ6c2VjcmV0");
+        assert!(oauth.credential(&[Some("id".into()), None]).is_none());
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@
 
 use super::{Ask, NotFound, PickError, Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::str_at;
+use crate::fetch::credentials::{Declared, Field};
 use crate::fetch::{Agent, Request};
 
 /// GitHub users and organizations.
@@ -68,6 +69,12 @@ pub const PROVIDER: Provider = Provider {
     ],
     // Without `s=` GitHub serves the avatar as stored, its largest size.
     upgrade: |url| pick::without_query(url, &["s", "size"]),
+    credentials: Some(Declared::Token(Field {
+        flag: "github-token",
+        env: "GETIMAGES_GITHUB_TOKEN",
+        help: "A GitHub token (any scope-less personal access token) sent to the GitHub API \
+               only: lifts its keyless limit of 60 requests an hour per address",
+    })),
     placeholders: &["github.githubassets.com/images/modules/open_graph"],
 };
 

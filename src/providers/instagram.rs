@@ -51,6 +51,7 @@ pub const PROVIDER: Provider = Provider {
     // its query: any size change breaks the signature, so it is kept as served.
     upgrade: super::same_size,
     placeholders: &["static.cdninstagram.com/rsrc.php"],
+    credentials: None,
 };
 
 fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {

@@ -18,7 +18,10 @@
 //!   [`Strategy`] of its own). The next is tried when one fails, and the profile page read
 //!   as any web page is the implicit end (see [`Provider::chain`]);
 //! - `aliases`, `upgrade` (to the largest size served) and `placeholders` (the platform's
-//!   stand-in images, dropped wherever an image is read) when they differ.
+//!   stand-in images, dropped wherever an image is read) when they differ;
+//! - `credentials`, when its API takes the operator's: the settings (flag, variable, help)
+//!   and, for OAuth, the token URL. They become flags and variables of their own, and
+//!   requests that ask for credentials carry them.
 
 mod error;
 pub mod pick;
@@ -61,6 +64,7 @@ use url::Url;
 
 use crate::extract;
 
+use crate::fetch::credentials::Declared;
 use crate::fetch::{Agent, Request};
 pub use error::PickError;
 pub use pick::Found;
@@ -94,6 +98,9 @@ pub struct Provider {
     /// Substrings (lower case) of the platform's stand-in image URLs, never a profile's own
     /// picture: dropped wherever an image is read, whichever provider reads it.
     pub placeholders: &'static [&'static str],
+    /// The operator's credentials its API takes, if any: the settings they are set by, and
+    /// where an OAuth token comes from. Sent only by ways of asking that ask for them.
+    pub credentials: Option<Declared>,
 }
 
 /// Reads a profile's images out of a fetched answer (`handle` as normalized).
@@ -360,6 +367,7 @@ impl Provider {
         strategies: &[],
         upgrade: same_size,
         placeholders: &[],
+        credentials: None,
     };
 
     /// Every way of asking this platform, in order: its `strategies`, then the chain's

@@ -12,6 +12,7 @@ use super::PickError;
 use super::{Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::{first_str, str_at};
 use crate::fetch::Request;
+use crate::fetch::credentials::{Declared, Field};
 
 /// Reddit users.
 pub const PROVIDER: Provider = Provider {
@@ -66,6 +67,22 @@ pub const PROVIDER: Provider = Provider {
         "redditstatic.com/avatars/defaults",
         "www.redditstatic.com/icon",
     ],
+    credentials: Some(Declared::OAuth {
+        id: Field {
+            flag: "reddit-client-id",
+            env: "GETIMAGES_REDDIT_CLIENT_ID",
+            help: "A Reddit app's client id (a \"script\" or \"web\" app at \
+                   reddit.com/prefs/apps): with GETIMAGES_REDDIT_CLIENT_SECRET, Reddit is asked \
+                   first through its OAuth API with an app-only token",
+        },
+        secret: Field {
+            flag: "reddit-client-secret",
+            env: "GETIMAGES_REDDIT_CLIENT_SECRET",
+            help: "The Reddit app's secret (see GETIMAGES_REDDIT_CLIENT_ID)",
+        },
+        // App-only tokens, `client_credentials` grant.
+        token_url: "https://www.reddit.com/api/v1/access_token",
+    }),
     ..Provider::DEFAULT
 };
 

@@ -43,6 +43,7 @@ pub const PROVIDER: Provider = Provider {
     }],
     upgrade,
     placeholders: &["steam_share_image.jpg"],
+    credentials: None,
 };
 
 /// `/profiles/{id}` for a SteamID64 (17 digits, 7656119…), `/id/{name}` otherwise.

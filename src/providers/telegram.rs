@@ -45,6 +45,7 @@ pub const PROVIDER: Provider = Provider {
     // cdn*.telesco.pe/file/<token>.jpg is signed and served in one size (640×640).
     upgrade: super::same_size,
     placeholders: &["telegram.org/img/t_logo"],
+    credentials: None,
 };
 
 fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {

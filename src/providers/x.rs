@@ -68,6 +68,7 @@ pub const PROVIDER: Provider = Provider {
         "abs.twimg.com/sticky/default_profile_images",
         "/default_profile_images/",
     ],
+    credentials: None,
 };
 
 /// A profile page (or the intent page): og/JSON-LD metadata, and the banner `<img>`.
