@@ -25,13 +25,13 @@ pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; cha
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    route: String,
+    route: &'static str,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    route: String,
+    route: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -167,13 +167,10 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
 });
 
 /// Counts one answered request on `route` (the matched pattern, e.g. `/{provider}/{id}`).
-pub fn request(route: &str, status: u16, elapsed: Duration) {
+pub fn request(route: &'static str, status: u16, elapsed: Duration) {
     let m = &*METRICS;
-    let route = route.to_owned();
     m.request_seconds
-        .get_or_create(&RouteLabels {
-            route: route.clone(),
-        })
+        .get_or_create(&RouteLabels { route })
         .observe(elapsed.as_secs_f64());
     m.requests
         .get_or_create(&RequestLabels { route, status })

@@ -1,27 +1,50 @@
 //! Logging: tracing set up once, one span per request carrying its id (so every line a
 //! request's lookup or image work logs can be found together), and one line per request.
 //!
-//! Lines go through a bounded buffer to a writer thread, so a busy server is never slowed
-//! (or blocked) by its own logs: when the buffer is full a line is dropped and counted
-//! ([`dropped_lines`], in /metrics).
+//! The access log is meant to cost a request next to nothing:
+//! - lines are appended to a buffer that a writer thread writes out in batches, a short
+//!   while after the first line of a batch or at once when the buffer fills, so a busy
+//!   server makes one wake-up and one system call per batch, not per line, and is never
+//!   slowed (or blocked) by its own logs: when the buffer is full a line is dropped and
+//!   counted ([`dropped_lines`], in /metrics). What is buffered is written out when the
+//!   [`LogGuard`] is dropped, at the end of `main`, whatever made the server stop;
+//! - a line is formatted with no allocation, and a span's fields with one;
+//! - health checks (`/healthz`, Fly's check) are logged at debug, not info.
 
-use std::io::{BufWriter, IsTerminal};
-use std::sync::OnceLock;
+use std::fmt;
+use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use clap::ValueEnum;
-use tracing::Instrument;
-use tracing_appender::non_blocking::{ErrorCounter, NonBlocking, NonBlockingBuilder, WorkerGuard};
+use serde::Serialize;
+use tracing::field::{Field, Visit};
+use tracing::level_filters::LevelFilter;
+use tracing::{Event, Instrument, Subscriber};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::writer::BoxMakeWriter;
+use tracing_subscriber::field::RecordFields;
+use tracing_subscriber::fmt::format::{DefaultFields, Writer};
+use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields, MakeWriter};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
 
-/// Bytes of log lines joined into one write to stderr under load.
-const WRITE_BUFFER_BYTES: usize = 64 * 1024;
+/// How long the writer thread lets a batch gather after its first line.
+const BATCH_WAIT: Duration = Duration::from_millis(100);
+
+/// Buffered bytes that are written out at once, without waiting for the batch to gather.
+const BATCH_BYTES: usize = 64 * 1024;
+
+/// Paths logged at debug rather than info: the platform's health checks, every few seconds
+/// for the life of the server, which say nothing an operator reads.
+const HEALTH_CHECKS: [&str; 1] = ["/healthz"];
 
 /// How log lines are written (`--log-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -32,8 +55,8 @@ pub enum LogFormat {
     Json,
 }
 
-/// The writer's count of dropped lines, once [`init`] has run.
-static DROPPED: OnceLock<ErrorCounter> = OnceLock::new();
+/// The batching writer's state, once [`init`] has run, for [`dropped_lines`].
+static BATCHES: OnceLock<Arc<Batches>> = OnceLock::new();
 
 /// Installs the global tracing subscriber, or says why `filter` is not a log filter. Text
 /// lines are coloured only on a terminal, and never when `NO_COLOR` is set (no-color.org).
@@ -45,80 +68,584 @@ pub fn init(
     filter: &str,
     format: LogFormat,
     buffered_lines: usize,
-) -> Result<Option<WorkerGuard>, String> {
-    let env_filter = EnvFilter::try_new(filter)
-        .map_err(|e| format!("invalid value {filter:?} for --log / RUST_LOG: {e}"))?;
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let (writer, guard) = if buffered_lines == 0 {
-        (BoxMakeWriter::new(std::io::stderr), None)
-    } else {
-        let (writer, guard) = buffered(buffered_lines);
-        (BoxMakeWriter::new(writer), Some(guard))
+) -> Result<Option<LogGuard>, String> {
+    // A bare level ("info", "warn") is a plain level filter, which decides from the
+    // callsite alone; EnvFilter also takes locks on every span entered and left.
+    let (level, env_filter) = match bare_level(filter) {
+        Some(level) => (level, None),
+        None => {
+            let env_filter = EnvFilter::try_new(filter)
+                .map_err(|e| format!("invalid value {filter:?} for --log / RUST_LOG: {e}"))?;
+            (LevelFilter::TRACE, Some(env_filter))
+        }
     };
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(env_filter)
-        .with_ansi(std::io::stderr().is_terminal() && !no_color)
-        .with_writer(writer);
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let (output, guard) = if buffered_lines == 0 {
+        (Output::Direct, None)
+    } else {
+        let (writer, guard) = batched(buffered_lines, BATCH_WAIT, Box::new(io::stderr()));
+        let _ = BATCHES.set(writer.0.clone());
+        (Output::Batched(writer), Some(guard))
+    };
+    let layer = tracing_subscriber::fmt::layer()
+        .with_ansi(io::stderr().is_terminal() && !no_color)
+        .with_writer(output);
+    let subscriber = tracing_subscriber::registry().with(env_filter).with(level);
     // A subscriber already installed (tests that build several apps) is fine.
     let _ = match format {
-        LogFormat::Text => builder.with_target(false).try_init(),
-        // "spans" lists every span, the current one last; "span" would repeat that one, and
-        // the formatter re-reads a span's fields each time it writes them.
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
+        LogFormat::Text => subscriber
+            .with(
+                layer
+                    .with_target(false)
+                    .fmt_fields(OneWrite(DefaultFields::new())),
+            )
+            .try_init(),
+        LogFormat::Json => subscriber
+            .with(layer.fmt_fields(JsonFields).event_format(JsonLines))
             .try_init(),
     };
     Ok(guard)
 }
 
-/// The non-blocking writer: a bounded, lossy queue to one writer thread.
-fn buffered(lines: usize) -> (NonBlocking, WorkerGuard) {
-    let (writer, guard) = NonBlockingBuilder::default()
-        .buffered_lines_limit(lines)
-        .lossy(true)
-        .thread_name("getimages-log")
-        // The writer thread flushes whenever it has drained the queue, so buffering only
-        // joins the lines of a burst into one write instead of one system call per line.
-        .finish(BufWriter::with_capacity(
-            WRITE_BUFFER_BYTES,
-            std::io::stderr(),
-        ));
-    let _ = DROPPED.set(writer.error_counter());
-    (writer, guard)
+/// The level `filter` names when it is only a level, as EnvFilter reads it.
+fn bare_level(filter: &str) -> Option<LevelFilter> {
+    let filter = filter.trim();
+    ["off", "error", "warn", "info", "debug", "trace"]
+        .iter()
+        .any(|level| filter.eq_ignore_ascii_case(level))
+        .then(|| filter.parse().ok())
+        .flatten()
 }
 
 /// Log lines dropped so far because the buffer was full.
 pub fn dropped_lines() -> u64 {
-    DROPPED.get().map_or(0, |c| c.dropped_lines() as u64)
+    BATCHES
+        .get()
+        .map_or(0, |b| b.dropped.load(Ordering::Relaxed))
 }
+
+/// Where lines go: straight to stderr, or into the batches of the writer thread.
+enum Output {
+    Direct,
+    Batched(BatchWriter),
+}
+
+/// One line's writer, made for each line.
+enum LineWriter<'a> {
+    Direct(io::Stderr),
+    Batched(&'a Batches),
+}
+
+impl<'a> MakeWriter<'a> for Output {
+    type Writer = LineWriter<'a>;
+
+    fn make_writer(&'a self) -> LineWriter<'a> {
+        match self {
+            Self::Direct => LineWriter::Direct(io::stderr()),
+            Self::Batched(writer) => LineWriter::Batched(&writer.0),
+        }
+    }
+}
+
+impl Write for LineWriter<'_> {
+    fn write(&mut self, line: &[u8]) -> io::Result<usize> {
+        match self {
+            Self::Direct(stderr) => stderr.write(line),
+            Self::Batched(batches) => {
+                batches.push(line);
+                Ok(line.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Self::Direct(stderr) => stderr.flush(),
+            Self::Batched(_) => Ok(()),
+        }
+    }
+}
+
+/// The writer side of the batches: each `write` is one whole line (the fmt layer writes a
+/// line at once).
+#[derive(Clone)]
+struct BatchWriter(Arc<Batches>);
+
+/// Keeps the writer thread; dropping it writes out every line still buffered and ends the
+/// thread. Lines logged after that are written straight to the output.
+pub struct LogGuard {
+    batches: Arc<Batches>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        self.batches.lock().stopping = true;
+        self.batches.wake.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Lines waiting for the writer thread, shared with it.
+struct Batches {
+    state: Mutex<Batch>,
+    /// Wakes the writer thread: a first line came, the buffer filled, or it is stopping.
+    wake: Condvar,
+    /// Where the writer thread writes, and lines logged after it ended.
+    output: Mutex<Box<dyn Write + Send>>,
+    /// Most lines waiting at once; more are dropped.
+    max_lines: usize,
+    /// How long a batch gathers after its first line ([`BATCH_WAIT`]).
+    wait: Duration,
+    dropped: AtomicU64,
+}
+
+struct Batch {
+    lines: Vec<u8>,
+    count: usize,
+    thread: ThreadState,
+    /// The guard was dropped: write out what is left and end.
+    stopping: bool,
+    /// The writer thread has ended: lines go straight to the output.
+    ended: bool,
+}
+
+/// What the writer thread is doing, so that a line wakes it only when it waits for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ThreadState {
+    /// Waiting for a first line.
+    Idle,
+    /// Letting a batch gather, until [`BATCH_WAIT`] has passed or [`BATCH_BYTES`] are in.
+    Gathering,
+    /// Writing, or already woken.
+    Busy,
+}
+
+impl Batches {
+    fn lock(&self) -> MutexGuard<'_, Batch> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write_out(&self, bytes: &[u8]) {
+        let mut output = self.output.lock().unwrap_or_else(PoisonError::into_inner);
+        // Nowhere to report a failing stderr.
+        let _ = output.write_all(bytes).and_then(|()| output.flush());
+    }
+
+    /// Adds one line, waking the writer thread only if it waits for it.
+    fn push(&self, line: &[u8]) {
+        let mut batch = self.lock();
+        if batch.ended {
+            drop(batch);
+            self.write_out(line);
+            return;
+        }
+        if batch.count >= self.max_lines {
+            drop(batch);
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        batch.lines.extend_from_slice(line);
+        batch.count += 1;
+        let wake = match batch.thread {
+            ThreadState::Idle => true,
+            ThreadState::Gathering => batch.lines.len() >= BATCH_BYTES,
+            ThreadState::Busy => false,
+        };
+        if wake {
+            batch.thread = ThreadState::Busy;
+            drop(batch);
+            self.wake.notify_one();
+        }
+    }
+
+    /// The writer thread: waits for a first line, lets the batch gather, writes it out in
+    /// one go, again until stopped.
+    fn run(&self) {
+        let mut writing = Vec::new();
+        loop {
+            let mut batch = self.lock();
+            while batch.lines.is_empty() && !batch.stopping {
+                batch.thread = ThreadState::Idle;
+                batch = self
+                    .wake
+                    .wait(batch)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            let deadline = Instant::now() + self.wait;
+            while !batch.stopping && batch.lines.len() < BATCH_BYTES {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                batch.thread = ThreadState::Gathering;
+                batch = self
+                    .wake
+                    .wait_timeout(batch, left)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+            batch.thread = ThreadState::Busy;
+            std::mem::swap(&mut batch.lines, &mut writing);
+            batch.count = 0;
+            let stopping = batch.stopping;
+            drop(batch);
+            self.write_out(&writing);
+            writing.clear();
+            // A burst's buffer is not kept for the life of the process.
+            writing.shrink_to(BATCH_BYTES);
+            if stopping {
+                let mut batch = self.lock();
+                if batch.lines.is_empty() {
+                    batch.ended = true;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The batching writer to `output` with room for `max_lines`, each batch gathering for
+/// `wait`, and the guard that keeps its thread.
+fn batched(
+    max_lines: usize,
+    wait: Duration,
+    output: Box<dyn Write + Send>,
+) -> (BatchWriter, LogGuard) {
+    let batches = Arc::new(Batches {
+        state: Mutex::new(Batch {
+            lines: Vec::new(),
+            count: 0,
+            thread: ThreadState::Busy,
+            stopping: false,
+            ended: false,
+        }),
+        wake: Condvar::new(),
+        output: Mutex::new(output),
+        max_lines,
+        wait,
+        dropped: AtomicU64::new(0),
+    });
+    let running = batches.clone();
+    let thread = std::thread::Builder::new()
+        .name("getimages-log".into())
+        .spawn(move || running.run())
+        .ok();
+    if thread.is_none() {
+        // No thread: every line is written as it comes.
+        batches.lock().ended = true;
+    }
+    (BatchWriter(batches.clone()), LogGuard { batches, thread })
+}
+
+/// Fields formatted by `F`, staged on the stack first, so that a span's fields (kept as a
+/// `String` for the life of the span) are one allocation of the right size, not one for
+/// each time the string grows.
+struct OneWrite<F>(F);
+
+impl<'writer, F> FormatFields<'writer> for OneWrite<F>
+where
+    F: for<'a> FormatFields<'a>,
+{
+    fn format_fields<R: RecordFields>(
+        &self,
+        mut writer: Writer<'writer>,
+        fields: R,
+    ) -> fmt::Result {
+        // Coloured lines are for a terminal, where the cost does not matter (and the staging
+        // writer cannot be made to colour).
+        if !writer.has_ansi_escapes() {
+            let mut staged = Staged::default();
+            if self
+                .0
+                .format_fields(Writer::new(&mut staged), &fields)
+                .is_ok()
+                && !staged.overflowed
+            {
+                return writer.write_str(staged.as_str());
+            }
+        }
+        self.0.format_fields(writer, fields)
+    }
+}
+
+/// Up to [`Staged::ROOM`] bytes of text on the stack.
+struct Staged {
+    bytes: [u8; Staged::ROOM],
+    len: usize,
+    overflowed: bool,
+}
+
+impl Staged {
+    const ROOM: usize = 512;
+
+    fn as_str(&self) -> &str {
+        // Only whole `&str`s are ever copied in.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+impl Default for Staged {
+    fn default() -> Self {
+        Self {
+            bytes: [0; Self::ROOM],
+            len: 0,
+            overflowed: false,
+        }
+    }
+}
+
+impl fmt::Write for Staged {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        if end > Self::ROOM {
+            self.overflowed = true;
+            return Err(fmt::Error);
+        }
+        self.bytes[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// A span's fields as one JSON object, `{"request_id":1,"method":"GET"}`, written once when
+/// the span is made, in the order they are declared; [`JsonLines`] copies it into each line.
+struct JsonFields;
+
+impl<'writer> FormatFields<'writer> for JsonFields {
+    fn format_fields<R: RecordFields>(
+        &self,
+        mut writer: Writer<'writer>,
+        fields: R,
+    ) -> fmt::Result {
+        let mut staged = Staged::default();
+        if write_json_object(&mut staged, &fields).is_ok() && !staged.overflowed {
+            return writer.write_str(staged.as_str());
+        }
+        write_json_object(&mut writer, &fields)
+    }
+
+    fn add_fields(
+        &self,
+        current: &'writer mut FormattedFields<Self>,
+        fields: &tracing::span::Record<'_>,
+    ) -> fmt::Result {
+        // Fields recorded later join the object: `{"a":1}` and `{"b":2}` make `{"a":1,"b":2}`.
+        let mut more = String::new();
+        write_json_object(&mut more, fields)?;
+        match (current.fields.strip_suffix('}'), more.strip_prefix('{')) {
+            (Some(head), Some("}")) => current.fields = format!("{head}}}"),
+            (Some(head), Some(tail)) if head != "{" => {
+                current.fields = format!("{head},{tail}");
+            }
+            _ => current.fields = more,
+        }
+        Ok(())
+    }
+}
+
+/// `{` then `fields` as JSON entries, then `}`.
+fn write_json_object(out: &mut dyn fmt::Write, fields: &impl RecordFields) -> fmt::Result {
+    out.write_char('{')?;
+    let mut entries = JsonEntries {
+        out: &mut *out,
+        first: true,
+        result: Ok(()),
+        unraw_debug_names: true,
+    };
+    fields.record(&mut entries);
+    entries.result?;
+    out.write_char('}')
+}
+
+/// One JSON object per line, as tracing-subscriber's JSON format writes it with the event's
+/// fields flattened and the list of spans (`"spans"`), but with each span's fields copied
+/// from [`JsonFields`]' object instead of parsed back into a map for each line: the line is
+/// written with no allocation. Keys: timestamp, level, the event's fields, target, spans.
+struct JsonLines;
+
+impl<S> FormatEvent<S, JsonFields> for JsonLines
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, JsonFields>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let meta = event.metadata();
+        writer.write_str("{\"timestamp\":\"")?;
+        SystemTime.format_time(&mut writer)?;
+        write!(writer, "\",\"level\":\"{}\"", meta.level())?;
+        let mut entries = JsonEntries {
+            out: &mut writer,
+            first: false,
+            result: Ok(()),
+            unraw_debug_names: false,
+        };
+        event.record(&mut entries);
+        entries.result?;
+        writer.write_str(",\"target\":")?;
+        json_value(&mut writer, meta.target())?;
+        let in_span = event
+            .parent()
+            .and_then(|id| ctx.span(id))
+            .or_else(|| ctx.lookup_current())
+            .is_some();
+        if in_span {
+            writer.write_str(",\"spans\":[")?;
+            if let Some(leaf) = ctx.lookup_current() {
+                for (n, span) in leaf.scope().from_root().enumerate() {
+                    if n > 0 {
+                        writer.write_char(',')?;
+                    }
+                    let extensions = span.extensions();
+                    let object = extensions
+                        .get::<FormattedFields<JsonFields>>()
+                        .map_or("{}", |f| f.fields.as_str());
+                    let inner = object
+                        .strip_prefix('{')
+                        .and_then(|o| o.strip_suffix('}'))
+                        .unwrap_or_default();
+                    writer.write_char('{')?;
+                    if !inner.is_empty() {
+                        writer.write_str(inner)?;
+                        writer.write_char(',')?;
+                    }
+                    writer.write_str("\"name\":")?;
+                    json_value(&mut writer, span.metadata().name())?;
+                    writer.write_char('}')?;
+                }
+            }
+            writer.write_char(']')?;
+        }
+        writer.write_str("}\n")
+    }
+}
+
+/// Writes each field it visits as a JSON entry, `"name":value`, values as serde_json
+/// writes them (a `Debug` or `Display` value as a string).
+struct JsonEntries<'a> {
+    out: &'a mut dyn fmt::Write,
+    /// No entry written yet: the next needs no comma before it.
+    first: bool,
+    result: fmt::Result,
+    /// Whether a `Debug` field named `r#type` is written as `type` (as tracing-subscriber's
+    /// span fields are).
+    unraw_debug_names: bool,
+}
+
+impl JsonEntries<'_> {
+    fn entry<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
+        if self.result.is_err() {
+            return;
+        }
+        self.result = (|| {
+            if !std::mem::take(&mut self.first) {
+                self.out.write_char(',')?;
+            }
+            json_value(self.out, name)?;
+            self.out.write_char(':')?;
+            json_value(self.out, value)
+        })();
+    }
+}
+
+impl Visit for JsonEntries<'_> {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.entry(field.name(), &value);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.entry(field.name(), &value);
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.entry(field.name(), &value);
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.entry(field.name(), &value);
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.entry(field.name(), value);
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        let name = field.name();
+        let name = match name.strip_prefix("r#") {
+            Some(bare) if self.unraw_debug_names => bare,
+            _ => name,
+        };
+        self.entry(name, &format_args!("{value:?}"));
+    }
+}
+
+/// `value` as JSON, written into `out` by serde_json.
+fn json_value<T: Serialize + ?Sized>(out: &mut dyn fmt::Write, value: &T) -> fmt::Result {
+    value
+        .serialize(&mut serde_json::Serializer::new(IoToFmt(out)))
+        .map_err(|_| fmt::Error)
+}
+
+/// serde_json writes bytes; every piece it writes is whole UTF-8.
+struct IoToFmt<'a>(&'a mut dyn fmt::Write);
+
+impl Write for IoToFmt<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let text = std::str::from_utf8(bytes).map_err(io::Error::other)?;
+        self.0.write_str(text).map_err(io::Error::other)?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The route a request matched, as registered (`/{provider}/{id:.+}`), for the request
+/// metrics: set as a resource's data by `routes`, read here without matching the path again.
+#[derive(Debug, Clone, Copy)]
+pub struct Route(pub &'static str);
 
 static NEXT_REQUEST_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Middleware: runs the request inside a `request` span holding its id, method and path,
 /// logs its status and latency, and tags the response with an `x-request-id` that matches.
+/// Health checks are logged at debug.
 pub async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let id = NEXT_REQUEST_ID.fetch_add(1, Ordering::Relaxed);
-    let span = tracing::info_span!(
-        "request",
-        request_id = id,
-        method = %req.method(),
-        path = req.path()
-    );
+    let health_check = HEALTH_CHECKS.contains(&req.path());
+    let span = if health_check {
+        tracing::debug_span!("request", request_id = id, method = %req.method(), path = req.path())
+    } else {
+        tracing::info_span!("request", request_id = id, method = %req.method(), path = req.path())
+    };
     let result = next.call(req).instrument(span.clone()).await;
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
     let _entered = span.enter();
     match &result {
         Ok(res) => {
-            tracing::info!(status = res.status().as_u16(), latency_ms, "request");
-            let route = res.request().match_pattern();
-            let route = route.as_deref().unwrap_or("unmatched");
-            crate::metrics::request(route, res.status().as_u16(), started.elapsed());
+            let status = res.status().as_u16();
+            if health_check {
+                tracing::debug!(status, latency_ms, "request");
+            } else {
+                tracing::info!(status, latency_ms, "request");
+            }
+            let route = res
+                .request()
+                .app_data::<Route>()
+                .map_or("unmatched", |r| r.0);
+            crate::metrics::request(route, status, elapsed);
         }
         Err(e) => tracing::warn!(latency_ms, error = %e, "request failed"),
     }
@@ -129,4 +656,218 @@ pub async fn log_request(
         );
         res
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Everything written to it, shared with the test.
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Sink {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    impl Write for Sink {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Longer than any test: only a full buffer or the stop writes a batch out.
+    const FOREVER: Duration = Duration::from_secs(3600);
+
+    #[test]
+    fn every_line_is_written_by_the_time_the_guard_is_dropped() {
+        let sink = Sink::default();
+        let (writer, guard) = batched(100, FOREVER, Box::new(sink.clone()));
+        for n in 0..50 {
+            writer.0.push(format!("line {n}\n").as_bytes());
+        }
+        assert_eq!(sink.text(), "", "the batch is still gathering");
+        drop(guard);
+        let expected: String = (0..50).map(|n| format!("line {n}\n")).collect();
+        assert_eq!(sink.text(), expected);
+
+        writer.0.push(b"after the stop\n");
+        assert!(
+            sink.text().ends_with("line 49\nafter the stop\n"),
+            "a line logged after the stop is written at once"
+        );
+    }
+
+    #[test]
+    fn a_batch_is_written_without_a_stop() {
+        let sink = Sink::default();
+        let (writer, _guard) = batched(100, BATCH_WAIT, Box::new(sink.clone()));
+        writer.0.push(b"one\n");
+        writer.0.push(b"two\n");
+        // Generous: the batch goes out after BATCH_WAIT.
+        let patience = Instant::now() + Duration::from_secs(10);
+        while sink.text() != "one\ntwo\n" {
+            assert!(
+                Instant::now() < patience,
+                "never written: {:?}",
+                sink.text()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn a_full_buffer_is_written_without_waiting_for_the_batch() {
+        let sink = Sink::default();
+        let (writer, _guard) = batched(100_000, FOREVER, Box::new(sink.clone()));
+        let line = format!("{}\n", "x".repeat(99));
+        for _ in 0..BATCH_BYTES / line.len() + 1 {
+            writer.0.push(line.as_bytes());
+        }
+        let patience = Instant::now() + Duration::from_secs(10);
+        while sink.text().len() < BATCH_BYTES {
+            assert!(
+                Instant::now() < patience,
+                "{} bytes written",
+                sink.text().len()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn lines_past_the_room_are_dropped_and_counted() {
+        let sink = Sink::default();
+        let (writer, guard) = batched(3, BATCH_WAIT, Box::new(sink.clone()));
+        // Held, so the writer thread can take one batch at most while the lines come in.
+        {
+            let _output = writer.0.output.lock().unwrap();
+            for n in 0..10 {
+                writer.0.push(format!("{n}\n").as_bytes());
+            }
+        }
+        drop(guard);
+        let written = sink.text().lines().count();
+        let dropped = writer.0.dropped.load(Ordering::Relaxed);
+        assert_eq!(written as u64 + dropped, 10);
+        assert!(dropped > 0, "{written} written, none dropped");
+    }
+
+    #[test]
+    fn a_bare_level_is_read_as_envfilter_reads_it() {
+        assert_eq!(bare_level("info"), Some(LevelFilter::INFO));
+        assert_eq!(bare_level(" WARN "), Some(LevelFilter::WARN));
+        assert_eq!(bare_level("off"), Some(LevelFilter::OFF));
+        assert_eq!(bare_level("getimages=debug"), None);
+        assert_eq!(bare_level("info,actix_server=warn"), None);
+        assert_eq!(bare_level("3"), None);
+    }
+
+    /// What `dispatch` writes for a line logged in a request's span and a refresh's span
+    /// inside it, then for one outside any span, each line without its timestamp.
+    fn logged(dispatch: &tracing::Dispatch, sink: &Sink) -> Vec<String> {
+        tracing::dispatcher::with_default(dispatch, || {
+            let span = tracing::info_span!(
+                "request",
+                request_id = 7u64,
+                method = %"GET",
+                path = "/a \"quoted\"\npath"
+            );
+            let _in_request = span.enter();
+            let refresh = tracing::info_span!("refresh", image = %"https://x.example/a.png");
+            refresh.in_scope(|| tracing::info!(status = 200u16, latency_ms = 0.25, "request"));
+        });
+        tracing::dispatcher::with_default(dispatch, || {
+            tracing::warn!(error = %"refused\u{1b}[31m", ok = false, "outside");
+        });
+        sink.text()
+            .lines()
+            .map(|line| {
+                line.split_once('Z')
+                    .map_or(line, |(_, rest)| rest)
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// A fmt layer writing to a new sink, without colours.
+    fn layer() -> (
+        tracing_subscriber::fmt::Layer<
+            tracing_subscriber::Registry,
+            DefaultFields,
+            tracing_subscriber::fmt::format::Format,
+            impl for<'a> MakeWriter<'a> + 'static,
+        >,
+        Sink,
+    ) {
+        let sink = Sink::default();
+        let writer = {
+            let sink = sink.clone();
+            move || sink.clone()
+        };
+        let layer = tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(writer);
+        (layer, sink)
+    }
+
+    #[test]
+    fn text_lines_read_as_tracing_subscribers_own() {
+        let registry = tracing_subscriber::registry;
+        let (layer, sink) = self::layer();
+        let ours = tracing::Dispatch::new(
+            registry().with(
+                layer
+                    .with_target(false)
+                    .fmt_fields(OneWrite(DefaultFields::new())),
+            ),
+        );
+        let ours = logged(&ours, &sink);
+        let (layer, sink) = self::layer();
+        let theirs = tracing::Dispatch::new(registry().with(layer.with_target(false)));
+        assert_eq!(ours, logged(&theirs, &sink));
+        assert!(
+            ours[0].ends_with(
+                "INFO request{request_id=7 method=GET path=\"/a \\\"quoted\\\"\\npath\"}:\
+                 refresh{image=https://x.example/a.png}: request status=200 latency_ms=0.25"
+            ),
+            "{ours:?}"
+        );
+    }
+
+    #[test]
+    fn json_lines_say_what_tracing_subscribers_own_say() {
+        let registry = tracing_subscriber::registry;
+        let (layer, sink) = self::layer();
+        let ours = tracing::Dispatch::new(
+            registry().with(layer.fmt_fields(JsonFields).event_format(JsonLines)),
+        );
+        let ours = logged(&ours, &sink);
+        let (layer, sink) = self::layer();
+        let theirs = tracing::Dispatch::new(
+            registry().with(layer.json().flatten_event(true).with_current_span(false)),
+        );
+        let theirs = logged(&theirs, &sink);
+        let parse = |line: &String| -> serde_json::Value {
+            serde_json::from_str(&format!("{{\"timestamp\":\"{line}")).expect(line)
+        };
+        assert_eq!(ours.len(), 2, "{ours:?}");
+        for (ours, theirs) in ours.iter().zip(&theirs) {
+            assert_eq!(parse(ours), parse(theirs), "{ours}\n{theirs}");
+        }
+        assert_eq!(
+            parse(&ours[0])["spans"],
+            serde_json::json!([
+                {"request_id": 7, "method": "GET", "path": "/a \"quoted\"\npath", "name": "request"},
+                {"image": "https://x.example/a.png", "name": "refresh"},
+            ])
+        );
+    }
 }

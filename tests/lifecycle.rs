@@ -60,6 +60,57 @@ fn an_unused_server_stops_itself_with_exit_0_after_the_idle_timeout() {
 }
 
 #[test]
+fn the_last_requests_log_line_is_written_before_an_idle_stop() {
+    // Through the buffered log writer, as deployed, which writes its lines in batches.
+    let mut app = spawn_server(&[
+        ("GETIMAGES_IDLE_TIMEOUT", "1s"),
+        ("GETIMAGES_LOG_BUFFER_LINES", "8192"),
+    ]);
+
+    let last = app.get("/");
+    assert_eq!(last.status, 200);
+    let id = last
+        .header("x-request-id")
+        .expect("x-request-id")
+        .to_owned();
+
+    let exit = app.wait_for_exit(PATIENCE);
+    assert!(exit.status.success(), "{}", app.stderr());
+    let log = app.stderr();
+    let line = log
+        .lines()
+        .find(|line| line.contains(&format!("request_id={id} ")))
+        .unwrap_or_else(|| panic!("no line of request {id}:\n{log}"));
+    assert!(
+        line.contains("path=\"/\"") && line.contains("status=200"),
+        "{line}"
+    );
+    assert!(log.contains("idle for 1s, stopping"), "{log}");
+}
+
+#[test]
+fn health_checks_are_logged_at_debug_only() {
+    let mut quiet = spawn_server(&[("GETIMAGES_IDLE_TIMEOUT", "1s")]);
+    assert_eq!(quiet.get("/healthz").status, 200);
+    assert_eq!(quiet.get("/").status, 200);
+    quiet.wait_for_exit(PATIENCE);
+    let log = quiet.stderr();
+    assert!(log.contains("path=\"/\""), "{log}");
+    assert!(!log.contains("/healthz"), "{log}");
+
+    let mut verbose = spawn_server(&[("GETIMAGES_IDLE_TIMEOUT", "1s"), ("RUST_LOG", "debug")]);
+    assert_eq!(verbose.get("/healthz").status, 200);
+    verbose.wait_for_exit(PATIENCE);
+    let log = verbose.stderr();
+    assert!(
+        log.lines().any(|l| l.contains("DEBUG")
+            && l.contains("path=\"/healthz\"")
+            && l.contains("status=200")),
+        "{log}"
+    );
+}
+
+#[test]
 fn health_checks_do_not_keep_the_server_up() {
     let mut app = spawn_server(&[("GETIMAGES_IDLE_TIMEOUT", "1s")]);
     let port = app.port;

@@ -20,10 +20,13 @@ mod test_support;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, EntityTag, HeaderValue, IfNoneMatch};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, guard, web};
+use actix_web::{
+    HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, Resource, guard, web,
+};
 use askama::Template;
 
 use crate::cache::CacheStatus;
+use crate::telemetry::Route;
 use error::{ApiError, Problem};
 use ratelimit::Limiters;
 
@@ -52,38 +55,38 @@ pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool, limiters: &Lim
     }));
     // `/lookup` answers a bare name with a search, which takes from the search limit too.
     cfg.app_data(web::Data::new(limiters.clone()));
-    cfg.route("/", read().to(home::home))
-        .route("/healthz", read().to(health::healthz))
-        .route("/static/{name}", read().to(assets::serve))
+    cfg.service(readable("/").to(home::home))
+        .service(readable("/healthz").to(health::healthz))
+        .service(readable("/static/{name}").to(assets::serve))
         .service(
-            web::resource("/lookup")
+            resource("/lookup")
                 .wrap(limited())
                 .route(read().to(lookup::results)),
         )
         .service(
-            web::resource("/api/v1/lookup")
+            resource("/api/v1/lookup")
                 .wrap(limited())
                 .route(read().to(api::lookup)),
         )
         .service(
-            web::resource("/api/v1/search")
+            resource("/api/v1/search")
                 .wrap(limiters.searches.middleware())
                 .route(read().to(search::api)),
         )
-        .route("/api/v1/providers", read().to(api::providers))
+        .service(readable("/api/v1/providers").to(api::providers))
         .service(
-            web::resource("/image")
+            resource("/image")
                 .wrap(limiters.images.middleware())
                 .route(read().to(image::image)),
         );
     if test_routes {
-        cfg.route("/__test/stream", read().to(test_support::stream));
+        cfg.service(readable("/__test/stream").to(test_support::stream));
     }
     // Last: any other path whose first part names a platform is an unavatar-style
     // `/{provider}/{id}`. Other paths (`/wp-admin/x/y`) are the cheap 404 below, outside
     // the lookup limit.
     cfg.service(
-        web::resource("/{provider}/{id:.+}")
+        resource("/{provider}/{id:.+}")
             .guard(guard::fn_guard(names_a_provider))
             .wrap(limited())
             .route(read().to(avatar::avatar)),
@@ -100,7 +103,24 @@ fn names_a_provider(ctx: &guard::GuardContext) -> bool {
 
 /// A route for GET and HEAD (actix strips the body from HEAD responses).
 fn read() -> actix_web::Route {
-    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+    web::route().guard(reads())
+}
+
+/// GET or HEAD.
+fn reads() -> impl guard::Guard {
+    guard::Any(guard::Get()).or(guard::Head())
+}
+
+/// The resource at `path`, carrying it as the route the request metrics name (see
+/// [`Route`]), so the logging middleware never matches the path again to find it.
+fn resource(path: &'static str) -> Resource {
+    web::resource(path).app_data(Route(path))
+}
+
+/// A resource only GET and HEAD reach, as `ServiceConfig::route` registers one: a request
+/// with another method goes on to the routes after it.
+fn readable(path: &'static str) -> Resource {
+    resource(path).guard(reads())
 }
 
 /// Renders a template into an HTML response with `status`.
