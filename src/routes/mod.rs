@@ -123,19 +123,34 @@ fn readable(path: &'static str) -> Resource {
     resource(path).guard(reads())
 }
 
+/// `text/html; charset=utf-8`, as a header value made once.
+const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
+
 /// Renders a template into an HTML response with `status`.
 fn html(status: StatusCode, page: &impl Template) -> HttpResponse {
     match page.render() {
         Ok(html) => HttpResponseBuilder::new(status)
-            .content_type("text/html; charset=utf-8")
+            .content_type(HTML)
             .body(html),
         Err(e) => {
             tracing::error!("template failed to render: {e}");
-            HttpResponse::InternalServerError()
-                .content_type("text/plain; charset=utf-8")
-                .body("internal error: a page failed to render")
+            render_failed()
         }
     }
+}
+
+/// A page rendered before, as an HTML response with `status`.
+fn html_bytes(status: StatusCode, html: &'static str) -> HttpResponse {
+    HttpResponseBuilder::new(status)
+        .content_type(HTML)
+        .body(html)
+}
+
+/// The answer when a page failed to render.
+fn render_failed() -> HttpResponse {
+    HttpResponse::InternalServerError()
+        .content_type("text/plain; charset=utf-8")
+        .body("internal error: a page failed to render")
 }
 
 /// Adds `x-cache-status` and the `cache-control` of a found profile.
