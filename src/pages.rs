@@ -641,6 +641,7 @@ mod tests {
             images,
             strategy: String::new(),
             proxied: false,
+            json: Default::default(),
         }
     }
 

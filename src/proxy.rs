@@ -1,6 +1,7 @@
 //! The image proxy: fetch an image through the guarded client, transform it, and keep the
 //! result in the two-tier cache, so a cold start after scale-to-zero serves from disk.
 
+use std::io::Write as _;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +14,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::budget::{Admitted, MemoryBudget, Refusal};
-use crate::cache::{CacheStatus, Entry, TieredCache};
+use crate::cache::{CacheStatus, Entry, Held, TieredCache, hex_into};
 use crate::fetch::{FetchError, Fetcher, Wording};
 use crate::imaging::{self, ImageError, Limits, Transform};
 use crate::single_flight::{Refreshes, SingleFlight};
@@ -45,39 +46,17 @@ pub enum ProxyError {
 /// Smallest step by which a body of unknown length grows (and is admitted).
 const BODY_STEP: usize = 64 * 1024;
 
-/// An image being served, shared by every request sending it at the same time.
+/// An image being served.
 #[derive(Debug, Clone)]
 pub struct Served {
-    /// The image.
-    pub variant: Variant,
+    /// The image, as the cache holds it (bytes, media type, ETag, note).
+    pub image: Arc<Held>,
     /// Where it came from.
     pub status: CacheStatus,
     /// The memory its bytes take, admitted against the budget until the last response
-    /// sending them is done.
-    _memory: Arc<Admitted>,
-}
-
-impl Served {
-    fn new(key: &str, entry: Entry, status: CacheStatus, memory: Admitted) -> Self {
-        Self {
-            variant: variant(key, entry),
-            status,
-            _memory: Arc::new(memory),
-        }
-    }
-}
-
-/// An image ready to send.
-#[derive(Debug, Clone)]
-pub struct Variant {
-    /// The encoded image.
-    pub bytes: Bytes,
-    /// Its media type.
-    pub content_type: String,
-    /// A strong ETag for exactly these bytes, bare (no quotes).
-    pub etag: String,
-    /// What the viewer should know about how it was made (`x-image-note`).
-    pub note: Option<String>,
+    /// sending them is done. None for an image the memory cache holds: the cache's share of
+    /// memory counts it already.
+    _memory: Option<Arc<Admitted>>,
 }
 
 /// Fetches, transforms and caches images.
@@ -91,9 +70,9 @@ pub struct ImageProxy {
     /// Transforms running at once: one per core, since each is CPU-bound.
     transforms: Arc<Semaphore>,
     /// Identical requests in flight, and images being sent.
-    flights: Arc<SingleFlight<String, Served, ProxyError>>,
+    flights: Arc<SingleFlight<ImageKey, Served, ProxyError>>,
     /// Stale images being fetched again in the background, by cache key.
-    refreshes: Refreshes<String>,
+    refreshes: Refreshes<ImageKey>,
 }
 
 impl ImageProxy {
@@ -119,66 +98,78 @@ impl ImageProxy {
     }
 
     /// The image at `url` transformed by `t`: from the cache (fresh, or stale while a
-    /// refresh runs in the background), else fetched now. Identical requests at once share
-    /// one fetch and one transform, and every request sending the same image at the same
-    /// time sends the same bytes, admitted against the memory budget once; a joiner's status
-    /// is a hit.
-    pub async fn get(&self, url: &Url, t: &Transform) -> Result<Arc<Served>, ProxyError> {
-        let key = cache_key(url, t);
-        let (proxy, url, t, owned_key) = (self.clone(), url.clone(), *t, key.clone());
+    /// refresh runs in the background), else fetched now. A fresh image the memory cache
+    /// holds is sent as it is, with no lock taken and no memory admitted. Otherwise identical
+    /// requests at once share one fetch and one transform, and every request sending the
+    /// same image at the same time sends the same bytes, admitted against the memory budget
+    /// once; a joiner's status is a hit.
+    pub async fn get(&self, url: &Url, t: &Transform) -> Result<Served, ProxyError> {
+        let key = ImageKey::of(url, t);
+        if let Some(image) = self
+            .cache
+            .fresh_in_memory(key.as_str(), SystemTime::now())
+            .await
+        {
+            return Ok(Served {
+                image,
+                status: CacheStatus::Hit,
+                _memory: None,
+            });
+        }
+        let (proxy, url, t) = (self.clone(), url.clone(), *t);
         let work = move || {
-            async move { proxy.serve(&owned_key, &url, &t).await.map(Arc::new) }.in_current_span()
+            async move { proxy.serve(&key, &url, &t).await.map(Arc::new) }.in_current_span()
         };
         let (served, started) = self.flights.run(&key, work).await;
-        let served = served?;
-        if started || served.status == CacheStatus::Hit {
+        let served = Served::clone(&*served?);
+        if started {
             return Ok(served);
         }
-        Ok(Arc::new(Served {
+        Ok(Served {
             status: CacheStatus::Hit,
-            ..Served::clone(&served)
-        }))
+            ..served
+        })
     }
 
     /// The image from the cache or fetched now, with the memory its bytes take admitted.
-    async fn serve(&self, key: &str, url: &Url, t: &Transform) -> Result<Served, ProxyError> {
-        if let Some(entry) = self.cache.get(key).await {
-            let status = if entry.is_fresh(SystemTime::now()) {
+    async fn serve(&self, key: &ImageKey, url: &Url, t: &Transform) -> Result<Served, ProxyError> {
+        if let Some(image) = self.cache.get(key.as_str()).await {
+            let status = if image.entry.is_fresh(SystemTime::now()) {
                 CacheStatus::Hit
             } else {
                 self.refresh(key, url, t);
                 CacheStatus::Stale
             };
-            let memory = self.budget.admit(entry.bytes.len() as u64).await?;
-            return Ok(Served::new(key, entry, status, memory));
+            let memory = self.budget.admit(image.entry.bytes.len() as u64).await?;
+            return Ok(Served::admitted(image, status, memory));
         }
-        let (entry, memory) = self.fill(key, url, t).await?;
-        Ok(Served::new(key, entry, CacheStatus::Miss, memory))
+        let (image, memory) = self.fill(key, url, t).await?;
+        Ok(Served::admitted(image, CacheStatus::Miss, memory))
     }
 
     /// Fetches the image again in the background, unless that is under way already. Bounded
     /// by the fetch deadline and not counted as a request, so it never keeps a scale-to-zero
     /// server awake.
-    fn refresh(&self, key: &str, url: &Url, t: &Transform) {
+    fn refresh(&self, key: &ImageKey, url: &Url, t: &Transform) {
         let proxy = self.clone();
-        let (url, t, owned) = (url.clone(), *t, key.to_owned());
+        let (url, t, key) = (url.clone(), *t, *key);
         let span = tracing::info_span!("refresh", image = %url);
         let work = async move {
-            if let Err(e) = proxy.fill(&owned, &url, &t).await {
+            if let Err(e) = proxy.fill(&key, &url, &t).await {
                 tracing::debug!("background refresh failed: {e}");
             }
         };
-        self.refreshes.spawn(key.to_owned(), work.instrument(span));
+        self.refreshes.spawn(key, work.instrument(span));
     }
 
     /// Fetches and transforms the image and caches the result; the memory the result takes
     /// comes back admitted.
     async fn fill(
         &self,
-        key: &str,
+        key: &ImageKey,
         url: &Url,
         t: &Transform,
-    ) -> Result<(Entry, Admitted), ProxyError> {
+    ) -> Result<(Arc<Held>, Admitted), ProxyError> {
         let (body, body_memory) = self
             .download(url)
             .await
@@ -225,8 +216,7 @@ impl ImageProxy {
         };
         let entry =
             Entry::new(output.bytes, output.format.mime(), IMAGE_TTL).with_note(output.note);
-        self.cache.put(key, entry.clone()).await;
-        Ok((entry, kept))
+        Ok((self.cache.put(key.as_str(), entry).await, kept))
     }
 
     /// The body of the image at `url`, with its memory admitted as it grows: all at once
@@ -288,30 +278,39 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ImageError::Encode(format!("the image worker failed: {e}")))?
 }
 
-fn cache_key(url: &Url, t: &Transform) -> String {
-    let digest = Sha256::digest(format!("{url}\n{}", t.cache_key()));
-    format!("image:{}", hex(&digest))
-}
-
-fn variant(key: &str, entry: Entry) -> Variant {
-    // The entry's bytes never change once stored, so key + store time names them exactly.
-    let stored = entry
-        .stored_at
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_nanos();
-    let tag = Sha256::digest(format!("{key}\n{stored}"));
-    Variant {
-        etag: hex(&tag[..16]),
-        bytes: entry.bytes,
-        content_type: entry.content_type,
-        note: entry.note,
+impl Served {
+    fn admitted(image: Arc<Held>, status: CacheStatus, memory: Admitted) -> Self {
+        Self {
+            image,
+            status,
+            _memory: Some(Arc::new(memory)),
+        }
     }
 }
 
-/// Lower-case hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// What an image variant is cached under: `image:` and the hex SHA-256 of its URL and
+/// transform, the name the disk and Redis tiers have always stored it by, made on the stack.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct ImageKey([u8; ImageKey::LEN]);
+
+impl ImageKey {
+    const PREFIX: &[u8] = b"image:";
+    const LEN: usize = Self::PREFIX.len() + 64;
+
+    fn of(url: &Url, t: &Transform) -> Self {
+        let mut hash = Sha256::new();
+        // Writing into a hash cannot fail.
+        let _ = write!(hash, "{url}\n{}", t.cache_key());
+        let mut key = [0; Self::LEN];
+        key[..Self::PREFIX.len()].copy_from_slice(Self::PREFIX);
+        hex_into(&hash.finalize(), &mut key[Self::PREFIX.len()..]);
+        Self(key)
+    }
+
+    fn as_str(&self) -> &str {
+        // The prefix and hex digits are ASCII.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
@@ -434,7 +433,7 @@ mod tests {
         let proxy = proxy(&cache);
         let t = Transform::default();
         let stale = Entry::new(png(), "image/png", Duration::ZERO);
-        cache.put(&cache_key(&host.url, &t), stale).await;
+        cache.put(ImageKey::of(&host.url, &t).as_str(), stale).await;
 
         // One after another, each served and let go, so no request joins another's.
         for _ in 0..20 {
@@ -452,5 +451,26 @@ mod tests {
         .await;
 
         assert_eq!(host.requests(), 1);
+    }
+
+    #[test]
+    fn an_image_key_is_the_name_the_disk_and_redis_tiers_know() {
+        use crate::imaging::{Fit, FormatChoice, PIPELINE_VERSION};
+        let url = Url::parse("https://cdn.example/a b.png?x=1").unwrap();
+        let t = Transform {
+            width: Some(400),
+            height: None,
+            fit: Fit::Cover,
+            format: FormatChoice::from_query("webp").unwrap(),
+            quality: 80,
+            upscale: false,
+        };
+        // As the key was written before it was made on the stack.
+        let text = format!(
+            "{url}\npipeline={PIPELINE_VERSION};w=400;h=;fit=cover;format=webp;q=80;upscale=0"
+        );
+        let digest = Sha256::digest(text);
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(ImageKey::of(&url, &t).as_str(), format!("image:{hex}"));
     }
 }

@@ -17,20 +17,25 @@
 //! uses [`TieredCache::persistent`], disk and Redis alone, so nothing is held in memory
 //! twice.
 //!
-//! Public surface: [`TieredCache`] (`get`, `put`, `persistent`), [`Entry`], [`CacheStatus`],
-//! [`CacheSettings`], [`RedisSettings`] and [`RedisUrl`], and [`dir_from_setting`] for
-//! `GETIMAGES_CACHE_DIR`.
+//! What the cache hands out is [`Held`]: the entry, shared rather than copied, with its
+//! ETag, made once when the entry was stored or read, not for every response.
+//!
+//! Public surface: [`TieredCache`] (`get`, `fresh_in_memory`, `put`, `persistent`),
+//! [`Entry`], [`Held`], [`Etag`], [`CacheStatus`], [`CacheSettings`], [`RedisSettings`] and
+//! [`RedisUrl`], and [`dir_from_setting`] for `GETIMAGES_CACHE_DIR`.
 
 mod disk;
 mod format;
 mod redis;
 
 use std::fmt;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
+use sha2::{Digest, Sha256};
 
 use self::redis::RedisTier;
 pub use self::redis::{RedisSettings, RedisUrl};
@@ -113,6 +118,75 @@ impl fmt::Debug for Entry {
     }
 }
 
+/// An entry as the cache holds it: shared by every response sending it, with its ETag.
+#[derive(Debug)]
+pub struct Held {
+    /// The entry.
+    pub entry: Entry,
+    /// A strong ETag for exactly these bytes under their key.
+    pub etag: Etag,
+}
+
+impl Held {
+    /// `entry` as stored under `key`, its ETag made now.
+    fn new(key: &str, entry: Entry) -> Arc<Self> {
+        Arc::new(Self {
+            etag: Etag::of(key, entry.stored_at),
+            entry,
+        })
+    }
+}
+
+/// A strong ETag, bare (no quotes): 32 hex digits naming an entry's bytes. An entry's bytes
+/// never change once stored, so its key and store time name them exactly; the same entry
+/// read back from disk or Redis, by this process or the next, has the same ETag.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Etag([u8; 32]);
+
+impl Etag {
+    /// The ETag of the entry stored under `key` at `stored_at`.
+    pub fn of(key: &str, stored_at: SystemTime) -> Self {
+        let stored = stored_at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        // The decimal digits of `stored`, written on the stack.
+        let mut digits = [0; 40];
+        let mut rest = &mut digits[..];
+        let _ = write!(rest, "{stored}");
+        let written = 40 - rest.len();
+        let digest = Sha256::new()
+            .chain_update(key)
+            .chain_update(b"\n")
+            .chain_update(&digits[..written])
+            .finalize();
+        let mut tag = [0; 32];
+        hex_into(&digest[..16], &mut tag);
+        Self(tag)
+    }
+
+    /// The 32 hex digits.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever written in.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for Etag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `bytes` in lower-case hex, into `out` (twice as long).
+pub fn hex_into(bytes: &[u8], out: &mut [u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (byte, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0xf)];
+    }
+}
+
 /// Whether an answer came from a cache: the `x-cache-status` a response carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheStatus {
@@ -170,7 +244,7 @@ pub struct TieredCache {
 }
 
 struct Tiers {
-    memory: OnFirstUse<moka::future::Cache<String, Entry>>,
+    memory: OnFirstUse<moka::future::Cache<String, Arc<Held>>>,
     /// Entries weighing more than this skip memory, so one image cannot flush the rest.
     memory_entry_limit: u64,
     disk: Option<DiskTier>,
@@ -186,8 +260,8 @@ impl TieredCache {
         let memory = OnFirstUse::new(Box::new(move || {
             moka::future::Cache::builder()
                 .max_capacity(memory_bytes)
-                .weigher(|key: &String, entry: &Entry| {
-                    u32::try_from(entry.weight(key)).unwrap_or(u32::MAX)
+                .weigher(|key: &String, held: &Arc<Held>| {
+                    u32::try_from(held.entry.weight(key)).unwrap_or(u32::MAX)
                 })
                 .build()
         }));
@@ -216,18 +290,32 @@ impl TieredCache {
 
     /// The entry for `key`, fresh or not. A disk hit is copied into memory, a Redis hit into
     /// disk and memory, for next time.
-    pub async fn get(&self, key: &str) -> Option<Entry> {
+    pub async fn get(&self, key: &str) -> Option<Arc<Held>> {
         let found = self.get_with_tier(key).await;
         crate::metrics::cache_read(found.as_ref().map(|(_, tier)| tier.as_str()));
-        found.map(|(entry, _)| entry)
+        found.map(|(held, _)| held)
     }
 
-    async fn get_with_tier(&self, key: &str) -> Option<(Entry, Tier)> {
+    /// The entry for `key` if memory holds it and it is fresh at `now`: no disk read, and
+    /// nothing counted when it is not (the `get` that follows counts once).
+    pub async fn fresh_in_memory(&self, key: &str, now: SystemTime) -> Option<Arc<Held>> {
+        if !self.use_memory {
+            return None;
+        }
+        let held = self.inner.memory.get(key).await?;
+        if !held.entry.is_fresh(now) {
+            return None;
+        }
+        crate::metrics::cache_read(Some(Tier::Memory.as_str()));
+        Some(held)
+    }
+
+    async fn get_with_tier(&self, key: &str) -> Option<(Arc<Held>, Tier)> {
         let tiers = &*self.inner;
         if self.use_memory
-            && let Some(entry) = tiers.memory.get(key).await
+            && let Some(held) = tiers.memory.get(key).await
         {
-            return Some((entry, Tier::Memory));
+            return Some((held, Tier::Memory));
         }
         let (entry, tier) = match tiers.read_disk(key).await {
             Some(entry) => (entry, Tier::Disk),
@@ -239,33 +327,32 @@ impl TieredCache {
                 (entry, Tier::Redis)
             }
         };
-        if self.use_memory && tiers.fits_memory(key, &entry) {
+        let held = Held::new(key, entry);
+        if self.use_memory && tiers.fits_memory(key, &held.entry) {
             // Only if absent: a `put` that ran while the file was read has the newer entry.
-            tiers
-                .memory
-                .entry_by_ref(key)
-                .or_insert(entry.clone())
-                .await;
+            tiers.memory.entry_by_ref(key).or_insert(held.clone()).await;
         }
-        Some((entry, tier))
+        Some((held, tier))
     }
 
-    /// Stores `entry` for `key` in memory, on disk and in Redis, replacing what was there.
-    /// Returns once the disk write is done, so a process that stops right after keeps the
-    /// entry; the Redis write goes on in the background.
-    pub async fn put(&self, key: &str, entry: Entry) {
+    /// Stores `entry` for `key` in memory, on disk and in Redis, replacing what was there,
+    /// and hands it back as held. Returns once the disk write is done, so a process that
+    /// stops right after keeps the entry; the Redis write goes on in the background.
+    pub async fn put(&self, key: &str, entry: Entry) -> Arc<Held> {
         let tiers = &*self.inner;
-        if self.use_memory && tiers.fits_memory(key, &entry) {
-            tiers.memory.insert(key.to_owned(), entry.clone()).await;
+        let held = Held::new(key, entry);
+        if self.use_memory && tiers.fits_memory(key, &held.entry) {
+            tiers.memory.insert(key.to_owned(), held.clone()).await;
         } else if self.use_memory {
             tiers.memory.invalidate(key).await;
         }
         if let Some(redis) = &tiers.redis {
-            redis.write(key, &entry);
+            redis.write(key, &held.entry);
         }
         if let Some(disk) = &tiers.disk {
-            disk.write(key, entry).await;
+            disk.write(key, held.entry.clone()).await;
         }
+        held
     }
 }
 
@@ -382,9 +469,9 @@ mod tests {
         let put = avatar();
         cache.put("github/octocat", put.clone()).await;
 
-        let (entry, tier) = cache.get_with_tier("github/octocat").await.unwrap();
-        assert_eq!((entry.clone(), tier), (put, Tier::Memory));
-        assert!(entry.is_fresh(SystemTime::now()));
+        let (held, tier) = cache.get_with_tier("github/octocat").await.unwrap();
+        assert_eq!((held.entry.clone(), tier), (put, Tier::Memory));
+        assert!(held.entry.is_fresh(SystemTime::now()));
         assert!(cache.get("github/someone-else").await.is_none());
     }
 
@@ -393,16 +480,38 @@ mod tests {
         let dir = TempDir::new();
         let put = avatar();
         let before = cache(MIB, &dir.0, MIB);
-        before.put("github/octocat", put.clone()).await;
+        let etag = before.put("github/octocat", put.clone()).await.etag;
         drop(before);
 
         let after = cache(MIB, &dir.0, MIB);
-        let (entry, tier) = after.get_with_tier("github/octocat").await.unwrap();
+        let (held, tier) = after.get_with_tier("github/octocat").await.unwrap();
         assert_eq!(tier, Tier::Disk);
-        assert_eq!(entry, put, "bytes, type and both times survive exactly");
+        assert_eq!(
+            held.entry, put,
+            "bytes, type and both times survive exactly"
+        );
+        assert_eq!(held.etag, etag, "so does the ETag");
 
         let (_, tier) = after.get_with_tier("github/octocat").await.unwrap();
         assert_eq!(tier, Tier::Memory, "a disk hit is promoted");
+    }
+
+    #[test]
+    fn an_etag_names_the_key_and_the_store_time() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_nanos(1_765_000_000_123_456_789);
+        // The first half of the SHA-256 of "image:ab\n1765000000123456789", in hex.
+        assert_eq!(
+            Etag::of("image:ab", at).as_str(),
+            "b85fd8c9a29a6709f811a53a72158c68"
+        );
+        assert_ne!(Etag::of("image:ac", at), Etag::of("image:ab", at));
+        assert_ne!(
+            Etag::of("image:ab", at + Duration::from_nanos(1)),
+            Etag::of("image:ab", at)
+        );
+        let mut out = [0; 6];
+        hex_into(&[0x00, 0xa5, 0xff], &mut out);
+        assert_eq!(&out, b"00a5ff");
     }
 
     #[tokio::test]
@@ -602,10 +711,10 @@ mod tests {
         let cache = cache(MIB, &dir.0, MIB);
         cache.put("k", expired.clone()).await;
 
-        let (entry, _) = cache.get_with_tier("k").await.unwrap();
-        assert!(!entry.is_fresh(SystemTime::now()));
-        let (entry, tier) = disk_only(&dir.0, MIB).get_with_tier("k").await.unwrap();
-        assert_eq!((entry, tier), (expired, Tier::Disk));
+        let (held, _) = cache.get_with_tier("k").await.unwrap();
+        assert!(!held.entry.is_fresh(SystemTime::now()));
+        let (held, tier) = disk_only(&dir.0, MIB).get_with_tier("k").await.unwrap();
+        assert_eq!((held.entry.clone(), tier), (expired, Tier::Disk));
     }
 
     #[tokio::test]
@@ -673,11 +782,11 @@ mod tests {
         writing.store(false, Ordering::Relaxed);
         assert!(reads.await.unwrap() > 0, "the reader raced no write");
 
-        let (entry, _) = disk_only(&dir.0, 64 * MIB)
+        let (held, _) = disk_only(&dir.0, 64 * MIB)
             .get_with_tier("k")
             .await
             .unwrap();
-        assert!(whole(&entry));
+        assert!(whole(&held.entry));
         let folder = path.parent().unwrap();
         assert_eq!(
             fs::read_dir(folder).unwrap().count(),

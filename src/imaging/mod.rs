@@ -111,18 +111,10 @@ impl Default for Transform {
 
 impl Transform {
     /// A stable text naming this transform, field by field, for cache keys: it changes only
-    /// when what the transform does changes, [`PIPELINE_VERSION`] included.
-    pub fn cache_key(&self) -> String {
-        let side = |s: Option<u32>| s.map_or_else(String::new, |n| n.to_string());
-        format!(
-            "pipeline={PIPELINE_VERSION};w={};h={};fit={};format={};q={};upscale={}",
-            side(self.width),
-            side(self.height),
-            self.fit.as_str(),
-            self.format.as_str(),
-            self.quality,
-            u8::from(self.upscale)
-        )
+    /// when what the transform does changes, [`PIPELINE_VERSION`] included. Written where
+    /// it is displayed (into the key's hash), never held as a `String`.
+    pub fn cache_key(&self) -> impl std::fmt::Display + '_ {
+        CacheKey(self)
     }
 
     /// Whether this asks for nothing at all: no size and the original format, so the source
@@ -131,6 +123,31 @@ impl Transform {
         self.width.is_none_or(|w| w == 0)
             && self.height.is_none_or(|h| h == 0)
             && self.format == FormatChoice::Original
+    }
+}
+
+/// [`Transform::cache_key`]'s text.
+struct CacheKey<'a>(&'a Transform);
+
+impl std::fmt::Display for CacheKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = self.0;
+        write!(f, "pipeline={PIPELINE_VERSION};w=")?;
+        if let Some(width) = t.width {
+            write!(f, "{width}")?;
+        }
+        f.write_str(";h=")?;
+        if let Some(height) = t.height {
+            write!(f, "{height}")?;
+        }
+        write!(
+            f,
+            ";fit={};format={};q={};upscale={}",
+            t.fit.as_str(),
+            t.format.as_str(),
+            t.quality,
+            u8::from(t.upscale)
+        )
     }
 }
 

@@ -41,17 +41,18 @@ impl Cached {
         self.fresh_until > SystemTime::now()
     }
 
-    /// About how many bytes this answer holds in memory under `key`: its strings and a
-    /// fixed overhead per value.
+    /// About how many bytes this answer holds in memory under `key`: its strings (twice for
+    /// a profile, whose JSON is kept once made) and a fixed overhead per value.
     fn weight(&self, key: &AnswerKey) -> u64 {
         let answer = match &self.answer {
             Ok(profile) => {
                 let images: usize = profile.images.iter().map(|i| i.url.len() + 64).sum();
-                profile.id.len()
+                let strings = profile.id.len()
                     + profile.profile_url.len()
                     + profile.name.as_ref().map_or(0, String::len)
                     + profile.strategy.len()
-                    + images
+                    + images;
+                2 * strings + JSON_OVERHEAD
             }
             Err(e) => e.to_string().len(),
         };
@@ -61,6 +62,9 @@ impl Cached {
 
 /// Bytes an answer costs in memory besides its strings: the entry, the `Arc`, the vectors.
 const ANSWER_OVERHEAD: usize = 256;
+
+/// Bytes of a profile's JSON besides its strings: keys, quotes, numbers.
+const JSON_OVERHEAD: usize = 160;
 
 /// The key of one lookup: the provider and the handle, lower-cased where the platform
 /// ignores case (every platform we support; page URLs are not).
@@ -216,7 +220,8 @@ impl Answers {
 
     /// A found profile stored on disk or in Redis by this or an earlier process.
     async fn load(&self, key: &AnswerKey) -> Option<Cached> {
-        let entry = self.persistent.get(&key.stored()).await?;
+        let held = self.persistent.get(&key.stored()).await?;
+        let entry = &held.entry;
         let stale_until = entry.fresh_until.checked_add(self.lifetimes.stale)?;
         let profile: Profile = serde_json::from_slice(&entry.bytes).ok()?;
         let stale_until = profile
@@ -317,6 +322,7 @@ mod tests {
             images: Vec::new(),
             strategy: "page".into(),
             proxied: false,
+            json: crate::lookup::JsonOnce::default(),
         };
         (AnswerKey::of(&query), profile)
     }

@@ -26,7 +26,7 @@ use chain::ChainRun;
 pub use chain::{metadata_cost, parse_cost, read_profile};
 use error::Failure;
 pub use error::LookupError;
-pub use profile::Profile;
+pub use profile::{JsonOnce, Profile};
 pub use query::{Account, Input, MAX_NAME_LEN, Name, ProfileQuery};
 
 /// Cache and deadline settings.

@@ -33,9 +33,53 @@ pub struct Profile {
     /// Whether it was found through the outbound proxy (`GETIMAGES_PROXY`).
     #[serde(default)]
     pub proxied: bool,
+    /// Its JSON, once [`Profile::json`] has made it.
+    #[serde(skip)]
+    pub json: JsonOnce,
+}
+
+/// A profile's JSON, made on first use: a found profile is answered many times from the
+/// cache, and is the same each time. A copy of the profile starts without it, so a copy
+/// changed afterwards never carries the JSON of the one it was copied from.
+#[derive(Default)]
+pub struct JsonOnce(std::sync::OnceLock<bytes::Bytes>);
+
+impl Clone for JsonOnce {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for JsonOnce {
+    /// Made from the profile, so it never makes two profiles differ.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for JsonOnce {}
+
+impl std::fmt::Debug for JsonOnce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "made"
+        } else {
+            "not made"
+        })
+    }
 }
 
 impl Profile {
+    /// The profile as JSON with its keys in order, as serde_json writes a `Value`: made
+    /// the first time it is asked for, then the same bytes.
+    pub fn json(&self) -> &[u8] {
+        self.json.0.get_or_init(|| {
+            // A profile (strings and numbers) always serializes.
+            let value = serde_json::to_value(self).unwrap_or_default();
+            serde_json::to_vec(&value).unwrap_or_default().into()
+        })
+    }
+
     /// When the first of its signed image URLs expires (see `providers::signed`): the answer
     /// is not kept past that.
     pub fn expires_at(&self) -> Option<std::time::SystemTime> {
@@ -122,6 +166,7 @@ impl Unchecked {
             images,
             strategy: strategy.to_owned(),
             proxied: false,
+            json: JsonOnce::default(),
         };
         Ok(Self { profile, served })
     }
@@ -177,9 +222,16 @@ mod tests {
             }],
             strategy: "api".into(),
             proxied: false,
+            json: JsonOnce::default(),
         };
         let json = serde_json::to_vec(&profile).unwrap();
         assert_eq!(serde_json::from_slice::<Profile>(&json).unwrap(), profile);
+        let api = std::str::from_utf8(profile.json()).unwrap();
+        assert!(
+            api.starts_with(r#"{"id":"torvalds","images":[{"bytes":38000,"height":null,"#),
+            "keys in order: {api}"
+        );
+        assert!(api.ends_with(r#""provider":"github","proxied":false,"strategy":"api"}"#));
         let gone = br#"{"provider":"myspace","id":"a","profile_url":"b","name":null,"images":[]}"#;
         assert!(serde_json::from_slice::<Profile>(gone).is_err());
         let odd_kind = br#"{"provider":"github","id":"a","profile_url":"b","name":null,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -60,9 +60,19 @@ pub fn failed_lookup(e: &LookupError, cache: CacheStatus) -> Problem {
     Problem::from(e).cached(cache, e.is_cacheable())
 }
 
-/// The JSON answer for a found profile, with cache headers.
+/// The JSON answer for a found profile, with cache headers: `{"data":…,"status":"success"}`,
+/// the profile's JSON made once (see [`Profile::json`]).
 pub fn profile_json(profile: &Profile, cache: CacheStatus) -> HttpResponse {
-    let mut response = HttpResponse::Ok().json(json!({ "status": "success", "data": profile }));
+    const HEAD: &[u8] = br#"{"data":"#;
+    const TAIL: &[u8] = br#","status":"success"}"#;
+    let data = profile.json();
+    let mut body = Vec::with_capacity(HEAD.len() + data.len() + TAIL.len());
+    body.extend_from_slice(HEAD);
+    body.extend_from_slice(data);
+    body.extend_from_slice(TAIL);
+    let mut response = HttpResponse::Ok()
+        .content_type(HeaderValue::from_static("application/json"))
+        .body(body);
     super::set_found_cache_headers(&mut response, cache);
     response
 }

@@ -1,8 +1,6 @@
 //! `GET /image`: an image fetched through our proxy, resized and converted on request.
 
-use std::sync::Arc;
-
-use actix_web::http::header::{self, EntityTag};
+use actix_web::http::header::{self, EntityTag, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use url::Url;
@@ -76,12 +74,13 @@ pub async fn serve(
 
 fn respond(
     req: &HttpRequest,
-    served: Arc<Served>,
+    served: Served,
     transform: &Transform,
     download: Option<&str>,
 ) -> HttpResponse {
-    let (variant, cache) = (&served.variant, served.status);
-    let etag = EntityTag::new_strong(variant.etag.clone());
+    let (image, cache) = (&served.image, served.status);
+    let entry = &image.entry;
+    let etag = EntityTag::new_strong(image.etag.as_str().to_owned());
     // A transformed variant of a URL never changes; the original may, upstream.
     let control = if transform.is_identity() {
         "public, max-age=86400"
@@ -96,14 +95,20 @@ fn respond(
     };
     builder
         .insert_header(header::ETag(etag))
-        .insert_header((header::CACHE_CONTROL, control))
-        .insert_header(("x-cache-status", cache.as_str()))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
-    if let Some(note) = &variant.note {
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static(control)))
+        .insert_header((
+            HeaderName::from_static("x-cache-status"),
+            HeaderValue::from_static(cache.as_str()),
+        ))
+        .insert_header((
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ));
+    if let Some(note) = &entry.note {
         builder.insert_header(("x-image-note", note.as_str()));
     }
     if let Some(name) = download {
-        let extension = extension_of(&variant.content_type);
+        let extension = extension_of(&entry.content_type);
         builder.insert_header((
             header::CONTENT_DISPOSITION,
             format!(
@@ -116,8 +121,8 @@ fn respond(
         return builder.finish();
     }
     builder
-        .content_type(variant.content_type.as_str())
-        .body(SharedBody::new(variant.bytes.clone(), served.clone()))
+        .content_type(entry.content_type.as_str())
+        .body(SharedBody::new(entry.bytes.clone(), served.clone()))
 }
 
 /// What `/image` was asked for, checked.
