@@ -11,6 +11,7 @@
 //! - a line is formatted with no allocation, and a span's fields with one;
 //! - health checks (`/healthz`, Fly's check) are logged at debug, not info.
 
+use std::cell::Cell;
 use std::fmt;
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,7 +31,7 @@ use tracing::{Event, Instrument, Subscriber};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::format::{DefaultFields, Writer};
-use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
+use tracing_subscriber::fmt::time::FormatTime;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields, MakeWriter};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
@@ -97,6 +98,7 @@ pub fn init(
             .with(
                 layer
                     .with_target(false)
+                    .with_timer(Clock)
                     .fmt_fields(OneWrite(DefaultFields::new())),
             )
             .try_init(),
@@ -340,6 +342,74 @@ fn batched(
     (BatchWriter(batches.clone()), LogGuard { batches, thread })
 }
 
+/// The time as tracing-subscriber's `SystemTime` writes it, UTC to the microsecond
+/// (`2026-12-06T11:17:16.123456Z`), with the date and time up to the second written once a
+/// second on each thread rather than for every line.
+struct Clock;
+
+impl FormatTime for Clock {
+    fn format_time(&self, w: &mut Writer<'_>) -> fmt::Result {
+        thread_local! {
+            /// The second last written, and its text up to the `.`.
+            static SECOND: Cell<(u64, [u8; 20])> = const { Cell::new((u64::MAX, [0; 20])) };
+        }
+        let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        let Ok(now) = since_epoch else {
+            return tracing_subscriber::fmt::time::SystemTime.format_time(w);
+        };
+        let secs = now.as_secs();
+        let (cached, mut text) = SECOND.get();
+        if cached != secs {
+            let Some(second) = second_text(secs) else {
+                return tracing_subscriber::fmt::time::SystemTime.format_time(w);
+            };
+            text = second;
+            SECOND.set((secs, text));
+        }
+        let mut line = [0; 27];
+        line[..20].copy_from_slice(&text);
+        put_digits(&mut line[20..26], u64::from(now.subsec_micros()));
+        line[26] = b'Z';
+        // Only ASCII digits and separators are written in.
+        w.write_str(std::str::from_utf8(&line).unwrap_or_default())
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.` for `secs` after the Unix epoch, for years up to 9999 (as
+/// tracing-subscriber writes them; it writes later ones differently).
+fn second_text(secs: u64) -> Option<[u8; 20]> {
+    // Howard Hinnant's civil_from_days.
+    let z = i64::try_from(secs / 86_400).ok()? + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = u64::try_from(yoe + era * 400 + i64::from(month <= 2)).ok()?;
+    if year > 9999 {
+        return None;
+    }
+    let in_day = secs % 86_400;
+    let mut text = *b"0000-00-00T00:00:00.";
+    put_digits(&mut text[0..4], year);
+    put_digits(&mut text[5..7], month.unsigned_abs());
+    put_digits(&mut text[8..10], day.unsigned_abs());
+    put_digits(&mut text[11..13], in_day / 3600);
+    put_digits(&mut text[14..16], in_day / 60 % 60);
+    put_digits(&mut text[17..19], in_day % 60);
+    Some(text)
+}
+
+/// `value`'s last decimal digits, as many as `out` holds, zero-padded.
+fn put_digits(out: &mut [u8], mut value: u64) {
+    for digit in out.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
 /// Fields formatted by `F`, staged on the stack first, so that a span's fields (kept as a
 /// `String` for the life of the span) are one allocation of the right size, not one for
 /// each time the string grows.
@@ -478,7 +548,7 @@ where
     ) -> fmt::Result {
         let meta = event.metadata();
         writer.write_str("{\"timestamp\":\"")?;
-        SystemTime.format_time(&mut writer)?;
+        Clock.format_time(&mut writer)?;
         write!(writer, "\",\"level\":\"{}\"", meta.level())?;
         let mut entries = JsonEntries {
             out: &mut writer,
@@ -490,35 +560,29 @@ where
         entries.result?;
         writer.write_str(",\"target\":")?;
         json_value(&mut writer, meta.target())?;
-        let in_span = event
-            .parent()
-            .and_then(|id| ctx.span(id))
-            .or_else(|| ctx.lookup_current())
-            .is_some();
-        if in_span {
+        // The spans the event is in: its explicit parent's, else the current ones.
+        if let Some(scope) = ctx.event_scope() {
             writer.write_str(",\"spans\":[")?;
-            if let Some(leaf) = ctx.lookup_current() {
-                for (n, span) in leaf.scope().from_root().enumerate() {
-                    if n > 0 {
-                        writer.write_char(',')?;
-                    }
-                    let extensions = span.extensions();
-                    let object = extensions
-                        .get::<FormattedFields<JsonFields>>()
-                        .map_or("{}", |f| f.fields.as_str());
-                    let inner = object
-                        .strip_prefix('{')
-                        .and_then(|o| o.strip_suffix('}'))
-                        .unwrap_or_default();
-                    writer.write_char('{')?;
-                    if !inner.is_empty() {
-                        writer.write_str(inner)?;
-                        writer.write_char(',')?;
-                    }
-                    writer.write_str("\"name\":")?;
-                    json_value(&mut writer, span.metadata().name())?;
-                    writer.write_char('}')?;
+            for (n, span) in scope.from_root().enumerate() {
+                if n > 0 {
+                    writer.write_char(',')?;
                 }
+                let extensions = span.extensions();
+                let object = extensions
+                    .get::<FormattedFields<JsonFields>>()
+                    .map_or("{}", |f| f.fields.as_str());
+                let inner = object
+                    .strip_prefix('{')
+                    .and_then(|o| o.strip_suffix('}'))
+                    .unwrap_or_default();
+                writer.write_char('{')?;
+                if !inner.is_empty() {
+                    writer.write_str(inner)?;
+                    writer.write_char(',')?;
+                }
+                writer.write_str("\"name\":")?;
+                json_value(&mut writer, span.metadata().name())?;
+                writer.write_char('}')?;
             }
             writer.write_char(']')?;
         }
@@ -629,17 +693,19 @@ pub async fn log_request(
     } else {
         tracing::info_span!("request", request_id = id, method = %req.method(), path = req.path())
     };
-    let result = next.call(req).instrument(span.clone()).await;
+    let mut request = std::pin::pin!(next.call(req).instrument(span));
+    let result = request.as_mut().await;
     let elapsed = started.elapsed();
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
-    let _entered = span.enter();
+    // Logged in the request's span without entering it again.
+    let span = request.span();
     match &result {
         Ok(res) => {
             let status = res.status().as_u16();
             if health_check {
-                tracing::debug!(status, latency_ms, "request");
+                tracing::debug!(parent: span, status, latency_ms, "request");
             } else {
-                tracing::info!(status, latency_ms, "request");
+                tracing::info!(parent: span, status, latency_ms, "request");
             }
             let route = res
                 .request()
@@ -647,7 +713,7 @@ pub async fn log_request(
                 .map_or("unmatched", |r| r.0);
             crate::metrics::request(route, status, elapsed);
         }
-        Err(e) => tracing::warn!(latency_ms, error = %e, "request failed"),
+        Err(e) => tracing::warn!(parent: span, latency_ms, error = %e, "request failed"),
     }
     result.map(|mut res| {
         res.headers_mut().insert(
@@ -761,6 +827,39 @@ mod tests {
     }
 
     #[test]
+    fn the_clock_writes_the_time_as_tracing_subscriber_does() {
+        let second = |secs| second_text(secs).map(|t| String::from_utf8(t.to_vec()).unwrap());
+        for (secs, text) in [
+            (0, "1970-01-01T00:00:00."),
+            (951_782_400, "2000-02-29T00:00:00."),
+            (1_709_251_199, "2024-02-29T23:59:59."),
+            (1_765_000_000, "2025-12-06T05:46:40."),
+            (4_107_542_400, "2100-03-01T00:00:00."),
+            (253_402_300_799, "9999-12-31T23:59:59."),
+        ] {
+            assert_eq!(second(secs).as_deref(), Some(text), "{secs}");
+        }
+        assert_eq!(
+            second(253_402_300_800),
+            None,
+            "years past 9999 are left to it"
+        );
+
+        let now = |timer: &dyn FormatTime| {
+            let mut text = String::new();
+            timer.format_time(&mut Writer::new(&mut text)).unwrap();
+            text
+        };
+        // Up to the second, unless one went by between the two.
+        let same_second = (0..3).any(|_| {
+            let (ours, theirs) = (now(&Clock), now(&tracing_subscriber::fmt::time::SystemTime));
+            assert_eq!(ours.len(), theirs.len(), "{ours} {theirs}");
+            ours[..20] == theirs[..20]
+        });
+        assert!(same_second);
+    }
+
+    #[test]
     fn a_bare_level_is_read_as_envfilter_reads_it() {
         assert_eq!(bare_level("info"), Some(LevelFilter::INFO));
         assert_eq!(bare_level(" WARN "), Some(LevelFilter::WARN));
@@ -786,6 +885,11 @@ mod tests {
         });
         tracing::dispatcher::with_default(dispatch, || {
             tracing::warn!(error = %"refused\u{1b}[31m", ok = false, "outside");
+        });
+        tracing::dispatcher::with_default(dispatch, || {
+            let span =
+                tracing::info_span!("request", request_id = 8u64, method = %"HEAD", path = "/");
+            tracing::info!(parent: &span, status = 200u16, "request");
         });
         sink.text()
             .lines()
@@ -826,6 +930,7 @@ mod tests {
             registry().with(
                 layer
                     .with_target(false)
+                    .with_timer(Clock)
                     .fmt_fields(OneWrite(DefaultFields::new())),
             ),
         );
@@ -858,10 +963,16 @@ mod tests {
         let parse = |line: &String| -> serde_json::Value {
             serde_json::from_str(&format!("{{\"timestamp\":\"{line}")).expect(line)
         };
-        assert_eq!(ours.len(), 2, "{ours:?}");
-        for (ours, theirs) in ours.iter().zip(&theirs) {
+        assert_eq!(ours.len(), 3, "{ours:?}");
+        for (ours, theirs) in ours.iter().zip(&theirs).take(2) {
             assert_eq!(parse(ours), parse(theirs), "{ours}\n{theirs}");
         }
+        // Logged with its span as parent, not entered: tracing-subscriber lists no span
+        // then (it lists the current ones), the text format and ours list the parent's.
+        assert_eq!(
+            parse(&ours[2])["spans"],
+            serde_json::json!([{"request_id": 8, "method": "HEAD", "path": "/", "name": "request"}])
+        );
         assert_eq!(
             parse(&ours[0])["spans"],
             serde_json::json!([
