@@ -80,21 +80,21 @@ fn respond(
 ) -> HttpResponse {
     let (image, cache) = (&served.image, served.status);
     let entry = &image.entry;
-    let etag = EntityTag::new_strong(image.etag.as_str().to_owned());
     // A transformed variant of a URL never changes; the original may, upstream.
     let control = if transform.is_identity() {
         "public, max-age=86400"
     } else {
         "public, max-age=31536000, immutable"
     };
-    let not_modified = super::client_has(req, &etag);
+    let not_modified = req.headers().contains_key(header::IF_NONE_MATCH)
+        && super::client_has(req, &EntityTag::new_strong(image.etag.as_str().into()));
     let mut builder = if not_modified {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
     builder
-        .insert_header(header::ETag(etag))
+        .insert_header((header::ETAG, quoted(image.etag.as_str())))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static(control)))
         .insert_header((
             HeaderName::from_static("x-cache-status"),
@@ -120,9 +120,31 @@ fn respond(
     if not_modified {
         return builder.finish();
     }
-    builder
-        .content_type(entry.content_type.as_str())
-        .body(SharedBody::new(entry.bytes.clone(), served.clone()))
+    match known_media_type(&entry.content_type) {
+        Some(media_type) => builder.content_type(media_type),
+        None => builder.content_type(entry.content_type.as_str()),
+    };
+    builder.body(SharedBody::new(entry.bytes.clone(), served.clone()))
+}
+
+/// `"etag"`, as a header value.
+fn quoted(etag: &str) -> HeaderValue {
+    let mut value = [b'"'; 64];
+    let tag = &etag.as_bytes()[..etag.len().min(62)];
+    value[1..=tag.len()].copy_from_slice(tag);
+    HeaderValue::from_bytes(&value[..tag.len() + 2])
+        .unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+}
+
+/// The media types we encode to, as header values made once.
+fn known_media_type(media_type: &str) -> Option<HeaderValue> {
+    Some(HeaderValue::from_static(match media_type {
+        "image/webp" => "image/webp",
+        "image/jpeg" => "image/jpeg",
+        "image/png" => "image/png",
+        "image/gif" => "image/gif",
+        _ => return None,
+    }))
 }
 
 /// What `/image` was asked for, checked.
