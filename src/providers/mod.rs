@@ -42,6 +42,7 @@ mod gravatar;
 mod huggingface;
 mod instagram;
 mod keybase;
+mod linkedin;
 mod mastodon;
 mod medium;
 mod page;
@@ -273,6 +274,8 @@ pub static ALL: &[&Provider] = &[
     &tiktok::PROVIDER,
     &twitch::PROVIDER,
     &youtube::PROVIDER,
+    &linkedin::PROVIDER,
+    // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,
 ];

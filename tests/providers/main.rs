@@ -22,6 +22,7 @@ mod gravatar;
 mod huggingface;
 mod instagram;
 mod keybase;
+mod linkedin;
 mod mastodon;
 mod medium;
 mod pinterest;
