@@ -49,6 +49,7 @@ mod page;
 mod pinterest;
 mod reddit;
 mod soundcloud;
+mod spotify;
 mod stackoverflow;
 mod steam;
 mod substack;
@@ -275,6 +276,7 @@ pub static ALL: &[&Provider] = &[
     &twitch::PROVIDER,
     &youtube::PROVIDER,
     &linkedin::PROVIDER,
+    &spotify::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

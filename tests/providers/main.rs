@@ -29,6 +29,7 @@ mod pinterest;
 mod real_pages;
 mod reddit;
 mod soundcloud;
+mod spotify;
 mod stackoverflow;
 mod steam;
 mod substack;
