@@ -32,6 +32,7 @@ mod bluesky;
 mod codepen;
 mod dev;
 mod deviantart;
+mod discord;
 mod dockerhub;
 mod dribbble;
 mod facebook;
@@ -277,6 +278,7 @@ pub static ALL: &[&Provider] = &[
     &youtube::PROVIDER,
     &linkedin::PROVIDER,
     &spotify::PROVIDER,
+    &discord::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

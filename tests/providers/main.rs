@@ -12,6 +12,7 @@ mod chains;
 mod codepen;
 mod dev;
 mod deviantart;
+mod discord;
 mod dockerhub;
 mod dribbble;
 mod facebook;
