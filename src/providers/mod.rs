@@ -49,6 +49,7 @@ mod medium;
 mod page;
 mod pinterest;
 mod reddit;
+mod snapchat;
 mod soundcloud;
 mod spotify;
 mod stackoverflow;
@@ -279,6 +280,7 @@ pub static ALL: &[&Provider] = &[
     &linkedin::PROVIDER,
     &spotify::PROVIDER,
     &discord::PROVIDER,
+    &snapchat::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

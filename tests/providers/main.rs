@@ -29,6 +29,7 @@ mod medium;
 mod pinterest;
 mod real_pages;
 mod reddit;
+mod snapchat;
 mod soundcloud;
 mod spotify;
 mod stackoverflow;
