@@ -202,16 +202,33 @@ impl MemoryBudget {
         if let Ok(permit) = pool.clone().try_acquire_many_owned(units) {
             return Ok(permit);
         }
-        if self.waiting.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
+        let Some(_place) = WaitingPlace::take(&self.waiting) else {
             return Err(Refusal::Busy);
-        }
+        };
         let waited = tokio::time::timeout(self.wait, pool.clone().acquire_many_owned(units)).await;
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
         match waited {
             Ok(Ok(permit)) => Ok(permit),
             _ => Err(Refusal::Busy),
         }
+    }
+}
+
+/// One of the [`MAX_WAITING`] places in the queue for memory, given back when dropped: when
+/// the admission is granted, refused, or abandoned because its request was (a client that
+/// leaves drops its request's future mid-wait).
+struct WaitingPlace<'a>(&'a AtomicUsize);
+
+impl<'a> WaitingPlace<'a> {
+    /// A place in the queue counted by `waiting`, or `None` when every place is taken.
+    fn take(waiting: &'a AtomicUsize) -> Option<Self> {
+        let place = Self(waiting);
+        (waiting.fetch_add(1, Ordering::AcqRel) < MAX_WAITING).then_some(place)
+    }
+}
+
+impl Drop for WaitingPlace<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -429,5 +446,28 @@ mod tests {
         tokio::task::yield_now().await;
         drop(held);
         assert_eq!(waiter.await.unwrap(), Ok(5 * MIB));
+    }
+
+    #[tokio::test]
+    async fn admissions_abandoned_while_waiting_leave_the_queue() {
+        let budget = MemoryBudget::new(10 * MIB, Duration::from_secs(3600));
+        let held = budget.admit(5 * MIB).await.unwrap();
+        let _other = budget.admit(5 * MIB).await.unwrap();
+        // Each is polled once (it queues), then dropped mid-wait, as when a client leaves.
+        for _ in 0..2 * MAX_WAITING {
+            let abandoned = tokio::time::timeout(Duration::ZERO, budget.admit(MIB)).await;
+            assert!(abandoned.is_err(), "there was no room to admit it");
+        }
+        let waiter = tokio::spawn({
+            let budget = budget.clone();
+            async move { budget.admit(5 * MIB).await.map(|a| a.bytes()) }
+        });
+        tokio::task::yield_now().await;
+        drop(held);
+        assert_eq!(
+            waiter.await.unwrap(),
+            Ok(5 * MIB),
+            "a request that waits still gets memory once it is freed"
+        );
     }
 }
