@@ -45,8 +45,8 @@ pub struct Metadata {
     title: Option<String>,
     /// The JSON-LD images, in the order [`Metadata::json_ld_image`] tries them.
     json_ld: Candidates,
-    /// How deeply the page nests its elements (see [`scan::scan`]).
-    depth: usize,
+    /// What the page is made of (see [`scan::Shape`]).
+    shape: scan::Shape,
 }
 
 /// URLs as written, in order, until one is absolute: that one resolves whatever `<base>`
@@ -81,7 +81,7 @@ impl Metadata {
             links: Default::default(),
             title: None,
             json_ld: Candidates::default(),
-            depth: 0,
+            shape: scan::Shape::default(),
         }
     }
 
@@ -89,7 +89,7 @@ impl Metadata {
     /// of the HTML parser), skipping the image URLs `is_placeholder` names.
     pub fn read(html: &str, url: Url, is_placeholder: fn(&str) -> bool) -> Self {
         let mut metadata = Self::new(url, is_placeholder);
-        let depth = scan::scan(html, ELEMENTS, |tag| {
+        let shape = scan::scan(html, ELEMENTS, |tag| {
             let attr = |name| tag.attributes.get(name);
             match tag.name {
                 "meta" => {
@@ -124,7 +124,7 @@ impl Metadata {
                 }
             }
         });
-        metadata.depth = depth;
+        metadata.shape = shape;
         metadata
     }
 
@@ -178,9 +178,9 @@ impl Metadata {
         }
     }
 
-    /// How deeply the page nests its elements (0 when read from a tree).
-    pub fn depth(&self) -> usize {
-        self.depth
+    /// What the page is made of (all zero when read from a tree).
+    pub fn shape(&self) -> scan::Shape {
+        self.shape
     }
 
     /// `raw` (as found in an attribute or JSON) as an absolute http(s) URL, relative to the

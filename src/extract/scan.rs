@@ -88,32 +88,70 @@ fn is_space(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
 }
 
+/// What a page is made of, as a tree parse will build it: counted while scanning, so that
+/// the tree's memory is known, and bounded, before it is parsed (`extract::tree`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// How deeply the page nests its elements: start tags open, end tags close, and void,
+    /// self-closed, sibling-closed and raw-text elements do not count (so `<p>` and `<li>`
+    /// written without their end tags do not deepen it).
+    pub depth: usize,
+    /// The nodes a tree of the page holds as written: elements (start tags, and `</p>` and
+    /// `</br>` end tags, which the tree builder turns into elements when no `<p>` is open),
+    /// comments, doctypes, and runs of text between them. The tree builder adds a few
+    /// (`<html>`, `<tbody>`, …).
+    pub nodes: usize,
+    /// Attributes written in start tags.
+    pub attributes: usize,
+    /// The most attributes one start tag has: the tokenizer compares each with every one
+    /// before it, so a tag of very many takes time by their square.
+    pub most_attributes: usize,
+}
+
 /// Scans `html`, handing `found` every start tag named in `wanted` (lower-case), in the
-/// order written, and returns how deeply the page nests its elements: start tags open,
-/// end tags close, and void, self-closed, sibling-closed and raw-text elements do not
-/// count (so `<p>` and `<li>` written without their end tags do not deepen it).
-pub fn scan<'a>(html: &'a str, wanted: &[&'static str], mut found: impl FnMut(Tag<'a>)) -> usize {
+/// order written, and returns the page's [`Shape`].
+pub fn scan<'a>(html: &'a str, wanted: &[&'static str], mut found: impl FnMut(Tag<'a>)) -> Shape {
     let bytes = html.as_bytes();
-    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    let (mut depth, mut i) = (0usize, 0usize);
+    let mut shape = Shape::default();
+    // Where the text after the last markup starts: text up to the next markup is a node.
+    let mut text_from = 0usize;
     while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
         let at = i + offset;
         i = at + 1;
+        let markup = matches!(bytes.get(i), Some(b) if b.is_ascii_alphabetic() || matches!(b, b'!' | b'?' | b'/'));
+        if markup {
+            shape.nodes += usize::from(at > text_from);
+        }
         match bytes.get(i) {
-            Some(b'!') => i = end_of_markup_declaration(bytes, i + 1),
-            Some(b'?') => i = end_of_bogus_comment(bytes, i),
+            Some(b'!') => {
+                i = end_of_markup_declaration(bytes, i + 1);
+                shape.nodes += 1;
+            }
+            Some(b'?') => {
+                i = end_of_bogus_comment(bytes, i);
+                shape.nodes += 1;
+            }
             Some(b'/') => match bytes.get(i + 1) {
                 Some(b) if b.is_ascii_alphabetic() => {
                     let name_end = end_of_name(bytes, i + 1);
                     let Some((end, _)) = end_of_tag(bytes, name_end, |_, _| {}) else {
                         break;
                     };
-                    if matches!(kind(&bytes[i + 1..name_end]), Kind::Other) {
+                    let name = &bytes[i + 1..name_end];
+                    if matches!(kind(name), Kind::Other) {
                         depth = depth.saturating_sub(1);
+                    }
+                    if name.eq_ignore_ascii_case(b"p") || name.eq_ignore_ascii_case(b"br") {
+                        shape.nodes += 1;
                     }
                     i = end;
                 }
                 Some(b'>') => i += 2,
-                Some(_) => i = end_of_bogus_comment(bytes, i + 1),
+                Some(_) => {
+                    i = end_of_bogus_comment(bytes, i + 1);
+                    shape.nodes += 1;
+                }
                 None => break,
             },
             Some(b) if b.is_ascii_alphabetic() => {
@@ -123,15 +161,20 @@ pub fn scan<'a>(html: &'a str, wanted: &[&'static str], mut found: impl FnMut(Ta
                     .iter()
                     .find(|w| w.as_bytes().eq_ignore_ascii_case(name));
                 let mut attributes = Attributes::default();
+                let mut count = 0usize;
                 let tag = match wanted {
                     Some(_) => end_of_tag(bytes, name_end, |name, value| {
+                        count += 1;
                         attributes.0.push((&html[name], &html[value]))
                     }),
-                    None => end_of_tag(bytes, name_end, |_, _| {}),
+                    None => end_of_tag(bytes, name_end, |_, _| count += 1),
                 };
                 let Some((end, self_closed)) = tag else {
                     break;
                 };
+                shape.nodes += 1;
+                shape.attributes += count;
+                shape.most_attributes = shape.most_attributes.max(count);
                 i = end;
                 let kind = kind(name);
                 let mut text = None;
@@ -147,9 +190,12 @@ pub fn scan<'a>(html: &'a str, wanted: &[&'static str], mut found: impl FnMut(Ta
                     }
                     Kind::Other if !self_closed => {
                         depth += 1;
-                        deepest = deepest.max(depth);
+                        shape.depth = shape.depth.max(depth);
                     }
                     _ => {}
+                }
+                if text.is_some_and(|t| !t.is_empty()) {
+                    shape.nodes += 1;
                 }
                 if let Some(name) = wanted {
                     found(Tag {
@@ -161,8 +207,12 @@ pub fn scan<'a>(html: &'a str, wanted: &[&'static str], mut found: impl FnMut(Ta
             }
             _ => {}
         }
+        if markup {
+            text_from = i;
+        }
     }
-    deepest
+    shape.nodes += usize::from(bytes.len() > text_from);
+    shape
 }
 
 /// Where a tag name starting at `from` ends.
@@ -420,7 +470,7 @@ mod tests {
 
     #[test]
     fn nesting_counts_only_real_nesting() {
-        let depth = |html: &str| scan(html, &[], |_| {});
+        let depth = |html: &str| scan(html, &[], |_| {}).depth;
         assert_eq!(
             depth("<html><body><div><p>a<p>b<br><img src=x></div></body></html>"),
             3
@@ -438,5 +488,22 @@ mod tests {
     fn a_tag_cut_off_by_the_end_of_the_page_is_dropped() {
         assert!(tags("<meta content=\"a\" property=\"og:image").is_empty());
         assert_eq!(tags("<title>unfinished").len(), 1);
+    }
+
+    #[test]
+    fn the_shape_counts_the_nodes_and_attributes_a_tree_of_the_page_holds() {
+        let shape = |html: &str| scan(html, &[], |_| {});
+        let page = shape(
+            "<!doctype html><p class=a id=b>one<!-- c --><i>two</i> three</p>\
+             <script>if (a<b) {}</script><br data-x>",
+        );
+        // doctype, p, "one", comment, i, "two", " three", `</p>` (counted whether or not a
+        // `<p>` is open), script, its text, br.
+        assert_eq!(page.nodes, 11);
+        assert_eq!((page.attributes, page.most_attributes), (3, 2));
+        // Text with a stray `<` in it is one node, and the end tags that make elements count.
+        assert_eq!(shape("a < b</p></br></i>c").nodes, 4);
+        assert_eq!(shape("").nodes, 0);
+        assert_eq!(shape("<i a b c d>").most_attributes, 4);
     }
 }

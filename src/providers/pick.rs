@@ -7,7 +7,7 @@ use url::Url;
 
 use super::PickError;
 use crate::budget::Admitted;
-use crate::extract::{self, Metadata, Page};
+use crate::extract::{self, Metadata, Page, tree};
 use crate::fetch::Fetched;
 use crate::profile::{Image, ImageKind};
 
@@ -104,8 +104,9 @@ pub struct Response<'a> {
     _tree_room: OnceCell<Admitted>,
 }
 
-/// Admits the memory a tree parse of a fetched page takes, before it is taken.
-pub type AdmitTree<'a> = &'a dyn Fn(&Fetched) -> Result<Admitted, PickError>;
+/// Admits the memory a tree parse of a fetched page takes, before it is taken: the page's
+/// text and what its tree may hold (see [`extract::tree`]).
+pub type AdmitTree<'a> = &'a dyn Fn(&Fetched, tree::Allowance) -> Result<Admitted, PickError>;
 
 impl<'a> Response<'a> {
     /// `fetched`, not read yet.
@@ -142,7 +143,7 @@ impl<'a> Response<'a> {
         let metadata = self.metadata.get_or_init(|| {
             Metadata::read(self.text(), self.fetched.url.clone(), super::is_placeholder)
         });
-        if metadata.depth() > extract::MAX_NESTING {
+        if metadata.shape().depth > extract::MAX_NESTING {
             return Err(PickError::Unreadable(format!(
                 "The page nests its elements more than {} deep; we do not read it.",
                 extract::MAX_NESTING
@@ -151,17 +152,32 @@ impl<'a> Response<'a> {
         Ok(metadata)
     }
 
-    /// The whole page as a tree, parsed once, for readers that select elements; its memory
-    /// is admitted first, and a page nested too deeply is refused (see [`Response::metadata`]).
+    /// The whole page as a tree, parsed once, for readers that select elements. What the
+    /// tree may hold is known from the metadata pass, and its memory admitted first; the
+    /// parse builds no more than that, and a page that would is refused, as is a page nested
+    /// too deeply (see [`Response::metadata`]) or with a tag of too many attributes.
     pub fn page(&self) -> Result<&Page, PickError> {
         self.page
             .get_or_init(|| {
-                self.metadata()?;
-                if let Some(admit) = self.admit_tree {
-                    let _ = self._tree_room.set(admit(self.fetched)?);
+                let shape = self.metadata()?.shape();
+                if shape.most_attributes > extract::MAX_ATTRIBUTES {
+                    return Err(PickError::Unreadable(format!(
+                        "The page has a tag of more than {} attributes; we do not read it.",
+                        extract::MAX_ATTRIBUTES
+                    )));
                 }
-                Ok(Page::parse(self.text(), self.fetched.url.clone())
-                    .with_placeholders(super::is_placeholder))
+                let allowance = tree::Allowance::of(&shape);
+                if let Some(admit) = self.admit_tree {
+                    let _ = self._tree_room.set(admit(self.fetched, allowance)?);
+                }
+                Page::parse_within(self.text(), self.fetched.url.clone(), allowance)
+                    .map(|page| page.with_placeholders(super::is_placeholder))
+                    .map_err(|_| {
+                        PickError::Unreadable(
+                            "The page builds far more elements than it writes; we do not read it."
+                                .into(),
+                        )
+                    })
             })
             .as_ref()
             .map_err(Clone::clone)
