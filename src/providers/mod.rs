@@ -43,6 +43,7 @@ mod gravatar;
 mod huggingface;
 mod instagram;
 mod keybase;
+mod kick;
 mod linkedin;
 mod mastodon;
 mod medium;
@@ -281,6 +282,7 @@ pub static ALL: &[&Provider] = &[
     &spotify::PROVIDER,
     &discord::PROVIDER,
     &snapchat::PROVIDER,
+    &kick::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

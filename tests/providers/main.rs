@@ -23,6 +23,7 @@ mod gravatar;
 mod huggingface;
 mod instagram;
 mod keybase;
+mod kick;
 mod linkedin;
 mod mastodon;
 mod medium;
