@@ -29,6 +29,7 @@ pub mod signed;
 
 mod behance;
 mod bluesky;
+mod codeberg;
 mod codepen;
 mod dev;
 mod deviantart;
@@ -283,6 +284,7 @@ pub static ALL: &[&Provider] = &[
     &discord::PROVIDER,
     &snapchat::PROVIDER,
     &kick::PROVIDER,
+    &codeberg::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

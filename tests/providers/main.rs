@@ -9,6 +9,7 @@ mod support;
 mod behance;
 mod bluesky;
 mod chains;
+mod codeberg;
 mod codepen;
 mod dev;
 mod deviantart;
