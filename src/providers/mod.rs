@@ -29,6 +29,7 @@ pub mod signed;
 
 mod behance;
 mod bluesky;
+mod chesscom;
 mod codeberg;
 mod codepen;
 mod dev;
@@ -285,6 +286,7 @@ pub static ALL: &[&Provider] = &[
     &snapchat::PROVIDER,
     &kick::PROVIDER,
     &codeberg::PROVIDER,
+    &chesscom::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

@@ -9,6 +9,7 @@ mod support;
 mod behance;
 mod bluesky;
 mod chains;
+mod chesscom;
 mod codeberg;
 mod codepen;
 mod dev;
