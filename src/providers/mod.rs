@@ -46,6 +46,7 @@ mod huggingface;
 mod instagram;
 mod keybase;
 mod kick;
+mod kofi;
 mod linkedin;
 mod mastodon;
 mod medium;
@@ -287,6 +288,7 @@ pub static ALL: &[&Provider] = &[
     &kick::PROVIDER,
     &codeberg::PROVIDER,
     &chesscom::PROVIDER,
+    &kofi::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

@@ -26,6 +26,7 @@ mod huggingface;
 mod instagram;
 mod keybase;
 mod kick;
+mod kofi;
 mod linkedin;
 mod mastodon;
 mod medium;
