@@ -29,6 +29,7 @@ pub mod signed;
 
 mod behance;
 mod bluesky;
+mod buymeacoffee;
 mod chesscom;
 mod codeberg;
 mod codepen;
@@ -289,6 +290,7 @@ pub static ALL: &[&Provider] = &[
     &codeberg::PROVIDER,
     &chesscom::PROVIDER,
     &kofi::PROVIDER,
+    &buymeacoffee::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

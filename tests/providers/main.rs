@@ -8,6 +8,7 @@ mod support;
 
 mod behance;
 mod bluesky;
+mod buymeacoffee;
 mod chains;
 mod chesscom;
 mod codeberg;

@@ -1,0 +1,57 @@
+//! Buy Me a Coffee: a creator's page (`https://buymeacoffee.com/{name}`), read through the
+//! page state its app is rendered from (the `data-page` JSON of `#app`, as unavatar reads it).
+
+use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
+use crate::extract::json::{parse_lenient, str_at};
+
+/// Buy Me a Coffee creators.
+pub const PROVIDER: Provider = Provider {
+    id: "buymeacoffee",
+    name: "Buy Me a Coffee",
+    aliases: &["bmc"],
+    input: "page name",
+    example: "kikobeats",
+    takes_username: true,
+    recognize: Recognize::Rules {
+        hosts: &["buymeacoffee.com"],
+        paths: &["/{handle}"],
+        reserved: Reserved(&[
+            "about",
+            "apps",
+            "blog",
+            "brand",
+            "dashboard",
+            "explore",
+            "explore-creators",
+            "extras",
+            "faq",
+            "features",
+            "login",
+            "membership",
+            "pricing",
+            "privacy-policy",
+            "signup",
+            "terms",
+        ]),
+    },
+    handle: |raw| super::ascii_handle(raw, "_-", 60).map(|h| h.to_ascii_lowercase()),
+    profile_url: |handle| format!("https://buymeacoffee.com/{handle}"),
+    strategies: &[Strategy::page(pick)],
+    ..Provider::DEFAULT
+};
+
+fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    let page = pick::page(fetched)?;
+    let state = page
+        .select("#app[data-page]")
+        .next()
+        .and_then(|app| parse_lenient(app.value().attr("data-page")?))
+        .ok_or_else(|| {
+            PickError::Unreadable("The Buy Me a Coffee page carried no page state.".into())
+        })?;
+    let creator = |key: &str| str_at(&state, &format!("props.creator_data.data.{key}"));
+    pick::Found::default()
+        .name(creator("name"))
+        .avatar(creator("dp"))
+        .or_not_found(&format!("{handle} on Buy Me a Coffee"))
+}
