@@ -49,6 +49,7 @@ mod keybase;
 mod kick;
 mod kofi;
 mod linkedin;
+mod linktree;
 mod mastodon;
 mod medium;
 mod page;
@@ -291,6 +292,7 @@ pub static ALL: &[&Provider] = &[
     &chesscom::PROVIDER,
     &kofi::PROVIDER,
     &buymeacoffee::PROVIDER,
+    &linktree::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

@@ -29,6 +29,7 @@ mod keybase;
 mod kick;
 mod kofi;
 mod linkedin;
+mod linktree;
 mod mastodon;
 mod medium;
 mod pinterest;
