@@ -33,6 +33,7 @@ mod buymeacoffee;
 mod chesscom;
 mod codeberg;
 mod codepen;
+mod deezer;
 mod dev;
 mod deviantart;
 mod discord;
@@ -293,6 +294,7 @@ pub static ALL: &[&Provider] = &[
     &kofi::PROVIDER,
     &buymeacoffee::PROVIDER,
     &linktree::PROVIDER,
+    &deezer::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

@@ -13,6 +13,7 @@ mod chains;
 mod chesscom;
 mod codeberg;
 mod codepen;
+mod deezer;
 mod dev;
 mod deviantart;
 mod discord;
