@@ -44,6 +44,7 @@ mod flickr;
 mod github;
 mod gitlab;
 mod gravatar;
+mod hashnode;
 mod huggingface;
 mod instagram;
 mod keybase;
@@ -295,6 +296,7 @@ pub static ALL: &[&Provider] = &[
     &buymeacoffee::PROVIDER,
     &linktree::PROVIDER,
     &deezer::PROVIDER,
+    &hashnode::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

@@ -24,6 +24,7 @@ mod flickr;
 mod github;
 mod gitlab;
 mod gravatar;
+mod hashnode;
 mod huggingface;
 mod instagram;
 mod keybase;
