@@ -28,6 +28,7 @@ pub mod pick;
 pub mod signed;
 
 mod behance;
+mod bilibili;
 mod bluesky;
 mod buymeacoffee;
 mod chesscom;
@@ -297,6 +298,7 @@ pub static ALL: &[&Provider] = &[
     &linktree::PROVIDER,
     &deezer::PROVIDER,
     &hashnode::PROVIDER,
+    &bilibili::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

@@ -7,6 +7,7 @@
 mod support;
 
 mod behance;
+mod bilibili;
 mod bluesky;
 mod buymeacoffee;
 mod chains;
