@@ -12,6 +12,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Behance",
     input: "username",
     example: "jessicawalsh",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 276,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["behance.net"],

@@ -16,6 +16,9 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["bsky"],
     input: "handle (name.bsky.social) or DID",
     example: "jay.bsky.team",
+    missing_handle: "nosuchuser8d2kq7.bsky.social",
+    avatar_floor_px: 1000,
+    promises_banner: true,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["bsky.app"],

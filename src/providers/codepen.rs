@@ -11,6 +11,8 @@ pub const PROVIDER: Provider = Provider {
     name: "CodePen",
     input: "username",
     example: "chriscoyier",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 256,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["codepen.io"],

@@ -12,6 +12,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["devto", "dev.to"],
     input: "username",
     example: "ben",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 320,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["dev.to"],

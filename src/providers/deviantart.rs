@@ -40,6 +40,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["da"],
     input: "username",
     example: "spyed",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 100,
     takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: |raw| {

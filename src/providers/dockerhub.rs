@@ -12,6 +12,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["docker"],
     input: "Docker ID",
     example: "bitnami",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 512,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["hub.docker.com"],

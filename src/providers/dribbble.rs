@@ -13,6 +13,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Dribbble",
     input: "username",
     example: "simplebits",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 96,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["dribbble.com"],

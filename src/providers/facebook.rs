@@ -80,6 +80,9 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["fb"],
     input: "username or numeric id",
     example: "zuck",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 200,
+    promises_banner: true,
     takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: |raw| {

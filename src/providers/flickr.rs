@@ -20,6 +20,9 @@ pub const PROVIDER: Provider = Provider {
     name: "Flickr",
     input: "username or NSID",
     example: "flickr",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 300,
+    promises_banner: true,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["flickr.com"],

@@ -14,6 +14,9 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["gh"],
     input: "username",
     example: "torvalds",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 400,
+    promises_banner: false,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["github.com"],

@@ -13,6 +13,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["gl"],
     input: "username",
     example: "sytses",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 192,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["gitlab.com"],

@@ -50,6 +50,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["email"],
     input: "e-mail address",
     example: "beau@dentedreality.com.au",
+    missing_handle: "nosuchuser8d2kq7@getimages.invalid",
+    avatar_floor_px: 2048,
     recognize: Recognize::Custom(recognize),
     handle: normalize,
     profile_url: |handle| format!("https://gravatar.com/{}", key(handle)),

@@ -14,6 +14,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["hf"],
     input: "username",
     example: "julien-c",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 200,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["huggingface.co", "hf.co"],

@@ -13,6 +13,9 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["ig"],
     input: "username",
     example: "instagram",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 150,
+    promises_banner: false,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["instagram.com"],

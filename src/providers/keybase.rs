@@ -11,6 +11,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Keybase",
     input: "username",
     example: "chris",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 360,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["keybase.io"],

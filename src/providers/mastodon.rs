@@ -14,6 +14,9 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["fediverse"],
     input: "@user@instance",
     example: "Gargron@mastodon.social",
+    missing_handle: "nosuchuser8d2kq7@mastodon.social",
+    avatar_floor_px: 400,
+    promises_banner: true,
     recognize: Recognize::Custom(recognize),
     handle: normalize,
     profile_url: |handle| {

@@ -29,6 +29,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Medium",
     input: "username",
     example: "ev",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 400,
     takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: |raw| super::ascii_handle(raw, "_.-", 50),

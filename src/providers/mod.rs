@@ -21,7 +21,11 @@
 //!   stand-in images, dropped wherever an image is read) when they differ;
 //! - `credentials`, when its API takes the operator's: the settings (flag, variable, help)
 //!   and, for OAuth, the token URL. They become flags and variables of their own, and
-//!   requests that ask for credentials carry them.
+//!   requests that ask for credentials carry them;
+//! - what the live check (`getimages check`) holds the platform to: `missing_handle` (a
+//!   handle no account has, which must come back "not found") and `avatar_floor_px` (the
+//!   example's avatar size), always; `promises_banner` where the README's "Banners come
+//!   from …" names the platform.
 
 mod error;
 pub mod pick;
@@ -94,6 +98,16 @@ pub struct Provider {
     pub input: &'static str,
     /// An example handle.
     pub example: &'static str,
+    /// A handle in the platform's form that no account has: the live check's negative
+    /// control (`getimages check`) looks it up and wants "not found", never a picture.
+    pub missing_handle: &'static str,
+    /// The shorter side, in pixels, of the example's avatar at the largest size the platform
+    /// serves (after `upgrade`): the live check fails a smaller one, the sign of an upgrade
+    /// that stopped working. 0 states no floor.
+    pub avatar_floor_px: u32,
+    /// Whether the README promises this platform's banners ("Banners come from …"): the live
+    /// check then fails when the example is found without one.
+    pub promises_banner: bool,
     /// Whether a plain username (`jack`) is a handle here, so a bare name typed without a
     /// platform is looked up here too (see `lookup::search`). Not for platforms that need an
     /// e-mail address, a numeric id, an instance or a URL.
@@ -374,15 +388,20 @@ impl Eq for Provider {}
 
 impl Provider {
     /// The common fields' defaults, for `..Provider::DEFAULT`: no aliases, images kept at the
-    /// size served, no placeholders of its own. The fields every provider states (`id`,
+    /// size served, no placeholders of its own, no banner promised. The fields every provider states (`id`,
     /// `name`, `input`, `example`, `recognize`, `handle`, `profile_url`, `strategies`) are
-    /// inert here: it recognizes no URL, accepts no handle and has no way of its own.
+    /// inert here: it recognizes no URL, accepts no handle and has no way of its own. The live
+    /// check's `missing_handle` and `avatar_floor_px` are unset (empty, 0); every platform
+    /// states them.
     pub const DEFAULT: Provider = Provider {
         id: "",
         name: "",
         aliases: &[],
         input: "",
         example: "",
+        missing_handle: "",
+        avatar_floor_px: 0,
+        promises_banner: false,
         takes_username: false,
         recognize: Recognize::Rules {
             hosts: &[],
@@ -648,6 +667,59 @@ mod tests {
             let profile = Url::parse(&profile).unwrap_or_else(|_| panic!("{}: {profile}", p.id));
             assert_eq!(profile.scheme(), "https", "{}", p.id);
         }
+    }
+
+    #[test]
+    fn every_platform_states_what_the_live_check_holds_it_to() {
+        for p in ALL.iter().filter(|p| !p.is_generic()) {
+            let missing = (p.handle)(p.missing_handle);
+            assert!(
+                missing.is_some(),
+                "{}: missing_handle {:?} is not a handle",
+                p.id,
+                p.missing_handle
+            );
+            assert_ne!(missing, (p.handle)(p.example), "{}", p.id);
+            assert!(p.avatar_floor_px > 0, "{}: no avatar_floor_px", p.id);
+        }
+    }
+
+    #[test]
+    fn the_readme_promises_banners_of_the_platforms_that_say_so() {
+        let readme = include_str!("../../README.md");
+        let start = readme
+            .find("Banners come from ")
+            .expect("the README says where banners come from");
+        // The list runs to ", where …" (or the paragraph's end); names may hold a dot.
+        let paragraph = readme[start..].split("\n\n").next().unwrap();
+        let list = paragraph["Banners come from ".len()..]
+            .split(", where ")
+            .next()
+            .unwrap();
+        let named: Vec<&str> = list
+            .split([',', '\n'])
+            .flat_map(|s| s.split(" and "))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        let promised: Vec<&str> = ALL
+            .iter()
+            .filter(|p| p.promises_banner)
+            // "X (Twitter)" is X in a list.
+            .map(|p| p.name.split(" (").next().unwrap())
+            .collect();
+        let mut wrong: Vec<String> = named
+            .iter()
+            .filter(|n| !promised.contains(n))
+            .map(|n| format!("the README names {n}, whose provider has no promises_banner"))
+            .collect();
+        wrong.extend(
+            promised
+                .iter()
+                .filter(|n| !named.contains(n))
+                .map(|n| format!("{n} promises_banner, and the README's list does not name it")),
+        );
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 
     #[test]

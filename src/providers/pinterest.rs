@@ -47,6 +47,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Pinterest",
     input: "username",
     example: "pinterest",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 280,
     takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: |raw| super::ascii_handle(raw, "_", 30),

@@ -20,6 +20,9 @@ pub const PROVIDER: Provider = Provider {
     name: "Reddit",
     input: "username (u/name)",
     example: "spez",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 256,
+    promises_banner: true,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &[

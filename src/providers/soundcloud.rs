@@ -33,6 +33,9 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["sc"],
     input: "username",
     example: "forss",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 500,
+    promises_banner: true,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["soundcloud.com"],

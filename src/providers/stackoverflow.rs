@@ -13,6 +13,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["so"],
     input: "user id (22656 or 22656/jon-skeet)",
     example: "22656",
+    missing_handle: "999999999",
+    avatar_floor_px: 256,
     recognize: Recognize::Rules {
         hosts: &["stackoverflow.com"],
         paths: &["/users/{handle}", "/u/{handle}"],

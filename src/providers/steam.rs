@@ -27,6 +27,9 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["steamcommunity"],
     input: "custom URL name or SteamID64",
     example: "gabelogannewell",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 184,
+    promises_banner: true,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["steamcommunity.com"],

@@ -20,6 +20,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Substack",
     input: "publication name (name.substack.com)",
     example: "failingwithdata",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 256,
     takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: normalize,

@@ -11,6 +11,9 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["tg"],
     input: "username",
     example: "durov",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 640,
+    promises_banner: false,
     takes_username: true,
     // `/s/{name}` is a channel's public message feed, same avatar.
     recognize: Recognize::Rules {

@@ -13,6 +13,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Threads",
     input: "@username",
     example: "zuck",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 150,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["threads.net", "threads.com"],

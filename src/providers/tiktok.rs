@@ -19,6 +19,8 @@ pub const PROVIDER: Provider = Provider {
     name: "TikTok",
     input: "@username",
     example: "carlosazaustre",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 300,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["tiktok.com"],

@@ -70,6 +70,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Tumblr",
     input: "blog name",
     example: "staff",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 512,
     takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: |raw| {

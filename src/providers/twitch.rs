@@ -21,6 +21,9 @@ pub const PROVIDER: Provider = Provider {
     name: "Twitch",
     input: "channel name",
     example: "ninja",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 600,
+    promises_banner: true,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["twitch.tv"],

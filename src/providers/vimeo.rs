@@ -12,6 +12,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Vimeo",
     input: "username",
     example: "staff",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 1024,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["vimeo.com"],

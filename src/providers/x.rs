@@ -15,6 +15,9 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["twitter"],
     input: "username",
     example: "jack",
+    missing_handle: "nosuch8d2kq7w3",
+    avatar_floor_px: 400,
+    promises_banner: true,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["x.com", "twitter.com", "mobile.twitter.com", "mobile.x.com"],
