@@ -12,6 +12,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["chess"],
     input: "username",
     example: "hikaru",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 200,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["chess.com"],

@@ -12,6 +12,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["forgejo"],
     input: "username",
     example: "forgejo",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 100,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["codeberg.org"],

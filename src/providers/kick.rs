@@ -11,6 +11,9 @@ pub const PROVIDER: Provider = Provider {
     name: "Kick",
     input: "channel name",
     example: "adinross",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 150,
+    promises_banner: true,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["kick.com"],

@@ -16,6 +16,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["li"],
     input: "member name (/in/name) or company/name",
     example: "williamhgates",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 800,
     takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: normalize,

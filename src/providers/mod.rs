@@ -696,7 +696,18 @@ mod tests {
             .split(", where ")
             .next()
             .unwrap();
-        let named: Vec<&str> = list
+        // "Discord (a server's banner, else its invite splash)" is Discord.
+        let mut bare = String::new();
+        let mut depth = 0;
+        for c in list.chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ if depth == 0 => bare.push(c),
+                _ => {}
+            }
+        }
+        let named: Vec<&str> = bare
             .split([',', '\n'])
             .flat_map(|s| s.split(" and "))
             .map(str::trim)

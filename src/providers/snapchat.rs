@@ -15,6 +15,9 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["snap"],
     input: "username",
     example: "nasa",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 1080,
+    promises_banner: true,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["snapchat.com", "story.snapchat.com"],

@@ -24,6 +24,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Spotify",
     input: "user id, or artist/{id}",
     example: "spotify",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 300,
     takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: normalize,
