@@ -11,6 +11,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["bmc"],
     input: "page name",
     example: "kikobeats",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 100,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["buymeacoffee.com"],

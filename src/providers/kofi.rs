@@ -12,6 +12,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["ko-fi"],
     input: "page name",
     example: "kikobeats",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 100,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["ko-fi.com"],

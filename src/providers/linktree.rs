@@ -13,6 +13,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["linktr.ee"],
     input: "username",
     example: "linktree",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 200,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["linktr.ee"],
