@@ -16,6 +16,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["bili"],
     input: "user id (UID)",
     example: "2",
+    missing_handle: "99999999999999999999",
+    avatar_floor_px: 100,
     recognize: Recognize::Rules {
         hosts: &["space.bilibili.com", "bilibili.com"],
         paths: &["/space/{handle}", "/{handle}"],

@@ -13,6 +13,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Deezer",
     input: "artist id (27), or artist:27 / user:2529",
     example: "artist:27",
+    missing_handle: "artist:999999999999",
+    avatar_floor_px: 1000,
     recognize: Recognize::Custom(recognize),
     handle: normalize,
     profile_url: |handle| {

@@ -17,6 +17,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Hashnode",
     input: "username",
     example: "sandeep",
+    missing_handle: "nosuchuser8d2kq7",
+    avatar_floor_px: 400,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["hashnode.com"],
