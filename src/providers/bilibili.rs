@@ -18,6 +18,7 @@ pub const PROVIDER: Provider = Provider {
     example: "2",
     missing_handle: "99999999999999999999",
     avatar_floor_px: 100,
+    promises_banner: true,
     recognize: Recognize::Rules {
         hosts: &["space.bilibili.com", "bilibili.com"],
         paths: &["/space/{handle}", "/{handle}"],
