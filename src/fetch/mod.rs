@@ -194,12 +194,12 @@ impl Exchange {
     /// and accept, never rewritten, never proxied, no wall sniffed.
     fn image(url: Url, max_bytes: usize, range: Option<String>) -> Self {
         Self {
+            headers: image_headers(&url),
             url,
             trusted: false,
             agent: Agent::Browser,
             accept: IMAGE_ACCEPT,
             body: None,
-            headers: &[],
             authorization: None,
             max_bytes,
             sniff_walls: false,
@@ -207,6 +207,26 @@ impl Exchange {
             range,
         }
     }
+}
+
+/// Image hosts that serve only to their own site's pages, and the `Referer` that says so:
+/// Pixiv's CDN (`i.pximg.net` and its other `*.pximg.net` hosts) answers 403 without it.
+const IMAGE_REFERERS: &[(&str, &[(&str, &str)])] =
+    &[("pximg.net", &[("referer", "https://www.pixiv.net/")])];
+
+/// The headers an image request to `url` must carry for its host to serve it (the `/image`
+/// proxy's fetch and the lookup's image check both come through [`Exchange::image`]).
+fn image_headers(url: &Url) -> &'static [(&'static str, &'static str)] {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    IMAGE_REFERERS
+        .iter()
+        .find(|(domain, _)| {
+            host == *domain
+                || host
+                    .strip_suffix(domain)
+                    .is_some_and(|sub| sub.ends_with('.'))
+        })
+        .map_or(&[], |(_, headers)| headers)
 }
 
 /// A 2xx response whose body is not read yet.
@@ -810,5 +830,29 @@ mod tests {
             with_origin(&url, &origin).as_str(),
             "http://127.0.0.1:9001/users/torvalds?x=1"
         );
+    }
+
+    #[test]
+    fn pixiv_images_are_asked_with_pixivs_referer_and_no_other_is() {
+        let referer = |url: &str| image_headers(&Url::parse(url).unwrap());
+        for pixiv in [
+            "https://i.pximg.net/user-profile/img/a_170.jpg",
+            "https://I-F.PXIMG.NET/img-original/img/1_p0.png",
+            "https://pximg.net/x.png",
+        ] {
+            assert_eq!(
+                referer(pixiv),
+                &[("referer", "https://www.pixiv.net/")],
+                "{pixiv}"
+            );
+        }
+        for other in [
+            "https://notpximg.net/x.png",
+            "https://pximg.net.evil.test/x.png",
+            "https://pbs.twimg.com/profile_images/1/a.jpg",
+            "http://127.0.0.1:9/x.png",
+        ] {
+            assert!(referer(other).is_empty(), "{other}");
+        }
     }
 }

@@ -61,6 +61,7 @@ mod mastodon;
 mod medium;
 mod page;
 mod pinterest;
+mod pixiv;
 mod reddit;
 mod snapchat;
 mod soundcloud;
@@ -313,6 +314,7 @@ pub static ALL: &[&Provider] = &[
     &deezer::PROVIDER,
     &hashnode::PROVIDER,
     &bilibili::PROVIDER,
+    &pixiv::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

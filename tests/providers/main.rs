@@ -36,6 +36,7 @@ mod linktree;
 mod mastodon;
 mod medium;
 mod pinterest;
+mod pixiv;
 mod real_pages;
 mod reddit;
 mod snapchat;
