@@ -45,6 +45,7 @@ mod discord;
 mod dockerhub;
 mod dribbble;
 mod facebook;
+mod farcaster;
 mod flickr;
 mod github;
 mod gitlab;
@@ -314,6 +315,7 @@ pub static ALL: &[&Provider] = &[
     &deezer::PROVIDER,
     &hashnode::PROVIDER,
     &bilibili::PROVIDER,
+    &farcaster::PROVIDER,
     &pixiv::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,

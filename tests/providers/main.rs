@@ -21,6 +21,7 @@ mod discord;
 mod dockerhub;
 mod dribbble;
 mod facebook;
+mod farcaster;
 mod flickr;
 mod github;
 mod gitlab;
