@@ -31,6 +31,7 @@ mod error;
 pub mod pick;
 pub mod signed;
 
+mod bandcamp;
 mod behance;
 mod bilibili;
 mod bluesky;
@@ -56,6 +57,8 @@ mod instagram;
 mod keybase;
 mod kick;
 mod kofi;
+mod lastfm;
+mod letterboxd;
 mod linkedin;
 mod linktree;
 mod mastodon;
@@ -317,6 +320,9 @@ pub static ALL: &[&Provider] = &[
     &bilibili::PROVIDER,
     &farcaster::PROVIDER,
     &pixiv::PROVIDER,
+    &bandcamp::PROVIDER,
+    &letterboxd::PROVIDER,
+    &lastfm::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

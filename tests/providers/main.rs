@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod bandcamp;
 mod behance;
 mod bilibili;
 mod bluesky;
@@ -32,6 +33,8 @@ mod instagram;
 mod keybase;
 mod kick;
 mod kofi;
+mod lastfm;
+mod letterboxd;
 mod linkedin;
 mod linktree;
 mod mastodon;
