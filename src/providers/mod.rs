@@ -31,6 +31,7 @@ mod error;
 pub mod pick;
 pub mod signed;
 
+mod applemusic;
 mod bandcamp;
 mod behance;
 mod bilibili;
@@ -66,14 +67,17 @@ mod medium;
 mod page;
 mod pinterest;
 mod pixiv;
+mod printables;
 mod reddit;
 mod snapchat;
 mod soundcloud;
 mod spotify;
 mod stackoverflow;
 mod steam;
+mod strava;
 mod substack;
 mod telegram;
+mod thingiverse;
 mod threads;
 mod tiktok;
 mod tumblr;
@@ -323,6 +327,10 @@ pub static ALL: &[&Provider] = &[
     &bandcamp::PROVIDER,
     &letterboxd::PROVIDER,
     &lastfm::PROVIDER,
+    &strava::PROVIDER,
+    &thingiverse::PROVIDER,
+    &printables::PROVIDER,
+    &applemusic::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

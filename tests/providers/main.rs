@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod applemusic;
 mod bandcamp;
 mod behance;
 mod bilibili;
@@ -41,6 +42,7 @@ mod mastodon;
 mod medium;
 mod pinterest;
 mod pixiv;
+mod printables;
 mod real_pages;
 mod reddit;
 mod snapchat;
@@ -48,8 +50,10 @@ mod soundcloud;
 mod spotify;
 mod stackoverflow;
 mod steam;
+mod strava;
 mod substack;
 mod telegram;
+mod thingiverse;
 mod threads;
 mod tiktok;
 mod tumblr;
