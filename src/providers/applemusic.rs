@@ -20,6 +20,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["apple-music", "itunes"],
     input: "artist id",
     example: "5468295",
+    missing_handle: "999999999999",
+    avatar_floor_px: 1000,
     recognize: Recognize::Custom(recognize),
     handle: |raw| {
         let id = raw.trim();

@@ -33,6 +33,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Bandcamp",
     input: "artist or label (name.bandcamp.com)",
     example: "minotaurshock",
+    missing_handle: "no-such-artist-zz9",
+    avatar_floor_px: 300,
     takes_username: true,
     recognize: Recognize::Custom(recognize),
     handle: normalize,

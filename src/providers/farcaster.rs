@@ -16,6 +16,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["warpcast"],
     input: "username (name or name.eth)",
     example: "dwr.eth",
+    missing_handle: "zz-no-such-fname",
+    avatar_floor_px: 200,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["farcaster.xyz", "warpcast.com"],

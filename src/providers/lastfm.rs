@@ -15,6 +15,8 @@ pub const PROVIDER: Provider = Provider {
     aliases: &["last.fm"],
     input: "username",
     example: "rj",
+    missing_handle: "nosuchuser9zz",
+    avatar_floor_px: 300,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["last.fm", "lastfm.com"],

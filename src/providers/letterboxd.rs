@@ -21,6 +21,9 @@ pub const PROVIDER: Provider = Provider {
     name: "Letterboxd",
     input: "username",
     example: "dave",
+    missing_handle: "nosuchmember9zz",
+    // The 1000 px crop asked (`LARGEST`).
+    avatar_floor_px: 1000,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["letterboxd.com"],

@@ -18,6 +18,9 @@ pub const PROVIDER: Provider = Provider {
     name: "Pixiv",
     input: "user id",
     example: "11",
+    missing_handle: "99999999999",
+    // The 170 px picture the user record names (`imageBig`).
+    avatar_floor_px: 170,
     recognize: Recognize::Rules {
         hosts: &["pixiv.net"],
         paths: &["/users/{handle}", "/en/users/{handle}", "/u/{handle}"],

@@ -18,6 +18,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Printables",
     input: "@handle",
     example: "PrusaResearch",
+    missing_handle: "no_such_maker_zz9",
+    avatar_floor_px: 200,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["printables.com"],

@@ -11,6 +11,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Strava",
     input: "athlete id",
     example: "7201594",
+    missing_handle: "999999999999",
+    avatar_floor_px: 250,
     recognize: Recognize::Rules {
         hosts: &["strava.com"],
         paths: &["/athletes/{handle}", "/pros/{handle}"],

@@ -13,6 +13,8 @@ pub const PROVIDER: Provider = Provider {
     name: "Thingiverse",
     input: "username",
     example: "vitaminrad",
+    missing_handle: "no-such-maker-zz9",
+    avatar_floor_px: 200,
     takes_username: true,
     recognize: Recognize::Rules {
         hosts: &["thingiverse.com"],
