@@ -162,3 +162,23 @@ async fn a_gravatar_answer_without_an_entry_is_not_found() {
         "Gravatar has no profile \"beau@dentedreality.com.au\"",
     );
 }
+
+#[tokio::test]
+async fn an_md5_hash_is_looked_up_as_is() {
+    // Gravatar takes the older MD5 of the address as well as its SHA-256.
+    let md5 = "205e460b479e2e5b48aec07710c08d50";
+    let upstream = gravatar_serving(&format!("/{md5}.json")).await;
+    let app = spawn_app_for("gravatar", &upstream);
+
+    let data = success(&app.api_lookup(&md5.to_uppercase(), Some("gravatar")).await);
+
+    assert_eq!(data["id"], md5);
+    assert_eq!(data["name"], "Beau Lebens");
+
+    let data = success(
+        &app.api_lookup(&format!("https://gravatar.com/avatar/{md5}?s=80"), None)
+            .await,
+    );
+    assert_eq!(data["provider"], "gravatar");
+    assert_eq!(data["id"], md5);
+}
