@@ -1,5 +1,6 @@
 //! Mastodon (and compatible fediverse servers): the instance's public account lookup API,
-//! then (a `/@user` page on a host without that API, such as Misskey) the profile page.
+//! then, on a host without it, Misskey's and Lemmy's user APIs (the same ways their own
+//! providers ask), then the profile page read as any web page.
 
 use url::Url;
 
@@ -23,19 +24,33 @@ pub const PROVIDER: Provider = Provider {
         let (user, instance) = split(handle);
         format!("https://{instance}/@{user}")
     },
-    strategies: &[Strategy {
-        // A host that is not Mastodon answers its API with 404 too: the page is read next.
-        not_found: NotFound::TryNext,
-        ..Strategy::api(
-            |handle| {
-                let (user, instance) = split(handle);
-                Request::get(format!(
-                    "https://{instance}/api/v1/accounts/lookup?acct={user}"
-                ))
-            },
-            pick,
-        )
-    }],
+    strategies: &[
+        Strategy {
+            // A host that is not Mastodon answers its API with 404 too: the next way is asked.
+            not_found: NotFound::TryNext,
+            ..Strategy::api(
+                |handle| {
+                    let (user, instance) = split(handle);
+                    Request::get(format!(
+                        "https://{instance}/api/v1/accounts/lookup?acct={user}"
+                    ))
+                },
+                pick,
+            )
+        },
+        Strategy {
+            name: "misskey api",
+            not_found: NotFound::TryNext,
+            ..Strategy::api(super::misskey::request, super::misskey::pick)
+        },
+        Strategy {
+            name: "lemmy api",
+            not_found: NotFound::TryNext,
+            ..Strategy::api(super::lemmy::request, super::lemmy::pick)
+        },
+    ],
+    // Lemmy's pict-rs thumbnails, when the Lemmy API found the account.
+    upgrade: super::lemmy::upgrade,
     ..Provider::DEFAULT
 };
 
@@ -70,8 +85,9 @@ fn recognize(url: &Url) -> Option<String> {
     Some(format!("{user}@{host}"))
 }
 
-/// `@user@instance` or `user@instance`, instance a plausible host name.
-fn normalize(raw: &str) -> Option<String> {
+/// `@user@instance` or `user@instance`, instance a plausible host name: every fediverse
+/// platform's handle.
+pub(super) fn normalize(raw: &str) -> Option<String> {
     let raw = raw.trim().trim_start_matches('@');
     let (user, instance) = raw.split_once('@')?;
     let user = super::plain_handle(user, "_.-", 64)?;
@@ -84,7 +100,8 @@ fn normalize(raw: &str) -> Option<String> {
     host_ok.then(|| format!("{user}@{instance}"))
 }
 
-fn split(handle: &str) -> (&str, &str) {
+/// A normalized handle's user and instance.
+pub(super) fn split(handle: &str) -> (&str, &str) {
     handle
         .split_once('@')
         .unwrap_or((handle, "mastodon.social"))

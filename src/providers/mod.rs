@@ -59,11 +59,13 @@ mod keybase;
 mod kick;
 mod kofi;
 mod lastfm;
+mod lemmy;
 mod letterboxd;
 mod linkedin;
 mod linktree;
 mod mastodon;
 mod medium;
+mod misskey;
 mod page;
 mod pinterest;
 mod pixiv;
@@ -331,6 +333,8 @@ pub static ALL: &[&Provider] = &[
     &thingiverse::PROVIDER,
     &printables::PROVIDER,
     &applemusic::PROVIDER,
+    &misskey::PROVIDER,
+    &lemmy::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

@@ -90,3 +90,34 @@ async fn a_mastodon_instance_that_answers_html_is_an_upstream_error() {
     assert_failure(&reply, 502, "EUPSTREAM");
     assert_says(&reply, "not the JSON we expected");
 }
+
+#[tokio::test]
+async fn a_fediverse_handle_on_a_lemmy_server_is_found_through_lemmys_api() {
+    // Lemmy has neither Mastodon's API nor Misskey's (both 404), nor a `/@user` page.
+    let upstream = crate::lemmy::lemmy_answering("nutomic", 200, "lemmy/nutomic.json").await;
+    let app = spawn_app_for("mastodon", &upstream);
+
+    let data = success(&app.api_lookup("@nutomic@lemmy.ml", None).await);
+    assert_eq!(data["provider"], "mastodon");
+    assert_eq!(data["strategy"], "lemmy api");
+    assert_eq!(data["name"], "Nutomic");
+    assert_eq!(data["profile_url"], "https://lemmy.ml/u/nutomic");
+    assert_eq!(
+        image_url(&data, "banner"),
+        Some("https://lemmy.ml/pictrs/image/hand-written-banner.jpeg")
+    );
+}
+
+#[tokio::test]
+async fn a_fediverse_handle_on_a_misskey_server_is_found_through_misskeys_api() {
+    let upstream = crate::misskey::misskey_answering("syuilo", 200, "misskey/syuilo.json").await;
+    let app = spawn_app_for("mastodon", &upstream);
+
+    let data = success(&app.api_lookup("@syuilo@misskey.io", None).await);
+    assert_eq!(data["provider"], "mastodon");
+    assert_eq!(data["strategy"], "misskey api");
+    assert_eq!(
+        image_url(&data, "avatar"),
+        Some("https://media.misskeyusercontent.jp/io/webpublic-hand-written-avatar.webp")
+    );
+}
