@@ -5,19 +5,27 @@
 //! server is never idle while one is. The watcher sleeps until the exact deadline instead of
 //! polling. Health checks do not count, or the platform's checks would keep it up forever.
 //!
+//! A connection the server has taken but on which no request has begun yet is counted too:
+//! its request is on its way, and stopping would drop it unanswered (actix drops what a
+//! worker has not started serving). So a stop waits until every worker thread has run since
+//! the acceptor paused (so each has taken what was handed to it) and no such connection is
+//! left.
+//!
 //! Public surface: [`IdleWatcher`] (the handle: `middleware`, `idle`, `begin_stop`,
-//! `since_activity` for the metrics) and
+//! `worker_started`, `connection_opened`, `settled`, `since_activity` for the metrics) and
 //! [`IdleTracking`] (the actix middleware it hands out).
 
 use std::future::{Ready, ready};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use actix_rt::{Arbiter, ArbiterHandle};
 use actix_web::body::{BodySize, MessageBody};
+use actix_web::dev::Extensions;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::ConnectionType;
 use actix_web::web::Bytes;
@@ -45,6 +53,10 @@ struct State {
     stopping: AtomicBool,
     /// Woken when the last request in flight finishes.
     drained: Notify,
+    /// Connections taken on which no request has begun yet.
+    fresh: AtomicUsize,
+    /// Each worker thread, to learn when it has taken the connections handed to it.
+    workers: Mutex<Vec<ArbiterHandle>>,
 }
 
 /// Why the watcher says the server may stop.
@@ -80,6 +92,8 @@ impl IdleWatcher {
                 generation: AtomicU64::new(0),
                 stopping: AtomicBool::new(false),
                 drained: Notify::new(),
+                fresh: AtomicUsize::new(0),
+                workers: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -132,11 +146,61 @@ impl IdleWatcher {
         }
     }
 
+    /// Notes the worker thread this is called on (the app factory runs once on each), for
+    /// [`IdleWatcher::settled`].
+    pub fn worker_started(&self) {
+        let mut workers = self.state.workers.lock().unwrap_or_else(|e| e.into_inner());
+        workers.push(Arbiter::current());
+    }
+
+    /// Counts a connection just taken (actix's `on_connect`) until its first request begins
+    /// or it closes.
+    pub fn connection_opened(&self, data: &mut Extensions) {
+        self.state.fresh.fetch_add(1, Ordering::SeqCst);
+        data.insert(FreshConnection {
+            state: Arc::clone(&self.state),
+            begun: AtomicBool::new(false),
+        });
+    }
+
+    /// Connections taken on which no request has begun yet.
+    pub fn fresh_connections(&self) -> usize {
+        self.state.fresh.load(Ordering::SeqCst)
+    }
+
+    /// Whether every worker thread has run within `within`: called after the acceptor
+    /// paused, each has then taken every connection the acceptor handed it (a worker runs its
+    /// tasks in the order they were woken, and the hand-over woke it first).
+    pub async fn settled(&self, within: Duration) -> bool {
+        let workers = self
+            .state
+            .workers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let pings = workers.iter().filter_map(|worker| {
+            let (ran, ran_rx) = tokio::sync::oneshot::channel();
+            worker
+                .spawn(async move {
+                    let _ = ran.send(());
+                })
+                .then_some(ran_rx)
+        });
+        let all = futures_util::future::join_all(pings);
+        tokio::time::timeout(within, all)
+            .await
+            .is_ok_and(|ran| ran.iter().all(Result::is_ok))
+    }
+
     /// Marks the server as stopping: responses from now on close their connection.
-    /// Returns `false`, and clears the mark, when activity came after `idle` was decided.
+    /// Returns `false`, and clears the mark, when activity came after `idle` was decided, or
+    /// a connection waits for its first request to begin.
     pub fn begin_stop(&self, idle: Idle) -> bool {
         self.state.stopping.store(true, Ordering::SeqCst);
-        if self.in_flight() > 0 || self.state.generation.load(Ordering::SeqCst) != idle.generation {
+        if self.in_flight() > 0
+            || self.fresh_connections() > 0
+            || self.state.generation.load(Ordering::SeqCst) != idle.generation
+        {
             self.state.stopping.store(false, Ordering::SeqCst);
             return false;
         }
@@ -185,6 +249,28 @@ impl Drop for InFlight {
     }
 }
 
+/// A connection on which no request has begun yet, counted in [`State::fresh`] until one
+/// does or it closes (kept in the connection's data, dropped with it).
+struct FreshConnection {
+    state: Arc<State>,
+    begun: AtomicBool,
+}
+
+impl FreshConnection {
+    /// Its first request has begun: no longer fresh.
+    fn begin(&self) {
+        if !self.begun.swap(true, Ordering::SeqCst) {
+            self.state.fresh.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Drop for FreshConnection {
+    fn drop(&mut self) {
+        self.begin();
+    }
+}
+
 /// Actix middleware factory that reports each request to an [`IdleWatcher`].
 pub struct IdleTracking {
     watcher: IdleWatcher,
@@ -227,6 +313,9 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
+        if let Some(connection) = req.conn_data::<FreshConnection>() {
+            connection.begin();
+        }
         let guard = self
             .watcher
             .counts(req.path())

@@ -23,6 +23,10 @@ use crate::{listener, routes, telemetry};
 /// before deciding the stop is final.
 const STOP_GRACE: Duration = Duration::from_millis(50);
 
+/// How long each worker thread may take to run once while a stop is decided; a worker
+/// busier than that calls the stop off.
+const SETTLE_WITHIN: Duration = Duration::from_secs(1);
+
 /// Why the server stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StopReason {
@@ -125,7 +129,9 @@ impl Application {
         let test_routes = settings.test_hooks.test_routes;
         let limiters = settings.limits.limiters(machine.cpus);
         let request_limits = settings.limits.requests();
+        let connection_watcher = watcher.clone();
         let server = HttpServer::new(move || {
+            app_watcher.worker_started();
             App::new()
                 .app_data(lookup.clone())
                 .app_data(proxy.clone())
@@ -143,7 +149,8 @@ impl Application {
         // held back by Nagle's algorithm until the client's delayed ACK (40 ms) comes. And a
         // connection closes lingering, so a client still sending reads our last answer (a
         // request head past actix's buffer is answered 431, then the socket was reset).
-        .on_connect(|connection, data| {
+        .on_connect(move |connection, data| {
+            connection_watcher.connection_opened(data);
             if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
                 let _ = tcp.set_nodelay(true);
             }
@@ -291,7 +298,10 @@ async fn stop_when_done(
                 tokio::time::sleep(STOP_GRACE).await;
                 let held = owned && queue.as_ref().is_some_and(listener::hold);
                 let waiting = queue.as_ref().is_some_and(listener::has_waiting);
-                if !waiting && watcher.begin_stop(idle) {
+                // Each worker has taken what the acceptor handed it before the pause, so
+                // a connection taken and not yet answered is known to the watcher.
+                let settled = watcher.settled(SETTLE_WITHIN).await;
+                if settled && !waiting && watcher.begin_stop(idle) {
                     // The configured timeout reads better than the measured 1s 1ms.
                     let timeout = watcher.timeout().unwrap_or(idle.idle_for);
                     tracing::info!("idle for {}, stopping", humantime::format_duration(timeout));
@@ -302,6 +312,8 @@ async fn stop_when_done(
                     listener::release(queue);
                 }
                 handle.resume().await;
+                // A connection whose request has not begun: give it time to begin.
+                tokio::time::sleep(STOP_GRACE).await;
             }
             signal = shutdown_signal() => {
                 watcher.force_stopping();

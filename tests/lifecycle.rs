@@ -493,3 +493,32 @@ fn a_request_at_the_idle_deadline_is_served_or_refused_never_reset() {
     }
     println!("at the deadline: {outcomes:?}");
 }
+
+#[test]
+fn a_connection_taken_before_the_deadline_is_answered_whenever_its_request_comes() {
+    use std::io::{Read, Write};
+    let mut app = spawn_server(&[("GETIMAGES_IDLE_TIMEOUT", "1s")]);
+    let last = app.get("/").finished_at;
+    // Taken well before the deadline; its request comes after the deadline has passed,
+    // while the server would be deciding to stop.
+    thread::sleep((last + Duration::from_millis(600)).saturating_duration_since(Instant::now()));
+    let mut visitor = std::net::TcpStream::connect(("127.0.0.1", app.port)).unwrap();
+    visitor.set_read_timeout(Some(PATIENCE)).unwrap();
+    thread::sleep(
+        (last + IDLE + Duration::from_millis(400)).saturating_duration_since(Instant::now()),
+    );
+    visitor
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut reply = String::new();
+    let read = visitor.read_to_string(&mut reply);
+    assert!(
+        read.is_ok() && reply.starts_with("HTTP/1.1 200"),
+        "the connection taken before the deadline was dropped ({read:?}, {reply:?})\n\
+         --- stderr ---\n{}",
+        app.stderr()
+    );
+    // A health check is no activity: the server still stops, once the connection is done.
+    let exit = app.wait_for_exit(PATIENCE);
+    assert!(exit.status.success(), "{:?}\n{}", exit.status, app.stderr());
+}
