@@ -5,6 +5,24 @@ use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Request;
 
+/// First path segments that are Forgejo's and Gitea's own pages, never an account.
+pub(super) const RESERVED: Reserved = Reserved(&[
+    "-",
+    "admin",
+    "api",
+    "assets",
+    "avatars",
+    "explore",
+    "issues",
+    "login",
+    "milestones",
+    "notifications",
+    "org",
+    "pulls",
+    "repo",
+    "user",
+]);
+
 /// Codeberg users and organizations.
 pub const PROVIDER: Provider = Provider {
     id: "codeberg",
@@ -18,28 +36,12 @@ pub const PROVIDER: Provider = Provider {
     recognize: Recognize::Rules {
         hosts: &["codeberg.org"],
         paths: &["/{handle}"],
-        reserved: Reserved(&[
-            "-",
-            "admin",
-            "api",
-            "assets",
-            "avatars",
-            "explore",
-            "issues",
-            "login",
-            "milestones",
-            "notifications",
-            "org",
-            "pulls",
-            "repo",
-            "user",
-        ]),
+        reserved: RESERVED,
     },
     handle: normalize,
     profile_url: |handle| format!("https://codeberg.org/{handle}"),
-    // `avatar_url` is the picture as uploaded (Forgejo keeps one rendering of it, which its
-    // `/avatars/{hash}` route serves whatever `size` is asked), or the picture Forgejo drew
-    // for an account that uploaded none: used as served.
+    // `avatar_url` is the stored picture, or the one Forgejo drew for an account that uploaded
+    // none: used as served.
     strategies: &[Strategy::api(
         |handle| Request::get(format!("https://codeberg.org/api/v1/users/{handle}")),
         pick,
@@ -48,17 +50,23 @@ pub const PROVIDER: Provider = Provider {
 };
 
 fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+    read_user(fetched, &format!("The Codeberg account {handle}"))
+}
+
+/// Reads a Forgejo or Gitea `/api/v1/users/{name}` answer; `what` names the account in
+/// sentences.
+pub(super) fn read_user(fetched: &pick::Response, what: &str) -> Result<pick::Found, PickError> {
     let user = pick::json(fetched)?;
     let mut found = pick::Found::default()
         .name(str_at(&user, "full_name").or(str_at(&user, "login")))
         .avatar(str_at(&user, "avatar_url"));
     found.profile_url = str_at(&user, "html_url").map(str::to_owned);
-    found.or_not_found(&format!("The Codeberg account {handle}"))
+    found.or_not_found(what)
 }
 
 /// A Forgejo username: letters, digits, `-`, `_` and `.`, neither starting nor ending with
 /// a punctuation mark, up to 40 long.
-fn normalize(raw: &str) -> Option<String> {
+pub(super) fn normalize(raw: &str) -> Option<String> {
     let h = super::ascii_handle(raw, "-_.", 40)?;
     let edges = ['-', '_', '.'];
     (!h.starts_with(edges) && !h.ends_with(edges)).then_some(h)

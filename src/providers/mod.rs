@@ -49,6 +49,7 @@ mod dribbble;
 mod facebook;
 mod farcaster;
 mod flickr;
+mod gitea;
 mod github;
 mod gitlab;
 mod gravatar;
@@ -335,6 +336,7 @@ pub static ALL: &[&Provider] = &[
     &applemusic::PROVIDER,
     &misskey::PROVIDER,
     &lemmy::PROVIDER,
+    &gitea::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

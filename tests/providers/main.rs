@@ -25,6 +25,7 @@ mod dribbble;
 mod facebook;
 mod farcaster;
 mod flickr;
+mod gitea;
 mod github;
 mod gitlab;
 mod gravatar;
