@@ -1,10 +1,11 @@
 //! `getimages check`, the live self-check: each provider's example profile looked up on the
-//! live platform, one at a time and uncached, so a deployer learns that a platform changed
-//! (or blocks them) before a visitor does.
+//! live platform, one at a time and uncached, through its chain and each way alone, with a
+//! handle that cannot exist as a negative control, so a deployer learns that a platform
+//! changed (or blocks them) before a visitor does.
 
 use std::io::{self, Write};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -12,16 +13,20 @@ use crate::budget::{self, MemoryBudget};
 use crate::configuration::{CheckArgs, Settings};
 use crate::lookup::{LookupError, Platforms, Profile, ProfileQuery};
 use crate::machine::Machine;
+use crate::profile::{Image, ImageKind};
 use crate::providers::{self, Provider};
 use crate::startup::{self, StartError};
 
-/// What one provider's check found.
+/// What one provider's check found, or one way of its chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    /// The example profile's avatar was found.
+    /// The example profile's avatar was found by the chain's first way, at its size.
     Ok,
-    /// The platform refused us (anti-bot page, login wall, rate limit).
+    /// The first way failed and a later one found the avatar: the platform still answers,
+    /// and its first way has most likely drifted.
+    Degraded,
+    /// The platform refused us (anti-bot page, login wall, rate limit), asked twice.
     Blocked,
     /// The platform says the example profile does not exist.
     NotFound,
@@ -30,6 +35,16 @@ pub enum Outcome {
     Changed,
     /// No answer: a timeout, no connection, an error status.
     Unreachable,
+    /// A handle that cannot exist (`Provider::missing_handle`) came back with a picture:
+    /// the platform answers missing profiles with a stand-in we take for an avatar.
+    Placeholder,
+    /// The avatar is smaller than the platform's floor (`Provider::avatar_floor_px`): the
+    /// upgrade to the largest size most likely stopped working.
+    TooSmall,
+    /// The profile was found without the banner the README promises for the platform.
+    NoBanner,
+    /// A way not asked: it needs credentials the operator did not set (ways only).
+    Skipped,
 }
 
 impl Outcome {
@@ -51,12 +66,111 @@ impl Outcome {
     pub fn label(self) -> &'static str {
         match self {
             Self::Ok => "ok",
+            Self::Degraded => "degraded",
             Self::Blocked => "blocked",
             Self::NotFound => "not found",
             Self::Changed => "changed",
             Self::Unreachable => "unreachable",
+            Self::Placeholder => "placeholder",
+            Self::TooSmall => "too small",
+            Self::NoBanner => "no banner",
+            Self::Skipped => "skipped",
         }
     }
+
+    /// Whether the run passes with it: ok, or degraded when `allow_degraded`.
+    pub fn passes(self, allow_degraded: bool) -> bool {
+        self == Self::Ok || (allow_degraded && self == Self::Degraded)
+    }
+}
+
+/// One answer as the report shows it: a lookup's (the chain's, one way's, the control's).
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    /// What it found.
+    pub outcome: Outcome,
+    /// The way of asking that found the profile, when found.
+    pub strategy: Option<String>,
+    /// How long it took, in milliseconds.
+    pub ms: u64,
+    /// The avatar's URL, when found.
+    pub avatar: Option<String>,
+    /// Why it is not ok, as a visitor would read it.
+    pub message: Option<String>,
+    /// The profile found, for the checks made on it; not reported.
+    #[serde(skip)]
+    profile: Option<Profile>,
+}
+
+impl Answer {
+    /// `answer`, a lookup of `handle` that took `ms`: found with an avatar (`ok`), found
+    /// without one (`changed`), or its error's outcome.
+    fn new(
+        provider: &Provider,
+        handle: &str,
+        ms: u64,
+        answer: Result<Profile, LookupError>,
+    ) -> Self {
+        let (outcome, strategy, avatar, message, profile) = match answer {
+            Ok(profile) => {
+                let strategy = Some(profile.strategy.clone());
+                match profile.avatar().map(str::to_owned) {
+                    Some(avatar) => (Outcome::Ok, strategy, Some(avatar), None, Some(profile)),
+                    None => (
+                        Outcome::Changed,
+                        strategy,
+                        None,
+                        Some(format!(
+                            "{} {handle} was found with no avatar.",
+                            provider.name
+                        )),
+                        Some(profile),
+                    ),
+                }
+            }
+            Err(e) => (Outcome::of(&e), None, None, Some(e.to_string()), None),
+        };
+        Self {
+            outcome,
+            strategy,
+            ms,
+            avatar,
+            message,
+            profile,
+        }
+    }
+
+    /// A way not asked.
+    fn skipped() -> Self {
+        Self {
+            outcome: Outcome::Skipped,
+            strategy: None,
+            ms: 0,
+            avatar: None,
+            message: Some("Needs credentials that are not set.".into()),
+            profile: None,
+        }
+    }
+}
+
+/// One way of the chain asked alone, as `--json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Way {
+    /// The way's name (`api`, `page`, `generic page`).
+    pub name: &'static str,
+    /// Its own answer.
+    #[serde(flatten)]
+    pub answer: Answer,
+}
+
+/// The negative control: a handle that cannot exist, which must come back "not found".
+#[derive(Debug, Clone, Serialize)]
+pub struct Control {
+    /// The handle looked up (`Provider::missing_handle`).
+    pub handle: String,
+    /// Its answer.
+    #[serde(flatten)]
+    pub answer: Answer,
 }
 
 /// One provider's result, as `--json` prints it.
@@ -74,69 +188,186 @@ pub struct Report {
     pub ms: u64,
     /// The avatar's URL, when found.
     pub avatar: Option<String>,
-    /// Why the check is not ok, as a visitor would read it.
+    /// The avatar's width in pixels, when measured (`GETIMAGES_CHECK_IMAGES`).
+    pub width: Option<u32>,
+    /// The avatar's height in pixels, when measured.
+    pub height: Option<u32>,
+    /// The avatar's size in bytes, when measured.
+    pub bytes: Option<u64>,
+    /// The banner's URL, when found.
+    pub banner: Option<String>,
+    /// Whether the platform was asked a second time after a block.
+    pub retried: bool,
+    /// Each way of the chain asked alone, in order.
+    pub ways: Vec<Way>,
+    /// The negative control's answer.
+    pub control: Option<Control>,
+    /// Why the check is not ok.
     pub message: Option<String>,
 }
 
 impl Report {
-    /// The report line for a provider: a lookup's profile, or its error.
+    /// The verdict on `provider` from the chain's answer (what a visitor gets), each way's
+    /// own, and the control's.
     fn new(
         provider: &'static Provider,
         handle: &str,
-        ms: u64,
-        answer: Result<Profile, LookupError>,
+        chain: Answer,
+        retried: bool,
+        ways: Vec<Way>,
+        control: Option<Control>,
     ) -> Self {
-        let (outcome, strategy, avatar, message) = match answer {
-            Ok(profile) => match profile.avatar() {
-                Some(avatar) => (
-                    Outcome::Ok,
-                    Some(profile.strategy.clone()),
-                    Some(avatar.to_owned()),
-                    None,
-                ),
-                None => (
-                    Outcome::Changed,
-                    Some(profile.strategy.clone()),
-                    None,
-                    Some(format!(
-                        "{} {handle} was found with no avatar.",
-                        provider.name
-                    )),
-                ),
-            },
-            Err(e) => (Outcome::of(&e), None, None, Some(e.to_string())),
-        };
+        let avatar_image = chain
+            .profile
+            .as_ref()
+            .and_then(|p| image(p, ImageKind::Avatar));
+        let banner = chain
+            .profile
+            .as_ref()
+            .and_then(|p| image(p, ImageKind::Banner))
+            .map(|b| b.url.clone());
+        let (outcome, message) = verdict(provider, &chain, &ways, control.as_ref());
         Self {
             provider: provider.id,
             handle: handle.to_owned(),
             outcome,
-            strategy,
-            ms,
-            avatar,
+            strategy: chain.strategy,
+            ms: chain.ms,
+            avatar: chain.avatar,
+            width: avatar_image.and_then(|i| i.width),
+            height: avatar_image.and_then(|i| i.height),
+            bytes: avatar_image.and_then(|i| i.bytes),
+            banner,
+            retried,
+            ways,
+            control,
             message,
         }
     }
 
-    /// One aligned line: provider, outcome, strategy, time, then the avatar or the reason.
+    /// One aligned line: provider, outcome, strategy, time, the avatar's size, each way's
+    /// outcome, the control's, then the avatar or the reason.
     fn line(&self) -> String {
         let detail = self
             .avatar
             .as_deref()
             .or(self.message.as_deref())
             .unwrap_or("");
+        let size = match (self.width, self.height) {
+            (Some(w), Some(h)) => format!("{w}x{h}"),
+            _ => "-".into(),
+        };
+        let ways: Vec<String> = self
+            .ways
+            .iter()
+            .map(|w| format!("{}={}", w.name.replace(' ', "-"), w.answer.outcome.label()))
+            .collect();
+        let control = self
+            .control
+            .as_ref()
+            .map_or("-", |c| c.answer.outcome.label());
         format!(
-            "{:<14} {:<12} {:<17} {:>6} ms  {detail}",
+            "{:<14} {:<12} {:<17} {:>6} ms  {size:<9}  ways: {}  missing: {control}  {detail}",
             self.provider,
             self.outcome.label(),
             self.strategy.as_deref().unwrap_or("-"),
             self.ms,
+            ways.join(","),
         )
     }
 }
 
+/// A profile's first image of `kind`.
+fn image(profile: &Profile, kind: ImageKind) -> Option<&Image> {
+    profile.images.iter().find(|i| i.kind == kind)
+}
+
+/// The outcome and its reason: a control that found a picture first (a drift whatever the
+/// example did); then the chain's failure (`changed` when a way answered with no picture,
+/// even if a later way was blocked); then, found, an avatar below the floor, a banner
+/// missing, and a first way that failed.
+fn verdict(
+    provider: &Provider,
+    chain: &Answer,
+    ways: &[Way],
+    control: Option<&Control>,
+) -> (Outcome, Option<String>) {
+    if let Some(control) = control.filter(|c| c.answer.avatar.is_some()) {
+        return (
+            Outcome::Placeholder,
+            Some(format!(
+                "{}, a handle that cannot exist, came back with a picture: {}",
+                control.handle,
+                control.answer.avatar.as_deref().unwrap_or_default()
+            )),
+        );
+    }
+    let Some(profile) = chain
+        .profile
+        .as_ref()
+        .filter(|_| chain.outcome == Outcome::Ok)
+    else {
+        let changed = ways.iter().find(|w| w.answer.outcome == Outcome::Changed);
+        return match changed {
+            Some(way) if chain.outcome != Outcome::NotFound => (
+                Outcome::Changed,
+                Some(format!(
+                    "The {} way answered with no avatar ({}); the chain ended: {}",
+                    way.name,
+                    way.answer.message.as_deref().unwrap_or(""),
+                    chain.message.as_deref().unwrap_or("")
+                )),
+            ),
+            _ => (chain.outcome, chain.message.clone()),
+        };
+    };
+    if let Some(avatar) = image(profile, ImageKind::Avatar)
+        && let (Some(w), Some(h)) = (avatar.width, avatar.height)
+        && w.min(h) < provider.avatar_floor_px
+    {
+        return (
+            Outcome::TooSmall,
+            Some(format!(
+                "The avatar is {w}x{h}, below {}'s floor of {} px: the upgrade to the largest \
+                 size most likely stopped working.",
+                provider.name, provider.avatar_floor_px
+            )),
+        );
+    }
+    if provider.promises_banner && image(profile, ImageKind::Banner).is_none() {
+        return (
+            Outcome::NoBanner,
+            Some(format!(
+                "{} was found without the banner the README promises.",
+                provider.name
+            )),
+        );
+    }
+    let first = ways.iter().find(|w| w.answer.outcome != Outcome::Skipped);
+    if let Some(first) = first.filter(|f| chain.strategy.as_deref() != Some(f.name)) {
+        return (
+            Outcome::Degraded,
+            Some(format!(
+                "The first way, {}, did not find the avatar and {} did ({} asked alone: {}{}).",
+                first.name,
+                chain.strategy.as_deref().unwrap_or("-"),
+                first.name,
+                first.answer.outcome.label(),
+                first
+                    .answer
+                    .message
+                    .as_deref()
+                    .map(|m| format!(", {m}"))
+                    .unwrap_or_default(),
+            )),
+        );
+    }
+    (Outcome::Ok, None)
+}
+
 /// Checks `args.providers` (every platform when none is named) one after another with the
 /// server's `settings`, printing a line as each finishes (or, with `--json`, an array at the
-/// end). Returns whether every one was ok.
+/// end). Returns whether every one passed (ok, or degraded with `--allow-degraded`).
 pub async fn run(settings: &Settings, args: &CheckArgs) -> Result<bool, StartError> {
     let guard = settings.test_hooks.guard();
     let fetcher = Arc::new(startup::fetcher(settings, guard.clone())?);
@@ -153,7 +384,7 @@ pub async fn run(settings: &Settings, args: &CheckArgs) -> Result<bool, StartErr
     );
     let mut reports = Vec::new();
     for provider in chosen(&args.providers) {
-        let report = check(&platforms, provider).await;
+        let report = check(&platforms, provider, args.retry_delay).await;
         if !args.json {
             print_line(&report.line());
         }
@@ -166,11 +397,14 @@ pub async fn run(settings: &Settings, args: &CheckArgs) -> Result<bool, StartErr
             .map_err(io::Error::from)
             .and_then(|()| writeln!(out));
     }
-    let ok = reports.iter().filter(|r| r.outcome == Outcome::Ok).count();
+    let passed = reports
+        .iter()
+        .filter(|r| r.outcome.passes(args.allow_degraded))
+        .count();
     if !args.json {
-        eprintln!("{ok} of {} providers ok", reports.len());
+        eprintln!("{passed} of {} providers passed", reports.len());
     }
-    Ok(ok == reports.len())
+    Ok(passed == reports.len())
 }
 
 /// The providers named, in order and each once, or every platform (not the generic page
@@ -192,19 +426,63 @@ fn chosen(named: &[&'static Provider]) -> Vec<&'static Provider> {
     out
 }
 
-/// Looks `provider`'s example up on the platform, uncached.
-async fn check(platforms: &Platforms, provider: &'static Provider) -> Report {
-    let started = Instant::now();
-    let (handle, answer) = match ProfileQuery::parse(provider.example, Some(provider.id)) {
-        Ok(query) => (query.handle.clone(), platforms.ask(&query).await),
-        Err(e) => (provider.example.to_owned(), Err(e)),
+/// Looks `provider`'s example up on the platform, uncached: through its chain (asked once
+/// more after `retry_delay` when blocked), each way alone, then its missing handle.
+async fn check(
+    platforms: &Platforms,
+    provider: &'static Provider,
+    retry_delay: Duration,
+) -> Report {
+    let query = match ProfileQuery::parse(provider.example, Some(provider.id)) {
+        Ok(query) => query,
+        Err(e) => {
+            let answer = Answer::new(provider, provider.example, 0, Err(e));
+            return Report::new(provider, provider.example, answer, false, Vec::new(), None);
+        }
     };
-    Report::new(
-        provider,
-        &handle,
-        started.elapsed().as_millis() as u64,
-        answer,
-    )
+    let handle = query.handle.clone();
+    let mut chain = timed(provider, &handle, platforms.ask(&query)).await;
+    let retried = chain.outcome == Outcome::Blocked;
+    if retried {
+        tracing::info!(provider = provider.id, delay = ?retry_delay, "blocked; asking once more");
+        tokio::time::sleep(retry_delay).await;
+        chain = timed(provider, &handle, platforms.ask(&query)).await;
+    }
+    let mut ways = Vec::new();
+    for strategy in provider.chain() {
+        let started = Instant::now();
+        let answer = match platforms.ask_way(&query, strategy).await {
+            Some(answer) => Answer::new(provider, &handle, millis(started), answer),
+            None => Answer::skipped(),
+        };
+        ways.push(Way {
+            name: strategy.name,
+            answer,
+        });
+    }
+    let control = match ProfileQuery::parse(provider.missing_handle, Some(provider.id)) {
+        Ok(missing) => Some(Control {
+            handle: missing.handle.clone(),
+            answer: timed(provider, &missing.handle, platforms.ask(&missing)).await,
+        }),
+        Err(_) => None,
+    };
+    Report::new(provider, &handle, chain, retried, ways, control)
+}
+
+/// `lookup`'s answer, timed.
+async fn timed(
+    provider: &Provider,
+    handle: &str,
+    lookup: impl Future<Output = Result<Profile, LookupError>>,
+) -> Answer {
+    let started = Instant::now();
+    let answer = lookup.await;
+    Answer::new(provider, handle, millis(started), answer)
+}
+
+fn millis(started: Instant) -> u64 {
+    started.elapsed().as_millis() as u64
 }
 
 /// Writes `line` to stdout at once (a slow check shows its progress); a closed stdout is not
@@ -230,6 +508,20 @@ mod tests {
             says(LookupError::Upstream("u".into())),
             Outcome::Unreachable
         );
+    }
+
+    #[test]
+    fn only_ok_passes_and_degraded_when_allowed() {
+        assert!(Outcome::Ok.passes(false) && Outcome::Degraded.passes(true));
+        assert!(!Outcome::Degraded.passes(false));
+        for failed in [
+            Outcome::Blocked,
+            Outcome::Placeholder,
+            Outcome::TooSmall,
+            Outcome::NoBanner,
+        ] {
+            assert!(!failed.passes(true), "{failed:?}");
+        }
     }
 
     #[test]

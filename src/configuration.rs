@@ -368,10 +368,13 @@ pub enum Command {
     /// Check each platform live: look its example profile up and say whether it still works.
     ///
     /// One provider at a time, uncached, each within the lookup timeout. A line per provider:
-    /// ok, blocked, not found, changed (answered with no picture) or unreachable, with the
-    /// way of asking that worked, the time and the avatar URL. Exits 0 when every one checked
-    /// is ok, 1 otherwise, 2 on bad arguments. The server's settings apply (flags before
-    /// `check`, or variables), upstream overrides included.
+    /// ok, degraded (a later way found it), blocked (twice), not found, changed (answered with
+    /// no picture), unreachable, placeholder (a handle that cannot exist came back with a
+    /// picture), too small (below the platform's floor) or no banner, with the way of asking
+    /// that worked, the time, the avatar's size, each way's own outcome and the avatar URL.
+    /// Exits 0 when every one checked is ok (or degraded, with --allow-degraded), 1
+    /// otherwise, 2 on bad arguments. The server's settings apply (flags before `check`, or
+    /// variables), upstream overrides included.
     Check(CheckArgs),
 }
 
@@ -382,10 +385,21 @@ pub struct CheckArgs {
     #[arg(value_name = "PROVIDER", value_parser = parse_provider)]
     pub providers: Vec<&'static Provider>,
 
-    /// Print a JSON array of {provider, handle, outcome, strategy, ms, avatar, message}
-    /// instead of one line per provider.
+    /// Print a JSON array of {provider, handle, outcome, strategy, ms, avatar, width, height,
+    /// bytes, banner, retried, ways, control, message} instead of one line per provider.
     #[arg(long)]
     pub json: bool,
+
+    /// Count `degraded` (a later way found the avatar after the first failed) as passing:
+    /// exit 0 when every platform is ok or degraded.
+    #[arg(long, env = "GETIMAGES_CHECK_ALLOW_DEGRADED", default_value_t = false,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_degraded: bool,
+
+    /// How long to wait before asking a blocked platform once more; only the second block
+    /// is reported as `blocked`.
+    #[arg(long, env = "GETIMAGES_CHECK_RETRY_DELAY", default_value = "10s", value_parser = parse_duration)]
+    pub retry_delay: Duration,
 }
 
 impl Settings {

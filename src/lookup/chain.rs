@@ -24,6 +24,9 @@ pub(super) struct ChainRun<'a> {
     /// The first block met, kept as it happens: when the lookup's deadline ends the walk
     /// before its last way, the platform refused us, and that is the answer.
     first_block: &'a OnceLock<Failure>,
+    /// The one way asked instead of the chain (`getimages check` reports each way's own
+    /// answer), when set.
+    only: Option<&'static Strategy>,
 }
 
 /// One pass along the chain, every request direct or every one through the proxy.
@@ -52,6 +55,15 @@ impl<'a> ChainRun<'a> {
             platforms,
             query,
             first_block,
+            only: None,
+        }
+    }
+
+    /// The walk with `strategy` alone for a chain: its own answer, as if it were the only way.
+    pub(super) fn only(self, strategy: &'static Strategy) -> Self {
+        Self {
+            only: Some(strategy),
+            ..self
         }
     }
 
@@ -84,6 +96,12 @@ impl<'a> ChainRun<'a> {
             asked: Asked::default(),
             failures: Vec::new(),
         };
+        if let Some(strategy) = self.only {
+            return match self.attempt(&mut pass, strategy).await {
+                ControlFlow::Break(answer) => answer,
+                ControlFlow::Continue(()) => Err(Failure::Chain(pass.failures)),
+            };
+        }
         for strategy in provider.strategies {
             if let ControlFlow::Break(answer) = self.attempt(&mut pass, strategy).await {
                 return answer;

@@ -20,6 +20,7 @@ use crate::budget::MemoryBudget;
 use crate::cache::{CacheStatus, TieredCache};
 use crate::fetch::guard::Guard;
 use crate::fetch::{FetchError, Fetcher, Phase};
+use crate::providers::Strategy;
 pub use answers::{Answer, Lifetimes};
 use answers::{AnswerKey, Answers, Served};
 use chain::ChainRun;
@@ -165,6 +166,30 @@ impl Platforms {
     /// One lookup against the platform within the deadline, logged with its outcome and,
     /// on failure, its technical cause.
     pub async fn ask(&self, query: &ProfileQuery) -> Result<Profile, LookupError> {
+        self.walk(query, None).await
+    }
+
+    /// `strategy`, one way of `query`'s chain, asked alone as a lookup is (deadline, images
+    /// checked, logged), for `getimages check`; None when the way is skipped, as a lookup
+    /// skips it, for needing credentials the operator did not set.
+    pub async fn ask_way(
+        &self,
+        query: &ProfileQuery,
+        strategy: &'static Strategy,
+    ) -> Option<Result<Profile, LookupError>> {
+        let request = strategy.request(query.provider, &query.handle);
+        if request.needs_credentials && !self.fetcher.has_credentials(query.provider.id) {
+            return None;
+        }
+        Some(self.walk(query, Some(strategy)).await)
+    }
+
+    /// The chain's walk for `query`, or `only` that way of it.
+    async fn walk(
+        &self,
+        query: &ProfileQuery,
+        only: Option<&'static Strategy>,
+    ) -> Result<Profile, LookupError> {
         let started = Instant::now();
         let past_deadline = || {
             LookupError::Timeout(format!(
@@ -178,7 +203,12 @@ impl Platforms {
         // A turn is waited for within the deadline, and kept while the images are checked.
         let asked = async {
             let turn = self.outbound.acquire().await;
-            let found = ChainRun::new(self, query, &first_block).run().await;
+            let run = ChainRun::new(self, query, &first_block);
+            let run = match only {
+                Some(strategy) => run.only(strategy),
+                None => run,
+            };
+            let found = run.run().await;
             found.map(|unchecked| (unchecked, turn))
         };
         let answer = match tokio::time::timeout_at(deadline, asked).await {
