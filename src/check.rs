@@ -524,6 +524,56 @@ mod tests {
         }
     }
 
+    fn answer(outcome: Outcome) -> Answer {
+        Answer {
+            outcome,
+            strategy: None,
+            ms: 0,
+            avatar: None,
+            message: Some(outcome.label().into()),
+            profile: None,
+        }
+    }
+
+    #[test]
+    fn a_way_that_answered_without_a_picture_is_a_change_even_when_a_later_one_is_blocked() {
+        let x = providers::by_id("x").unwrap();
+        let ways = vec![
+            Way {
+                name: "page",
+                answer: answer(Outcome::Changed),
+            },
+            Way {
+                name: "intent",
+                answer: answer(Outcome::Blocked),
+            },
+        ];
+        let (outcome, message) = verdict(x, &answer(Outcome::Blocked), &ways, None);
+        assert_eq!(outcome, Outcome::Changed);
+        assert!(message.unwrap().contains("page"));
+        // A definite "no such profile" stays one.
+        let (outcome, _) = verdict(x, &answer(Outcome::NotFound), &ways, None);
+        assert_eq!(outcome, Outcome::NotFound);
+        // Every way blocked: blocked.
+        let (outcome, _) = verdict(x, &answer(Outcome::Blocked), &ways[1..], None);
+        assert_eq!(outcome, Outcome::Blocked);
+    }
+
+    #[test]
+    fn a_control_with_a_picture_comes_first() {
+        let x = providers::by_id("x").unwrap();
+        let control = Control {
+            handle: x.missing_handle.into(),
+            answer: Answer {
+                avatar: Some("https://pbs.twimg.com/stand-in.png".into()),
+                ..answer(Outcome::Ok)
+            },
+        };
+        let (outcome, message) = verdict(x, &answer(Outcome::Blocked), &[], Some(&control));
+        assert_eq!(outcome, Outcome::Placeholder);
+        assert!(message.unwrap().contains("stand-in"));
+    }
+
     #[test]
     fn named_providers_are_checked_once_in_order() {
         let by = |id| providers::by_id(id).unwrap();
