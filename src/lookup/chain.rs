@@ -225,7 +225,7 @@ impl<'a> ChainRun<'a> {
                     .block_on(budget.admit(parse_cost(&fetched.body, allowance)))
                     .map_err(|r| {
                         refusal.set(Some(r));
-                        PickError::Unreadable("The page's parse was not admitted.".into())
+                        PickError::Unreadable("page within the memory budget")
                     })
             };
             let read = read_answer(provider, read, handle, &fetched.fetched, &admit_tree);
@@ -339,7 +339,7 @@ fn read_with(
     };
     let found = match owner.strategies.first() {
         Some(first) if first.reads_page() => (first.read)(response, &owner_handle)?,
-        _ => pick::metadata(response)?.or_not_found(&format!("{} {owner_handle}", owner.name))?,
+        _ => pick::metadata(response)?.or_no_image()?,
     };
     Ok((owner, owner_handle, found))
 }
@@ -418,7 +418,7 @@ mod tests {
         };
         assert!(matches!(
             read("telegram", &wall(&plain)),
-            Err(Failure::Pick(PickError::NotFound(_)))
+            Err(Failure::Pick(PickError::NotFound))
         ));
         let icon = "<link rel=\"icon\" href=\"https://example.com/favicon.png\">";
         let mut page = wall(&plain);

@@ -3,7 +3,7 @@
 
 use crate::budget::Refusal;
 use crate::fetch::{FetchError, Wording, guard::Refused};
-use crate::providers::{NotFound, PickError, Provider};
+use crate::providers::{NotFound, PickError, Provider, TooComplex};
 
 use super::ProfileQuery;
 
@@ -106,14 +106,54 @@ impl From<Refused> for LookupError {
     }
 }
 
-impl From<PickError> for LookupError {
-    fn from(e: PickError) -> Self {
+impl LookupError {
+    /// What reading `query`'s answer found wrong, as the visitor reads it.
+    fn from_pick(e: PickError, query: &ProfileQuery) -> Self {
+        let provider = query.provider;
+        let upstream = provider.upstream_name();
         match e {
-            PickError::NotFound(message) => Self::NotFound(message),
-            PickError::NoImage(message) => Self::NoImage(message),
-            PickError::Blocked(message) => Self::Blocked(message),
-            PickError::Unreadable(message) => Self::Unreadable(message),
+            PickError::NotFound => Self::NotFound(no_profile(query)),
+            PickError::NoImage if provider.is_generic() => {
+                Self::NoImage(format!("{} has no public profile picture.", query.handle))
+            }
+            PickError::NoImage => Self::NoImage(format!(
+                "\"{}\" on {} has no public profile picture.",
+                query.handle, provider.name
+            )),
+            PickError::Blocked(by) => {
+                Self::Blocked(FetchError::Blocked { status: 200, by }.sentence(Wording {
+                    upstream,
+                    ..WORDING
+                }))
+            }
+            PickError::Unreadable(expected) => Self::Unreadable(format!(
+                "{upstream}'s answer was not the {expected} we expected."
+            )),
+            PickError::TooComplex(TooComplex::Nesting) => Self::Unreadable(format!(
+                "The page nests its elements more than {} deep; we do not read it.",
+                crate::extract::MAX_NESTING
+            )),
+            PickError::TooComplex(TooComplex::Attributes) => Self::Unreadable(format!(
+                "The page has a tag of more than {} attributes; we do not read it.",
+                crate::extract::MAX_ATTRIBUTES
+            )),
+            PickError::TooComplex(TooComplex::Elements) => Self::Unreadable(
+                "The page builds far more elements than it writes; we do not read it.".into(),
+            ),
         }
+    }
+}
+
+/// "No such profile", naming the platform and the handle: the URL asked (an API's) means
+/// little to a visitor.
+fn no_profile(query: &ProfileQuery) -> String {
+    if query.provider.is_generic() {
+        format!("There is no profile at {}.", query.handle)
+    } else {
+        format!(
+            "{} has no profile \"{}\".",
+            query.provider.name, query.handle
+        )
     }
 }
 
@@ -145,7 +185,7 @@ impl Failure {
     /// guard refused.
     pub(super) fn ends_the_chain(&self, not_found: NotFound) -> bool {
         match self {
-            Self::Fetch(FetchError::NotFound { .. }) | Self::Pick(PickError::NotFound(_)) => {
+            Self::Fetch(FetchError::NotFound { .. }) | Self::Pick(PickError::NotFound) => {
                 not_found == NotFound::Final
             }
             Self::Fetch(FetchError::Forbidden { .. }) => true,
@@ -164,7 +204,7 @@ impl Failure {
 
     /// Whether the platform answered (the profile was read, and held no picture).
     pub(super) fn is_an_answer(&self) -> bool {
-        matches!(self, Self::Pick(PickError::NoImage(_)))
+        matches!(self, Self::Pick(PickError::NoImage))
     }
 
     /// How much this failure says about the platform (see [`Rank`]); a chain ranks as the
@@ -181,9 +221,9 @@ impl Failure {
             },
             Self::Pick(e) => match e {
                 PickError::Blocked(_) => Rank::Blocked,
-                PickError::NoImage(_) => Rank::NoImage,
-                PickError::NotFound(_) => Rank::NotFound,
-                PickError::Unreadable(_) => Rank::Error,
+                PickError::NoImage => Rank::NoImage,
+                PickError::NotFound => Rank::NotFound,
+                PickError::Unreadable(_) | PickError::TooComplex(_) => Rank::Error,
             },
             Self::Lookup(e) => match e {
                 LookupError::Blocked(_) => Rank::Blocked,
@@ -207,16 +247,11 @@ impl Failure {
         let provider = query.provider;
         let upstream = provider.upstream_name();
         match self {
-            // The URL asked (an API's) means little to a visitor; the platform and the
-            // handle do.
             Self::Fetch(FetchError::NotFound { .. }) if !provider.is_generic() => {
-                LookupError::NotFound(format!(
-                    "{} has no profile \"{}\".",
-                    provider.name, query.handle
-                ))
+                LookupError::NotFound(no_profile(query))
             }
             Self::Fetch(e) => LookupError::from_fetch(e, upstream),
-            Self::Pick(e) => e.into(),
+            Self::Pick(e) => LookupError::from_pick(e, query),
             Self::Lookup(e) => e,
             Self::Chain(failures) => {
                 // The first of the most telling failures: the earliest way that said the most.

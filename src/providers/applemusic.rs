@@ -47,7 +47,7 @@ fn recognize(url: &Url) -> Option<String> {
     Some(id.strip_prefix("id").unwrap_or(id).to_owned())
 }
 
-fn pick(fetched: &pick::Response, id: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let group = page
         .json_ld()
@@ -65,7 +65,7 @@ fn pick(fetched: &pick::Response, id: &str) -> Result<pick::Found, PickError> {
     pick::Found::default()
         .name(name.as_deref())
         .avatar(avatar.as_ref().map(Url::as_str))
-        .or_not_found(&format!("Apple Music artist {id}"))
+        .or_no_image()
 }
 
 /// `…mzstatic.com/image/thumb/…/{source}/{w}x{h}{crop}.{ext}`: the last segment becomes

@@ -65,7 +65,7 @@ fn normalize(raw: &str) -> Option<String> {
     ok.then_some(name)
 }
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let avatar = page
         .largest_src("img.band-photo")
@@ -78,7 +78,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     pick::Found::default()
         .name(name.as_deref())
         .avatar(avatar.as_ref().map(Url::as_str))
-        .or_not_found(&format!("The Bandcamp artist {handle}"))
+        .or_no_image()
 }
 
 /// Bandcamp's images are `{n}.bcbits.com/img/{id}_{format}.jpg`, the format a number

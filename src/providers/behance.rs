@@ -58,7 +58,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let avatar = page
         .og_image()
@@ -66,5 +66,5 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     pick::Found::default()
         .name(page.title().as_deref().map(pick::clean_title).as_deref())
         .avatar(avatar.as_ref().map(url::Url::as_str))
-        .or_not_found(&format!("{handle} on Behance"))
+        .or_no_image()
 }

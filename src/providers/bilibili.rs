@@ -50,7 +50,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let answer = pick::json(fetched)?;
     // Bilibili answers 200 with its own code: 0 is an answer, -404 no such user, and -412
     // (request intercepted), -352 (risk control) and -799 (too often) are its anti-bot walls.
@@ -58,28 +58,20 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     match code {
         Some(0) => {}
         Some(-404) => {
-            return Err(PickError::NotFound(format!(
-                "There is no Bilibili user {handle}."
-            )));
+            return Err(PickError::NotFound);
         }
-        Some(code @ (-412 | -352 | -799)) => {
-            return Err(PickError::Blocked(format!(
-                "Bilibili's risk control stopped us (code {code}). Try again later."
-            )));
+        Some(-412 | -352 | -799) => {
+            return Err(PickError::Blocked("its risk control"));
         }
         _ => {
-            return Err(PickError::Unreadable(format!(
-                "Bilibili answered with code {} ({}).",
-                code.map_or_else(|| "none".to_owned(), |c| c.to_string()),
-                str_at(&answer, "message").unwrap_or("no message")
-            )));
+            return Err(PickError::Unreadable("user card"));
         }
     }
     pick::Found::default()
         .name(str_at(&answer, "data.card.name"))
         .avatar(str_at(&answer, "data.card.face"))
         .banner(str_at(&answer, "data.space.l_img"))
-        .or_not_found(&format!("The Bilibili user {handle}"))
+        .or_no_image()
 }
 
 /// Pictures on hdslb.com come as `http://` and, on pages, with an image-processing suffix

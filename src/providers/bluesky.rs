@@ -36,9 +36,7 @@ pub const PROVIDER: Provider = Provider {
             },
             pick,
         ),
-        Strategy::page(|response, handle| {
-            pick::metadata(response)?.or_not_found(&format!("{handle} on Bluesky"))
-        }),
+        Strategy::page(|response, _| pick::metadata(response)?.or_no_image()),
     ],
     upgrade,
     ..Provider::DEFAULT
@@ -78,17 +76,13 @@ fn normalize(raw: &str) -> Option<String> {
     (labels_ok && tld_ok && handle.len() <= 253).then_some(handle)
 }
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let answer = pick::json(fetched)?;
     let Some(profiles) = at(&answer, "profiles").and_then(|p| p.as_array()) else {
-        return Err(PickError::Unreadable(
-            "Bluesky's answer had no profile list.".into(),
-        ));
+        return Err(PickError::Unreadable("profile list"));
     };
     let Some(profile) = profiles.first() else {
-        return Err(PickError::NotFound(format!(
-            "There is no Bluesky account {handle}."
-        )));
+        return Err(PickError::NotFound);
     };
     let mut found = pick::Found::default()
         .name(first_str(profile, &["displayName", "handle"]))
@@ -97,7 +91,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     found.profile_url = str_at(profile, "handle")
         .filter(|h| *h != "handle.invalid")
         .map(|h| format!("https://bsky.app/profile/{h}"));
-    found.or_not_found(&format!("{handle} on Bluesky"))
+    found.or_no_image()
 }
 
 /// cdn.bsky.app serves blobs through presets: `avatar_thumbnail` is a small rendition of the

@@ -42,18 +42,16 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let state = page
         .select("#app[data-page]")
         .next()
         .and_then(|app| parse_lenient(app.value().attr("data-page")?))
-        .ok_or_else(|| {
-            PickError::Unreadable("The Buy Me a Coffee page carried no page state.".into())
-        })?;
+        .ok_or(PickError::Unreadable("page state"))?;
     let creator = |key: &str| str_at(&state, &format!("props.creator_data.data.{key}"));
     pick::Found::default()
         .name(creator("name"))
         .avatar(creator("dp"))
-        .or_not_found(&format!("{handle} on Buy Me a Coffee"))
+        .or_no_image()
 }

@@ -32,13 +32,13 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let player = pick::json(fetched)?;
     let mut found = pick::Found::default()
         .name(str_at(&player, "name").or(str_at(&player, "username")))
         .avatar(str_at(&player, "avatar"));
     found.profile_url = str_at(&player, "url").map(str::to_owned);
-    found.or_not_found(&format!("The Chess.com member {handle}"))
+    found.or_no_image()
 }
 
 /// A Chess.com username, in lower case as the API wants it: 3 to 25 letters, digits, `_`

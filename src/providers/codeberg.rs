@@ -49,19 +49,18 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
-    read_user(fetched, &format!("The Codeberg account {handle}"))
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
+    read_user(fetched)
 }
 
-/// Reads a Forgejo or Gitea `/api/v1/users/{name}` answer; `what` names the account in
-/// sentences.
-pub(super) fn read_user(fetched: &pick::Response, what: &str) -> Result<pick::Found, PickError> {
+/// Reads a Forgejo or Gitea `/api/v1/users/{name}` answer.
+pub(super) fn read_user(fetched: &pick::Response) -> Result<pick::Found, PickError> {
     let user = pick::json(fetched)?;
     let mut found = pick::Found::default()
         .name(str_at(&user, "full_name").or(str_at(&user, "login")))
         .avatar(str_at(&user, "avatar_url"));
     found.profile_url = str_at(&user, "html_url").map(str::to_owned);
-    found.or_not_found(what)
+    found.or_no_image()
 }
 
 /// A Forgejo username: letters, digits, `-`, `_` and `.`, neither starting nor ending with

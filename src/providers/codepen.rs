@@ -55,7 +55,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     // og:title is "Name on CodePen".
-    pick::metadata(fetched)?.or_not_found(&format!("{handle} on CodePen"))
+    pick::metadata(fetched)?.or_no_image()
 }

@@ -36,32 +36,21 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let record = pick::json(fetched)?;
     // Deezer answers its errors with 200 and an `error` object: 800 is "no data", 4 its quota.
     if let Some(error) = record.get("error") {
         return Err(match u32_at(error, "code") {
-            Some(800) => PickError::NotFound(format!("There is no Deezer {}.", what(handle))),
-            Some(4) => PickError::Blocked(
-                "Deezer stopped us with its request quota. Try again in a few seconds.".into(),
-            ),
-            _ => PickError::Unreadable(format!(
-                "Deezer answered with an error ({}).",
-                str_at(error, "message").unwrap_or("no message")
-            )),
+            Some(800) => PickError::NotFound,
+            Some(4) => PickError::Blocked("its request quota"),
+            _ => PickError::Unreadable("record"),
         });
     }
     let mut found = pick::Found::default()
         .name(str_at(&record, "name"))
         .avatar(str_at(&record, "picture_xl").or(str_at(&record, "picture_big")));
     found.profile_url = str_at(&record, "link").map(str::to_owned);
-    found.or_not_found(&format!("The Deezer {}", what(handle)))
-}
-
-/// "artist 27" or "user 2529", for sentences.
-fn what(handle: &str) -> String {
-    let (kind, id) = split(handle);
-    format!("{kind} {id}")
+    found.or_no_image()
 }
 
 /// `artist:27`, `user:2529` (`profile:2529` too, as Deezer's own URLs say), or a bare id,

@@ -60,12 +60,12 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let user = pick::json(fetched)?;
     pick::Found::default()
         .name(str_at(&user, "name").or(str_at(&user, "username")))
         .avatar(str_at(&user, "profile_image"))
-        .or_not_found(&format!("DEV user {handle}"))
+        .or_no_image()
 }
 
 /// DEV serves profile images through a resizing proxy whose path ends with the original's

@@ -91,7 +91,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     pick::Found::default()
         .name(name.as_deref().map(pick::clean_title).as_deref())
         .avatar(avatar.as_ref().map(Url::as_str))
-        .or_not_found(&format!("{handle} on DeviantArt"))
+        .or_no_image()
 }
 
 /// `deviantart.com/{name}` and the older `{name}.deviantart.com`.

@@ -61,14 +61,13 @@ fn normalize(raw: &str) -> Option<String> {
     (code.len() >= 2).then_some(code)
 }
 
-fn pick(fetched: &pick::Response, code: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let invite = pick::json(fetched)?;
     let guild = invite.get("guild");
     let at = |key: &str| guild.and_then(|g| str_at(g, key));
     let Some(id) = at("id").or(str_at(&invite, "guild_id")) else {
-        return Err(PickError::NoImage(format!(
-            "Discord invite {code} is not to a server, so it has no server icon."
-        )));
+        // An invite to a group chat, not a server: no server icon.
+        return Err(PickError::NoImage);
     };
     let image = |kind: &str, hash: Option<&str>| {
         hash.map(|hash| {
@@ -81,7 +80,7 @@ fn pick(fetched: &pick::Response, code: &str) -> Result<pick::Found, PickError> 
         .name(at("name"))
         .avatar(image("icons", at("icon")).as_deref())
         .banner(banner.as_deref())
-        .or_not_found(&format!("The Discord server of invite {code}"))
+        .or_no_image()
 }
 
 /// Any picture on Discord's CDN at [`LARGEST`], whatever `size` it was asked at.

@@ -34,10 +34,10 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let account = pick::json(fetched)?;
     pick::Found::default()
         .name(str_at(&account, "full_name").or(str_at(&account, "username")))
         .avatar(str_at(&account, "gravatar_url"))
-        .or_not_found(&format!("Docker Hub account {handle}"))
+        .or_no_image()
 }

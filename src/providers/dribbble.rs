@@ -77,7 +77,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let avatar = page
         .largest_src("img.profile-avatar")
@@ -86,7 +86,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     pick::Found::default()
         .name(page.title().as_deref().map(pick::clean_title).as_deref())
         .avatar(avatar.as_ref().map(url::Url::as_str))
-        .or_not_found(&format!("{handle} on Dribbble"))
+        .or_no_image()
 }
 
 #[cfg(test)]

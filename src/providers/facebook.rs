@@ -96,7 +96,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let avatar = largest_picture(page);
     let name = page
@@ -107,7 +107,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
         .name(name.as_deref())
         .avatar(avatar.as_ref().map(Url::as_str))
         .banner(cover_photo(page).as_ref().map(Url::as_str))
-        .or_not_found(&format!("Facebook profile {handle}"))
+        .or_no_image()
 }
 
 /// `facebook.com/{name}`, `/profile.php?id={id}`, `/people/{name}/{id}`,

@@ -65,18 +65,16 @@ fn handle(raw: &str) -> Option<String> {
     fname.then_some(h)
 }
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let answer = pick::json(fetched)?;
     let Some(user) = answer.get("result").and_then(|r| r.get("user")) else {
-        return Err(PickError::NotFound(format!(
-            "There is no Farcaster account {handle}."
-        )));
+        return Err(PickError::NotFound);
     };
     pick::Found::default()
         .name(first_str(user, &["displayName", "username"]))
         .avatar(str_at(user, "pfp.url"))
         .banner(str_at(user, "profile.bannerImageUrl"))
-        .or_not_found(&format!("Farcaster account {handle}"))
+        .or_no_image()
 }
 
 /// Pictures uploaded through the client live on Cloudflare Images

@@ -63,7 +63,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let avatar = buddy_icon(page);
     let cover = page
@@ -73,7 +73,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
         .name(page.title().as_deref().map(pick::clean_title).as_deref())
         .avatar(avatar.as_ref().map(Url::as_str))
         .banner(cover.as_ref().map(Url::as_str))
-        .or_not_found(&format!("{handle} on Flickr"))
+        .or_no_image()
 }
 
 /// The header's buddy icon: the large avatar's background, any element styled with a buddy

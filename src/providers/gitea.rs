@@ -38,9 +38,8 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
-    let (user, host) = split(handle);
-    read_user(fetched, &format!("The account {user} on {host}"))
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
+    read_user(fetched)
 }
 
 /// `user@host`: a Forgejo username and a plausible host name.

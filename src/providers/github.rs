@@ -87,7 +87,7 @@ pub const PROVIDER: Provider = Provider {
             name: "avatar redirect",
             agent: Agent::Browser,
             ask: Ask::At(|handle| Request::get(format!("https://github.com/{handle}.png"))),
-            read: |response, handle| pick::image_answer(response, &format!("GitHub user {handle}")),
+            read: |response, _| pick::image_answer(response),
             not_found: NotFound::Final,
         },
     ],
@@ -111,17 +111,15 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
         .name(str_at(&user, "name").or(str_at(&user, "login")))
         .avatar(str_at(&user, "avatar_url"));
     found.profile_url = str_at(&user, "html_url").map(str::to_owned);
-    found.or_not_found(&format!("GitHub user {handle}"))
+    found.or_no_image()
 }
 
 /// The account most of the commit search's commits are linked to (their `author`, a user;
 /// the first met wins a tie), as its profile.
-fn committer(fetched: &pick::Response, email: &str) -> Result<pick::Found, PickError> {
+fn committer(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let answer = pick::json(fetched)?;
     let Some(commits) = answer.get("items").and_then(Value::as_array) else {
-        return Err(PickError::Unreadable(
-            "GitHub's commit search answered without a list of commits.".into(),
-        ));
+        return Err(PickError::Unreadable("list of commits"));
     };
     let mut counted: Vec<(&Value, usize)> = Vec::new();
     for author in commits
@@ -140,15 +138,13 @@ fn committer(fetched: &pick::Response, email: &str) -> Result<pick::Found, PickE
     }
     let best = counted.iter().map(|(_, n)| *n).max().unwrap_or(0);
     let Some((user, _)) = counted.into_iter().find(|(_, n)| *n == best) else {
-        return Err(PickError::NotFound(format!(
-            "No public commit on GitHub is linked to an account by {email}."
-        )));
+        return Err(PickError::NotFound);
     };
     let mut found = pick::Found::default()
         .name(str_at(user, "login"))
         .avatar(str_at(user, "avatar_url"));
     found.profile_url = str_at(user, "html_url").map(str::to_owned);
-    found.or_not_found(&format!("The GitHub account of {email}"))
+    found.or_no_image()
 }
 
 /// An e-mail address, trimmed and lower-cased: one `@`, a local part of 1 to 64 characters

@@ -51,21 +51,19 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let users = pick::json(fetched)?;
     if !users.is_array() {
-        return Err(PickError::Unreadable(
-            "GitLab's user search did not answer with a list.".into(),
-        ));
+        return Err(PickError::Unreadable("list of users"));
     }
     let Some(user) = users.get(0) else {
-        return pick::Found::default().or_not_found(&format!("GitLab user {handle}"));
+        return pick::Found::default().or_no_image();
     };
     let mut found = pick::Found::default()
         .name(str_at(user, "name").or(str_at(user, "username")))
         .avatar(str_at(user, "avatar_url"));
     found.profile_url = str_at(user, "web_url").map(str::to_owned);
-    found.or_not_found(&format!("GitLab user {handle}"))
+    found.or_no_image()
 }
 
 /// A GitLab username: letters, digits, `_`, `-` and `.`, not starting with `-` or `.` and not

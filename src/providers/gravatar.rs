@@ -72,9 +72,7 @@ pub const PROVIDER: Provider = Provider {
                     key(handle)
                 ))
             }),
-            read: |response, handle| {
-                pick::image_answer(response, &format!("The Gravatar of {handle}"))
-            },
+            read: |response, _| pick::image_answer(response),
             not_found: NotFound::Final,
         },
     ],
@@ -82,12 +80,10 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let profile = pick::json(fetched)?;
     let Some(entry) = profile.get("entry").and_then(|e| e.get(0)) else {
-        return Err(PickError::NoImage(format!(
-            "The Gravatar of {handle} has no public profile."
-        )));
+        return Err(PickError::NoImage);
     };
     let mut found = pick::Found::default()
         .name(first_str(
@@ -97,7 +93,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
         .avatar(first_str(entry, &["thumbnailUrl", "photos.0.value"]))
         .banner(str_at(entry, "profileBackground.url"));
     found.profile_url = str_at(entry, "profileUrl").map(|u| u.replacen("http://", "https://", 1));
-    found.or_not_found(&format!("The Gravatar of {handle}"))
+    found.or_no_image()
 }
 
 /// A Gravatar avatar URL at 2048 px, the largest Gravatar renders (`s=2048`, replacing any

@@ -38,25 +38,23 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let answer = pick::json(fetched)?;
-    if let Some(message) = str_at(&answer, "errors.0.message") {
-        return Err(PickError::Unreadable(format!(
-            "Hashnode's API answered with an error ({message})."
-        )));
+    if str_at(&answer, "errors.0.message").is_some() {
+        return Err(PickError::Unreadable("user record"));
     }
     let user = answer
         .get("data")
         .and_then(|d| d.get("user"))
         .filter(|u| !u.is_null())
-        .ok_or_else(|| PickError::NotFound(format!("There is no Hashnode user {handle}.")))?;
+        .ok_or(PickError::NotFound)?;
     let mut found = pick::Found::default()
         .name(str_at(user, "name").or(str_at(user, "username")))
         .avatar(str_at(user, "profilePicture"));
     if let Some(username) = str_at(user, "username") {
         found.profile_url = Some(format!("https://hashnode.com/@{username}"));
     }
-    found.or_not_found(&format!("The Hashnode user {handle}"))
+    found.or_no_image()
 }
 
 /// cdn.hashnode.com resizes, crops and re-encodes an upload as its query asks (pages ask for

@@ -84,7 +84,7 @@ pub const PROVIDER: Provider = Provider {
 };
 
 /// A user's or an organization's overview: `avatarUrl`, `fullname`, `name` or `user`.
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, super::PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, super::PickError> {
     let user = pick::json(fetched)?;
     // Default avatars are site-relative (`/avatars/….svg`).
     let avatar = str_at(&user, "avatarUrl")
@@ -96,7 +96,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, super::Pi
                 .or(str_at(&user, "name")),
         )
         .avatar(avatar.as_ref().map(Url::as_str))
-        .or_not_found(&format!("Hugging Face account {handle}"))
+        .or_no_image()
 }
 
 /// Uploads on `cdn-avatars.huggingface.co` are served as uploaded. Older avatars went through

@@ -36,7 +36,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let answer = pick::json(fetched)?;
     // Unknown names come back as `null` in `them` (or, for some, without `them` at all).
     let Some(user) = answer
@@ -44,7 +44,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
         .and_then(|them| them.get(0))
         .filter(|u| u.is_object())
     else {
-        return pick::Found::default().or_not_found(&format!("Keybase user {handle}"));
+        return pick::Found::default().or_no_image();
     };
     pick::Found::default()
         .name(first_str(
@@ -52,7 +52,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
             &["profile.full_name", "basics.username_cased"],
         ))
         .avatar(str_at(user, "pictures.primary.url"))
-        .or_not_found(&format!("Keybase user {handle}"))
+        .or_no_image()
 }
 
 /// Keybase keeps processed copies at `…_40_40.jpg`, `…_200_200.jpg` and `…_360_360.jpg`

@@ -48,7 +48,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let channel = pick::json(fetched)?;
     let mut found = pick::Found::default()
         .name(str_at(&channel, "user.username").or(str_at(&channel, "slug")))
@@ -57,7 +57,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     if let Some(slug) = str_at(&channel, "slug") {
         found.profile_url = Some(format!("https://kick.com/{slug}"));
     }
-    found.or_not_found(&format!("The Kick channel {handle}"))
+    found.or_no_image()
 }
 
 /// A channel's slug: its username in lower case, `_` written `-` (the username `sino_tf` has

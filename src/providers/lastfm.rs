@@ -35,7 +35,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let avatar = page
         .largest_src(".header-avatar img")
@@ -52,7 +52,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     pick::Found::default()
         .name(name.as_deref())
         .avatar(avatar.as_ref().map(Url::as_str))
-        .or_not_found(&format!("Last.fm user {handle}"))
+        .or_no_image()
 }
 
 /// Last.fm's images are `lastfm.freetls.fastly.net/i/u/{size}/{file}`, the size a name

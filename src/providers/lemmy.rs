@@ -50,19 +50,17 @@ pub(super) fn request(handle: &str) -> Request {
 }
 
 /// Reads the user API's answer (a missing user is its 404, `couldnt_find_person`).
-pub(super) fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+pub(super) fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let answer = pick::json(fetched)?;
     let Some(person) = answer.get("person_view").and_then(|v| v.get("person")) else {
-        return Err(PickError::Unreadable(
-            "The answer is not a Lemmy user.".into(),
-        ));
+        return Err(PickError::Unreadable("Lemmy user"));
     };
     let mut found = pick::Found::default()
         .name(str_at(person, "display_name").or(str_at(person, "name")))
         .avatar(str_at(person, "avatar"))
         .banner(str_at(person, "banner"));
     found.profile_url = str_at(person, "actor_id").map(str::to_owned);
-    found.or_not_found(&format!("@{handle}"))
+    found.or_no_image()
 }
 
 /// Pictures are served by the instance's pict-rs (`/pictrs/image/{file}`), which resizes them

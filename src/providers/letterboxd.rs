@@ -69,7 +69,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let avatar = page
         .largest_src(".profile-avatar img")
@@ -82,7 +82,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     pick::Found::default()
         .name(name.as_deref())
         .avatar(avatar.as_ref().map(Url::as_str))
-        .or_not_found(&format!("Letterboxd member {handle}"))
+        .or_no_image()
 }
 
 /// Any `avtr-0-{w}-0-{h}-crop` crop becomes the 1000 px one; its `?v=` stays.

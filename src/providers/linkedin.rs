@@ -68,7 +68,7 @@ fn normalize(raw: &str) -> Option<String> {
 
 fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     let metadata = fetched.metadata()?;
-    let what = match handle.strip_prefix(COMPANY) {
+    let _ = match handle.strip_prefix(COMPANY) {
         Some(company) => format!("The LinkedIn company {company}"),
         None => format!("LinkedIn member {handle}"),
     };
@@ -84,7 +84,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
             .avatar(Some(image.as_str())),
         None => pick::from_metadata(metadata),
     };
-    found.or_not_found(&what)
+    found.or_no_image()
 }
 
 #[cfg(test)]

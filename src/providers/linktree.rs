@@ -28,17 +28,17 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
-    let data = page.script_json("__NEXT_DATA__").ok_or_else(|| {
-        PickError::Unreadable("The Linktree page carried no __NEXT_DATA__.".into())
-    })?;
+    let data = page
+        .script_json("__NEXT_DATA__")
+        .ok_or(PickError::Unreadable("page data"))?;
     let account = crate::extract::json::at(&data, "props.pageProps.account")
-        .ok_or_else(|| PickError::Unreadable("The Linktree page's data held no account.".into()))?;
+        .ok_or(PickError::Unreadable("page data"))?;
     pick::Found::default()
         .name(first_str(account, &["pageTitle", "username"]))
         .avatar(str_at(account, "profilePictureUrl"))
-        .or_not_found(&format!("{handle} on Linktree"))
+        .or_no_image()
 }
 
 /// Uploads on `ugc.production.linktr.ee` are served through an optimizer preset

@@ -54,14 +54,14 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let account = pick::json(fetched)?;
     let mut found = pick::Found::default()
         .name(str_at(&account, "display_name").or(str_at(&account, "username")))
         .avatar(str_at(&account, "avatar"))
         .banner(str_at(&account, "header"));
     found.profile_url = str_at(&account, "url").map(str::to_owned);
-    found.or_not_found(&format!("@{handle}"))
+    found.or_no_image()
 }
 
 /// `https://instance/@user` or `https://instance/users/user` on any host. Fediverse servers

@@ -65,7 +65,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let avatar = page
         .json_ld_image()
@@ -82,7 +82,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     pick::Found::default()
         .name(name.as_deref())
         .avatar(avatar.as_ref().map(Url::as_str))
-        .or_not_found(&format!("@{handle} on Medium"))
+        .or_no_image()
 }
 
 /// `medium.com/@name` and `name.medium.com`.

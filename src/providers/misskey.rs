@@ -48,9 +48,7 @@ pub(super) fn request(handle: &str) -> Request {
 pub(super) fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     let user = pick::json(fetched)?;
     if str_at(&user, "username").is_none() {
-        return Err(PickError::Unreadable(
-            "The answer is not a Misskey user.".into(),
-        ));
+        return Err(PickError::Unreadable("Misskey user"));
     }
     let (_, instance) = split(handle);
     let mut found = pick::Found::default()
@@ -58,7 +56,7 @@ pub(super) fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found
         .avatar(str_at(&user, "avatarUrl"))
         .banner(str_at(&user, "bannerUrl"));
     found.profile_url = str_at(&user, "username").map(|u| format!("https://{instance}/@{u}"));
-    found.or_not_found(&format!("@{handle}"))
+    found.or_no_image()
 }
 
 /// `https://misskey.io/@user` on the servers in [`HOSTS`]; other hosts' `/@user` pages go to

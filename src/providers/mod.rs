@@ -95,7 +95,7 @@ use crate::extract;
 
 use crate::fetch::credentials::Declared;
 use crate::fetch::{Agent, Request};
-pub use error::PickError;
+pub use error::{PickError, TooComplex};
 pub use pick::Found;
 
 /// One platform's rules.

@@ -27,7 +27,7 @@ pub const PROVIDER: Provider = Provider {
 /// Reads any web page: its metadata's image, else its best icon. A wall's icon is not the
 /// page's picture: a page with no image of its own that carries a wall's signs
 /// (`block::suspected`) has none, and is left to the block detector.
-pub fn read(response: &pick::Response<'_>, what: &str) -> Result<pick::Found, PickError> {
+pub fn read(response: &pick::Response<'_>, _: &str) -> Result<pick::Found, PickError> {
     let found = pick::metadata(response)?;
     let found = if found.images.is_empty() && block::suspected(response).is_none() {
         let icon = pick::page(response)?.best_icon();
@@ -35,5 +35,5 @@ pub fn read(response: &pick::Response<'_>, what: &str) -> Result<pick::Found, Pi
     } else {
         found
     };
-    found.or_not_found(what)
+    found.or_no_image()
 }

@@ -5,7 +5,7 @@ use std::cell::OnceCell;
 use serde_json::Value;
 use url::Url;
 
-use super::PickError;
+use super::{PickError, TooComplex};
 use crate::budget::Admitted;
 use crate::extract::{self, Metadata, Page, tree};
 use crate::fetch::Fetched;
@@ -76,13 +76,11 @@ impl Found {
             .map(|i| i.url.as_str())
     }
 
-    /// `Ok(self)` if at least one image was found, else [`PickError::NoImage`] naming `what`
-    /// (the answer came, but held no picture we can read).
-    pub fn or_not_found(self, what: &str) -> Result<Self, PickError> {
+    /// `Ok(self)` if at least one image was found, else [`PickError::NoImage`] (the answer
+    /// came, but held no picture we can read).
+    pub fn or_no_image(self) -> Result<Self, PickError> {
         if self.images.is_empty() {
-            Err(PickError::NoImage(format!(
-                "{what} has no public profile picture."
-            )))
+            Err(PickError::NoImage)
         } else {
             Ok(self)
         }
@@ -144,10 +142,7 @@ impl<'a> Response<'a> {
             Metadata::read(self.text(), self.fetched.url.clone(), super::is_placeholder)
         });
         if metadata.shape().depth > extract::MAX_NESTING {
-            return Err(PickError::Unreadable(format!(
-                "The page nests its elements more than {} deep; we do not read it.",
-                extract::MAX_NESTING
-            )));
+            return Err(PickError::TooComplex(TooComplex::Nesting));
         }
         Ok(metadata)
     }
@@ -161,10 +156,7 @@ impl<'a> Response<'a> {
             .get_or_init(|| {
                 let shape = self.metadata()?.shape();
                 if shape.most_attributes > extract::MAX_ATTRIBUTES {
-                    return Err(PickError::Unreadable(format!(
-                        "The page has a tag of more than {} attributes; we do not read it.",
-                        extract::MAX_ATTRIBUTES
-                    )));
+                    return Err(PickError::TooComplex(TooComplex::Attributes));
                 }
                 let allowance = tree::Allowance::of(&shape);
                 if let Some(admit) = self.admit_tree {
@@ -172,12 +164,7 @@ impl<'a> Response<'a> {
                 }
                 Page::parse_within(self.text(), self.fetched.url.clone(), allowance)
                     .map(|page| page.with_placeholders(super::is_placeholder))
-                    .map_err(|_| {
-                        PickError::Unreadable(
-                            "The page builds far more elements than it writes; we do not read it."
-                                .into(),
-                        )
-                    })
+                    .map_err(|_| PickError::TooComplex(TooComplex::Elements))
             })
             .as_ref()
             .map_err(Clone::clone)
@@ -203,32 +190,25 @@ pub fn page<'r>(response: &'r Response<'_>) -> Result<&'r Page, PickError> {
 pub fn metadata(response: &Response<'_>) -> Result<Found, PickError> {
     let kind = &response.content_type;
     if !kind.is_empty() && !kind.contains("html") && !kind.starts_with("text/") {
-        return Err(PickError::Unreadable(format!(
-            "The platform answered with {kind}, not a web page."
-        )));
+        return Err(PickError::Unreadable("web page"));
     }
     Ok(from_metadata(response.metadata()?))
 }
 
 /// An answer that is the avatar itself (a URL that redirects to the picture): the image at
 /// the URL it was finally served from.
-pub fn image_answer(response: &Response<'_>, what: &str) -> Result<Found, PickError> {
+pub fn image_answer(response: &Response<'_>) -> Result<Found, PickError> {
     if !response.content_type.starts_with("image/") {
-        return Err(PickError::NoImage(format!(
-            "{what} has no picture at {}.",
-            response.url
-        )));
+        return Err(PickError::NoImage);
     }
     Found::default()
         .avatar(Some(response.url.as_str()))
-        .or_not_found(what)
+        .or_no_image()
 }
 
 /// Parses a fetched JSON answer; anything else is the platform's malfunction.
 pub fn json(fetched: &Fetched) -> Result<Value, PickError> {
-    extract::json::parse_lenient(&fetched.text()).ok_or_else(|| {
-        PickError::Unreadable("The platform's answer was not the JSON we expected.".into())
-    })
+    extract::json::parse_lenient(&fetched.text()).ok_or(PickError::Unreadable("JSON"))
 }
 
 /// The images any profile page states in its metadata: the JSON-LD person's image, else

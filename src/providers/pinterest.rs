@@ -98,7 +98,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
             .name
             .as_deref()
             .map(|n| n.split(" (").next().unwrap_or(n).to_owned());
-        return pick::Found { name, ..found }.or_not_found(&format!("Pinterest user {handle}"));
+        return pick::Found { name, ..found }.or_no_image();
     };
     let avatar = json::first_str(
         &user,
@@ -118,7 +118,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
             &["full_name", "fullName", "username"],
         ))
         .avatar(avatar.as_deref())
-        .or_not_found(&format!("Pinterest user {handle}"))
+        .or_no_image()
 }
 
 /// The user record for `handle` in the page's embedded state.

@@ -44,19 +44,19 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, id: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let answer = pick::json(fetched)?;
     if answer.get("error").and_then(serde_json::Value::as_bool) == Some(true) {
-        return Err(PickError::NotFound(format!("There is no Pixiv user {id}.")));
+        return Err(PickError::NotFound);
     }
     let Some(user) = answer.get("body").filter(|b| b.is_object()) else {
-        return Err(PickError::Unreadable("Pixiv's answer held no user.".into()));
+        return Err(PickError::Unreadable("user record"));
     };
     pick::Found::default()
         .name(str_at(user, "name"))
         .avatar(first_str(user, &["imageBig", "image"]))
         .banner(str_at(user, "background.url"))
-        .or_not_found(&format!("Pixiv user {id}"))
+        .or_no_image()
 }
 
 /// Profile pictures are `i.pximg.net/user-profile/img/…/{file}_{size}.{ext}` in the two

@@ -49,17 +49,13 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
         .pointer("/data/result/items")
         .and_then(serde_json::Value::as_array)
     else {
-        return Err(PickError::Unreadable(
-            "Printables' answer held no list of users.".into(),
-        ));
+        return Err(PickError::Unreadable("list of users"));
     };
     let Some(user) = items
         .iter()
         .find(|u| str_at(u, "handle").is_some_and(|h| h.eq_ignore_ascii_case(handle)))
     else {
-        return Err(PickError::NotFound(format!(
-            "There is no Printables maker @{handle}."
-        )));
+        return Err(PickError::NotFound);
     };
     let avatar = str_at(user, "avatarFilePath").map(|path| {
         format!(
@@ -70,5 +66,5 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     pick::Found::default()
         .name(str_at(user, "publicUsername").or(str_at(user, "handle")))
         .avatar(avatar.as_deref())
-        .or_not_found(&format!("Printables maker @{handle}"))
+        .or_no_image()
 }

@@ -91,7 +91,7 @@ pub const PROVIDER: Provider = Provider {
 
 /// The user page: the `<img>` whose alt names the avatar (as unavatar reads it), else the
 /// og:image; the name from the title.
-fn pick_page(response: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick_page(response: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(response)?;
     let img = page
         .select(r#"img[alt*="avatar" i]"#)
@@ -108,19 +108,17 @@ fn pick_page(response: &pick::Response, handle: &str) -> Result<pick::Found, Pic
         .avatar(Some(&url)),
         None => found,
     };
-    found.or_not_found(&format!("u/{handle}"))
+    found.or_no_image()
 }
 
 /// `about.json`'s user record.
-fn pick_about(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick_about(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let about = pick::json(fetched)?;
     let Some(user) = about
         .get("data")
         .filter(|_| str_at(&about, "kind") == Some("t2"))
     else {
-        return Err(PickError::Unreadable(
-            "Reddit's answer was not a user record.".into(),
-        ));
+        return Err(PickError::Unreadable("user record"));
     };
     // Reddit HTML-escapes the URLs in its JSON (`&amp;`).
     let unescape = |s: &str| s.replace("&amp;", "&");
@@ -137,12 +135,7 @@ fn pick_about(fetched: &pick::Response, handle: &str) -> Result<pick::Found, Pic
         .avatar(icon.as_deref())
         .banner(banner.as_deref());
     found.profile_url = str_at(user, "name").map(|n| format!("https://www.reddit.com/user/{n}/"));
-    let what = if user.get("is_suspended").and_then(|v| v.as_bool()) == Some(true) {
-        format!("u/{handle} is suspended and")
-    } else {
-        format!("u/{handle}")
-    };
-    found.or_not_found(&what)
+    found.or_no_image()
 }
 
 /// Reddit serves resized copies of profile pictures and banners through query parameters

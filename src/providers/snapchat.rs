@@ -39,19 +39,17 @@ fn normalize(raw: &str) -> Option<String> {
         .then(|| name.to_ascii_lowercase())
 }
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
-    let data = page.script_json("__NEXT_DATA__").ok_or_else(|| {
-        PickError::Unreadable("The Snapchat page carried no __NEXT_DATA__.".into())
-    })?;
+    let data = page
+        .script_json("__NEXT_DATA__")
+        .ok_or(PickError::Unreadable("page data"))?;
     let props = at(&data, "props.pageProps").unwrap_or(&Value::Null);
     let not_found = ["pageMetadata.pageType", "pageProps.pageMetadata.pageType"]
         .iter()
         .any(|p| text(at(props, p)) == Some("NOT_FOUND"));
     if not_found {
-        return Err(PickError::NotFound(format!(
-            "There is no Snapchat account {handle}."
-        )));
+        return Err(PickError::NotFound);
     }
     let profile = at(props, "userProfile").unwrap_or(&Value::Null);
     let case = text(profile.get("$case")).unwrap_or_default();
@@ -67,12 +65,10 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
             .name(text(info.get("displayName")))
             .avatar(text(at(info, "bitmoji3d.avatarImage.url"))),
         _ => {
-            return Err(PickError::Unreadable(
-                "The Snapchat page's data held no account.".into(),
-            ));
+            return Err(PickError::Unreadable("page data"));
         }
     };
-    found.or_not_found(&format!("Snapchat account {handle}"))
+    found.or_no_image()
 }
 
 /// A string, or the `{"value": …}` wrapper Snapchat's payload puts around some.

@@ -92,14 +92,13 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let user = page
         .script_assigned("window.__sc_hydration")
         .and_then(|state| user_record(&state).cloned());
     let Some(user) = user else {
-        return pick::from_metadata(&page.metadata())
-            .or_not_found(&format!("SoundCloud user {handle}"));
+        return pick::from_metadata(&page.metadata()).or_no_image();
     };
     let mut found = pick::Found::default()
         .name(first_str(&user, &["username", "full_name", "permalink"]))
@@ -110,7 +109,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
         found = found.avatar(og.as_ref().map(url::Url::as_str));
     }
     found.profile_url = str_at(&user, "permalink_url").map(str::to_owned);
-    found.or_not_found(&format!("SoundCloud user {handle}"))
+    found.or_no_image()
 }
 
 /// The `user` entry of the hydration array.

@@ -74,11 +74,11 @@ fn normalize(raw: &str) -> Option<String> {
 
 fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     let found = pick::from_metadata(fetched.metadata()?);
-    let what = match handle.strip_prefix(ARTIST) {
+    let _ = match handle.strip_prefix(ARTIST) {
         Some(artist) => format!("The Spotify artist {artist}"),
         None => format!("Spotify user {handle}"),
     };
-    found.or_not_found(&what)
+    found.or_no_image()
 }
 
 /// `i.scdn.co/image/{code}{picture}` (or `image-cdn-*.spotifycdn.com`) at its largest.

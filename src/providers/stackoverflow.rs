@@ -31,27 +31,23 @@ pub const PROVIDER: Provider = Provider {
             },
             pick,
         ),
-        Strategy::page(|response, id| {
-            pick::metadata(response)?.or_not_found(&format!("Stack Overflow user {id}"))
-        }),
+        Strategy::page(|response, _| pick::metadata(response)?.or_no_image()),
     ],
     upgrade,
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, id: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let answer = pick::json(fetched)?;
     let Some(user) = answer.get("items").and_then(|items| items.get(0)) else {
-        return Err(PickError::NotFound(format!(
-            "There is no Stack Overflow user {id}."
-        )));
+        return Err(PickError::NotFound);
     };
     let name = str_at(user, "display_name").map(decode_entities);
     let mut found = pick::Found::default()
         .name(name.as_deref())
         .avatar(str_at(user, "profile_image"));
     found.profile_url = str_at(user, "link").map(str::to_owned);
-    found.or_not_found(&format!("Stack Overflow user {id}"))
+    found.or_no_image()
 }
 
 /// `22656`, `22656/jon-skeet` or `/users/22656/…` → `22656`.

@@ -61,18 +61,14 @@ fn profile_url(handle: &str) -> String {
     }
 }
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     // Unknown profiles get a 200 error page (with Steam's logo as og:image).
-    let error = page
+    let missing = page
         .select("#message h3, .error_ctn h3")
-        .map(|h| h.text().collect::<String>())
-        .find(|t| t.contains("could not be found"));
-    if let Some(message) = error {
-        return Err(PickError::NotFound(format!(
-            "Steam: {} ({handle})",
-            message.trim()
-        )));
+        .any(|h| h.text().collect::<String>().contains("could not be found"));
+    if missing {
+        return Err(PickError::NotFound);
     }
     let avatar = page
         .largest_src(AVATAR_IMG)
@@ -92,7 +88,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
         .name(name.as_deref())
         .avatar(avatar.as_ref().map(Url::as_str))
         .banner(background.as_ref().map(Url::as_str))
-        .or_not_found(&format!("The Steam profile {handle}"))
+        .or_no_image()
 }
 
 /// Steam avatars come as `<hash>.jpg` (32 px), `<hash>_medium.jpg` (64 px) and

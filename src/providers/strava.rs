@@ -30,8 +30,8 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, id: &str) -> Result<pick::Found, PickError> {
-    pick::metadata(fetched)?.or_not_found(&format!("Strava athlete {id}"))
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
+    pick::metadata(fetched)?.or_no_image()
 }
 
 /// Athletes' pictures are `…cloudfront.net/pictures/athletes/{id}/{n}/{v}/{size}.jpg`:

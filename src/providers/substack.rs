@@ -56,7 +56,7 @@ fn normalize(raw: &str) -> Option<String> {
     ok.then_some(name)
 }
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let avatar = page
         .largest_src(r#"[data-testid="intro-popup-logo"] img"#)
@@ -76,5 +76,5 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     pick::Found::default()
         .name(name.as_deref())
         .avatar(avatar.as_ref().map(Url::as_str))
-        .or_not_found(&format!("The Substack publication {handle}"))
+        .or_no_image()
 }

@@ -51,7 +51,7 @@ pub const PROVIDER: Provider = Provider {
     credentials: None,
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let title = page
         .select(".tgme_page_title")
@@ -60,9 +60,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     // An unknown username still gets a 200 page: the generic "contact @name" card,
     // without a title and with the Telegram logo as its og:image.
     let Some(title) = title.filter(|t| !t.trim().is_empty()) else {
-        return Err(PickError::NotFound(format!(
-            "There is no public Telegram account @{handle}."
-        )));
+        return Err(PickError::NotFound);
     };
     let avatar = page
         .largest_src("img.tgme_page_photo_image")
@@ -70,7 +68,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     pick::Found::default()
         .name(Some(&title))
         .avatar(avatar.as_ref().map(url::Url::as_str))
-        .or_not_found(&format!("@{handle} on Telegram"))
+        .or_no_image()
 }
 
 /// 4 to 32 letters, digits and underscores, starting with a letter.

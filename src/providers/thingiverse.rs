@@ -61,14 +61,14 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let metadata = fetched.metadata()?;
     let name = metadata.title_text().map(|t| pick::clean_title(&t));
     let avatar = metadata.og_image().map(|url| original(url.as_str()));
     pick::Found::default()
         .name(name.as_deref())
         .avatar(avatar.as_deref())
-        .or_not_found(&format!("Thingiverse maker {handle}"))
+        .or_no_image()
 }
 
 /// The original a `resize.thingiverse.com/?url=…` URL names; any other URL as it is.

@@ -33,7 +33,7 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let avatar = page.og_image();
     // "Name (@handle) • Threads, Say more" → "Name".
@@ -41,5 +41,5 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     pick::Found::default()
         .name(name.as_deref())
         .avatar(avatar.as_ref().map(Url::as_str))
-        .or_not_found(&format!("@{handle} on Threads"))
+        .or_no_image()
 }

@@ -56,9 +56,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
                 .is_some_and(|code| code != 0)
         });
     if missing {
-        return Err(PickError::NotFound(format!(
-            "There is no TikTok account @{handle}."
-        )));
+        return Err(PickError::NotFound);
     }
     let og_image = page.og_image();
     let title = page.title().map(|t| pick::clean_title(&t));
@@ -71,7 +69,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     pick::Found::default()
         .name(name)
         .avatar(avatar)
-        .or_not_found(&format!("@{handle} on TikTok"))
+        .or_no_image()
 }
 
 /// The `webapp.user-detail` scope (its key has a dot, so no dotted path reaches it).

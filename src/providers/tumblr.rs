@@ -98,9 +98,7 @@ pub const PROVIDER: Provider = Provider {
 fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
     // Visitors from some countries are sent to a consent page first.
     if fetched.url.path().starts_with("/privacy/consent") {
-        return Err(PickError::Blocked(
-            "Tumblr showed its consent page instead of the blog.".into(),
-        ));
+        return Err(PickError::Blocked("its consent page"));
     }
     let page = pick::page(fetched)?;
     let state = page.script_json("___INITIAL_STATE___");
@@ -135,7 +133,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
         .avatar(avatar.as_deref())
         .banner(banner.as_ref().map(Url::as_str));
     found.profile_url = blog.and_then(|b| str_at(b, "url")).map(str::to_owned);
-    found.or_not_found(&format!("Tumblr blog {handle}"))
+    found.or_no_image()
 }
 
 /// The avatar a themed blog's page names: the first Tumblr avatar file among og:image and

@@ -79,26 +79,24 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let answer = pick::json(fetched)?;
     // Twitch answers 200 with `errors` when it distrusts the client (integrity checks).
-    if let Some(message) = str_at(&answer, "errors.0.message") {
-        return Err(PickError::Blocked(format!(
-            "Twitch refused the request ({message}). Try again later."
-        )));
+    if str_at(&answer, "errors.0.message").is_some() {
+        return Err(PickError::Blocked("an integrity check"));
     }
     let user = answer
         .get("data")
         .and_then(|d| d.get("user"))
         .filter(|u| !u.is_null())
-        .ok_or_else(|| PickError::NotFound(format!("There is no Twitch channel {handle}.")))?;
+        .ok_or(PickError::NotFound)?;
     // Channels without a picture get one of Twitch's user-default-pictures.
     let avatar = str_at(user, "profileImageURL").filter(|u| !u.contains("/user-default-pictures"));
     pick::Found::default()
         .name(str_at(user, "displayName").or(str_at(user, "login")))
         .avatar(avatar)
         .banner(str_at(user, "bannerImageURL"))
-        .or_not_found(&format!("The Twitch channel {handle}"))
+        .or_no_image()
 }
 
 /// `…-profile_image-300x300.png` → `…-profile_image-600x600.png` (also the older

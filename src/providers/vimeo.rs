@@ -70,14 +70,14 @@ pub const PROVIDER: Provider = Provider {
     ..Provider::DEFAULT
 };
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(fetched)?;
     let mut found = pick::from_metadata(&page.metadata());
     // Members without a picture get Vimeo's stock portrait.
     found
         .images
         .retain(|image| !image.url.contains("/portrait/defaults-"));
-    found.or_not_found(&format!("Vimeo member {handle}"))
+    found.or_no_image()
 }
 
 /// Portraits are `i.vimeocdn.com/portrait/{id}_{w}x{h}` (any extension and query kept); the

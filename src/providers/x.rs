@@ -75,7 +75,7 @@ pub const PROVIDER: Provider = Provider {
 };
 
 /// A profile page (or the intent page): og/JSON-LD metadata, and the banner `<img>`.
-fn pick(response: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(response: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let page = pick::page(response)?;
     let banner = page
         .select(r#"img[src*="/profile_banners/"]"#)
@@ -87,5 +87,5 @@ fn pick(response: &pick::Response, handle: &str) -> Result<pick::Found, PickErro
     };
     found
         .banner(banner.as_ref().map(url::Url::as_str))
-        .or_not_found(&format!("@{handle} on X"))
+        .or_no_image()
 }

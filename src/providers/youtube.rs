@@ -122,11 +122,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
     // consent is sent to consent.youtube.com.
     let host = fetched.url.host_str().unwrap_or("");
     if fetched.url.path().starts_with("/sorry/") || host.starts_with("consent.") {
-        return Err(PickError::Blocked(
-            "YouTube asked for a consent or an unusual-traffic check instead of the channel. \
-             Try again later."
-                .into(),
-        ));
+        return Err(PickError::Blocked("a consent or unusual-traffic check"));
     }
     let page = pick::page(fetched)?;
     let data = page.script_assigned("ytInitialData");
@@ -159,7 +155,7 @@ fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError
             .and_then(|d| first_str(d, &["metadata.channelMetadataRenderer.vanityChannelUrl"]))
             .map(|u| u.replacen("http://", "https://", 1));
     }
-    found.or_not_found(&format!("The YouTube channel {}", channel_url(handle)))
+    found.or_no_image()
 }
 
 /// The URL of the widest rendition in the first of `lists` (arrays of `{url, width}`) that

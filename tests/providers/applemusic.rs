@@ -50,7 +50,7 @@ async fn an_apple_music_artist_without_a_picture_has_none() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "Apple Music artist 1500000001 has no public profile picture",
+        "\"1500000001\" on Apple Music has no public profile picture",
     );
 }
 

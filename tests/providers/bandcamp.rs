@@ -47,7 +47,7 @@ async fn a_bandcamp_artist_without_a_photo_has_no_picture() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "The Bandcamp artist quiettapes has no public profile picture",
+        "\"quiettapes\" on Bandcamp has no public profile picture",
     );
 }
 

@@ -39,7 +39,7 @@ async fn an_unknown_bilibili_user_is_not_found() {
 
     let reply = app.api_lookup("999999999999", Some("bilibili")).await;
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no Bilibili user 999999999999");
+    assert_says(&reply, "Bilibili has no profile \"999999999999\".");
 }
 
 #[tokio::test]
@@ -57,5 +57,5 @@ async fn bilibilis_risk_control_is_reported_as_blocked() {
 
     let reply = app.api_lookup("1", Some("bilibili")).await;
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(&reply, "risk control");
+    assert_says(&reply, "stopped us with its risk control");
 }

@@ -117,7 +117,7 @@ async fn an_unknown_bluesky_account_is_not_found() {
         .await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no Bluesky account nobody-zz9.bsky.social");
+    assert_says(&reply, "Bluesky has no profile \"nobody-zz9.bsky.social\".");
 }
 
 #[tokio::test]

@@ -62,10 +62,7 @@ async fn a_chess_com_member_without_an_avatar_has_no_picture() {
 
     let reply = app.api_lookup("bar", Some("chesscom")).await;
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(
-        &reply,
-        "The Chess.com member bar has no public profile picture",
-    );
+    assert_says(&reply, "\"bar\" on Chess.com has no public profile picture");
 }
 
 #[tokio::test]

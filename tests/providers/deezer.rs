@@ -67,7 +67,7 @@ async fn deezers_no_data_error_is_not_found() {
 
     let reply = app.api_lookup("artist:999999999", Some("deezer")).await;
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no Deezer artist 999999999");
+    assert_says(&reply, "Deezer has no profile \"artist:999999999\".");
 }
 
 #[tokio::test]
@@ -84,7 +84,7 @@ async fn an_artist_without_artwork_has_no_picture() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "The Deezer artist 5080 has no public profile picture",
+        "\"artist:5080\" on Deezer has no public profile picture",
     );
 }
 
@@ -100,5 +100,5 @@ async fn deezers_quota_is_reported_as_blocked() {
 
     let reply = app.api_lookup("27", Some("deezer")).await;
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(&reply, "request quota");
+    assert_says(&reply, "stopped us with its request quota");
 }

@@ -43,6 +43,6 @@ async fn a_docker_hub_account_without_a_picture_is_not_found() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "Docker Hub account quietdev has no public profile picture",
+        "\"quietdev\" on Docker Hub has no public profile picture",
     );
 }

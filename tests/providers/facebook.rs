@@ -132,7 +132,7 @@ async fn the_content_not_available_page_is_not_found_not_the_facebook_logo() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "Facebook profile deleted.account has no public profile picture",
+        "\"deleted.account\" on Facebook has no public profile picture",
     );
     assert!(!reply.text.contains("fb_icon_325x325"), "{}", reply.text);
 }
@@ -152,7 +152,7 @@ async fn the_default_silhouette_is_not_a_profile_picture() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "Facebook profile john.smith.1234 has no public profile picture",
+        "\"john.smith.1234\" on Facebook has no public profile picture",
     );
 }
 

@@ -73,7 +73,7 @@ async fn a_farcaster_account_without_a_picture_is_not_found() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "Farcaster account quietcaster has no public profile picture",
+        "\"quietcaster\" on Farcaster has no public profile picture",
     );
 }
 

@@ -127,10 +127,7 @@ async fn an_email_no_public_commit_is_linked_by_is_not_found() {
     let reply = app.api_lookup("nobody@example.org", Some("github")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(
-        &reply,
-        "No public commit on GitHub is linked to an account by nobody@example.org",
-    );
+    assert_says(&reply, "GitHub has no profile \"nobody@example.org\".");
 }
 
 #[tokio::test]

@@ -106,7 +106,7 @@ async fn an_unknown_gitlab_user_is_not_found() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "GitLab user nobody-here has no public profile picture",
+        "\"nobody-here\" on GitLab has no public profile picture",
     );
 }
 
@@ -159,7 +159,7 @@ async fn a_malformed_gitlab_answer_is_an_upstream_error() {
         ),
         (
             r#"{"message":"500 Internal Server Error"}"#,
-            "did not answer with a list",
+            "not the list of users we expected",
         ),
     ] {
         let upstream = gitlab_answering("sytses", 200, "application/json", body).await;

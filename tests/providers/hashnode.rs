@@ -48,5 +48,5 @@ async fn an_unknown_hashnode_user_is_not_found() {
 
     let reply = app.api_lookup("nobody-at-all", Some("hashnode")).await;
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no Hashnode user nobody-at-all");
+    assert_says(&reply, "Hashnode has no profile \"nobody-at-all\".");
 }

@@ -132,6 +132,6 @@ async fn instagrams_page_not_available_with_its_logo_is_not_found() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "@no.such.account.zz9 on Instagram has no public profile picture",
+        "\"no.such.account.zz9\" on Instagram has no public profile picture",
     );
 }

@@ -49,6 +49,6 @@ async fn an_unknown_keybase_user_is_not_found() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "Keybase user nobody_here has no public profile picture",
+        "\"nobody_here\" on Keybase has no public profile picture",
     );
 }

@@ -43,7 +43,7 @@ async fn a_lastfm_user_with_the_stock_silhouette_has_no_picture() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "Last.fm user quietlistener has no public profile picture",
+        "\"quietlistener\" on Last.fm has no public profile picture",
     );
 }
 

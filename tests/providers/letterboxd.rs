@@ -57,7 +57,7 @@ async fn a_letterboxd_member_with_the_stock_avatar_has_no_picture() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "Letterboxd member quietviewer has no public profile picture",
+        "\"quietviewer\" on Letterboxd has no public profile picture",
     );
 }
 

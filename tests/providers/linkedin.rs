@@ -139,6 +139,6 @@ async fn a_linkedin_member_showing_the_grey_silhouette_has_no_picture() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "LinkedIn member janequiet has no public profile picture",
+        "\"janequiet\" on LinkedIn has no public profile picture",
     );
 }

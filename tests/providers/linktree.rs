@@ -48,7 +48,7 @@ async fn a_linktree_page_without_a_picture_has_none() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "quietlinks on Linktree has no public profile picture",
+        "\"quietlinks\" on Linktree has no public profile picture",
     );
 }
 

@@ -52,7 +52,10 @@ async fn mastodon_default_pictures_count_as_no_picture() {
     let reply = app.api_lookup("@quiet@fosstodon.org", None).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "@quiet@fosstodon.org has no public profile picture");
+    assert_says(
+        &reply,
+        "\"quiet@fosstodon.org\" on Mastodon has no public profile picture",
+    );
 }
 
 #[tokio::test]

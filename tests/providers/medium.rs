@@ -49,5 +49,8 @@ async fn the_medium_default_avatar_is_not_a_picture() {
     let reply = app.api_lookup("https://medium.com/@jordanlee", None).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "@jordanlee on Medium has no public profile picture");
+    assert_says(
+        &reply,
+        "\"jordanlee\" on Medium has no public profile picture",
+    );
 }

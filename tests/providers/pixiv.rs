@@ -125,7 +125,10 @@ async fn a_pixiv_user_with_the_stock_picture_is_not_found() {
     let reply = app.api_lookup("98765432", Some("pixiv")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "Pixiv user 98765432 has no public profile picture");
+    assert_says(
+        &reply,
+        "\"98765432\" on Pixiv has no public profile picture",
+    );
 }
 
 #[tokio::test]

@@ -93,7 +93,7 @@ async fn a_printables_maker_without_a_picture_has_none() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "Printables maker @quietmaker has no public profile picture",
+        "\"quietmaker\" on Printables has no public profile picture",
     );
 }
 

@@ -100,7 +100,10 @@ async fn a_default_icon_without_a_snoovatar_is_no_picture() {
     let reply = app.api_lookup("quiet_reader_77", Some("reddit")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "u/quiet_reader_77 has no public profile picture");
+    assert_says(
+        &reply,
+        "\"quiet_reader_77\" on Reddit has no public profile picture",
+    );
 }
 
 #[tokio::test]

@@ -70,10 +70,7 @@ async fn an_ordinary_snapchat_account_without_a_bitmoji_has_no_picture() {
     let reply = app.api_lookup("espn", Some("snapchat")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(
-        &reply,
-        "Snapchat account espn has no public profile picture",
-    );
+    assert_says(&reply, "\"espn\" on Snapchat has no public profile picture");
 }
 
 #[tokio::test]
@@ -111,5 +108,5 @@ async fn snapchats_not_found_page_is_read_as_not_found_whatever_its_status() {
         .await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no Snapchat account no.such.snapper.zz9");
+    assert_says(&reply, "Snapchat has no profile \"no.such.snapper.zz9\".");
 }

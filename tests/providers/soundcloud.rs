@@ -57,6 +57,6 @@ async fn the_soundcloud_default_avatar_is_not_a_picture() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "SoundCloud user quietlistener has no public profile picture",
+        "\"quietlistener\" on SoundCloud has no public profile picture",
     );
 }

@@ -63,5 +63,5 @@ async fn an_unknown_stack_overflow_id_is_not_found() {
 
     let reply = app.api_lookup("999999999", Some("stackoverflow")).await;
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no Stack Overflow user 999999999.");
+    assert_says(&reply, "Stack Overflow has no profile \"999999999\".");
 }

@@ -104,7 +104,7 @@ async fn steams_profile_not_found_page_is_not_found_despite_its_share_image() {
     let reply = app.api_lookup("no-such-profile-zz9", Some("steam")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "The specified profile could not be found");
+    assert_says(&reply, "Steam has no profile \"no-such-profile-zz9\".");
 }
 
 #[tokio::test]
@@ -148,6 +148,6 @@ async fn a_steam_page_without_any_avatar_is_not_found() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "The Steam profile gabelogannewell has no public profile picture",
+        "\"gabelogannewell\" on Steam has no public profile picture",
     );
 }

@@ -50,7 +50,7 @@ async fn a_strava_athlete_with_the_stock_figure_has_no_picture() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "Strava athlete 5550123 has no public profile picture",
+        "\"5550123\" on Strava has no public profile picture",
     );
 }
 

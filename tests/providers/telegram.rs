@@ -68,10 +68,7 @@ async fn an_unknown_telegram_username_is_not_found() {
     let reply = app.api_lookup("nobody_here_42", Some("telegram")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(
-        &reply,
-        "There is no public Telegram account @nobody_here_42",
-    );
+    assert_says(&reply, "Telegram has no profile \"nobody_here_42\".");
 }
 
 #[tokio::test]
@@ -89,7 +86,7 @@ async fn a_telegram_account_without_a_photo_is_not_given_the_telegram_logo() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "@quiet_anna on Telegram has no public profile picture",
+        "\"quiet_anna\" on Telegram has no public profile picture",
     );
     assert!(!reply.text.contains("t_logo"), "{}", reply.text);
 }
@@ -125,5 +122,5 @@ async fn a_telegram_page_that_is_not_a_profile_card_is_not_found() {
 
     let reply = app.api_lookup("durov", Some("telegram")).await;
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no public Telegram account @durov");
+    assert_says(&reply, "Telegram has no profile \"durov\".");
 }

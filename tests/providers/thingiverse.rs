@@ -64,7 +64,7 @@ async fn a_thingiverse_maker_with_the_stock_avatar_has_no_picture() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "Thingiverse maker quietmaker has no public profile picture",
+        "\"quietmaker\" on Thingiverse has no public profile picture",
     );
 }
 

@@ -58,6 +58,6 @@ async fn a_threads_page_with_only_the_threads_logo_is_not_found() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "@no.such.account.zz9 on Threads has no public profile picture",
+        "\"no.such.account.zz9\" on Threads has no public profile picture",
     );
 }

@@ -84,7 +84,7 @@ async fn a_missing_tiktok_account_is_not_found() {
     let reply = app.api_lookup("@no.such.user.zz9", Some("tiktok")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no TikTok account @no.such.user.zz9");
+    assert_says(&reply, "TikTok has no profile \"no.such.user.zz9\".");
 }
 
 #[tokio::test]
@@ -149,6 +149,6 @@ async fn a_tiktok_page_with_broken_state_and_no_image_is_not_found() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "@carlosazaustre on TikTok has no public profile picture",
+        "\"carlosazaustre\" on TikTok has no public profile picture",
     );
 }

@@ -91,7 +91,7 @@ async fn tumblr_s_consent_page_is_reported_as_blocked() {
 
     let reply = app.api_lookup("staff", Some("tumblr")).await;
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(&reply, "Tumblr showed its consent page");
+    assert_says(&reply, "Tumblr stopped us with its consent page");
 }
 
 #[tokio::test]

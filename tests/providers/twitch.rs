@@ -63,7 +63,7 @@ async fn an_unknown_twitch_channel_is_not_found() {
 
     let reply = app.api_lookup("nobodyhere", Some("twitch")).await;
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "There is no Twitch channel nobodyhere");
+    assert_says(&reply, "Twitch has no profile \"nobodyhere\".");
 }
 
 #[tokio::test]
@@ -73,10 +73,7 @@ async fn a_twitch_integrity_refusal_is_reported_as_blocked() {
 
     let reply = app.api_lookup("ninja", Some("twitch")).await;
     assert_failure(&reply, 502, "EBLOCKED");
-    assert_says(
-        &reply,
-        "Twitch refused the request (failed integrity check)",
-    );
+    assert_says(&reply, "Twitch stopped us with an integrity check");
 }
 
 #[tokio::test]

@@ -58,6 +58,6 @@ async fn a_vimeo_member_with_the_stock_portrait_has_no_picture() {
     assert_failure(&reply, 404, "ENOTFOUND");
     assert_says(
         &reply,
-        "Vimeo member user12345678 has no public profile picture",
+        "\"user12345678\" on Vimeo has no public profile picture",
     );
 }

@@ -92,5 +92,8 @@ async fn an_x_page_without_a_picture_is_not_found() {
 
     let reply = app.api_lookup("jack", Some("x")).await;
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(&reply, "@jack on X has no public profile picture");
+    assert_says(
+        &reply,
+        "\"jack\" on X (Twitter) has no public profile picture",
+    );
 }

@@ -151,7 +151,7 @@ async fn googles_unusual_traffic_page_is_reported_as_blocked() {
     assert_failure(&reply, 502, "EBLOCKED");
     assert_says(
         &reply,
-        "YouTube asked for a consent or an unusual-traffic check",
+        "YouTube stopped us with a consent or unusual-traffic check",
     );
 }
 
@@ -168,8 +168,5 @@ async fn a_youtube_page_without_channel_data_or_image_is_not_found() {
     let reply = app.api_lookup("mkbhd", Some("youtube")).await;
 
     assert_failure(&reply, 404, "ENOTFOUND");
-    assert_says(
-        &reply,
-        "The YouTube channel https://www.youtube.com/@mkbhd has no public profile picture",
-    );
+    assert_says(&reply, "\"mkbhd\" on YouTube has no public profile picture");
 }
