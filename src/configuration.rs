@@ -489,12 +489,7 @@ impl Cache {
     /// The disk cache folder: the flag or variable, the OS default when unset, `None` when set
     /// to an empty value.
     fn dir(&self) -> Option<std::path::PathBuf> {
-        // clap treats an empty variable as unset; an empty value means "no disk cache".
-        let raw = self
-            .cache_dir
-            .clone()
-            .or_else(|| std::env::var("GETIMAGES_CACHE_DIR").ok());
-        crate::cache::dir_from_setting(raw.as_deref())
+        crate::cache::dir_from_setting(self.cache_dir.as_deref())
     }
 
     /// The Redis tier, if one is set.
@@ -831,6 +826,13 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<Settings, clap::Error> {
         Settings::try_parse_from(std::iter::once("getimages").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn an_empty_cache_dir_turns_the_disk_cache_off() {
+        let dir = |args: &[&str]| parse(args).unwrap().cache.dir();
+        assert_eq!(dir(&["--cache-dir", ""]), None);
+        assert_eq!(dir(&["--cache-dir", "/cache"]), Some("/cache".into()));
     }
 
     #[test]
