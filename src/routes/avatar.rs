@@ -12,11 +12,11 @@ use serde::Deserialize;
 use url::Url;
 
 use super::api::{failed_lookup, found, profile_json};
-use super::error::ApiError;
+use super::error::{ApiError, Problem};
 use super::image::TransformParams;
 use crate::fetch::guard::Guard;
 use crate::imaging::{Fit, Transform};
-use crate::lookup::{Lookup, LookupError, ProfileQuery};
+use crate::lookup::{Lookup, ProfileQuery};
 use crate::proxy::ImageProxy;
 
 /// The query string of `/{provider}/{id}`.
@@ -59,24 +59,25 @@ pub async fn avatar(
                 upscale: asked.upscale || asked.width.is_some(),
                 ..asked
             };
-            let url = Url::parse(avatar)
-                .map_err(|_| LookupError::Upstream(format!("bad avatar URL {avatar}")))?;
+            let url = Url::parse(avatar).map_err(|_| Problem::bad_avatar_url(avatar))?;
             return super::image::serve(&req, &proxy, &url, &transform, None).await;
         }
-        Ok(None) => LookupError::NotFound(format!("{id} has no avatar.")),
-        Err(e) => e.clone(),
+        Ok(None) => Problem::no_avatar(&id).cached(cache, true),
+        Err(e) => failed_lookup(e, cache),
     };
     match params.fallback.as_deref() {
-        None | Some("false") => Err(ApiError(failed_lookup(&failure, cache))),
+        None | Some("false") => Err(ApiError(failure)),
         Some(fallback) => Ok(redirect(fallback_url(&guard, fallback)?.as_str())),
     }
 }
 
 /// A visitor-supplied fallback must be an http(s) URL we would fetch ourselves.
-fn fallback_url(guard: &Guard, raw: &str) -> Result<Url, LookupError> {
+fn fallback_url(guard: &Guard, raw: &str) -> Result<Url, Problem> {
     let url = Url::parse(raw.trim())
-        .map_err(|_| LookupError::Input(format!("fallback \"{raw}\" is not a URL.")))?;
-    guard.check_url(&url)?;
+        .map_err(|_| Problem::input(format!("fallback \"{raw}\" is not a URL.")))?;
+    guard
+        .check_url(&url)
+        .map_err(|reason| Problem::from(&reason))?;
     Ok(url)
 }
 

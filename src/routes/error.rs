@@ -47,6 +47,21 @@ pub struct Problem {
     retry_after: Option<u32>,
 }
 
+/// No such profile, or none with a picture: status, code and page title.
+const NOT_FOUND: (StatusCode, &str, &str) = (
+    StatusCode::NOT_FOUND,
+    "ENOTFOUND",
+    "No profile picture found",
+);
+
+/// An error status, no connection, a broken exchange or an answer we cannot read: status,
+/// code and page title (the message says which, the title only what they share).
+const NO_ANSWER: (StatusCode, &str, &str) = (
+    StatusCode::BAD_GATEWAY,
+    "EUPSTREAM",
+    "No usable answer from the platform",
+);
+
 /// The server is out of memory for now: status, code and page title.
 const BUSY: (StatusCode, &str, &str) = (
     StatusCode::SERVICE_UNAVAILABLE,
@@ -100,6 +115,18 @@ impl Problem {
             "Page not found",
             message,
         )
+    }
+
+    /// `404`: a profile found with no avatar (a banner only), to `/{provider}/{id}`.
+    pub fn no_avatar(id: &str) -> Self {
+        let (status, code, title) = NOT_FOUND;
+        Self::new(status, code, title, format!("{id} has no avatar."))
+    }
+
+    /// `502`: the platform named as the avatar something that is not a URL.
+    pub fn bad_avatar_url(avatar: &str) -> Self {
+        let (status, code, title) = NO_ANSWER;
+        Self::new(status, code, title, format!("bad avatar URL {avatar}"))
     }
 
     /// The same failure as the answer of a lookup served from `cache`.
@@ -200,11 +227,7 @@ impl From<&LookupError> for Problem {
         let (status, code, title) = match e {
             LookupError::Input(_) => INPUT,
             // Says both "there is no such profile" and "it has no picture we can use".
-            LookupError::NotFound(_) | LookupError::NoImage(_) => (
-                StatusCode::NOT_FOUND,
-                "ENOTFOUND",
-                "No profile picture found",
-            ),
+            LookupError::NotFound(_) | LookupError::NoImage(_) => NOT_FOUND,
             LookupError::Blocked(_) => (
                 StatusCode::BAD_GATEWAY,
                 "EBLOCKED",
@@ -215,13 +238,7 @@ impl From<&LookupError> for Problem {
                 "ETIMEOUT",
                 "The platform took too long",
             ),
-            // An error status, no connection, a broken exchange or a page we cannot read:
-            // the message says which, the title only what they share.
-            LookupError::Upstream(_) | LookupError::Unreadable(_) => (
-                StatusCode::BAD_GATEWAY,
-                "EUPSTREAM",
-                "No usable answer from the platform",
-            ),
+            LookupError::Upstream(_) | LookupError::Unreadable(_) => NO_ANSWER,
             LookupError::Forbidden(_) => FORBIDDEN,
             LookupError::Busy(_) => {
                 let (status, code, title) = BUSY;
@@ -230,6 +247,27 @@ impl From<&LookupError> for Problem {
             }
         };
         Self::new(status, code, title, e.to_string())
+    }
+}
+
+impl From<&Refused> for Problem {
+    fn from(reason: &Refused) -> Self {
+        let (status, code, title, message) = match reason {
+            Refused::Scheme(_) => {
+                let (status, code, title) = INPUT;
+                (
+                    status,
+                    code,
+                    title,
+                    "Only http and https links can be used.".into(),
+                )
+            }
+            Refused::Address(_) => {
+                let (status, code, title) = FORBIDDEN;
+                (status, code, title, format!("Refused: {reason}."))
+            }
+        };
+        Self::new(status, code, title, message)
     }
 }
 
