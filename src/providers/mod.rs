@@ -68,6 +68,7 @@ mod mastodon;
 mod medium;
 mod misskey;
 mod page;
+mod patreon;
 mod pinterest;
 mod pixiv;
 mod printables;
@@ -337,6 +338,7 @@ pub static ALL: &[&Provider] = &[
     &misskey::PROVIDER,
     &lemmy::PROVIDER,
     &gitea::PROVIDER,
+    &patreon::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

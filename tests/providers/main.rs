@@ -43,6 +43,7 @@ mod linktree;
 mod mastodon;
 mod medium;
 mod misskey;
+mod patreon;
 mod pinterest;
 mod pixiv;
 mod printables;
