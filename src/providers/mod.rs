@@ -72,6 +72,7 @@ mod patreon;
 mod pinterest;
 mod pixiv;
 mod printables;
+mod producthunt;
 mod reddit;
 mod snapchat;
 mod soundcloud;
@@ -339,6 +340,7 @@ pub static ALL: &[&Provider] = &[
     &lemmy::PROVIDER,
     &gitea::PROVIDER,
     &patreon::PROVIDER,
+    &producthunt::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

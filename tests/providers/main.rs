@@ -47,6 +47,7 @@ mod patreon;
 mod pinterest;
 mod pixiv;
 mod printables;
+mod producthunt;
 mod real_pages;
 mod reddit;
 mod snapchat;
