@@ -54,7 +54,7 @@ impl Outcome {
             LookupError::Blocked(_) => Self::Blocked,
             LookupError::NotFound(_) => Self::NotFound,
             LookupError::NoImage(_) | LookupError::Unreadable(_) => Self::Changed,
-            LookupError::Timeout(_)
+            LookupError::Timeout { .. }
             | LookupError::Upstream(_)
             | LookupError::Forbidden(_)
             | LookupError::Busy(_)
@@ -503,7 +503,13 @@ mod tests {
         assert_eq!(says(LookupError::NotFound("n".into())), Outcome::NotFound);
         assert_eq!(says(LookupError::NoImage("i".into())), Outcome::Changed);
         assert_eq!(says(LookupError::Unreadable("r".into())), Outcome::Changed);
-        assert_eq!(says(LookupError::Timeout("t".into())), Outcome::Unreachable);
+        assert_eq!(
+            says(LookupError::Timeout {
+                platform: "GitHub",
+                within: None
+            }),
+            Outcome::Unreachable
+        );
         assert_eq!(
             says(LookupError::Upstream("u".into())),
             Outcome::Unreachable

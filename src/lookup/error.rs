@@ -31,9 +31,15 @@ pub enum LookupError {
     /// The platform refused us (login wall, anti-bot page, rate limit).
     #[error("{0}")]
     Blocked(String),
-    /// The platform did not answer within the lookup deadline.
-    #[error("{0}")]
-    Timeout(String),
+    /// The platform did not answer in time: within the lookup's deadline (`within`), or
+    /// within a fetch's own timeout (`None`). Worded at the edge (`routes::error`).
+    #[error("{platform} timed out")]
+    Timeout {
+        /// The platform, as the subject of a sentence ("GitHub", "The platform").
+        platform: &'static str,
+        /// The lookup's deadline, when it was that one that passed.
+        within: Option<std::time::Duration>,
+    },
     /// The platform answered with an error, or could not be reached.
     #[error("{0}")]
     Upstream(String),
@@ -57,7 +63,7 @@ impl LookupError {
             Self::NotFound(_) => "not_found",
             Self::NoImage(_) => "no_image",
             Self::Blocked(_) => "blocked",
-            Self::Timeout(_) => "timeout",
+            Self::Timeout { .. } => "timeout",
             Self::Upstream(_) => "upstream",
             Self::Unreadable(_) => "unreadable",
             Self::Forbidden(_) => "forbidden",
@@ -88,7 +94,10 @@ impl LookupError {
         match e {
             FetchError::NotFound { .. } => Self::NotFound(message),
             FetchError::Blocked { .. } => Self::Blocked(message),
-            FetchError::Timeout { .. } => Self::Timeout(message),
+            FetchError::Timeout { .. } => Self::Timeout {
+                platform: upstream,
+                within: None,
+            },
             // A page too large to read is the platform's failure, not the visitor's.
             FetchError::Upstream { .. } | FetchError::TooLarge { .. } => Self::Upstream(message),
             FetchError::Forbidden { reason } => reason.into(),
@@ -227,7 +236,7 @@ impl Failure {
             },
             Self::Lookup(e) => match e {
                 LookupError::Blocked(_) => Rank::Blocked,
-                LookupError::Timeout(_) => Rank::Timeout,
+                LookupError::Timeout { .. } => Rank::Timeout,
                 // A profile whose every image was refused or unusable says no more than a
                 // way's "not found".
                 LookupError::NotFound(_) | LookupError::NoImage(_) => Rank::NotFound,

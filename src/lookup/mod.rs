@@ -191,12 +191,9 @@ impl Platforms {
         only: Option<&'static Strategy>,
     ) -> Result<Profile, LookupError> {
         let started = Instant::now();
-        let past_deadline = || {
-            LookupError::Timeout(format!(
-                "{} did not answer within {} s.",
-                query.provider.name,
-                self.timeout.as_secs_f32()
-            ))
+        let past_deadline = || LookupError::Timeout {
+            platform: query.provider.upstream_name(),
+            within: Some(self.timeout),
         };
         let deadline = tokio::time::Instant::now() + self.timeout;
         let first_block = OnceLock::new();

@@ -67,7 +67,7 @@ impl Outcome {
             Self::Failed(e) => match e {
                 LookupError::NotFound(_) | LookupError::NoImage(_) => Kind::NotFound,
                 LookupError::Blocked(_) => Kind::Blocked,
-                LookupError::Timeout(_) => Kind::Timeout,
+                LookupError::Timeout { .. } => Kind::Timeout,
                 LookupError::Input(_)
                 | LookupError::Upstream(_)
                 | LookupError::Unreadable(_)
@@ -167,7 +167,13 @@ mod tests {
         assert_eq!(failed(LookupError::NotFound("".into())), "not_found");
         assert_eq!(failed(LookupError::NoImage("".into())), "not_found");
         assert_eq!(failed(LookupError::Blocked("".into())), "blocked");
-        assert_eq!(failed(LookupError::Timeout("".into())), "timeout");
+        assert_eq!(
+            failed(LookupError::Timeout {
+                platform: "GitHub",
+                within: None
+            }),
+            "timeout"
+        );
         assert_eq!(failed(LookupError::Upstream("".into())), "error");
         assert_eq!(Outcome::PastDeadline.kind().as_str(), "timeout");
         assert_eq!(Outcome::Invalid.kind().as_str(), "invalid");

@@ -233,7 +233,7 @@ impl From<&LookupError> for Problem {
                 "EBLOCKED",
                 "The platform blocked us",
             ),
-            LookupError::Timeout(_) => (
+            LookupError::Timeout { .. } => (
                 StatusCode::GATEWAY_TIMEOUT,
                 "ETIMEOUT",
                 "The platform took too long",
@@ -246,8 +246,28 @@ impl From<&LookupError> for Problem {
                     .retry_after(budget::RETRY_AFTER_SECS);
             }
         };
-        Self::new(status, code, title, e.to_string())
+        Self::new(status, code, title, lookup_message(e))
     }
+}
+
+/// What a visitor reads of a failed lookup.
+pub fn lookup_message(e: &LookupError) -> String {
+    match e {
+        LookupError::Timeout {
+            platform,
+            within: Some(within),
+        } => past_deadline(platform, within.as_secs_f32()),
+        LookupError::Timeout {
+            platform,
+            within: None,
+        } => format!("{platform} did not answer in time."),
+        _ => e.to_string(),
+    }
+}
+
+/// A platform that did not answer within the lookup's deadline of `seconds`.
+pub fn past_deadline(platform: &str, seconds: f32) -> String {
+    format!("{platform} did not answer within {seconds} s.")
 }
 
 impl From<&Refused> for Problem {
@@ -527,7 +547,12 @@ mod tests {
             input,
             json!({"status": "fail", "code": "EINPUT", "message": "No."})
         );
-        let timeout = Problem::from(&LookupError::Timeout("Slow.".into())).body();
+        let timeout = Problem::from(&LookupError::Timeout {
+            platform: "GitHub",
+            within: Some(std::time::Duration::from_millis(500)),
+        })
+        .body();
+        assert_eq!(timeout["message"], "GitHub did not answer within 0.5 s.");
         assert_eq!(timeout["status"], "error");
         assert_eq!(timeout["code"], "ETIMEOUT");
     }

@@ -220,10 +220,8 @@ fn message(searched: &Searched, timeout: f32) -> String {
     let provider = searched.provider;
     match &searched.outcome {
         Outcome::Found(_) => format!("{} has it.", provider.name),
-        Outcome::Failed(e) => e.to_string(),
-        Outcome::PastDeadline => {
-            format!("{} did not answer within {timeout} s.", provider.name)
-        }
+        Outcome::Failed(e) => super::error::lookup_message(e),
+        Outcome::PastDeadline => super::error::past_deadline(provider.name, timeout),
         Outcome::Invalid => format!(
             "Not a valid {} {} (for example: {}).",
             provider.name, provider.input, provider.example
