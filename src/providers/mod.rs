@@ -70,6 +70,7 @@ mod misskey;
 mod page;
 mod patreon;
 mod pinterest;
+mod pixelfed;
 mod pixiv;
 mod printables;
 mod producthunt;
@@ -341,6 +342,7 @@ pub static ALL: &[&Provider] = &[
     &gitea::PROVIDER,
     &patreon::PROVIDER,
     &producthunt::PROVIDER,
+    &pixelfed::PROVIDER,
     // Any host's `/@user` is a fediverse account: after every platform with `/@` URLs.
     &mastodon::PROVIDER,
     &page::PROVIDER,

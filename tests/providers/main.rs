@@ -45,6 +45,7 @@ mod medium;
 mod misskey;
 mod patreon;
 mod pinterest;
+mod pixelfed;
 mod pixiv;
 mod printables;
 mod producthunt;
