@@ -15,25 +15,18 @@ use url::Url;
 
 use crate::budget::{Admitted, MemoryBudget, Refusal};
 use crate::cache::{CacheStatus, Entry, Held, TieredCache, hex_into};
-use crate::fetch::{FetchError, Fetcher, Wording};
+use crate::fetch::{FetchError, Fetcher};
 use crate::imaging::{self, ImageError, Limits, Transform};
 use crate::single_flight::{Refreshes, SingleFlight};
 
 /// How long a cached image counts as fresh; after that it is served STALE while refetched.
 const IMAGE_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// How a failed fetch reads in an image error's message.
-const WORDING: Wording = Wording {
-    upstream: "The image's host",
-    thing: "image",
-    body: "image",
-};
-
 /// Why an image could not be served.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ProxyError {
     /// Fetching failed (refused, not found, too large, upstream error).
-    #[error("{}", .0.sentence(WORDING))]
+    #[error("fetch failed: {0}")]
     Fetch(#[from] FetchError),
     /// The bytes are not an image we can read, or are too big to decode.
     #[error(transparent)]

@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::budget::{self, Refusal};
 use crate::cache::CacheStatus;
 use crate::fetch::guard::Refused;
-use crate::fetch::{Cause, FetchError};
+use crate::fetch::{Cause, FetchError, Wording};
 use crate::imaging::ImageError;
 use crate::lookup::LookupError;
 use crate::pages::{ErrorPage, LookupForm};
@@ -61,6 +61,13 @@ const NO_ANSWER: (StatusCode, &str, &str) = (
     "EUPSTREAM",
     "No usable answer from the platform",
 );
+
+/// How a failed image fetch reads in what a visitor reads.
+const IMAGE: Wording = Wording {
+    upstream: "The image's host",
+    thing: "image",
+    body: "image",
+};
 
 /// The server is out of memory for now: status, code and page title.
 const BUSY: (StatusCode, &str, &str) = (
@@ -371,7 +378,11 @@ impl From<&ProxyError> for Problem {
                 ),
             },
         };
-        Self::new(status, code, title, e.to_string())
+        let message = match e {
+            ProxyError::Fetch(fetch) => fetch.sentence(IMAGE),
+            ProxyError::Image(_) | ProxyError::Budget(_) => e.to_string(),
+        };
+        Self::new(status, code, title, message)
     }
 }
 

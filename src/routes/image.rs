@@ -7,9 +7,9 @@ use url::Url;
 
 use super::error::{ApiError, Problem};
 use super::shared_body::SharedBody;
-use crate::fetch::{FetchError, guard::Guard};
+use crate::fetch::guard::Guard;
 use crate::imaging::{DEFAULT_QUALITY, Fit, FormatChoice, Transform};
-use crate::proxy::{ImageProxy, ProxyError, Served};
+use crate::proxy::{ImageProxy, Served};
 
 /// Largest width or height that may be asked for.
 pub const MAX_SIDE: u32 = 4096;
@@ -55,7 +55,7 @@ pub async fn image(
     let request = ImageRequest::parse(&params)?;
     guard
         .check_url(&request.url)
-        .map_err(|refused| ProxyError::Fetch(FetchError::from(refused)))?;
+        .map_err(|refused| Problem::from(&refused))?;
     let download = request.download.then_some(request.name.as_str());
     serve(&req, &proxy, &request.url, &request.transform, download).await
 }
