@@ -46,23 +46,12 @@ pub const PROVIDER: Provider = Provider {
 
 /// Any page of `{name}.bandcamp.com` (home, `/music`, `/album/…`) is the artist's.
 fn recognize(url: &Url) -> Option<String> {
-    let host = url.host_str()?.to_ascii_lowercase();
-    let name = host.strip_suffix(".bandcamp.com")?;
-    (!name.contains('.') && !RESERVED.contains(name)).then(|| name.to_owned())
+    super::subdomain_of(url, ".bandcamp.com", RESERVED)
 }
 
 /// A subdomain label: letters, digits and hyphens, lower-cased; `name.bandcamp.com` accepted.
 fn normalize(raw: &str) -> Option<String> {
-    let raw = raw.trim().to_ascii_lowercase();
-    let raw = raw
-        .strip_prefix("https://")
-        .or_else(|| raw.strip_prefix("http://"))
-        .unwrap_or(&raw);
-    let raw = raw.trim_end_matches('/');
-    let name = raw.strip_suffix(".bandcamp.com").unwrap_or(raw);
-    let name = super::ascii_handle(name, "-", 63)?;
-    let ok = !name.starts_with('-') && !name.ends_with('-') && !RESERVED.contains(&name);
-    ok.then_some(name)
+    super::subdomain_handle(raw, ".bandcamp.com", RESERVED)
 }
 
 fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {

@@ -554,6 +554,28 @@ pub fn ascii_handle(raw: &str, extra: &str, max: usize) -> Option<String> {
     plain_handle(raw, extra, max).filter(|h| h.is_ascii())
 }
 
+/// The name of a platform that gives each account a subdomain (`{name}.bandcamp.com`), from
+/// any page of it: a single label of `domain` (`.bandcamp.com`) that is not `reserved`.
+pub fn subdomain_of(url: &Url, domain: &str, reserved: Reserved) -> Option<String> {
+    let host = url.host_str()?.to_ascii_lowercase();
+    let name = host.strip_suffix(domain)?;
+    (!name.contains('.') && !reserved.contains(name)).then(|| name.to_owned())
+}
+
+/// A subdomain name typed as a handle (`name`, `name.bandcamp.com`, with or without its
+/// scheme): letters, digits and inner hyphens, 63 at most, lower-cased, not `reserved`.
+pub fn subdomain_handle(raw: &str, domain: &str, reserved: Reserved) -> Option<String> {
+    let raw = raw.trim().to_ascii_lowercase();
+    let raw = raw
+        .strip_prefix("https://")
+        .or_else(|| raw.strip_prefix("http://"))
+        .unwrap_or(&raw);
+    let raw = raw.trim_end_matches('/');
+    let name = ascii_handle(raw.strip_suffix(domain).unwrap_or(raw), "-", 63)?;
+    let ok = !name.starts_with('-') && !name.ends_with('-') && !reserved.contains(&name);
+    ok.then_some(name)
+}
+
 /// The identity upgrade, for platforms that serve one size.
 pub fn same_size(url: &str) -> String {
     url.to_owned()
