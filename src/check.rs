@@ -15,6 +15,7 @@ use crate::lookup::{LookupError, Platforms, Profile, ProfileQuery};
 use crate::machine::Machine;
 use crate::profile::{Image, ImageKind};
 use crate::providers::{self, Provider};
+use crate::routes::error::lookup_message;
 use crate::startup::{self, StartError};
 
 /// What one provider's check found, or one way of its chain.
@@ -128,7 +129,7 @@ impl Answer {
                     ),
                 }
             }
-            Err(e) => (Outcome::of(&e), None, None, Some(e.to_string()), None),
+            Err(e) => (Outcome::of(&e), None, None, Some(lookup_message(&e)), None),
         };
         Self {
             outcome,
