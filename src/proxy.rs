@@ -50,6 +50,10 @@ pub struct Served {
     /// sending them is done. None for an image the memory cache holds: the cache's share of
     /// memory counts it already.
     _memory: Option<Arc<Admitted>>,
+    /// The result of the flight it came from, held while it is sent: the flight shares a
+    /// result only as long as someone holds it, so every request for the image meanwhile
+    /// (100 slow readers of one 12 MB original) sends these bytes, not a copy of its own.
+    _flight: Option<Arc<Served>>,
 }
 
 /// Fetches, transforms and caches images.
@@ -107,6 +111,7 @@ impl ImageProxy {
                 image,
                 status: CacheStatus::Hit,
                 _memory: None,
+                _flight: None,
             });
         }
         let (proxy, url, t) = (self.clone(), url.clone(), *t);
@@ -114,13 +119,16 @@ impl ImageProxy {
             async move { proxy.serve(&key, &url, &t).await.map(Arc::new) }.in_current_span()
         };
         let (served, started) = self.flights.run(&key, work).await;
-        let served = Served::clone(&*served?);
-        if started {
-            return Ok(served);
-        }
+        let shared = served?;
+        let status = if started {
+            shared.status
+        } else {
+            CacheStatus::Hit
+        };
         Ok(Served {
-            status: CacheStatus::Hit,
-            ..served
+            status,
+            _flight: Some(Arc::clone(&shared)),
+            ..Served::clone(&shared)
         })
     }
 
@@ -277,6 +285,7 @@ impl Served {
             image,
             status,
             _memory: Some(Arc::new(memory)),
+            _flight: None,
         }
     }
 }

@@ -696,3 +696,36 @@ async fn a_cache_on_a_small_filesystem_is_clipped_to_it_and_evicts_when_the_disk
         "no write warnings:\n{log}"
     );
 }
+
+#[tokio::test]
+async fn clients_that_never_read_one_large_image_share_one_copy_of_it() {
+    use std::io::{Read, Write};
+    let cdn = MockServer::start().await;
+    serve_bytes(&cdn, "/noise.png", 200, "image/png", noise_png()).await;
+    // Sent from disk (the memory cache is off), each admitted: a copy per client would fit
+    // five times in 64 MiB, and the sixth would wait and be refused as busy.
+    let app = spawn_app(&[
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+        ("GETIMAGES_MEMORY_CACHE_BYTES", "0"),
+        ("GETIMAGES_MEMORY_BUDGET", "64MiB"),
+    ]);
+    let path = format!(
+        "/image?url={}",
+        url_encoded(&format!("{}/noise.png", cdn.uri()))
+    );
+    assert_eq!(app.get(&path).await.status, 200);
+    let readers: Vec<std::net::TcpStream> = (0..8)
+        .map(|n| {
+            let mut stream = std::net::TcpStream::connect(("127.0.0.1", app.process.port)).unwrap();
+            write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+                .unwrap();
+            let mut status = [0u8; 12];
+            stream.read_exact(&mut status).unwrap();
+            assert_eq!(&status, b"HTTP/1.1 200", "reader {n}");
+            stream
+        })
+        .collect();
+    drop(readers);
+}
