@@ -4,7 +4,7 @@
 //! read a 12 MB image.
 //!
 //! Each load runs against a fresh server process (so its peak is its own) with the budget a
-//! 256 MB Machine gets by default (`GETIMAGES_MEMORY_BUDGET=150MiB` beside a 32 MiB memory
+//! 256 MB Machine gets by default (`GETIMAGES_MEMORY_BUDGET=142MiB` beside a 32 MiB memory
 //! cache, or the variables as set when running the bench), and reports the answers' statuses and the process's peak
 //! resident memory (`VmHWM` from `/proc/PID/status`) after the load. Images come from a
 //! loopback upstream in this process.
@@ -31,7 +31,7 @@ mod support;
 use support::{free_port, server_binary, spawn_quiet};
 
 /// The budget a 256 MB Machine gets by default (see `budget::Split`).
-const DEFAULT_BUDGET: &str = "150MiB";
+const DEFAULT_BUDGET: &str = "142MiB";
 
 /// The memory cache a 256 MB Machine gets by default (an eighth of its memory).
 const DEFAULT_MEMORY_CACHE: &str = "32MiB";

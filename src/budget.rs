@@ -23,8 +23,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// What the process holds besides the budget and its memory caches: the binary, thread
 /// stacks, the runtimes, the allocator's slack (10 MiB resident idle for the release build,
-/// 24 MiB for the debug build; more under load).
-pub const BASE_BYTES: u64 = 32 * 1024 * 1024;
+/// 24 MiB for the debug build; under the cgroup suite's loads, with nothing admitted, up to
+/// 40 MiB for the debug build and 11 MiB for the static one). At 32 MiB, the debug build's
+/// anonymous memory reached 229 MiB of the 230 the split planned for on 256 MiB.
+pub const BASE_BYTES: u64 = 40 * 1024 * 1024;
 
 /// The share of the memory limit left unspent by default, as margin.
 pub const MARGIN_SHARE: f64 = 0.10;
@@ -360,13 +362,13 @@ mod tests {
     fn the_default_budget_leaves_the_caches_the_base_and_a_tenth_of_the_limit() {
         let mib = 1024 * 1024;
         let split = Split::of(Some(256 * mib), None, 16 * mib, None);
-        assert_eq!((split.memory_cache / mib, split.budget / mib), (32, 150));
+        assert_eq!((split.memory_cache / mib, split.budget / mib), (32, 142));
         let margin = split.margin().unwrap() as u64;
         assert!(margin >= 256 * mib / 10, "{split}");
         assert_eq!(
             split.to_string(),
-            "memory limit 256 MiB = budget 150 + memory caches 48 (images and lookups 32, \
-             answers 16) + base 32 + margin 25 MiB"
+            "memory limit 256 MiB = budget 142 + memory caches 48 (images and lookups 32, \
+             answers 16) + base 40 + margin 25 MiB"
         );
         // A large Machine: the memory cache stops at 64 MiB.
         assert_eq!(
