@@ -113,7 +113,7 @@ struct Bounded {
     allowance: Allowance,
 }
 
-/// Most stand-in elements made: past them, every new element is the first one.
+/// Most stand-in elements made: past them, every new element is one of those made.
 const MOST_STAND_INS: usize = 256;
 
 impl Bounded {
