@@ -6,7 +6,7 @@
 use serde_json::json;
 use url::Url;
 
-use super::mastodon::{normalize, split};
+use super::fediverse::{normalize, split};
 use super::{PickError, Provider, Recognize, Strategy, pick};
 use crate::extract::json::str_at;
 use crate::fetch::Request;

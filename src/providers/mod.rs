@@ -48,6 +48,7 @@ mod dockerhub;
 mod dribbble;
 mod facebook;
 mod farcaster;
+mod fediverse;
 mod flickr;
 mod gitea;
 mod github;

@@ -5,7 +5,7 @@
 
 use url::Url;
 
-use super::mastodon::{normalize, split};
+use super::fediverse::{normalize, split};
 use super::{PickError, Provider, Recognize, Reserved, Strategy, pick};
 
 /// Large Pixelfed servers, whose `/{user}` URLs are Pixelfed's.
