@@ -87,88 +87,13 @@ impl Application {
         let (listener, inherited) = take_listener(&settings.server)?;
         let addr = listener.local_addr().map_err(StartError::Inherited)?;
         let queue = listener.try_clone().ok();
-        let guard = settings.test_hooks.guard();
-        let fetcher = Arc::new(fetcher(settings, guard.clone())?);
-        let split = settings.memory_split(machine.memory_limit);
-        let cache = TieredCache::new(settings.cache.tiers(split.memory_cache));
-        if let Some(url) = &settings.cache.redis_url {
-            tracing::info!("cache shared through Redis at {url:?} (connected on first use)");
-        }
-        match split.margin() {
-            Some(margin) if margin < 0 => tracing::warn!("{split}: more than the limit"),
-            _ => tracing::info!("{split}"),
-        }
-        let budget = MemoryBudget::new(split.budget, budget::ADMISSION_WAIT);
-        let lookup = web::Data::new(Lookup::new(
-            fetcher.clone(),
-            guard.clone(),
-            &cache,
-            budget.clone(),
-            settings.lookup(),
-        ));
-        let guard = web::Data::new(guard);
-        let limits = settings.images.limits(&budget);
-        tracing::info!(
-            "memory budget {} MiB, shared by images and lookups: images up to {} pixels",
-            budget.bytes() / (1024 * 1024),
-            limits.max_pixels
-        );
-        let proxy = web::Data::new(ImageProxy::new(
-            fetcher,
-            cache,
-            limits,
-            budget,
-            machine.cpus,
-        ));
-        let server_settings = &settings.server;
+        let services = Services::new(settings, &machine)?;
         let watcher = IdleWatcher::new(
-            server_settings.idle_timeout(),
-            &server_settings.idle_ignore_paths,
+            settings.server.idle_timeout(),
+            &settings.server.idle_ignore_paths,
         );
-        let app_watcher = watcher.clone();
-        let test_routes = settings.test_hooks.test_routes;
-        let limiters = settings.limits.limiters(machine.cpus);
-        let request_limits = settings.limits.requests();
-        let connection_watcher = watcher.clone();
-        let server = HttpServer::new(move || {
-            app_watcher.worker_started();
-            App::new()
-                .app_data(lookup.clone())
-                .app_data(proxy.clone())
-                .app_data(guard.clone())
-                .wrap(app_watcher.middleware())
-                .wrap(from_fn(move |req, next| {
-                    security::limit_request(request_limits, req, next)
-                }))
-                .wrap(from_fn(security::headers))
-                .wrap(from_fn(telemetry::log_request))
-                .configure(|cfg| routes::configure(cfg, test_routes, &limiters))
-        })
-        .disable_signals()
-        // Streamed answers (a search's NDJSON lines and results page) go out as written, not
-        // held back by Nagle's algorithm until the client's delayed ACK (40 ms) comes. And a
-        // connection closes lingering, so a client still sending reads our last answer (a
-        // request head past actix's buffer is answered 431, then the socket was reset).
-        .on_connect(move |connection, data| {
-            connection_watcher.connection_opened(data);
-            if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
-                let _ = tcp.set_nodelay(true);
-            }
-            security::linger_on_close(connection, data);
-        })
-        // A client that hangs up (EOF) drops its request's handler, so an abandoned image
-        // fetch and transform stop and give their memory back; HTTP/1 clients do not
-        // half-close while waiting for an answer.
-        .h1_allow_half_closed(false)
-        .keep_alive(server_settings.effective_keep_alive())
-        .client_request_timeout(settings.limits.client_request_timeout)
-        .shutdown_timeout(server_settings.shutdown_timeout.as_secs().max(1))
-        // One per CPU unless set, from the CPUs counted at start.
-        .workers(server_settings.workers.unwrap_or(machine.cpus).get())
-        .listen(listener)
-        .map_err(StartError::Server)?
-        .run();
-        let metrics = metrics_server(server_settings, &watcher)?;
+        let server = http_server(settings, &machine, services, &watcher, listener)?;
+        let metrics = metrics_server(&settings.server, &watcher)?;
         Ok(Self {
             addr,
             inherited,
@@ -228,6 +153,119 @@ impl Application {
         }
         lifecycle.await.map_err(std::io::Error::other)
     }
+}
+
+/// What every worker's app shares: the lookup service, the image proxy and the URL guard,
+/// over one fetcher, one cache and one memory budget.
+struct Services {
+    lookup: web::Data<Lookup>,
+    proxy: web::Data<ImageProxy>,
+    guard: web::Data<Guard>,
+}
+
+impl Services {
+    /// The services, sized for `machine`: the memory limit split between the budget, the
+    /// memory caches and the rest (logged), the workers' CPUs for transforms.
+    fn new(settings: &Settings, machine: &Machine) -> Result<Self, StartError> {
+        let guard = settings.test_hooks.guard();
+        let fetcher = Arc::new(fetcher(settings, guard.clone())?);
+        let split = settings.memory_split(machine.memory_limit);
+        let cache = TieredCache::new(settings.cache.tiers(split.memory_cache));
+        if let Some(url) = &settings.cache.redis_url {
+            tracing::info!("cache shared through Redis at {url:?} (connected on first use)");
+        }
+        match split.margin() {
+            Some(margin) if margin < 0 => tracing::warn!("{split}: more than the limit"),
+            _ => tracing::info!("{split}"),
+        }
+        let budget = MemoryBudget::new(split.budget, budget::ADMISSION_WAIT);
+        let lookup = web::Data::new(Lookup::new(
+            fetcher.clone(),
+            guard.clone(),
+            &cache,
+            budget.clone(),
+            settings.lookup(),
+        ));
+        let limits = settings.images.limits(&budget);
+        tracing::info!(
+            "memory budget {} MiB, shared by images and lookups: images up to {} pixels",
+            budget.bytes() / (1024 * 1024),
+            limits.max_pixels
+        );
+        let proxy = web::Data::new(ImageProxy::new(
+            fetcher,
+            cache,
+            limits,
+            budget,
+            machine.cpus,
+        ));
+        Ok(Self {
+            lookup,
+            proxy,
+            guard: web::Data::new(guard),
+        })
+    }
+}
+
+/// The HTTP server on `listener`: each worker's app (`services`, the middlewares, the
+/// routes), the connection settings, one worker per CPU unless set; started, not yet awaited.
+fn http_server(
+    settings: &Settings,
+    machine: &Machine,
+    services: Services,
+    watcher: &IdleWatcher,
+    listener: TcpListener,
+) -> Result<Server, StartError> {
+    let Services {
+        lookup,
+        proxy,
+        guard,
+    } = services;
+    let server_settings = &settings.server;
+    let app_watcher = watcher.clone();
+    let test_routes = settings.test_hooks.test_routes;
+    let limiters = settings.limits.limiters(machine.cpus);
+    let request_limits = settings.limits.requests();
+    let connection_watcher = watcher.clone();
+    let server = HttpServer::new(move || {
+        app_watcher.worker_started();
+        App::new()
+            .app_data(lookup.clone())
+            .app_data(proxy.clone())
+            .app_data(guard.clone())
+            .wrap(app_watcher.middleware())
+            .wrap(from_fn(move |req, next| {
+                security::limit_request(request_limits, req, next)
+            }))
+            .wrap(from_fn(security::headers))
+            .wrap(from_fn(telemetry::log_request))
+            .configure(|cfg| routes::configure(cfg, test_routes, &limiters))
+    })
+    .disable_signals()
+    // Streamed answers (a search's NDJSON lines and results page) go out as written, not
+    // held back by Nagle's algorithm until the client's delayed ACK (40 ms) comes. And a
+    // connection closes lingering, so a client still sending reads our last answer (a
+    // request head past actix's buffer is answered 431, then the socket was reset).
+    .on_connect(move |connection, data| {
+        connection_watcher.connection_opened(data);
+        if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            let _ = tcp.set_nodelay(true);
+        }
+        security::linger_on_close(connection, data);
+    })
+    // A client that hangs up (EOF) drops its request's handler, so an abandoned image
+    // fetch and transform stop and give their memory back; HTTP/1 clients do not
+    // half-close while waiting for an answer.
+    .h1_allow_half_closed(false)
+    .keep_alive(server_settings.effective_keep_alive())
+    .client_request_timeout(settings.limits.client_request_timeout)
+    .shutdown_timeout(server_settings.shutdown_timeout.as_secs().max(1))
+    // One per CPU unless set, from the CPUs counted at start.
+    .workers(server_settings.workers.unwrap_or(machine.cpus).get())
+    .listen(listener)
+    .map_err(StartError::Server)?
+    .run();
+    Ok(server)
 }
 
 /// The metrics port's server, when the settings ask for one.
