@@ -52,13 +52,13 @@ impl Outcome {
     /// What a failed lookup says about the platform.
     fn of(error: &LookupError) -> Self {
         match error {
-            LookupError::Blocked(_) => Self::Blocked,
+            LookupError::Blocked { .. } => Self::Blocked,
             LookupError::NotFound(_) => Self::NotFound,
-            LookupError::NoImage(_) | LookupError::Unreadable(_) => Self::Changed,
+            LookupError::NoImage(_) | LookupError::Unreadable { .. } => Self::Changed,
             LookupError::Timeout { .. }
-            | LookupError::Upstream(_)
+            | LookupError::Upstream { .. }
             | LookupError::Forbidden(_)
-            | LookupError::Busy(_)
+            | LookupError::Busy
             | LookupError::Input(_) => Self::Unreachable,
         }
     }
@@ -496,14 +496,35 @@ fn print_line(line: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lookup::{NoImage, Unanswered, Unreadable, Whose};
 
     #[test]
     fn every_failure_has_an_outcome() {
         let says = |e: LookupError| Outcome::of(&e);
-        assert_eq!(says(LookupError::Blocked("b".into())), Outcome::Blocked);
-        assert_eq!(says(LookupError::NotFound("n".into())), Outcome::NotFound);
-        assert_eq!(says(LookupError::NoImage("i".into())), Outcome::Changed);
-        assert_eq!(says(LookupError::Unreadable("r".into())), Outcome::Changed);
+        assert_eq!(
+            says(LookupError::Blocked {
+                platform: "GitHub",
+                by: "a login wall"
+            }),
+            Outcome::Blocked
+        );
+        assert_eq!(
+            says(LookupError::NotFound(Whose::At("n".into()))),
+            Outcome::NotFound
+        );
+        assert_eq!(
+            says(LookupError::NoImage(NoImage::NoPicture(Whose::At(
+                "i".into()
+            )))),
+            Outcome::Changed
+        );
+        assert_eq!(
+            says(LookupError::Unreadable {
+                platform: "GitHub",
+                cause: Unreadable::NotThe("JSON")
+            }),
+            Outcome::Changed
+        );
         assert_eq!(
             says(LookupError::Timeout {
                 platform: "GitHub",
@@ -512,7 +533,10 @@ mod tests {
             Outcome::Unreachable
         );
         assert_eq!(
-            says(LookupError::Upstream("u".into())),
+            says(LookupError::Upstream {
+                platform: "GitHub",
+                cause: Unanswered::NotAsked
+            }),
             Outcome::Unreachable
         );
     }

@@ -15,7 +15,7 @@ use reqwest::{Client, header};
 use url::Url;
 
 use credentials::{Credential, OAuthClient};
-pub use error::{Cause, FetchError, Phase, Wording};
+pub use error::{Cause, FetchError, Phase};
 use guard::{Guard, Refused};
 
 /// Redirect hops followed before giving up.

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use url::Url;
 
-use super::error::{Failure, refused};
+use super::error::{Failure, InputError, Unanswered, refused};
 use super::profile::Unchecked;
 use super::{LookupError, Platforms, ProfileQuery};
 use crate::budget::Admitted;
@@ -157,8 +157,7 @@ impl<'a> ChainRun<'a> {
         asked: &mut Asked,
     ) -> Result<Unchecked, Failure> {
         if Url::parse(&request.url).is_err() {
-            let error = format!("\"{}\" is not a valid address.", request.url);
-            return Err(LookupError::Input(error).into());
+            return Err(LookupError::from(InputError::BadAddress(request.url)).into());
         }
         let via_proxy = request.via_proxy;
         let fetched = self.fetch(request, asked).await?;
@@ -235,7 +234,10 @@ impl<'a> ChainRun<'a> {
             }
         })
         .await
-        .map_err(|e| LookupError::Upstream(format!("reading the page failed: {e}")))?
+        .map_err(|e| LookupError::Upstream {
+            platform: provider.upstream_name(),
+            cause: Unanswered::Reading(e.to_string()),
+        })?
     }
 }
 

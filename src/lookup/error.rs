@@ -1,38 +1,41 @@
-//! Why a lookup failed, as the visitor and API clients see it. How each reason is served
-//! over HTTP (status, code, page title) is decided at the edge, in `routes::error`.
+//! Why a lookup failed, as data: the platform, the handle, the cause. How each reason is
+//! served over HTTP (status, code, page title) and the sentence a visitor reads are written
+//! at the edge, in `routes::error`.
 
 use crate::budget::Refusal;
-use crate::fetch::{FetchError, Wording, guard::Refused};
+use crate::fetch::{Cause, FetchError, guard::Refused};
 use crate::providers::{NotFound, PickError, Provider, TooComplex};
 
 use super::ProfileQuery;
 
-/// How a failed fetch reads in a lookup's error message.
-const WORDING: Wording = Wording {
-    upstream: "The platform",
-    thing: "profile",
-    body: "platform's answer",
-};
+/// The platform a failure names when no lookup names one, as the subject of a sentence (as
+/// [`Provider::upstream_name`] names the generic page reader's).
+const PLATFORM: &str = "The platform";
 
-/// Every way a lookup can fail, as the visitor and API clients see it.
+/// Every way a lookup can fail, with what the visitor's sentence names.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LookupError {
     /// The input cannot be understood.
-    #[error("{0}")]
-    Input(String),
+    #[error("input refused: {0}")]
+    Input(InputError),
     /// The profile does not exist.
-    #[error("{0}")]
-    NotFound(String),
+    #[error("no profile {0}")]
+    NotFound(Whose),
     /// The platform answered, and no picture could be read from its answer: the profile has
     /// none, or the platform changed its page (served as "not found"; `getimages check`
     /// reports it as a change).
     #[error("{0}")]
-    NoImage(String),
+    NoImage(NoImage),
     /// The platform refused us (login wall, anti-bot page, rate limit).
-    #[error("{0}")]
-    Blocked(String),
+    #[error("{platform} blocked us with {by}")]
+    Blocked {
+        /// The platform, as the subject of a sentence ("GitHub", "The platform").
+        platform: &'static str,
+        /// What stopped us, as a phrase: "a Cloudflare challenge", "a login wall".
+        by: &'static str,
+    },
     /// The platform did not answer in time: within the lookup's deadline (`within`), or
-    /// within a fetch's own timeout (`None`). Worded at the edge (`routes::error`).
+    /// within a fetch's own timeout (`None`).
     #[error("{platform} timed out")]
     Timeout {
         /// The platform, as the subject of a sentence ("GitHub", "The platform").
@@ -40,19 +43,158 @@ pub enum LookupError {
         /// The lookup's deadline, when it was that one that passed.
         within: Option<std::time::Duration>,
     },
-    /// The platform answered with an error, or could not be reached.
-    #[error("{0}")]
-    Upstream(String),
+    /// The platform answered with an error, could not be reached, or its answer could not
+    /// be taken in.
+    #[error("{platform}: {cause}")]
+    Upstream {
+        /// The platform, as the subject of a sentence ("GitHub", "The platform").
+        platform: &'static str,
+        /// What went wrong.
+        cause: Unanswered,
+    },
     /// The platform answered, with something we cannot read as a profile (not the JSON or
     /// page it serves): served as `Upstream`; `getimages check` reports it as a change.
-    #[error("{0}")]
-    Unreadable(String),
+    #[error("{platform}: {cause}")]
+    Unreadable {
+        /// The platform, as the subject of a sentence ("GitHub", "The platform").
+        platform: &'static str,
+        /// What about the answer.
+        cause: Unreadable,
+    },
     /// The URL points at a private or otherwise forbidden address.
-    #[error("{0}")]
-    Forbidden(String),
+    #[error("refused: {0}")]
+    Forbidden(Refused),
     /// The memory budget stayed spent for the whole wait: nothing was asked.
+    #[error("the memory budget stayed spent")]
+    Busy,
+}
+
+/// Why the visitor's input cannot be looked up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    /// Nothing was typed.
+    #[error("empty")]
+    Empty,
+    /// The input is longer than `most` bytes.
+    #[error("longer than {most} bytes")]
+    TooLong {
+        /// The longest input accepted.
+        most: usize,
+    },
+    /// The link is longer than `most` bytes once percent-encoded.
+    #[error("longer than {most} bytes once encoded")]
+    TooLongEncoded {
+        /// The longest link accepted.
+        most: usize,
+    },
+    /// The platform picked is none we know: its id, as given.
+    #[error("unknown platform {0:?}")]
+    UnknownPlatform(String),
+    /// The input is not a handle or profile URL of the platform picked.
+    #[error("{q:?} is no {} handle", provider.id)]
+    NotAHandle {
+        /// The input, as typed.
+        q: String,
+        /// The platform picked.
+        provider: &'static Provider,
+    },
+    /// A link with a scheme other than http(s), typed without a platform.
+    #[error("not an http(s) link")]
+    NotHttp,
+    /// No platform can be told from the input: the input.
+    #[error("no platform detected in {0:?}")]
+    WhichPlatform(String),
+    /// A bare name given where one profile is asked for: the name.
+    #[error("{0:?} is a bare name")]
+    BareName(String),
+    /// No platform we know reads this address: the address.
+    #[error("no platform for {0:?}")]
+    NoPlatform(String),
+    /// The guard refused a link's scheme: the link.
+    #[error("{0}: not http or https")]
+    Scheme(String),
+    /// The address a way would ask is not a URL: the address.
+    #[error("{0:?} is not a URL")]
+    BadAddress(String),
+}
+
+/// Whose profile a failure is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Whose {
+    /// The profile at an address: a page the generic reader was asked for, or the URL a
+    /// platform answered "not found" at.
+    At(String),
+    /// One platform's profile.
+    Named {
+        /// The platform's name ("GitHub").
+        platform: &'static str,
+        /// The handle.
+        handle: String,
+    },
+}
+
+impl std::fmt::Display for Whose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::At(address) => write!(f, "at {address}"),
+            Self::Named { platform, handle } => write!(f, "{handle:?} on {platform}"),
+        }
+    }
+}
+
+/// Why a profile that was read gave no picture.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoImage {
+    /// The profile shows none.
+    #[error("no picture {0}")]
+    NoPicture(Whose),
+    /// Every picture it showed is one a visitor could not be sent to.
+    #[error("no usable image for {handle:?} on {platform}")]
+    Unusable {
+        /// The platform's name ("GitHub").
+        platform: &'static str,
+        /// The handle.
+        handle: String,
+    },
+}
+
+/// Why a platform gave no answer we could take in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unanswered {
+    /// It answered with an error status, could not be reached, or the exchange broke.
     #[error("{0}")]
-    Busy(String),
+    Fetch(Cause),
+    /// Its answer is larger than the `max` bytes we read.
+    #[error("the answer is larger than {max} bytes")]
+    TooLarge {
+        /// The limit it broke.
+        max: usize,
+    },
+    /// Reading its page would take more memory than the budget allows one page.
+    #[error("reading the page needs {needed} bytes, more than the {most} one page may take")]
+    OverBudget {
+        /// Bytes asked for.
+        needed: u64,
+        /// The most one page may take.
+        most: u64,
+    },
+    /// No way of asking it could be tried.
+    #[error("no way could be asked")]
+    NotAsked,
+    /// Reading its page stopped: the reading task's failure.
+    #[error("reading the page failed: {0}")]
+    Reading(String),
+}
+
+/// What about a platform's answer we cannot read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unreadable {
+    /// It is not what the platform serves: what it should have been ("JSON").
+    #[error("the answer was not the {0} expected")]
+    NotThe(&'static str),
+    /// The page is built in a way we refuse to parse.
+    #[error("the page is too complex to parse ({0:?})")]
+    TooComplex(TooComplex),
 }
 
 impl LookupError {
@@ -62,12 +204,12 @@ impl LookupError {
             Self::Input(_) => "input",
             Self::NotFound(_) => "not_found",
             Self::NoImage(_) => "no_image",
-            Self::Blocked(_) => "blocked",
+            Self::Blocked { .. } => "blocked",
             Self::Timeout { .. } => "timeout",
-            Self::Upstream(_) => "upstream",
-            Self::Unreadable(_) => "unreadable",
+            Self::Upstream { .. } => "upstream",
+            Self::Unreadable { .. } => "unreadable",
             Self::Forbidden(_) => "forbidden",
-            Self::Busy(_) => "busy",
+            Self::Busy => "busy",
         }
     }
 
@@ -78,28 +220,38 @@ impl LookupError {
     }
 }
 
+impl From<InputError> for LookupError {
+    fn from(e: InputError) -> Self {
+        Self::Input(e)
+    }
+}
+
 impl From<FetchError> for LookupError {
     fn from(e: FetchError) -> Self {
-        Self::from_fetch(e, WORDING.upstream)
+        Self::from_fetch(e, PLATFORM)
     }
 }
 
 impl LookupError {
-    /// A failed fetch as the visitor reads it, with the platform named (`upstream`).
+    /// A failed fetch, with the platform named (`upstream`).
     pub fn from_fetch(e: FetchError, upstream: &'static str) -> Self {
-        let message = e.sentence(Wording {
-            upstream,
-            ..WORDING
-        });
+        let unanswered = |cause| Self::Upstream {
+            platform: upstream,
+            cause,
+        };
         match e {
-            FetchError::NotFound { .. } => Self::NotFound(message),
-            FetchError::Blocked { .. } => Self::Blocked(message),
+            FetchError::NotFound { url, .. } => Self::NotFound(Whose::At(url.to_string())),
+            FetchError::Blocked { by, .. } => Self::Blocked {
+                platform: upstream,
+                by,
+            },
             FetchError::Timeout { .. } => Self::Timeout {
                 platform: upstream,
                 within: None,
             },
+            FetchError::Upstream { cause } => unanswered(Unanswered::Fetch(cause)),
             // A page too large to read is the platform's failure, not the visitor's.
-            FetchError::Upstream { .. } | FetchError::TooLarge { .. } => Self::Upstream(message),
+            FetchError::TooLarge { max } => unanswered(Unanswered::TooLarge { max }),
             FetchError::Forbidden { reason } => reason.into(),
         }
     }
@@ -107,62 +259,43 @@ impl LookupError {
 
 impl From<Refused> for LookupError {
     fn from(reason: Refused) -> Self {
-        let message = FetchError::from(reason.clone()).sentence(WORDING);
         match reason {
-            Refused::Scheme(_) => Self::Input(message),
-            Refused::Address(_) => Self::Forbidden(message),
+            Refused::Scheme(link) => Self::Input(InputError::Scheme(link)),
+            Refused::Address(_) => Self::Forbidden(reason),
         }
     }
 }
 
 impl LookupError {
-    /// What reading `query`'s answer found wrong, as the visitor reads it.
+    /// What reading `query`'s answer found wrong.
     fn from_pick(e: PickError, query: &ProfileQuery) -> Self {
-        let provider = query.provider;
-        let upstream = provider.upstream_name();
+        let platform = query.provider.upstream_name();
         match e {
-            PickError::NotFound => Self::NotFound(no_profile(query)),
-            PickError::NoImage if provider.is_generic() => {
-                Self::NoImage(format!("{} has no public profile picture.", query.handle))
-            }
-            PickError::NoImage => Self::NoImage(format!(
-                "\"{}\" on {} has no public profile picture.",
-                query.handle, provider.name
-            )),
-            PickError::Blocked(by) => {
-                Self::Blocked(FetchError::Blocked { status: 200, by }.sentence(Wording {
-                    upstream,
-                    ..WORDING
-                }))
-            }
-            PickError::Unreadable(expected) => Self::Unreadable(format!(
-                "{upstream}'s answer was not the {expected} we expected."
-            )),
-            PickError::TooComplex(TooComplex::Nesting) => Self::Unreadable(format!(
-                "The page nests its elements more than {} deep; we do not read it.",
-                crate::extract::MAX_NESTING
-            )),
-            PickError::TooComplex(TooComplex::Attributes) => Self::Unreadable(format!(
-                "The page has a tag of more than {} attributes; we do not read it.",
-                crate::extract::MAX_ATTRIBUTES
-            )),
-            PickError::TooComplex(TooComplex::Elements) => Self::Unreadable(
-                "The page builds far more elements than it writes; we do not read it.".into(),
-            ),
+            PickError::NotFound => Self::NotFound(whose(query)),
+            PickError::NoImage => Self::NoImage(NoImage::NoPicture(whose(query))),
+            PickError::Blocked(by) => Self::Blocked { platform, by },
+            PickError::Unreadable(expected) => Self::Unreadable {
+                platform,
+                cause: Unreadable::NotThe(expected),
+            },
+            PickError::TooComplex(what) => Self::Unreadable {
+                platform,
+                cause: Unreadable::TooComplex(what),
+            },
         }
     }
 }
 
-/// "No such profile", naming the platform and the handle: the URL asked (an API's) means
-/// little to a visitor.
-fn no_profile(query: &ProfileQuery) -> String {
+/// Whose profile `query` asks for: the page's address for the generic reader, else the
+/// platform and the handle (the URL asked, an API's, means little to a visitor).
+fn whose(query: &ProfileQuery) -> Whose {
     if query.provider.is_generic() {
-        format!("There is no profile at {}.", query.handle)
+        Whose::At(query.handle.clone())
     } else {
-        format!(
-            "{} has no profile \"{}\".",
-            query.provider.name, query.handle
-        )
+        Whose::Named {
+            platform: query.provider.name,
+            handle: query.handle.clone(),
+        }
     }
 }
 
@@ -200,7 +333,7 @@ impl Failure {
             Self::Fetch(FetchError::Forbidden { .. }) => true,
             Self::Lookup(e) => matches!(
                 e,
-                LookupError::Input(_) | LookupError::Forbidden(_) | LookupError::Busy(_)
+                LookupError::Input(_) | LookupError::Forbidden(_) | LookupError::Busy
             ),
             _ => false,
         }
@@ -235,29 +368,29 @@ impl Failure {
                 PickError::Unreadable(_) | PickError::TooComplex(_) => Rank::Error,
             },
             Self::Lookup(e) => match e {
-                LookupError::Blocked(_) => Rank::Blocked,
+                LookupError::Blocked { .. } => Rank::Blocked,
                 LookupError::Timeout { .. } => Rank::Timeout,
                 // A profile whose every image was refused or unusable says no more than a
                 // way's "not found".
                 LookupError::NotFound(_) | LookupError::NoImage(_) => Rank::NotFound,
                 LookupError::Input(_)
-                | LookupError::Upstream(_)
-                | LookupError::Unreadable(_)
+                | LookupError::Upstream { .. }
+                | LookupError::Unreadable { .. }
                 | LookupError::Forbidden(_)
-                | LookupError::Busy(_) => Rank::Error,
+                | LookupError::Busy => Rank::Error,
             },
             Self::Chain(failures) => return failures.iter().filter_map(|(_, f)| f.rank()).max(),
         };
         Some(rank)
     }
 
-    /// What the visitor reads, naming the platform where a sentence needs it.
+    /// The lookup's failure, naming the platform and the handle where a sentence needs them.
     pub(super) fn into_error(self, query: &ProfileQuery) -> LookupError {
         let provider = query.provider;
         let upstream = provider.upstream_name();
         match self {
             Self::Fetch(FetchError::NotFound { .. }) if !provider.is_generic() => {
-                LookupError::NotFound(no_profile(query))
+                LookupError::NotFound(whose(query))
             }
             Self::Fetch(e) => LookupError::from_fetch(e, upstream),
             Self::Pick(e) => LookupError::from_pick(e, query),
@@ -269,7 +402,10 @@ impl Failure {
                     .into_iter()
                     .find(|(_, f)| f.rank() == most)
                     .map_or_else(
-                        || LookupError::Upstream(format!("{upstream} could not be asked.")),
+                        || LookupError::Upstream {
+                            platform: upstream,
+                            cause: Unanswered::NotAsked,
+                        },
                         |(_, f)| f.into_error(query),
                     )
             }
@@ -298,15 +434,10 @@ enum Rank {
 /// A budget refusal as a lookup's failure.
 pub(super) fn refused(refusal: Refusal, provider: &Provider) -> Failure {
     Failure::Lookup(match refusal {
-        Refusal::Busy => LookupError::Busy(
-            "The server is busy with other lookups and images; try again in a few seconds.".into(),
-        ),
-        Refusal::TooLarge { needed, most } => LookupError::Upstream(format!(
-            "{}'s page would take about {} MiB to read, more than this server's memory \
-             budget allows one page ({} MiB).",
-            provider.upstream_name(),
-            needed.div_ceil(1024 * 1024),
-            most / (1024 * 1024)
-        )),
+        Refusal::Busy => LookupError::Busy,
+        Refusal::TooLarge { needed, most } => LookupError::Upstream {
+            platform: provider.upstream_name(),
+            cause: Unanswered::OverBudget { needed, most },
+        },
     })
 }

@@ -26,7 +26,7 @@ use answers::{AnswerKey, Answers, Served};
 use chain::ChainRun;
 pub use chain::{metadata_cost, parse_cost, read_profile};
 use error::Failure;
-pub use error::LookupError;
+pub use error::{InputError, LookupError, NoImage, Unanswered, Unreadable, Whose};
 pub use profile::{JsonOnce, Profile};
 pub use query::{Account, Input, MAX_NAME_LEN, Name, ProfileQuery};
 

@@ -6,6 +6,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::LookupError;
+use super::error::NoImage;
 use super::image_check::{self, Candidate};
 use crate::fetch::Fetcher;
 use crate::fetch::guard::Guard;
@@ -151,9 +152,10 @@ impl Unchecked {
         if images.is_empty() {
             return Err(match refused {
                 Some(e) => e,
-                None => {
-                    LookupError::NoImage(format!("{} {handle} has no usable image.", provider.name))
-                }
+                None => LookupError::NoImage(NoImage::Unusable {
+                    platform: provider.name,
+                    handle,
+                }),
             });
         }
         let profile = Profile {

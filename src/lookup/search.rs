@@ -66,13 +66,13 @@ impl Outcome {
             Self::Found(_) => Kind::Found,
             Self::Failed(e) => match e {
                 LookupError::NotFound(_) | LookupError::NoImage(_) => Kind::NotFound,
-                LookupError::Blocked(_) => Kind::Blocked,
+                LookupError::Blocked { .. } => Kind::Blocked,
                 LookupError::Timeout { .. } => Kind::Timeout,
                 LookupError::Input(_)
-                | LookupError::Upstream(_)
-                | LookupError::Unreadable(_)
+                | LookupError::Upstream { .. }
+                | LookupError::Unreadable { .. }
                 | LookupError::Forbidden(_)
-                | LookupError::Busy(_) => Kind::Error,
+                | LookupError::Busy => Kind::Error,
             },
             Self::PastDeadline => Kind::Timeout,
             Self::Invalid => Kind::Invalid,
@@ -149,6 +149,7 @@ impl Lookup {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lookup::{NoImage, Unanswered, Whose};
 
     #[test]
     fn a_name_goes_to_every_username_platform_and_no_other() {
@@ -164,9 +165,23 @@ mod tests {
     #[test]
     fn outcomes_are_named_as_the_api_names_them() {
         let failed = |e| Outcome::Failed(e).kind().as_str();
-        assert_eq!(failed(LookupError::NotFound("".into())), "not_found");
-        assert_eq!(failed(LookupError::NoImage("".into())), "not_found");
-        assert_eq!(failed(LookupError::Blocked("".into())), "blocked");
+        assert_eq!(
+            failed(LookupError::NotFound(Whose::At(String::new()))),
+            "not_found"
+        );
+        assert_eq!(
+            failed(LookupError::NoImage(NoImage::NoPicture(Whose::At(
+                String::new()
+            )))),
+            "not_found"
+        );
+        assert_eq!(
+            failed(LookupError::Blocked {
+                platform: "GitHub",
+                by: "a login wall"
+            }),
+            "blocked"
+        );
         assert_eq!(
             failed(LookupError::Timeout {
                 platform: "GitHub",
@@ -174,7 +189,13 @@ mod tests {
             }),
             "timeout"
         );
-        assert_eq!(failed(LookupError::Upstream("".into())), "error");
+        assert_eq!(
+            failed(LookupError::Upstream {
+                platform: "GitHub",
+                cause: Unanswered::NotAsked
+            }),
+            "error"
+        );
         assert_eq!(Outcome::PastDeadline.kind().as_str(), "timeout");
         assert_eq!(Outcome::Invalid.kind().as_str(), "invalid");
     }

@@ -29,10 +29,16 @@ pub enum PickError {
 /// What makes a page too complex to parse: read from its shape before its tree is built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TooComplex {
-    /// Elements nested deeper than `extract::MAX_NESTING`.
-    Nesting,
-    /// A tag with more than `extract::MAX_ATTRIBUTES` attributes.
-    Attributes,
+    /// Elements nested deeper than `most` (`extract::MAX_NESTING`).
+    Nesting {
+        /// The deepest nesting read.
+        most: usize,
+    },
+    /// A tag with more than `most` attributes (`extract::MAX_ATTRIBUTES`).
+    Attributes {
+        /// The most attributes read on one tag.
+        most: usize,
+    },
     /// Far more elements built than the page writes.
     Elements,
 }

@@ -142,7 +142,9 @@ impl<'a> Response<'a> {
             Metadata::read(self.text(), self.fetched.url.clone(), super::is_placeholder)
         });
         if metadata.shape().depth > extract::MAX_NESTING {
-            return Err(PickError::TooComplex(TooComplex::Nesting));
+            return Err(PickError::TooComplex(TooComplex::Nesting {
+                most: extract::MAX_NESTING,
+            }));
         }
         Ok(metadata)
     }
@@ -156,7 +158,9 @@ impl<'a> Response<'a> {
             .get_or_init(|| {
                 let shape = self.metadata()?.shape();
                 if shape.most_attributes > extract::MAX_ATTRIBUTES {
-                    return Err(PickError::TooComplex(TooComplex::Attributes));
+                    return Err(PickError::TooComplex(TooComplex::Attributes {
+                        most: extract::MAX_ATTRIBUTES,
+                    }));
                 }
                 let allowance = tree::Allowance::of(&shape);
                 if let Some(admit) = self.admit_tree {

@@ -14,10 +14,11 @@ use serde_json::json;
 use crate::budget::{self, Refusal};
 use crate::cache::CacheStatus;
 use crate::fetch::guard::Refused;
-use crate::fetch::{Cause, FetchError, Wording};
+use crate::fetch::{Cause, FetchError};
 use crate::imaging::ImageError;
-use crate::lookup::LookupError;
+use crate::lookup::{InputError, LookupError, NoImage, Unanswered, Unreadable, Whose};
 use crate::pages::{ErrorPage, LookupForm};
+use crate::providers::TooComplex;
 use crate::proxy::ProxyError;
 
 /// A request that cannot be read: status, code and page title.
@@ -62,12 +63,34 @@ const NO_ANSWER: (StatusCode, &str, &str) = (
     "No usable answer from the platform",
 );
 
+/// How a caller names the two sides of a fetch in what a visitor reads.
+#[derive(Debug, Clone, Copy)]
+struct Wording {
+    /// The upstream, as the subject of a sentence: "The platform", "The image's host".
+    upstream: &'static str,
+    /// What was asked for: "profile", "image".
+    thing: &'static str,
+    /// What was read: "platform's answer", "image".
+    body: &'static str,
+}
+
+/// How a failed lookup's fetch reads in what a visitor reads (the platform named in
+/// `upstream` where the lookup knows it).
+const LOOKUP: Wording = Wording {
+    upstream: "The platform",
+    thing: "profile",
+    body: "platform's answer",
+};
+
 /// How a failed image fetch reads in what a visitor reads.
 const IMAGE: Wording = Wording {
     upstream: "The image's host",
     thing: "image",
     body: "image",
 };
+
+/// Bytes in a MiB, for sizes a visitor reads.
+const MIB: u64 = 1024 * 1024;
 
 /// The server is out of memory for now: status, code and page title.
 const BUSY: (StatusCode, &str, &str) = (
@@ -235,7 +258,7 @@ impl From<&LookupError> for Problem {
             LookupError::Input(_) => INPUT,
             // Says both "there is no such profile" and "it has no picture we can use".
             LookupError::NotFound(_) | LookupError::NoImage(_) => NOT_FOUND,
-            LookupError::Blocked(_) => (
+            LookupError::Blocked { .. } => (
                 StatusCode::BAD_GATEWAY,
                 "EBLOCKED",
                 "The platform blocked us",
@@ -245,11 +268,11 @@ impl From<&LookupError> for Problem {
                 "ETIMEOUT",
                 "The platform took too long",
             ),
-            LookupError::Upstream(_) | LookupError::Unreadable(_) => NO_ANSWER,
+            LookupError::Upstream { .. } | LookupError::Unreadable { .. } => NO_ANSWER,
             LookupError::Forbidden(_) => FORBIDDEN,
-            LookupError::Busy(_) => {
+            LookupError::Busy => {
                 let (status, code, title) = BUSY;
-                return Self::new(status, code, title, e.to_string())
+                return Self::new(status, code, title, lookup_message(e))
                     .retry_after(budget::RETRY_AFTER_SECS);
             }
         };
@@ -260,6 +283,27 @@ impl From<&LookupError> for Problem {
 /// What a visitor reads of a failed lookup.
 pub fn lookup_message(e: &LookupError) -> String {
     match e {
+        LookupError::Input(e) => input_message(e),
+        LookupError::NotFound(Whose::At(address)) => not_found(LOOKUP, address),
+        LookupError::NotFound(Whose::Named { platform, handle }) => {
+            format!("{platform} has no profile \"{handle}\".")
+        }
+        LookupError::NoImage(NoImage::NoPicture(Whose::At(address))) => {
+            format!("{address} has no public profile picture.")
+        }
+        LookupError::NoImage(NoImage::NoPicture(Whose::Named { platform, handle })) => {
+            format!("\"{handle}\" on {platform} has no public profile picture.")
+        }
+        LookupError::NoImage(NoImage::Unusable { platform, handle }) => {
+            format!("{platform} {handle} has no usable image.")
+        }
+        LookupError::Blocked { platform, by } => blocked(
+            Wording {
+                upstream: platform,
+                ..LOOKUP
+            },
+            by,
+        ),
         LookupError::Timeout {
             platform,
             within: Some(within),
@@ -267,8 +311,150 @@ pub fn lookup_message(e: &LookupError) -> String {
         LookupError::Timeout {
             platform,
             within: None,
-        } => format!("{platform} did not answer in time."),
-        _ => e.to_string(),
+        } => did_not_answer(platform),
+        LookupError::Upstream { platform, cause } => match cause {
+            Unanswered::Fetch(cause) => unanswered(platform, cause),
+            Unanswered::TooLarge { max } => too_large(LOOKUP, *max),
+            Unanswered::OverBudget { needed, most } => format!(
+                "{platform}'s page would take about {} MiB to read, more than this server's \
+                 memory budget allows one page ({} MiB).",
+                needed.div_ceil(MIB),
+                most / MIB
+            ),
+            Unanswered::NotAsked => format!("{platform} could not be asked."),
+            Unanswered::Reading(cause) => format!("reading the page failed: {cause}"),
+        },
+        LookupError::Unreadable { platform, cause } => match cause {
+            Unreadable::NotThe(expected) => {
+                format!("{platform}'s answer was not the {expected} we expected.")
+            }
+            Unreadable::TooComplex(TooComplex::Nesting { most }) => {
+                format!("The page nests its elements more than {most} deep; we do not read it.")
+            }
+            Unreadable::TooComplex(TooComplex::Attributes { most }) => {
+                format!("The page has a tag of more than {most} attributes; we do not read it.")
+            }
+            Unreadable::TooComplex(TooComplex::Elements) => {
+                "The page builds far more elements than it writes; we do not read it.".into()
+            }
+        },
+        LookupError::Forbidden(reason) => refused(reason),
+        LookupError::Busy => {
+            "The server is busy with other lookups and images; try again in a few seconds.".into()
+        }
+    }
+}
+
+/// What a visitor reads of input we cannot look up.
+fn input_message(e: &InputError) -> String {
+    match e {
+        InputError::Empty => "Paste a profile URL, a handle or a name, such as \
+                              https://x.com/jack, @Gargron@mastodon.social or jack."
+            .into(),
+        InputError::TooLong { most } => format!("That input is longer than {most} characters."),
+        InputError::TooLongEncoded { most } => {
+            format!("That link is longer than {most} characters once encoded.")
+        }
+        InputError::UnknownPlatform(id) => format!(
+            "Unknown platform \"{id}\". The platforms we know are listed at /#platforms; or \
+             leave the platform out and it is detected."
+        ),
+        InputError::NotAHandle { q, provider } => format!(
+            "\"{q}\" is not a {} {}. For example: {}.",
+            provider.name, provider.input, provider.example
+        ),
+        InputError::NotHttp => "Only http and https links can be looked up.".into(),
+        InputError::WhichPlatform(q) => {
+            format!("Which platform is \"{q}\" on? Pick one, or paste the full profile URL.")
+        }
+        InputError::BareName(name) => format!(
+            "\"{name}\" is a name on no platform in particular: pick its platform, or search \
+             every platform for it."
+        ),
+        InputError::NoPlatform(q) => format!("No platform here reads \"{q}\"."),
+        InputError::Scheme(_) => refused(&Refused::Scheme(String::new())),
+        InputError::BadAddress(address) => format!("\"{address}\" is not a valid address."),
+    }
+}
+
+/// What a visitor reads of a URL the guard refused.
+fn refused(reason: &Refused) -> String {
+    match reason {
+        Refused::Scheme(_) => "Only http and https links can be used.".into(),
+        Refused::Address(host) => format!("Refused: {host} is not a public internet address."),
+    }
+}
+
+/// One sentence a visitor can read of a failed fetch, in `wording`'s terms. The technical
+/// cause (DNS, refused, TLS) stays in [`FetchError`]'s `Display`, for the log.
+fn fetch_sentence(e: &FetchError, wording: Wording) -> String {
+    match e {
+        FetchError::NotFound { url, .. } => not_found(wording, url.as_str()),
+        FetchError::Blocked { by, .. } => blocked(wording, by),
+        FetchError::Timeout { .. } => did_not_answer(wording.upstream),
+        FetchError::Upstream { cause } => unanswered(wording.upstream, cause),
+        FetchError::TooLarge { max } => too_large(wording, *max),
+        FetchError::Forbidden { reason } => refused(reason),
+    }
+}
+
+/// Nothing at `address`.
+fn not_found(wording: Wording, address: &str) -> String {
+    format!("There is no {} at {address}.", wording.thing)
+}
+
+/// The upstream refused us with `by` (a phrase: "a login wall").
+fn blocked(wording: Wording, by: &str) -> String {
+    let Wording {
+        upstream, thing, ..
+    } = wording;
+    format!(
+        "{upstream} stopped us with {by}. That is a block, not a missing {thing}: try again later."
+    )
+}
+
+/// The upstream did not answer within a fetch's own timeout.
+fn did_not_answer(upstream: &str) -> String {
+    format!("{upstream} did not answer in time.")
+}
+
+/// The upstream answered with an error, or could not be reached (`cause`).
+fn unanswered(upstream: &str, cause: &Cause) -> String {
+    match cause {
+        Cause::Status(status) => format!("{upstream} answered with HTTP {status}."),
+        Cause::Dns(_) | Cause::Connect(_) => {
+            format!("Could not connect to {}.", lower_first(upstream))
+        }
+        Cause::Redirects => format!("{upstream} redirected too many times."),
+        Cause::Transport(_) => format!("The connection to {} failed.", lower_first(upstream)),
+        Cause::Client(_) => "We could not set up our HTTP client.".into(),
+    }
+}
+
+/// The body is larger than the `max` bytes we read.
+fn too_large(wording: Wording, max: usize) -> String {
+    format!(
+        "The {} is larger than the {} we read.",
+        wording.body,
+        size(max)
+    )
+}
+
+/// `bytes` as a visitor reads it: whole MiB when it is some, else KiB.
+fn size(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{} KiB", bytes.div_ceil(1024))
+    }
+}
+
+/// "The platform" → "the platform", to put a subject after a verb; a name ("GitHub") stays.
+fn lower_first(s: &str) -> String {
+    match s.strip_prefix("The ") {
+        Some(rest) => format!("the {rest}"),
+        None => s.to_owned(),
     }
 }
 
@@ -279,22 +465,11 @@ pub fn past_deadline(platform: &str, seconds: f32) -> String {
 
 impl From<&Refused> for Problem {
     fn from(reason: &Refused) -> Self {
-        let (status, code, title, message) = match reason {
-            Refused::Scheme(_) => {
-                let (status, code, title) = INPUT;
-                (
-                    status,
-                    code,
-                    title,
-                    "Only http and https links can be used.".into(),
-                )
-            }
-            Refused::Address(_) => {
-                let (status, code, title) = FORBIDDEN;
-                (status, code, title, format!("Refused: {reason}."))
-            }
+        let (status, code, title) = match reason {
+            Refused::Scheme(_) => INPUT,
+            Refused::Address(_) => FORBIDDEN,
         };
-        Self::new(status, code, title, message)
+        Self::new(status, code, title, refused(reason))
     }
 }
 
@@ -305,7 +480,7 @@ impl From<&ProxyError> for Problem {
                 let (status, code, title) = BUSY;
                 return Self {
                     retry_after: Some(budget::RETRY_AFTER_SECS),
-                    ..Self::new(status, code, title, e.to_string())
+                    ..Self::new(status, code, title, budget_refusal(&Refusal::Busy))
                 };
             }
             ProxyError::Budget(Refusal::TooLarge { .. }) => (
@@ -379,10 +554,27 @@ impl From<&ProxyError> for Problem {
             },
         };
         let message = match e {
-            ProxyError::Fetch(fetch) => fetch.sentence(IMAGE),
-            ProxyError::Image(_) | ProxyError::Budget(_) => e.to_string(),
+            ProxyError::Fetch(fetch) => fetch_sentence(fetch, IMAGE),
+            ProxyError::Budget(refusal) => budget_refusal(refusal),
+            ProxyError::Image(_) => e.to_string(),
         };
         Self::new(status, code, title, message)
+    }
+}
+
+/// What a visitor reads of an image the memory budget refused.
+fn budget_refusal(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::Busy => format!(
+            "The server is busy with other images; try again in {} s.",
+            budget::RETRY_AFTER_SECS
+        ),
+        Refusal::TooLarge { needed, most } => format!(
+            "The image needs about {} MiB to process, more than this server's memory budget \
+             allows for one image ({} MiB).",
+            needed.div_ceil(MIB),
+            most / MIB
+        ),
     }
 }
 
@@ -566,5 +758,123 @@ mod tests {
         assert_eq!(timeout["message"], "GitHub did not answer within 0.5 s.");
         assert_eq!(timeout["status"], "error");
         assert_eq!(timeout["code"], "ETIMEOUT");
+    }
+
+    #[test]
+    fn a_visitor_reads_what_was_missing_in_the_callers_terms() {
+        let missing = FetchError::NotFound {
+            url: url::Url::parse("https://cdn.example/a.png").unwrap(),
+            status: 404,
+        };
+        assert_eq!(
+            fetch_sentence(&missing, IMAGE),
+            "There is no image at https://cdn.example/a.png."
+        );
+        assert_eq!(
+            fetch_sentence(&missing, LOOKUP),
+            "There is no profile at https://cdn.example/a.png."
+        );
+    }
+
+    #[test]
+    fn the_technical_cause_is_kept_for_the_log_but_not_shown() {
+        let refused = FetchError::Upstream {
+            cause: Cause::Connect("tcp connect error: Connection refused (os error 111)".into()),
+        };
+        assert!(refused.to_string().contains("Connection refused"));
+        assert_eq!(
+            fetch_sentence(&refused, IMAGE),
+            "Could not connect to the image's host."
+        );
+        let dns = FetchError::Upstream {
+            cause: Cause::Dns("nowhere.invalid did not resolve".into()),
+        };
+        assert!(dns.to_string().starts_with("DNS failed"));
+    }
+
+    #[test]
+    fn limits_read_in_whole_units() {
+        let big = FetchError::TooLarge {
+            max: 15 * 1024 * 1024,
+        };
+        assert_eq!(
+            fetch_sentence(&big, IMAGE),
+            "The image is larger than the 15 MiB we read."
+        );
+        let page = FetchError::TooLarge { max: 1500 * 1024 };
+        assert_eq!(
+            fetch_sentence(&page, LOOKUP),
+            "The platform's answer is larger than the 1500 KiB we read."
+        );
+        let refused = budget_refusal(&Refusal::TooLarge {
+            needed: 6 * MIB,
+            most: 5 * MIB,
+        });
+        assert!(refused.contains("6 MiB"), "{refused}");
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_a_helpful_message() {
+        for (q, picked) in [
+            ("", None),
+            ("jack", None),
+            ("jack", Some("myspace")),
+            ("not a handle!", Some("x")),
+            ("file:///etc/passwd", None),
+            ("javascript:alert(1)", None),
+        ] {
+            let err = crate::lookup::ProfileQuery::parse(q, picked)
+                .err()
+                .unwrap_or_else(|| panic!("{q} parsed"));
+            let message = lookup_message(&err);
+            assert!(message.len() > 10, "{q}: {message}");
+            assert_eq!(Problem::from(&err).body()["code"], "EINPUT", "{q}");
+        }
+        let q = format!("https://example.com/{}", "\u{FFFD}".repeat(600));
+        let err = crate::lookup::ProfileQuery::parse(&q, None)
+            .err()
+            .expect("parsed");
+        assert_eq!(
+            lookup_message(&err),
+            "That link is longer than 2048 characters once encoded."
+        );
+    }
+
+    #[test]
+    fn a_profile_missing_names_the_platform_and_the_handle_or_the_page() {
+        let named = || Whose::Named {
+            platform: "GitHub",
+            handle: "nobody".into(),
+        };
+        let page = || Whose::At("https://example.com/ana".into());
+        let cases = [
+            (
+                LookupError::NotFound(named()),
+                "GitHub has no profile \"nobody\".",
+            ),
+            (
+                LookupError::NotFound(page()),
+                "There is no profile at https://example.com/ana.",
+            ),
+            (
+                LookupError::NoImage(NoImage::NoPicture(named())),
+                "\"nobody\" on GitHub has no public profile picture.",
+            ),
+            (
+                LookupError::NoImage(NoImage::NoPicture(page())),
+                "https://example.com/ana has no public profile picture.",
+            ),
+            (
+                LookupError::NoImage(NoImage::Unusable {
+                    platform: "GitHub",
+                    handle: "nobody".into(),
+                }),
+                "GitHub nobody has no usable image.",
+            ),
+        ];
+        for (failure, message) in cases {
+            assert_eq!(lookup_message(&failure), message);
+            assert_eq!(Problem::from(&failure).body()["code"], "ENOTFOUND");
+        }
     }
 }
