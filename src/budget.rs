@@ -53,12 +53,11 @@ const UNIT: u64 = 1024;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     /// The budget stayed spent for the whole wait, or too many requests wait already.
-    #[error("The server is busy with other images; try again in {RETRY_AFTER_SECS} s.")]
+    #[error("the memory budget stayed spent")]
     Busy,
     /// More than the budget could ever hold.
     #[error(
-        "The image needs about {} MiB to process, more than this server's memory budget \
-         allows for one image ({} MiB).",
+        "needs about {} MiB, more than the {} MiB one admission may take",
         .needed.div_ceil(1024 * 1024),
         .most / (1024 * 1024)
     )]
