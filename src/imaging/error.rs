@@ -1,5 +1,6 @@
-//! Why an image could not be transformed. How each reason is served over HTTP is decided
-//! at the edge, in `routes::error`.
+//! Why an image could not be transformed. How each reason is served over HTTP, and the
+//! sentence a visitor reads, are decided at the edge, in `routes::error`; `Display` is the
+//! log line's.
 
 /// Every way reading, resizing or writing an image can fail.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -556,9 +556,25 @@ impl From<&ProxyError> for Problem {
         let message = match e {
             ProxyError::Fetch(fetch) => fetch_sentence(fetch, IMAGE),
             ProxyError::Budget(refusal) => budget_refusal(refusal),
-            ProxyError::Image(_) => e.to_string(),
+            ProxyError::Image(image) => image_sentence(image),
         };
         Self::new(status, code, title, message)
+    }
+}
+
+/// What a visitor reads of an image we could not transform. A decoder's or encoder's own
+/// words are kept: they say what is wrong with the file.
+fn image_sentence(e: &ImageError) -> String {
+    match e {
+        ImageError::TooLarge { bytes, max } => {
+            format!("the image is {bytes} bytes, more than the {max} we accept")
+        }
+        ImageError::NotAnImage => "this is not a JPEG, PNG, WebP or GIF image".into(),
+        ImageError::TooManyPixels { width, height, max } => {
+            format!("the image is {width}×{height}, more than the {max} pixels we handle")
+        }
+        ImageError::Corrupt(cause) => format!("the image cannot be decoded: {cause}"),
+        ImageError::Encode(cause) => format!("the image cannot be encoded: {cause}"),
     }
 }
 
