@@ -66,12 +66,8 @@ fn normalize(raw: &str) -> Option<String> {
     (name.chars().count() >= 3).then(|| format!("{prefix}{name}"))
 }
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let metadata = fetched.metadata()?;
-    let _ = match handle.strip_prefix(COMPANY) {
-        Some(company) => format!("The LinkedIn company {company}"),
-        None => format!("LinkedIn member {handle}"),
-    };
     let found = match metadata.og_image() {
         Some(image) => pick::Found::default()
             .name(

@@ -72,12 +72,8 @@ fn normalize(raw: &str) -> Option<String> {
     super::ascii_handle(id, "._-", 64)
 }
 
-fn pick(fetched: &pick::Response, handle: &str) -> Result<pick::Found, PickError> {
+fn pick(fetched: &pick::Response, _: &str) -> Result<pick::Found, PickError> {
     let found = pick::from_metadata(fetched.metadata()?);
-    let _ = match handle.strip_prefix(ARTIST) {
-        Some(artist) => format!("The Spotify artist {artist}"),
-        None => format!("Spotify user {handle}"),
-    };
     found.or_no_image()
 }
 
