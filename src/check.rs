@@ -503,7 +503,7 @@ mod tests {
         let says = |e: LookupError| Outcome::of(&e);
         assert_eq!(
             says(LookupError::Blocked {
-                platform: "GitHub",
+                platform: Some("GitHub"),
                 by: "a login wall"
             }),
             Outcome::Blocked
@@ -520,21 +520,21 @@ mod tests {
         );
         assert_eq!(
             says(LookupError::Unreadable {
-                platform: "GitHub",
+                platform: Some("GitHub"),
                 cause: Unreadable::NotThe("JSON")
             }),
             Outcome::Changed
         );
         assert_eq!(
             says(LookupError::Timeout {
-                platform: "GitHub",
+                platform: Some("GitHub"),
                 within: None
             }),
             Outcome::Unreachable
         );
         assert_eq!(
             says(LookupError::Upstream {
-                platform: "GitHub",
+                platform: Some("GitHub"),
                 cause: Unanswered::NotAsked
             }),
             Outcome::Unreachable

@@ -235,7 +235,7 @@ impl<'a> ChainRun<'a> {
         })
         .await
         .map_err(|e| LookupError::Upstream {
-            platform: provider.upstream_name(),
+            platform: provider.platform_name(),
             cause: Unanswered::Reading(e.to_string()),
         })?
     }

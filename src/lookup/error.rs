@@ -8,9 +8,14 @@ use crate::providers::{NotFound, PickError, Provider, TooComplex};
 
 use super::ProfileQuery;
 
-/// The platform a failure names when no lookup names one, as the subject of a sentence (as
-/// [`Provider::upstream_name`] names the generic page reader's).
-const PLATFORM: &str = "The platform";
+/// The platform a failure is about: its name, or `None` for the generic page reader's page
+/// and for a failed fetch no lookup named (the visitor reads "the platform").
+pub type Platform = Option<&'static str>;
+
+/// `platform` in a log line.
+fn logged(platform: Platform) -> &'static str {
+    platform.unwrap_or("the page's site")
+}
 
 /// Every way a lookup can fail, with what the visitor's sentence names.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,37 +32,37 @@ pub enum LookupError {
     #[error("{0}")]
     NoImage(NoImage),
     /// The platform refused us (login wall, anti-bot page, rate limit).
-    #[error("{platform} blocked us with {by}")]
+    #[error("{} blocked us with {by}", logged(*.platform))]
     Blocked {
-        /// The platform, as the subject of a sentence ("GitHub", "The platform").
-        platform: &'static str,
+        /// The platform (see [`Platform`]).
+        platform: Platform,
         /// What stopped us, as a phrase: "a Cloudflare challenge", "a login wall".
         by: &'static str,
     },
     /// The platform did not answer in time: within the lookup's deadline (`within`), or
     /// within a fetch's own timeout (`None`).
-    #[error("{platform} timed out")]
+    #[error("{} timed out", logged(*.platform))]
     Timeout {
-        /// The platform, as the subject of a sentence ("GitHub", "The platform").
-        platform: &'static str,
+        /// The platform (see [`Platform`]).
+        platform: Platform,
         /// The lookup's deadline, when it was that one that passed.
         within: Option<std::time::Duration>,
     },
     /// The platform answered with an error, could not be reached, or its answer could not
     /// be taken in.
-    #[error("{platform}: {cause}")]
+    #[error("{}: {cause}", logged(*.platform))]
     Upstream {
-        /// The platform, as the subject of a sentence ("GitHub", "The platform").
-        platform: &'static str,
+        /// The platform (see [`Platform`]).
+        platform: Platform,
         /// What went wrong.
         cause: Unanswered,
     },
     /// The platform answered, with something we cannot read as a profile (not the JSON or
     /// page it serves): served as `Upstream`; `getimages check` reports it as a change.
-    #[error("{platform}: {cause}")]
+    #[error("{}: {cause}", logged(*.platform))]
     Unreadable {
-        /// The platform, as the subject of a sentence ("GitHub", "The platform").
-        platform: &'static str,
+        /// The platform (see [`Platform`]).
+        platform: Platform,
         /// What about the answer.
         cause: Unreadable,
     },
@@ -228,13 +233,13 @@ impl From<InputError> for LookupError {
 
 impl From<FetchError> for LookupError {
     fn from(e: FetchError) -> Self {
-        Self::from_fetch(e, PLATFORM)
+        Self::from_fetch(e, None)
     }
 }
 
 impl LookupError {
     /// A failed fetch, with the platform named (`upstream`).
-    pub fn from_fetch(e: FetchError, upstream: &'static str) -> Self {
+    pub fn from_fetch(e: FetchError, upstream: Platform) -> Self {
         let unanswered = |cause| Self::Upstream {
             platform: upstream,
             cause,
@@ -269,7 +274,7 @@ impl From<Refused> for LookupError {
 impl LookupError {
     /// What reading `query`'s answer found wrong.
     fn from_pick(e: PickError, query: &ProfileQuery) -> Self {
-        let platform = query.provider.upstream_name();
+        let platform = query.provider.platform_name();
         match e {
             PickError::NotFound => Self::NotFound(whose(query)),
             PickError::NoImage => Self::NoImage(NoImage::NoPicture(whose(query))),
@@ -387,7 +392,7 @@ impl Failure {
     /// The lookup's failure, naming the platform and the handle where a sentence needs them.
     pub(super) fn into_error(self, query: &ProfileQuery) -> LookupError {
         let provider = query.provider;
-        let upstream = provider.upstream_name();
+        let upstream = provider.platform_name();
         match self {
             Self::Fetch(FetchError::NotFound { .. }) if !provider.is_generic() => {
                 LookupError::NotFound(whose(query))
@@ -436,7 +441,7 @@ pub(super) fn refused(refusal: Refusal, provider: &Provider) -> Failure {
     Failure::Lookup(match refusal {
         Refusal::Busy => LookupError::Busy,
         Refusal::TooLarge { needed, most } => LookupError::Upstream {
-            platform: provider.upstream_name(),
+            platform: provider.platform_name(),
             cause: Unanswered::OverBudget { needed, most },
         },
     })

@@ -26,7 +26,7 @@ use answers::{AnswerKey, Answers, Served};
 use chain::ChainRun;
 pub use chain::{metadata_cost, parse_cost, read_profile};
 use error::Failure;
-pub use error::{InputError, LookupError, NoImage, Unanswered, Unreadable, Whose};
+pub use error::{InputError, LookupError, NoImage, Platform, Unanswered, Unreadable, Whose};
 pub use profile::{JsonOnce, Profile};
 pub use query::{Account, Input, MAX_NAME_LEN, Name, ProfileQuery};
 
@@ -192,7 +192,7 @@ impl Platforms {
     ) -> Result<Profile, LookupError> {
         let started = Instant::now();
         let past_deadline = || LookupError::Timeout {
-            platform: query.provider.upstream_name(),
+            platform: query.provider.platform_name(),
             within: Some(self.timeout),
         };
         let deadline = tokio::time::Instant::now() + self.timeout;

@@ -177,21 +177,21 @@ mod tests {
         );
         assert_eq!(
             failed(LookupError::Blocked {
-                platform: "GitHub",
+                platform: Some("GitHub"),
                 by: "a login wall"
             }),
             "blocked"
         );
         assert_eq!(
             failed(LookupError::Timeout {
-                platform: "GitHub",
+                platform: Some("GitHub"),
                 within: None
             }),
             "timeout"
         );
         assert_eq!(
             failed(LookupError::Upstream {
-                platform: "GitHub",
+                platform: Some("GitHub"),
                 cause: Unanswered::NotAsked
             }),
             "error"

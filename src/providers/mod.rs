@@ -461,14 +461,10 @@ impl Provider {
         (!self.is_generic()).then_some(&GENERIC_PAGE)
     }
 
-    /// The platform's name as the subject of a sentence a visitor reads ("GitHub stopped us
-    /// with …"); "The platform" for the generic provider.
-    pub fn upstream_name(&self) -> &'static str {
-        if self.is_generic() {
-            "The platform"
-        } else {
-            self.name
-        }
+    /// The platform's name, for what a failure names ("GitHub stopped us with …"); `None`
+    /// for the generic provider, whose pages are on no platform in particular.
+    pub fn platform_name(&self) -> Option<&'static str> {
+        (!self.is_generic()).then_some(self.name)
     }
 
     /// Whether this is the generic provider for any web page (not a platform).

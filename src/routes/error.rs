@@ -16,7 +16,7 @@ use crate::cache::CacheStatus;
 use crate::fetch::guard::Refused;
 use crate::fetch::{Cause, FetchError};
 use crate::imaging::ImageError;
-use crate::lookup::{InputError, LookupError, NoImage, Unanswered, Unreadable, Whose};
+use crate::lookup::{InputError, LookupError, NoImage, Platform, Unanswered, Unreadable, Whose};
 use crate::pages::{ErrorPage, LookupForm};
 use crate::providers::TooComplex;
 use crate::proxy::ProxyError;
@@ -299,7 +299,7 @@ pub fn lookup_message(e: &LookupError) -> String {
         }
         LookupError::Blocked { platform, by } => blocked(
             Wording {
-                upstream: platform,
+                upstream: subject(*platform),
                 ..LOOKUP
             },
             by,
@@ -307,34 +307,34 @@ pub fn lookup_message(e: &LookupError) -> String {
         LookupError::Timeout {
             platform,
             within: Some(within),
-        } => past_deadline(platform, within.as_secs_f32()),
+        } => past_deadline(subject(*platform), within.as_secs_f32()),
         LookupError::Timeout {
             platform,
             within: None,
-        } => did_not_answer(platform),
-        LookupError::Upstream { platform, cause } => match cause {
-            Unanswered::Fetch(cause) => unanswered(platform, cause),
-            Unanswered::TooLarge { max } => too_large(LOOKUP, *max),
-            Unanswered::OverBudget { needed, most } => format!(
+        } => did_not_answer(subject(*platform)),
+        LookupError::Upstream { platform, cause } => match (subject(*platform), cause) {
+            (platform, Unanswered::Fetch(cause)) => unanswered(platform, cause),
+            (_, Unanswered::TooLarge { max }) => too_large(LOOKUP, *max),
+            (platform, Unanswered::OverBudget { needed, most }) => format!(
                 "{platform}'s page would take about {} MiB to read, more than this server's \
                  memory budget allows one page ({} MiB).",
                 needed.div_ceil(MIB),
                 most / MIB
             ),
-            Unanswered::NotAsked => format!("{platform} could not be asked."),
-            Unanswered::Reading(cause) => format!("reading the page failed: {cause}"),
+            (platform, Unanswered::NotAsked) => format!("{platform} could not be asked."),
+            (_, Unanswered::Reading(cause)) => format!("reading the page failed: {cause}"),
         },
-        LookupError::Unreadable { platform, cause } => match cause {
-            Unreadable::NotThe(expected) => {
+        LookupError::Unreadable { platform, cause } => match (subject(*platform), cause) {
+            (platform, Unreadable::NotThe(expected)) => {
                 format!("{platform}'s answer was not the {expected} we expected.")
             }
-            Unreadable::TooComplex(TooComplex::Nesting { most }) => {
+            (_, Unreadable::TooComplex(TooComplex::Nesting { most })) => {
                 format!("The page nests its elements more than {most} deep; we do not read it.")
             }
-            Unreadable::TooComplex(TooComplex::Attributes { most }) => {
+            (_, Unreadable::TooComplex(TooComplex::Attributes { most })) => {
                 format!("The page has a tag of more than {most} attributes; we do not read it.")
             }
-            Unreadable::TooComplex(TooComplex::Elements) => {
+            (_, Unreadable::TooComplex(TooComplex::Elements)) => {
                 "The page builds far more elements than it writes; we do not read it.".into()
             }
         },
@@ -343,6 +343,12 @@ pub fn lookup_message(e: &LookupError) -> String {
             "The server is busy with other lookups and images; try again in a few seconds.".into()
         }
     }
+}
+
+/// The platform as the subject of a sentence: its name, or "The platform" for a page on
+/// none in particular.
+fn subject(platform: Platform) -> &'static str {
+    platform.unwrap_or(LOOKUP.upstream)
 }
 
 /// What a visitor reads of input we cannot look up.
@@ -767,7 +773,7 @@ mod tests {
             json!({"status": "fail", "code": "EINPUT", "message": "No."})
         );
         let timeout = Problem::from(&LookupError::Timeout {
-            platform: "GitHub",
+            platform: Some("GitHub"),
             within: Some(std::time::Duration::from_millis(500)),
         })
         .body();
