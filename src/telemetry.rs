@@ -30,7 +30,8 @@ use tracing::level_filters::LevelFilter;
 use tracing::{Event, Instrument, Subscriber};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::field::RecordFields;
-use tracing_subscriber::fmt::format::{DefaultFields, Writer};
+use tracing_subscriber::field::VisitOutput;
+use tracing_subscriber::fmt::format::{DefaultFields, DefaultVisitor, Writer};
 use tracing_subscriber::fmt::time::FormatTime;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields, MakeWriter};
 use tracing_subscriber::layer::SubscriberExt;
@@ -99,7 +100,7 @@ pub fn init(
                 layer
                     .with_target(false)
                     .with_timer(Clock)
-                    .fmt_fields(OneWrite(DefaultFields::new())),
+                    .fmt_fields(OneWrite(PlainFields)),
             )
             .try_init(),
         LogFormat::Json => subscriber
@@ -438,6 +439,112 @@ where
             }
         }
         self.0.format_fields(writer, fields)
+    }
+}
+
+/// The fields as [`DefaultFields`] writes them (`name=value`, the message first and bare),
+/// written straight into the line when it is not coloured: `DefaultFields` paints every
+/// name and `=` through a terminal style even when it is plain, which was most of what a
+/// line cost. A coloured line, and an error's field (with its sources), are left to it.
+struct PlainFields;
+
+impl<'writer> FormatFields<'writer> for PlainFields {
+    fn format_fields<R: RecordFields>(&self, writer: Writer<'writer>, fields: R) -> fmt::Result {
+        if writer.has_ansi_escapes() {
+            return DefaultFields::new().format_fields(writer, fields);
+        }
+        let mut visitor = PlainVisitor {
+            writer,
+            first: true,
+            result: Ok(()),
+        };
+        fields.record(&mut visitor);
+        visitor.result
+    }
+}
+
+/// Writes each field it visits as `DefaultVisitor` does, without colour.
+struct PlainVisitor<'a> {
+    writer: Writer<'a>,
+    /// No field written yet: the next needs no space before it.
+    first: bool,
+    result: fmt::Result,
+}
+
+impl PlainVisitor<'_> {
+    /// Writes one field: `message` bare (its control characters escaped unless the writer is
+    /// told not to), any other `name=` then the value's `Debug`, an `r#` name without it.
+    fn field(&mut self, name: &str, value: fmt::Arguments<'_>, message: bool) {
+        if self.result.is_err() {
+            return;
+        }
+        self.result = (|| {
+            if !std::mem::take(&mut self.first) {
+                self.writer.write_char(' ')?;
+            }
+            if message {
+                if self.writer.sanitizes_ansi_escapes() {
+                    return fmt::Write::write_fmt(&mut EscapeControls(&mut self.writer), value);
+                }
+                return self.writer.write_fmt(value);
+            }
+            self.writer
+                .write_str(name.strip_prefix("r#").unwrap_or(name))?;
+            self.writer.write_char('=')?;
+            self.writer.write_fmt(value)
+        })();
+    }
+}
+
+impl Visit for PlainVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.field("message", format_args!("{value}"), true);
+        } else {
+            self.field(field.name(), format_args!("{value:?}"), false);
+        }
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        if self.result.is_err() {
+            return;
+        }
+        let mut visitor = DefaultVisitor::new(self.writer.by_ref(), self.first);
+        visitor.record_error(field, value);
+        self.result = visitor.finish();
+        self.first = false;
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        let name = field.name();
+        self.field(name, format_args!("{value:?}"), name == "message");
+    }
+}
+
+/// Writes text with the control characters a terminal acts on escaped, as
+/// tracing-subscriber escapes a message (`\x1b`, and `\u{9b}` for the C1 ones), and text
+/// without any (nearly all) in one piece.
+struct EscapeControls<'a, W: fmt::Write>(&'a mut W);
+
+impl<W: fmt::Write> fmt::Write for EscapeControls<'_, W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let controls = |c: char| {
+            matches!(
+                c,
+                '\x1b' | '\x07' | '\x08' | '\x0c' | '\x7f' | '\u{80}'..='\u{9f}'
+            )
+        };
+        let mut rest = s;
+        while let Some(at) = rest.find(controls) {
+            self.0.write_str(&rest[..at])?;
+            let c = rest[at..].chars().next().unwrap_or_default();
+            match c {
+                '\u{80}'..='\u{9f}' => write!(self.0, "\\u{{{:x}}}", u32::from(c))?,
+                _ => write!(self.0, "\\x{:02x}", u32::from(c))?,
+            }
+            rest = &rest[at + c.len_utf8()..];
+        }
+        self.0.write_str(rest)
     }
 }
 
@@ -931,7 +1038,7 @@ mod tests {
                 layer
                     .with_target(false)
                     .with_timer(Clock)
-                    .fmt_fields(OneWrite(DefaultFields::new())),
+                    .fmt_fields(OneWrite(PlainFields)),
             ),
         );
         let ours = logged(&ours, &sink);
@@ -943,6 +1050,48 @@ mod tests {
                 "INFO request{request_id=7 method=GET path=\"/a \\\"quoted\\\"\\npath\"}:\
                  refresh{image=https://x.example/a.png}: request status=200 latency_ms=0.25"
             ),
+            "{ours:?}"
+        );
+    }
+
+    #[test]
+    fn plain_fields_are_written_as_tracing_subscribers_own() {
+        let registry = tracing_subscriber::registry;
+        let log = |dispatch: &tracing::Dispatch, sink: &Sink| {
+            tracing::dispatcher::with_default(dispatch, || {
+                let error = io::Error::other("disk \u{1b}[31mfull");
+                let cause: &(dyn std::error::Error + 'static) = &error;
+                tracing::warn!(
+                    r#type = "a\tb",
+                    n = -3i64,
+                    big = u128::MAX,
+                    cause,
+                    "ring \u{7}\u{1b}[31m, \u{9b}, \u{7f} and é {}",
+                    1.5
+                );
+                tracing::info!(message = "as a str \u{1b}", ok = true);
+                let span = tracing::info_span!("outer", r#type = "x", path = "/\u{1b}");
+                tracing::error!(parent: &span, "");
+            });
+            sink.text()
+                .lines()
+                .map(|line| {
+                    line.split_once('Z')
+                        .map_or(line, |(_, rest)| rest)
+                        .to_owned()
+                })
+                .collect::<Vec<_>>()
+        };
+        let (layer, sink) = self::layer();
+        let ours = tracing::Dispatch::new(
+            registry().with(layer.with_target(false).fmt_fields(OneWrite(PlainFields))),
+        );
+        let ours = log(&ours, &sink);
+        let (layer, sink) = self::layer();
+        let theirs = tracing::Dispatch::new(registry().with(layer.with_target(false)));
+        assert_eq!(ours, log(&theirs, &sink));
+        assert!(
+            ours[0].contains("\\x07\\x1b[31m, \\u{9b}, \\x7f and é 1.5 type="),
             "{ours:?}"
         );
     }
