@@ -192,8 +192,12 @@ fn main() {
 
 /// Times the steps that set our pipeline's speed on the large source, beside what they
 /// replaced: the shrunk decode by libjpeg-turbo and by `jpeg-decoder` (our decoder before),
-/// the whole decode by the `image` crate (zune-jpeg), and libwebp at method 2 (ours) and 4
-/// (its default) on the 400² cover.
+/// the whole decode by the `image` crate (zune-jpeg), libwebp at method 2 (ours) and 4 (its
+/// default) on the 400² cover, and the cover's 4:2:0 JPEG by `jpeg-encoder`, by libjpeg-turbo
+/// (mozjpeg's fastest profile: libjpeg-turbo's own baseline encoder), the same with
+/// optimised Huffman tables, and by mozjpeg's defaults (trellis quantisation, progressive,
+/// its own quantisation tables). Each encoder's bytes are decoded again and compared with the
+/// cover they were made from (SSIM over luma).
 fn parts(jpeg: &[u8], side: u32, iterations: usize) {
     let libjpeg_turbo = || {
         let mut decompress = mozjpeg::Decompress::new_mem(jpeg).expect("libjpeg reads it");
@@ -221,25 +225,93 @@ fn parts(jpeg: &[u8], side: u32, iterations: usize) {
         webp::Encoder::from_rgb(cover.as_raw(), side, side)
             .encode_advanced(&config)
             .expect("libwebp encodes")
-            .len()
+            .to_vec()
     };
-    let steps: [(&str, &dyn Fn() -> usize); 5] = [
-        ("decode at 1/4, libjpeg-turbo (ours)", &libjpeg_turbo),
-        ("decode at 1/4, jpeg-decoder (ours before)", &jpeg_decoder),
-        ("decode whole, image crate (zune-jpeg)", &whole),
-        ("WebP encode, libwebp method 2 (ours)", &|| webp(2)),
-        ("WebP encode, libwebp method 4 (its default)", &|| webp(4)),
+    let jpeg_encoder = || {
+        let mut out = Vec::new();
+        let mut encoder = jpeg_encoder::Encoder::new(&mut out, QUALITY);
+        encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+        encoder.set_chroma_subsampling_method(jpeg_encoder::ChromaSubsamplingMethod::Average);
+        let side = side as u16;
+        encoder
+            .encode(cover.as_raw(), side, side, jpeg_encoder::ColorType::Rgb)
+            .expect("jpeg-encoder encodes");
+        out
+    };
+    let compress = |mut settings: mozjpeg::Compress| {
+        settings.set_size(side as usize, side as usize);
+        settings.set_chroma_sampling_pixel_sizes((2, 2), (2, 2));
+        let mut started = settings.start_compress(Vec::new()).expect("libjpeg starts");
+        started
+            .write_scanlines(cover.as_raw())
+            .expect("libjpeg encodes");
+        started.finish().expect("libjpeg finishes")
+    };
+    let libjpeg_turbo_encode = |optimise_coding: bool| {
+        let mut settings = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+        // First: it resets every setting to libjpeg's defaults for the profile.
+        settings.set_fastest_defaults();
+        settings.set_optimize_coding(optimise_coding);
+        // libjpeg's standard tables at QUALITY, kept to 8 bits (baseline).
+        let quality = f32::from(QUALITY);
+        settings.set_luma_qtable(&mozjpeg::qtable::AnnexK_Luma.scaled(quality, quality));
+        settings.set_chroma_qtable(&mozjpeg::qtable::AnnexK_Chroma.scaled(quality, quality));
+        compress(settings)
+    };
+    let mozjpeg_defaults = || {
+        // mozjpeg's own tables (ImageMagick's) at QUALITY.
+        let mut settings = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+        settings.set_quality(f32::from(QUALITY));
+        compress(settings)
+    };
+    let steps: [(&str, Step); 9] = [
+        (
+            "decode at 1/4, libjpeg-turbo (ours)",
+            Step::Decode(&libjpeg_turbo),
+        ),
+        (
+            "decode at 1/4, jpeg-decoder (ours before)",
+            Step::Decode(&jpeg_decoder),
+        ),
+        (
+            "decode whole, image crate (zune-jpeg)",
+            Step::Decode(&whole),
+        ),
+        (
+            "WebP encode, libwebp method 2 (ours)",
+            Step::Encode(&|| webp(2)),
+        ),
+        (
+            "WebP encode, libwebp method 4 (its default)",
+            Step::Encode(&|| webp(4)),
+        ),
+        (
+            "JPEG encode, jpeg-encoder 4:2:0 (ours)",
+            Step::Encode(&jpeg_encoder),
+        ),
+        (
+            "JPEG encode, libjpeg-turbo 4:2:0",
+            Step::Encode(&|| libjpeg_turbo_encode(false)),
+        ),
+        (
+            "JPEG encode, libjpeg-turbo 4:2:0, optimised Huffman",
+            Step::Encode(&|| libjpeg_turbo_encode(true)),
+        ),
+        (
+            "JPEG encode, mozjpeg defaults 4:2:0",
+            Step::Encode(&mozjpeg_defaults),
+        ),
     ];
     println!(
         "
-  parts of ours on this source{:>38} {:>9} {:>9}",
-        "median", "min", "bytes"
+  parts of ours on this source{:>38} {:>9} {:>9} {:>6}",
+        "median", "min", "bytes", "SSIM"
     );
     let mut samples = vec![Vec::new(); steps.len()];
     for round in 0..=iterations {
         for ((_, step), samples) in steps.iter().zip(&mut samples) {
             let start = Instant::now();
-            black_box(step());
+            step.run();
             if round > 0 {
                 samples.push(start.elapsed());
             }
@@ -247,17 +319,42 @@ fn parts(jpeg: &[u8], side: u32, iterations: usize) {
     }
     for ((name, step), samples) in steps.iter().zip(&mut samples) {
         samples.sort();
-        // The WebP rows' output is bytes; the decodes' is not worth a column.
-        let bytes = if name.starts_with("WebP") {
-            step().to_string()
-        } else {
-            String::new()
+        // An encoder's output is bytes and a picture; a decode's is not worth a column.
+        let (bytes, ssim) = match step {
+            Step::Decode(_) => (String::new(), String::new()),
+            Step::Encode(encode) => {
+                let out = encode();
+                let got = image::load_from_memory(&out)
+                    .expect("the result decodes")
+                    .to_rgb8();
+                (out.len().to_string(), format!("{:.4}", ssim(&cover, &got)))
+            }
         };
         println!(
-            "  {name:<56} {:>6.1} ms {:>6.1} ms {bytes:>9}",
+            "  {name:<56} {:>6.1} ms {:>6.1} ms {bytes:>9} {ssim:>6}",
             ms(samples[samples.len() / 2]),
             ms(samples[0]),
         );
+    }
+}
+
+/// One timed step of [`parts`]: a decode (its result's length, to keep it alive) or an
+/// encode (its bytes).
+enum Step<'a> {
+    Decode(&'a dyn Fn() -> usize),
+    Encode(&'a dyn Fn() -> Vec<u8>),
+}
+
+impl Step<'_> {
+    fn run(&self) {
+        match self {
+            Self::Decode(decode) => {
+                black_box(decode());
+            }
+            Self::Encode(encode) => {
+                black_box(encode());
+            }
+        }
     }
 }
 
