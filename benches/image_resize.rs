@@ -2,7 +2,7 @@
 //! cover thumbnail, as WebP and as JPEG at q80, by
 //!
 //! - **ours**: `imaging::transform` (JPEG shrunk while decoding by libjpeg-turbo,
-//!   `fast_image_resize`, libwebp lossy WebP, 4:2:0 JPEG);
+//!   `fast_image_resize`, libwebp lossy WebP, libjpeg-turbo 4:2:0 JPEG);
 //! - **before**: the pipeline `imaging::transform` ran before issue 13, kept here callable
 //!   (whole decode by the `image` crate, `fast_image_resize`, the `image` crate's lossless WebP
 //!   and 4:4:4 JPEG encoders);
@@ -286,11 +286,11 @@ fn parts(jpeg: &[u8], side: u32, iterations: usize) {
             Step::Encode(&|| webp(4)),
         ),
         (
-            "JPEG encode, jpeg-encoder 4:2:0 (ours)",
+            "JPEG encode, jpeg-encoder 4:2:0 (ours before)",
             Step::Encode(&jpeg_encoder),
         ),
         (
-            "JPEG encode, libjpeg-turbo 4:2:0",
+            "JPEG encode, libjpeg-turbo 4:2:0 (ours)",
             Step::Encode(&|| libjpeg_turbo_encode(false)),
         ),
         (

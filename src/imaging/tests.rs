@@ -759,6 +759,73 @@ fn jpeg_chroma_is_halved_below_q90_and_kept_from_q90() {
     assert_eq!(sampling(90), [(1, 1), (1, 1), (1, 1)], "4:4:4");
 }
 
+/// A JPEG's quantisation tables, in the order written: each one's precision and id byte and
+/// its 64 values (zigzag order).
+fn jpeg_quantisation_tables(jpeg: &[u8]) -> Vec<(u8, Vec<u16>)> {
+    let mut tables = Vec::new();
+    let mut at = 2;
+    while jpeg[at + 1] != 0xDA {
+        let len = usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
+        if jpeg[at + 1] == 0xDB {
+            let mut table = at + 4;
+            while table < at + 2 + len {
+                let (kind, wide) = (jpeg[table], jpeg[table] >> 4 == 1);
+                let values: Vec<u16> = if wide {
+                    jpeg[table + 1..table + 129]
+                        .chunks_exact(2)
+                        .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
+                        .collect()
+                } else {
+                    jpeg[table + 1..table + 65]
+                        .iter()
+                        .map(|&v| v.into())
+                        .collect()
+                };
+                tables.push((kind, values));
+                table += if wide { 129 } else { 65 };
+            }
+        }
+        at += 2 + len;
+    }
+    tables
+}
+
+#[test]
+fn jpeg_quality_scales_the_standard_tables_as_before_and_stays_baseline() {
+    let png = encoded(&photo(16, 16).into(), Format::Png);
+    for quality in [1, 10, 23, 30, 50, 65, 80, 89, 90, 100] {
+        let ours = as_jpeg(&png, quality).bytes;
+        // jpeg-encoder, our encoder before, scaled libjpeg's tables by libjpeg's rule.
+        let mut before = Vec::new();
+        jpeg_encoder::Encoder::new(&mut before, quality)
+            .encode(&[128; 16 * 16 * 3], 16, 16, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+        let (ours, before) = (
+            jpeg_quantisation_tables(&ours),
+            jpeg_quantisation_tables(&before),
+        );
+        // 8-bit tables (precision 0), ids 0 and 1: a baseline JPEG at every quality.
+        let kinds: Vec<u8> = ours.iter().map(|table| table.0).collect();
+        assert_eq!(kinds, [0x00, 0x01], "q{quality}");
+        for ((_, ours), (_, before)) in ours.iter().zip(&before) {
+            // Within rounding: libjpeg's integer scaling against the mozjpeg crate's float one.
+            let off = ours.iter().zip(before).map(|(a, b)| a.abs_diff(*b)).max();
+            assert!(off <= Some(1), "q{quality}: {ours:?} against {before:?}");
+        }
+    }
+}
+
+#[test]
+fn a_picture_libjpeg_refuses_is_an_encode_error_not_a_crash() {
+    // libjpeg stops at 65,500 pixels a side, and says so by unwinding out of its C code.
+    let wide = DynamicImage::from(RgbImage::new(65_501, 1));
+    let err = codec::encode(&wide, Format::Jpeg, 80).unwrap_err();
+    assert!(
+        matches!(&err, ImageError::Encode(message) if message.contains("65500")),
+        "{err}"
+    );
+}
+
 // ---- shrink-on-load -----------------------------------------------------------------------
 
 /// Mean absolute difference per channel between two pictures of one size.
