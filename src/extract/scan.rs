@@ -60,32 +60,135 @@ enum Kind {
     Other,
 }
 
-fn kind(name: &[u8]) -> Kind {
-    let mut lower = [0u8; 10];
-    let Some(lower) = lower.get_mut(..name.len()) else {
-        return Kind::Other;
-    };
-    for (l, b) in lower.iter_mut().zip(name) {
-        *l = b.to_ascii_lowercase();
-    }
-    match &*lower {
-        b"area" | b"base" | b"br" | b"col" | b"embed" | b"hr" | b"img" | b"input" | b"link"
-        | b"meta" | b"param" | b"source" | b"track" | b"wbr" => Kind::Void,
-        b"li" | b"p" | b"option" | b"optgroup" | b"td" | b"th" | b"tr" | b"dt" | b"dd"
-        | b"tbody" | b"thead" | b"tfoot" | b"rb" | b"rt" | b"rp" | b"colgroup" => Kind::Sibling,
-        b"title" | b"textarea" => Kind::Raw(Raw::Rcdata),
-        b"style" | b"xmp" | b"iframe" | b"noembed" | b"noframes" | b"noscript" => {
-            Kind::Raw(Raw::Rawtext)
+/// A tag name as one number, its bytes ASCII-lower-cased, so that telling which element
+/// it names takes one comparison (a `match` on [`word`]s), not one per name; and its length.
+#[derive(Clone, Copy)]
+struct Name {
+    /// `0` for a name no element the scan knows or is asked for has: one of more than
+    /// eight bytes, or with a NUL in it (which the tokenizer reads as U+FFFD).
+    word: u64,
+    len: usize,
+}
+
+impl Name {
+    /// The name starting at `from` in `bytes`, up to whitespace, `/`, `>` or the end.
+    fn at(bytes: &[u8], from: usize) -> Self {
+        let (mut word, mut len, mut known) = (0u64, 0usize, true);
+        for &b in &bytes[from..] {
+            if is(b, ENDS_NAME) {
+                break;
+            }
+            if len < 8 {
+                word |= u64::from(b.to_ascii_lowercase()) << (8 * len);
+            }
+            known &= b != 0;
+            len += 1;
         }
-        b"script" => Kind::Raw(Raw::Script),
-        b"plaintext" => Kind::Raw(Raw::Plaintext),
+        Self {
+            word: if known && len <= 8 { word } else { 0 },
+            len,
+        }
+    }
+}
+
+/// `name` (at most eight bytes, none NUL) as [`Name::word`].
+const fn word(name: &[u8]) -> u64 {
+    assert!(name.len() <= 8);
+    let mut word = 0;
+    let mut i = 0;
+    while i < name.len() {
+        word |= (name[i].to_ascii_lowercase() as u64) << (8 * i);
+        i += 1;
+    }
+    word
+}
+
+/// Declares each name's [`word`] as a constant of that name, to `match` on.
+macro_rules! names {
+    ($($name:ident),+ $(,)?) => {
+        $(const $name: u64 = word(stringify!($name).as_bytes());)+
+    };
+}
+
+names!(
+    AREA, BASE, BR, COL, EMBED, HR, IMG, INPUT, LINK, META, PARAM, SOURCE, TRACK, WBR, LI, P,
+    OPTION, OPTGROUP, TD, TH, TR, DT, DD, TBODY, THEAD, TFOOT, RB, RT, RP, COLGROUP, TITLE,
+    TEXTAREA, STYLE, XMP, IFRAME, NOEMBED, NOFRAMES, NOSCRIPT, SCRIPT,
+);
+
+/// What the element called `name` (starting at `from` in `bytes`) means to the scan.
+fn kind(bytes: &[u8], from: usize, name: Name) -> Kind {
+    match name.word {
+        AREA | BASE | BR | COL | EMBED | HR | IMG | INPUT | LINK | META | PARAM | SOURCE
+        | TRACK | WBR => Kind::Void,
+        LI | P | OPTION | OPTGROUP | TD | TH | TR | DT | DD | TBODY | THEAD | TFOOT | RB | RT
+        | RP | COLGROUP => Kind::Sibling,
+        TITLE | TEXTAREA => Kind::Raw(Raw::Rcdata),
+        STYLE | XMP | IFRAME | NOEMBED | NOFRAMES | NOSCRIPT => Kind::Raw(Raw::Rawtext),
+        SCRIPT => Kind::Raw(Raw::Script),
+        0 if bytes[from..from + name.len].eq_ignore_ascii_case(b"plaintext") => {
+            Kind::Raw(Raw::Plaintext)
+        }
         _ => Kind::Other,
     }
 }
 
 /// Whitespace between a tag's parts (a carriage return is a line feed to the tokenizer).
+/// This and the classes below sort bytes by what they end, so that the scan's loops test a
+/// byte with one table load ([`CLASS`]).
+const SPACE: u8 = 1;
+/// Ends a tag's name: whitespace, `/` or `>`.
+const ENDS_NAME: u8 = 2;
+/// Ends an attribute's name: whitespace, `/`, `>` or `=`.
+const ENDS_ATTRIBUTE_NAME: u8 = 4;
+/// Ends an unquoted attribute value: whitespace or `>`.
+const ENDS_VALUE: u8 = 8;
+
+/// Each byte's classes ([`SPACE`], [`ENDS_NAME`], …).
+static CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let spaces = [b'\t', b'\n', b'\x0c', b'\r', b' '];
+    let mut i = 0;
+    while i < spaces.len() {
+        class[spaces[i] as usize] = SPACE | ENDS_NAME | ENDS_ATTRIBUTE_NAME | ENDS_VALUE;
+        i += 1;
+    }
+    class[b'/' as usize] = ENDS_NAME | ENDS_ATTRIBUTE_NAME;
+    class[b'>' as usize] = ENDS_NAME | ENDS_ATTRIBUTE_NAME | ENDS_VALUE;
+    class[b'=' as usize] = ENDS_ATTRIBUTE_NAME;
+    class
+};
+
+/// Whether `b` is in any of `classes`.
+fn is(b: u8, classes: u8) -> bool {
+    CLASS[usize::from(b)] & classes != 0
+}
+
+/// Whether `b` is [`SPACE`].
 fn is_space(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
+    is(b, SPACE)
+}
+
+/// Where the first `needle` at or after `from` is. Most runs between tags and most quoted
+/// values are a few bytes long: the first 32 bytes are looked through eight at a time in a
+/// word, which is cheaper than setting up a vector search, and the rest by `memchr`.
+fn find(needle: u8, bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let near = bytes.len().min(from + 32);
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8).filter(|_| i < near) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        // A byte of `word` equal to `needle` is a zero byte of `x`; the lowest byte with
+        // its high bit set in `zero` is the first such (higher ones may be false).
+        let x = word ^ (ONES * u64::from(needle));
+        let zero = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zero != 0 {
+            return Some(i + zero.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    memchr::memchr(needle, &bytes[i..]).map(|at| i + at)
 }
 
 /// What a page is made of, as a tree parse will build it: counted while scanning, so that
@@ -108,16 +211,17 @@ pub struct Shape {
     pub most_attributes: usize,
 }
 
-/// Scans `html`, handing `found` every start tag named in `wanted` (lower-case), in the
-/// order written, and returns the page's [`Shape`].
+/// Scans `html`, handing `found` every start tag named in `wanted` (lower-case, at most
+/// eight bytes each), in the order written, and returns the page's [`Shape`].
 pub fn scan<'a>(html: &'a str, wanted: &[&'static str], mut found: impl FnMut(Tag<'a>)) -> Shape {
     let bytes = html.as_bytes();
+    let words: Vec<u64> = wanted.iter().map(|w| word(w.as_bytes())).collect();
+    debug_assert!(!words.contains(&0), "{wanted:?}");
     let (mut depth, mut i) = (0usize, 0usize);
     let mut shape = Shape::default();
     // Where the text after the last markup starts: text up to the next markup is a node.
     let mut text_from = 0usize;
-    while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
-        let at = i + offset;
+    while let Some(at) = find(b'<', bytes, i) {
         i = at + 1;
         let markup = matches!(bytes.get(i), Some(b) if b.is_ascii_alphabetic() || matches!(b, b'!' | b'?' | b'/'));
         if markup {
@@ -134,15 +238,14 @@ pub fn scan<'a>(html: &'a str, wanted: &[&'static str], mut found: impl FnMut(Ta
             }
             Some(b'/') => match bytes.get(i + 1) {
                 Some(b) if b.is_ascii_alphabetic() => {
-                    let name_end = end_of_name(bytes, i + 1);
-                    let Some((end, _)) = end_of_tag(bytes, name_end, |_, _| {}) else {
+                    let name = Name::at(bytes, i + 1);
+                    let Some((end, _)) = end_of_tag(bytes, i + 1 + name.len, |_, _| {}) else {
                         break;
                     };
-                    let name = &bytes[i + 1..name_end];
-                    if matches!(kind(name), Kind::Other) {
+                    if matches!(kind(bytes, i + 1, name), Kind::Other) {
                         depth = depth.saturating_sub(1);
                     }
-                    if name.eq_ignore_ascii_case(b"p") || name.eq_ignore_ascii_case(b"br") {
+                    if matches!(name.word, P | BR) {
                         shape.nodes += 1;
                     }
                     i = end;
@@ -155,11 +258,12 @@ pub fn scan<'a>(html: &'a str, wanted: &[&'static str], mut found: impl FnMut(Ta
                 None => break,
             },
             Some(b) if b.is_ascii_alphabetic() => {
-                let name_end = end_of_name(bytes, i);
-                let name = &bytes[i..name_end];
-                let wanted = wanted
+                let name = Name::at(bytes, i);
+                let name_end = i + name.len;
+                let wanted = words
                     .iter()
-                    .find(|w| w.as_bytes().eq_ignore_ascii_case(name));
+                    .position(|&w| w == name.word)
+                    .map(|at| wanted[at]);
                 let mut attributes = Attributes::default();
                 let mut count = 0usize;
                 let tag = match wanted {
@@ -176,15 +280,14 @@ pub fn scan<'a>(html: &'a str, wanted: &[&'static str], mut found: impl FnMut(Ta
                 shape.attributes += count;
                 shape.most_attributes = shape.most_attributes.max(count);
                 i = end;
-                let kind = kind(name);
                 let mut text = None;
-                match kind {
+                match kind(bytes, at + 1, name) {
                     Kind::Raw(Raw::Plaintext) => {
                         text = Some(&html[i..]);
                         i = bytes.len();
                     }
                     Kind::Raw(raw) => {
-                        let text_end = end_of_raw_text(bytes, i, name, raw);
+                        let text_end = end_of_raw_text(bytes, i, &bytes[at + 1..name_end], raw);
                         text = Some(&html[i..text_end]);
                         i = text_end;
                     }
@@ -201,7 +304,7 @@ pub fn scan<'a>(html: &'a str, wanted: &[&'static str], mut found: impl FnMut(Ta
                     found(Tag {
                         name,
                         attributes,
-                        text: text.filter(|_| matches!(*name, "title" | "script")),
+                        text: text.filter(|_| matches!(name, "title" | "script")),
                     });
                 }
             }
@@ -213,14 +316,6 @@ pub fn scan<'a>(html: &'a str, wanted: &[&'static str], mut found: impl FnMut(Ta
     }
     shape.nodes += usize::from(bytes.len() > text_from);
     shape
-}
-
-/// Where a tag name starting at `from` ends.
-fn end_of_name(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|&b| is_space(b) || b == b'/' || b == b'>')
-        .map_or(bytes.len(), |p| from + p)
 }
 
 /// Reads a tag's attributes from just after its name, handing each (name, value) range to
@@ -252,7 +347,7 @@ fn end_of_tag(
         let name_start = i;
         i += 1;
         while let Some(&b) = bytes.get(i) {
-            if is_space(b) || matches!(b, b'/' | b'>' | b'=') {
+            if is(b, ENDS_ATTRIBUTE_NAME) {
                 break;
             }
             i += 1;
@@ -271,7 +366,7 @@ fn end_of_tag(
         }
         match bytes[i] {
             quote @ (b'"' | b'\'') => {
-                let close = i + 1 + memchr::memchr(quote, &bytes[i + 1..])?;
+                let close = find(quote, bytes, i + 1)?;
                 attribute(name, i + 1..close);
                 i = close + 1;
             }
@@ -282,7 +377,7 @@ fn end_of_tag(
             _ => {
                 let start = i;
                 while let Some(&b) = bytes.get(i) {
-                    if is_space(b) || b == b'>' {
+                    if is(b, ENDS_VALUE) {
                         break;
                     }
                     i += 1;
@@ -353,7 +448,7 @@ fn is_end_tag_of(bytes: &[u8], at: usize, name: &[u8]) -> bool {
             .is_some_and(|n| n.eq_ignore_ascii_case(name))
         && bytes
             .get(at + 2 + name.len())
-            .is_some_and(|&b| is_space(b) || b == b'/' || b == b'>')
+            .is_some_and(|&b| is(b, ENDS_NAME))
 }
 
 /// Whether `script` followed by a space, `/` or `>` starts at `at`, ASCII case-insensitive.
@@ -361,9 +456,7 @@ fn is_script_word(bytes: &[u8], at: usize) -> bool {
     bytes
         .get(at..at + 6)
         .is_some_and(|w| w.eq_ignore_ascii_case(b"script"))
-        && bytes
-            .get(at + 6)
-            .is_some_and(|&b| is_space(b) || b == b'/' || b == b'>')
+        && bytes.get(at + 6).is_some_and(|&b| is(b, ENDS_NAME))
 }
 
 /// Where script data starting at `from` ends, following the tokenizer's script states: a
