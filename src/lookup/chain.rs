@@ -206,8 +206,10 @@ impl<'a> ChainRun<'a> {
     ) -> Result<(&'static Provider, String, Found), Failure> {
         let provider = self.query.provider;
         let budget = &self.platforms.budget;
+        // Counted once for both admissions: a page's tree is admitted after its metadata.
+        let values = json_values(&fetched.fetched.body);
         let reading = budget
-            .admit(metadata_cost(&fetched.fetched.body))
+            .admit(metadata_cost(&fetched.fetched.body, values))
             .await
             .map_err(|refusal| refused(refusal, provider))?;
         let handle = self.query.handle.clone();
@@ -221,7 +223,7 @@ impl<'a> ChainRun<'a> {
             let refusal = std::cell::Cell::new(None);
             let admit_tree = |fetched: &Fetched, allowance| {
                 runtime
-                    .block_on(budget.admit(parse_cost(&fetched.body, allowance)))
+                    .block_on(budget.admit(parse_cost(&fetched.body, allowance, values)))
                     .map_err(|r| {
                         refusal.set(Some(r));
                         PickError::Unreadable("page within the memory budget")
@@ -293,26 +295,30 @@ fn read_answer(
     })
 }
 
+/// The JSON values a reader may parse out of a page, counted by the separators that start
+/// them (`,` and `{`): what [`metadata_cost`] and [`parse_cost`] charge by, counted once.
+pub fn json_values(body: &[u8]) -> u64 {
+    memchr::memchr2_iter(b',', b'{', body).count() as u64
+}
+
 /// Bytes of memory a page's tree may take, beside the page: its text, the nodes and
 /// attributes its tree may hold (`allowance`, from the metadata pass; the parse builds no
-/// more), and JSON a reader parses out of it, whose values cost by their separators
-/// (measured: a 4.5 MB array of small objects in a script took 48 bytes a `,` or `{`).
-pub fn parse_cost(body: &[u8], allowance: tree::Allowance) -> u64 {
-    let values = memchr::memchr2_iter(b',', b'{', body).count() as u64;
-    4 * body.len() as u64 + allowance.bytes() + 48 * values
+/// more), and the `json_values` a reader parses out of it (measured: a 4.5 MB array of
+/// small objects in a script took 48 bytes a `,` or `{`).
+pub fn parse_cost(body: &[u8], allowance: tree::Allowance, json_values: u64) -> u64 {
+    4 * body.len() as u64 + allowance.bytes() + 48 * json_values
 }
 
 /// Bytes of memory reading a page's metadata in one pass may take (`pick::Response::metadata`):
-/// a copy of the page when it is not valid UTF-8, and its JSON-LD parsed, whose values
-/// cost by their separators as in [`parse_cost`].
-pub fn metadata_cost(body: &[u8]) -> u64 {
+/// a copy of the page when it is not valid UTF-8, and its JSON-LD parsed, whose
+/// `json_values` cost as in [`parse_cost`].
+pub fn metadata_cost(body: &[u8], json_values: u64) -> u64 {
     let copy = if std::str::from_utf8(body).is_ok() {
         0
     } else {
         body.len() as u64
     };
-    let values = memchr::memchr2_iter(b',', b'{', body).count() as u64;
-    copy + 48 * values + 64 * 1024
+    copy + 48 * json_values + 64 * 1024
 }
 
 /// Picks the profile's images out of what `provider` fetched for `handle`, with one way's
@@ -435,7 +441,8 @@ mod tests {
         let cost = |page: &str| {
             let url = Url::parse("https://example.com/").unwrap();
             let shape = crate::extract::Metadata::read(page, url, |_| false).shape();
-            parse_cost(page.as_bytes(), tree::Allowance::of(&shape)) / mib
+            let values = json_values(page.as_bytes());
+            parse_cost(page.as_bytes(), tree::Allowance::of(&shape), values) / mib
         };
         let prose = "<p>".to_owned() + &"lorem ipsum dolor sit amet ".repeat(40) + "</p>";
         // Measured on the release build (scraper 0.29, a counting allocator), 5 MiB each:

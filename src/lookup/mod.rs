@@ -24,7 +24,7 @@ use crate::providers::Strategy;
 pub use answers::{Answer, Lifetimes};
 use answers::{AnswerKey, Answers, Served};
 use chain::ChainRun;
-pub use chain::{metadata_cost, parse_cost, read_profile};
+pub use chain::{json_values, metadata_cost, parse_cost, read_profile};
 use error::Failure;
 pub use error::{InputError, LookupError, NoImage, Platform, Unanswered, Unreadable, Whose};
 pub use profile::{JsonOnce, Profile};
