@@ -98,9 +98,8 @@ pub fn init(
         LogFormat::Text => subscriber
             .with(
                 layer
-                    .with_target(false)
-                    .with_timer(Clock)
-                    .fmt_fields(OneWrite(PlainFields)),
+                    .fmt_fields(OneWrite(PlainFields))
+                    .event_format(TextLines::new()),
             )
             .try_init(),
         LogFormat::Json => subscriber
@@ -439,6 +438,74 @@ where
             }
         }
         self.0.format_fields(writer, fields)
+    }
+}
+
+/// Text lines as tracing-subscriber's full format writes them with no target and the
+/// [`Clock`] (`<time> INFO request{request_id=1 method=GET path="/"}: request status=200`),
+/// written straight into the line when it is not coloured, without painting each piece
+/// through an empty terminal style; a coloured line is left to it.
+struct TextLines {
+    coloured: tracing_subscriber::fmt::format::Format<tracing_subscriber::fmt::format::Full, Clock>,
+}
+
+impl TextLines {
+    fn new() -> Self {
+        Self {
+            coloured: tracing_subscriber::fmt::format()
+                .with_target(false)
+                .with_timer(Clock),
+        }
+    }
+}
+
+impl<S, N> FormatEvent<S, N> for TextLines
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        if writer.has_ansi_escapes() {
+            return self.coloured.format_event(ctx, writer, event);
+        }
+        if Clock.format_time(&mut writer).is_err() {
+            writer.write_str("<unknown time>")?;
+        }
+        writer.write_char(' ')?;
+        // Five wide, as tracing-subscriber pads them.
+        writer.write_str(match *event.metadata().level() {
+            tracing::Level::TRACE => "TRACE ",
+            tracing::Level::DEBUG => "DEBUG ",
+            tracing::Level::INFO => " INFO ",
+            tracing::Level::WARN => " WARN ",
+            tracing::Level::ERROR => "ERROR ",
+        })?;
+        if let Some(scope) = ctx.event_scope() {
+            let mut seen = false;
+            for span in scope.from_root() {
+                writer.write_str(span.metadata().name())?;
+                seen = true;
+                let extensions = span.extensions();
+                if let Some(fields) = extensions.get::<FormattedFields<N>>()
+                    && !fields.is_empty()
+                {
+                    writer.write_char('{')?;
+                    writer.write_str(&fields.fields)?;
+                    writer.write_char('}')?;
+                }
+                writer.write_char(':')?;
+            }
+            if seen {
+                writer.write_char(' ')?;
+            }
+        }
+        ctx.format_fields(writer.by_ref(), event)?;
+        writer.write_char('\n')
     }
 }
 
@@ -1036,9 +1103,8 @@ mod tests {
         let ours = tracing::Dispatch::new(
             registry().with(
                 layer
-                    .with_target(false)
-                    .with_timer(Clock)
-                    .fmt_fields(OneWrite(PlainFields)),
+                    .fmt_fields(OneWrite(PlainFields))
+                    .event_format(TextLines::new()),
             ),
         );
         let ours = logged(&ours, &sink);
@@ -1084,7 +1150,11 @@ mod tests {
         };
         let (layer, sink) = self::layer();
         let ours = tracing::Dispatch::new(
-            registry().with(layer.with_target(false).fmt_fields(OneWrite(PlainFields))),
+            registry().with(
+                layer
+                    .fmt_fields(OneWrite(PlainFields))
+                    .event_format(TextLines::new()),
+            ),
         );
         let ours = log(&ours, &sink);
         let (layer, sink) = self::layer();
