@@ -1065,6 +1065,11 @@ mod tests {
                 tracing::info_span!("request", request_id = 8u64, method = %"HEAD", path = "/");
             tracing::info!(parent: &span, status = 200u16, "request");
         });
+        without_timestamps(sink)
+    }
+
+    /// The lines written to `sink`, each without its timestamp.
+    fn without_timestamps(sink: &Sink) -> Vec<String> {
         sink.text()
             .lines()
             .map(|line| {
@@ -1073,6 +1078,29 @@ mod tests {
                     .to_owned()
             })
             .collect()
+    }
+
+    /// Text lines as ours write them and as tracing-subscriber's own full format does, each
+    /// to a sink of its own, both without colours: `(ours, theirs)`.
+    fn text_formats() -> ((tracing::Dispatch, Sink), (tracing::Dispatch, Sink)) {
+        let registry = tracing_subscriber::registry;
+        let (layer, ours) = self::layer();
+        let ours = (
+            tracing::Dispatch::new(
+                registry().with(
+                    layer
+                        .fmt_fields(OneWrite(PlainFields))
+                        .event_format(TextLines::new()),
+                ),
+            ),
+            ours,
+        );
+        let (layer, theirs) = self::layer();
+        let theirs = (
+            tracing::Dispatch::new(registry().with(layer.with_target(false))),
+            theirs,
+        );
+        (ours, theirs)
     }
 
     /// A fmt layer writing to a new sink, without colours.
@@ -1098,19 +1126,9 @@ mod tests {
 
     #[test]
     fn text_lines_read_as_tracing_subscribers_own() {
-        let registry = tracing_subscriber::registry;
-        let (layer, sink) = self::layer();
-        let ours = tracing::Dispatch::new(
-            registry().with(
-                layer
-                    .fmt_fields(OneWrite(PlainFields))
-                    .event_format(TextLines::new()),
-            ),
-        );
-        let ours = logged(&ours, &sink);
-        let (layer, sink) = self::layer();
-        let theirs = tracing::Dispatch::new(registry().with(layer.with_target(false)));
-        assert_eq!(ours, logged(&theirs, &sink));
+        let ((ours, our_sink), (theirs, their_sink)) = text_formats();
+        let ours = logged(&ours, &our_sink);
+        assert_eq!(ours, logged(&theirs, &their_sink));
         assert!(
             ours[0].ends_with(
                 "INFO request{request_id=7 method=GET path=\"/a \\\"quoted\\\"\\npath\"}:\
@@ -1122,7 +1140,6 @@ mod tests {
 
     #[test]
     fn plain_fields_are_written_as_tracing_subscribers_own() {
-        let registry = tracing_subscriber::registry;
         let log = |dispatch: &tracing::Dispatch, sink: &Sink| {
             tracing::dispatcher::with_default(dispatch, || {
                 let error = io::Error::other("disk \u{1b}[31mfull");
@@ -1139,27 +1156,11 @@ mod tests {
                 let span = tracing::info_span!("outer", r#type = "x", path = "/\u{1b}");
                 tracing::error!(parent: &span, "");
             });
-            sink.text()
-                .lines()
-                .map(|line| {
-                    line.split_once('Z')
-                        .map_or(line, |(_, rest)| rest)
-                        .to_owned()
-                })
-                .collect::<Vec<_>>()
+            without_timestamps(sink)
         };
-        let (layer, sink) = self::layer();
-        let ours = tracing::Dispatch::new(
-            registry().with(
-                layer
-                    .fmt_fields(OneWrite(PlainFields))
-                    .event_format(TextLines::new()),
-            ),
-        );
-        let ours = log(&ours, &sink);
-        let (layer, sink) = self::layer();
-        let theirs = tracing::Dispatch::new(registry().with(layer.with_target(false)));
-        assert_eq!(ours, log(&theirs, &sink));
+        let ((ours, our_sink), (theirs, their_sink)) = text_formats();
+        let ours = log(&ours, &our_sink);
+        assert_eq!(ours, log(&theirs, &their_sink));
         assert!(
             ours[0].contains("\\x07\\x1b[31m, \\u{9b}, \\x7f and é 1.5 type="),
             "{ours:?}"
