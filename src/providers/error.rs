@@ -31,12 +31,12 @@ pub enum PickError {
 pub enum TooComplex {
     /// Elements nested deeper than `most` (`extract::MAX_NESTING`).
     Nesting {
-        /// The deepest nesting read.
+        /// The limit the page passed: the deepest nesting we read.
         most: usize,
     },
     /// A tag with more than `most` attributes (`extract::MAX_ATTRIBUTES`).
     Attributes {
-        /// The most attributes read on one tag.
+        /// The limit the page passed: the most attributes we read on one tag.
         most: usize,
     },
     /// Far more elements built than the page writes.
