@@ -28,6 +28,8 @@ pub use chain::{json_values, metadata_cost, parse_cost, read_profile};
 use error::Failure;
 pub use error::{InputError, LookupError, NoImage, Platform, Unanswered, Unreadable, Whose};
 pub use profile::{JsonOnce, Profile};
+#[cfg(test)]
+pub(crate) use query::REFUSED_INPUTS;
 pub use query::{Account, Input, MAX_NAME_LEN, Name, ProfileQuery};
 
 /// Cache and deadline settings.

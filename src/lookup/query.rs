@@ -241,6 +241,19 @@ fn account(q: &str) -> Option<Account> {
     })
 }
 
+/// Inputs every lookup refuses as input, each with the platform picked: an empty one, a bare
+/// name, an unknown platform, a non-handle, and links that are not http(s). Shared by the
+/// tests of the parse and of the sentence a visitor reads of it.
+#[cfg(test)]
+pub(crate) const REFUSED_INPUTS: &[(&str, Option<&str>)] = &[
+    ("", None),
+    ("jack", None),
+    ("jack", Some("myspace")),
+    ("not a handle!", Some("x")),
+    ("file:///etc/passwd", None),
+    ("javascript:alert(1)", None),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,14 +306,7 @@ mod tests {
 
     #[test]
     fn bad_input_is_refused_with_a_helpful_message() {
-        for (q, picked) in [
-            ("", None),
-            ("jack", None),
-            ("jack", Some("myspace")),
-            ("not a handle!", Some("x")),
-            ("file:///etc/passwd", None),
-            ("javascript:alert(1)", None),
-        ] {
+        for &(q, picked) in REFUSED_INPUTS {
             let err = ProfileQuery::parse(q, picked)
                 .err()
                 .unwrap_or_else(|| panic!("{q} parsed"));
