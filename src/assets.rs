@@ -52,11 +52,6 @@ pub static SCRIPT: Asset = Asset::new(
 /// Every embedded asset.
 pub static ALL: [&Asset; 3] = [&STYLE, &FAVICON, &SCRIPT];
 
-/// Looks an asset up by file name.
-pub fn find(name: &str) -> Option<&'static Asset> {
-    ALL.iter().copied().find(|a| a.name == name)
-}
-
 const fn fnv1a(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut i = 0;

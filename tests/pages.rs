@@ -364,3 +364,82 @@ fn file_name(reply: &Reply) -> String {
         .unwrap_or_else(|| panic!("{disposition}"))
         .to_owned()
 }
+
+/// `GET path` with `accept-encoding: coding`, the body as sent (not decoded).
+async fn get_encoded(app: &App, path: &str, coding: &str) -> Reply {
+    let client = reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("{}{path}", app.base))
+        .header("accept-encoding", coding)
+        .send()
+        .await
+        .unwrap();
+    Reply::read(response).await.unwrap()
+}
+
+/// `path` asked with `accept-encoding: coding` until it comes in that coding (the first
+/// asks start the compression and get the plain body meanwhile).
+async fn once_encoded(app: &App, path: &str, coding: &str) -> Reply {
+    for _ in 0..400 {
+        let reply = get_encoded(app, path, coding).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+        assert_eq!(reply.header("vary"), Some("accept-encoding"), "{path}");
+        match reply.header("content-encoding") {
+            Some(got) => {
+                assert_eq!(got, coding, "{path}");
+                return reply;
+            }
+            None => tokio::time::sleep(std::time::Duration::from_millis(25)).await,
+        }
+    }
+    panic!("{path} never came as {coding}");
+}
+
+#[tokio::test]
+async fn a_browser_gets_the_home_page_and_stylesheet_compressed_to_the_same_bytes() {
+    use std::io::Read;
+
+    let app = spawn_app(&[]);
+    let plain = get_encoded(&app, "/", "identity").await;
+    assert_eq!(plain.header("content-encoding"), None);
+    assert!(plain.text.contains("id=\"platforms\""));
+
+    let brotli = once_encoded(&app, "/", "br").await;
+    let mut page = Vec::new();
+    brotli::Decompressor::new(&brotli.bytes[..], 4096)
+        .read_to_end(&mut page)
+        .unwrap();
+    assert_eq!(page, plain.bytes, "the brotli page is the page");
+    assert!(
+        brotli.bytes.len() * 3 < plain.bytes.len(),
+        "{} bytes",
+        brotli.bytes.len()
+    );
+    // A browser names both; brotli is the smaller.
+    let both = get_encoded(&app, "/", "gzip, deflate, br, zstd").await;
+    assert_eq!(both.header("content-encoding"), Some("br"));
+
+    let css = get_encoded(&app, "/static/style.css", "identity").await;
+    let gzip = once_encoded(&app, "/static/style.css", "gzip").await;
+    let mut sheet = Vec::new();
+    flate2::read::GzDecoder::new(&gzip.bytes[..])
+        .read_to_end(&mut sheet)
+        .unwrap();
+    assert_eq!(sheet, css.bytes, "the gzip stylesheet is the stylesheet");
+    // Each form has its own validator, and a client holding one gets a 304 for it.
+    let (plain_tag, gzip_tag) = (css.header("etag").unwrap(), gzip.header("etag").unwrap());
+    assert_ne!(plain_tag, gzip_tag);
+    let client = reqwest::Client::builder().no_gzip().build().unwrap();
+    let revalidated = client
+        .get(format!("{}/static/style.css", app.base))
+        .header("accept-encoding", "gzip")
+        .header("if-none-match", gzip_tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), 304);
+}

@@ -5,6 +5,7 @@
 mod api;
 mod assets;
 mod avatar;
+mod compressed;
 pub mod error;
 mod health;
 mod home;
@@ -137,13 +138,6 @@ fn html(status: StatusCode, page: &impl Template) -> HttpResponse {
             render_failed()
         }
     }
-}
-
-/// A page rendered before, as an HTML response with `status`.
-fn html_bytes(status: StatusCode, html: &'static str) -> HttpResponse {
-    HttpResponseBuilder::new(status)
-        .content_type(HTML)
-        .body(html)
 }
 
 /// The answer when a page failed to render.
