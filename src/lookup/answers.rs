@@ -162,11 +162,15 @@ impl Answers {
         }
     }
 
-    /// The answer for `key`: from memory, from disk, by joining an identical `ask` in
-    /// flight, or by running `ask`. `ask`'s errors that say nothing about the profile
-    /// (timeouts, blocks) are answered but not kept. A stale answer comes back as
+    /// The answer for `key`: from memory, from disk, by joining an identical lookup in
+    /// flight, or by running the one `ask` makes. Its errors that say nothing about the
+    /// profile (timeouts, blocks) are answered but not kept. A stale answer comes back as
     /// [`CacheStatus::Stale`]: the caller refreshes it with [`Self::refresh`].
-    pub async fn get_or_ask<F>(&self, key: &AnswerKey, ask: F) -> Served
+    ///
+    /// A platform's lookup is a future of about 20 KB, and actix boxes (copies) each
+    /// handler's future per request: so the lookup is made only on a miss, and the miss
+    /// path is boxed, leaving a hit's future small.
+    pub async fn get_or_ask<F>(&self, key: &AnswerKey, ask: impl FnOnce() -> F) -> Served
     where
         F: Future<Output = Result<Profile, LookupError>>,
     {
@@ -174,6 +178,15 @@ impl Answers {
             crate::metrics::cache_read(Some("memory"));
             return serve(cached, CacheStatus::Hit);
         }
+        Box::pin(self.fill(key, ask)).await
+    }
+
+    /// [`Self::get_or_ask`] past the memory: from disk, by joining a lookup in flight, or
+    /// by running `ask`'s.
+    async fn fill<F>(&self, key: &AnswerKey, ask: impl FnOnce() -> F) -> Served
+    where
+        F: Future<Output = Result<Profile, LookupError>>,
+    {
         let loaded_from = Mutex::new(CacheStatus::Miss);
         let entry = self
             .memory
@@ -183,7 +196,7 @@ impl Answers {
                     *loaded_from.lock().unwrap_or_else(|e| e.into_inner()) = CacheStatus::Hit;
                     return Ok(cached);
                 }
-                self.keep(key, ask.await).await
+                self.keep(key, ask().await).await
             })
             .await;
         match entry {
@@ -332,7 +345,7 @@ mod tests {
         let cache = answers(10_000, 1024 * 1024);
         for n in 0..300 {
             let (key, profile) = page(n, 8000);
-            cache.get_or_ask(&key, async { Ok(profile) }).await;
+            cache.get_or_ask(&key, || async { Ok(profile) }).await;
         }
         cache.memory.run_pending_tasks().await;
         assert!(
@@ -348,7 +361,7 @@ mod tests {
         let cache = answers(100, 1024 * 1024);
         for n in 0..300 {
             let (key, profile) = page(n, 10);
-            cache.get_or_ask(&key, async { Ok(profile) }).await;
+            cache.get_or_ask(&key, || async { Ok(profile) }).await;
         }
         cache.memory.run_pending_tasks().await;
         assert!(

@@ -103,13 +103,14 @@ impl Lookup {
     }
 
     /// The profile `account` names: a fediverse account when its host says so through
-    /// WebFinger, else an e-mail address for Gravatar.
+    /// WebFinger, else an e-mail address for Gravatar. The WebFinger ask (a 2 KB future) is
+    /// boxed, so the lookup routes' futures, which actix copies per request, stay small.
     pub async fn resolve(&self, account: &Account) -> Result<ProfileQuery, LookupError> {
-        if self
+        let fetcher = &self.platforms.fetcher;
+        let asking = self
             .accounts
-            .is_fediverse(&self.platforms.fetcher, account, self.platforms.timeout)
-            .await
-        {
+            .is_fediverse(fetcher, account, self.platforms.timeout);
+        if Box::pin(asking).await {
             account.as_fediverse()
         } else {
             account.as_email()
@@ -128,7 +129,7 @@ impl Lookup {
         let key = AnswerKey::of(query);
         let Served { answer, status } = self
             .answers
-            .get_or_ask(&key, self.platforms.ask(query))
+            .get_or_ask(&key, || self.platforms.ask(query))
             .await;
         if status == CacheStatus::Stale {
             let (platforms, query) = (Arc::clone(&self.platforms), query.clone());
