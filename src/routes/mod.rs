@@ -56,9 +56,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool, limiters: &Lim
     }));
     // `/lookup` answers a bare name with a search, which takes from the search limit too.
     cfg.app_data(web::Data::new(limiters.clone()));
+    // Fixed paths first: the router tries routes in order, and each pattern with a
+    // `{param}` is a regex run on every path that reaches it.
     cfg.service(readable("/").to(home::home))
         .service(readable("/healthz").to(health::healthz))
-        .service(readable("/static/{name}").to(assets::serve))
         .service(
             resource("/lookup")
                 .wrap(limited())
@@ -79,7 +80,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool, limiters: &Lim
             resource("/image")
                 .wrap(limiters.images.middleware())
                 .route(read().to(image::image)),
-        );
+        )
+        .service(readable("/static/{name}").to(assets::serve));
     if test_routes {
         cfg.service(readable("/__test/stream").to(test_support::stream));
     }
