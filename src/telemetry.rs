@@ -410,6 +410,40 @@ fn put_digits(out: &mut [u8], mut value: u64) {
     }
 }
 
+/// A `u64`'s decimal digits, written without `fmt` (as its `Display` and `Debug` write it).
+struct Decimal {
+    digits: [u8; 20],
+    start: usize,
+}
+
+impl Decimal {
+    fn new(mut value: u64) -> Self {
+        let mut digits = [0; 20];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (value % 10) as u8;
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        Self { digits, start }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits are written in.
+        std::str::from_utf8(&self.digits[self.start..]).unwrap_or_default()
+    }
+}
+
+/// Whether `text`'s `Debug` is the text itself in quotes: printable ASCII without `"` or
+/// `\`, as nearly every path and header is.
+fn debug_is_verbatim(text: &str) -> bool {
+    text.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+}
+
 /// Fields formatted by `F`, staged on the stack first, so that a span's fields (kept as a
 /// `String` for the life of the span) are one allocation of the right size, not one for
 /// each time the string grows.
@@ -539,6 +573,43 @@ struct PlainVisitor<'a> {
 }
 
 impl PlainVisitor<'_> {
+    /// Writes an integer field, digits without `fmt` (as its `Debug` writes it; a
+    /// `message` stays with the general path).
+    fn record_integer(&mut self, field: &Field, magnitude: u64, negative: bool) {
+        let name = field.name();
+        if name == "message" {
+            let value = if negative {
+                format_args!("-{magnitude}")
+            } else {
+                format_args!("{magnitude}")
+            };
+            self.field(name, value, true);
+            return;
+        }
+        self.written(name, |w| {
+            if negative {
+                w.write_char('-')?;
+            }
+            w.write_str(Decimal::new(magnitude).as_str())
+        });
+    }
+
+    /// Writes one field that is not a `message`, `name=` then what `value` writes.
+    fn written(&mut self, name: &str, value: impl FnOnce(&mut Writer<'_>) -> fmt::Result) {
+        if self.result.is_err() {
+            return;
+        }
+        self.result = (|| {
+            if !std::mem::take(&mut self.first) {
+                self.writer.write_char(' ')?;
+            }
+            self.writer
+                .write_str(name.strip_prefix("r#").unwrap_or(name))?;
+            self.writer.write_char('=')?;
+            value(&mut self.writer)
+        })();
+    }
+
     /// Writes one field: `message` bare (its control characters escaped unless the writer is
     /// told not to), any other `name=` then the value's `Debug`, an `r#` name without it.
     fn field(&mut self, name: &str, value: fmt::Arguments<'_>, message: bool) {
@@ -564,9 +635,23 @@ impl PlainVisitor<'_> {
 }
 
 impl Visit for PlainVisitor<'_> {
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.record_integer(field, value, false);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.record_integer(field, value.unsigned_abs(), value < 0);
+    }
+
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
             self.field("message", format_args!("{value}"), true);
+        } else if debug_is_verbatim(value) {
+            self.written(field.name(), |w| {
+                w.write_char('"')?;
+                w.write_str(value)?;
+                w.write_char('"')
+            });
         } else {
             self.field(field.name(), format_args!("{value:?}"), false);
         }
@@ -733,7 +818,7 @@ where
         event.record(&mut entries);
         entries.result?;
         writer.write_str(",\"target\":")?;
-        json_value(&mut writer, meta.target())?;
+        json_str(&mut writer, meta.target())?;
         // The spans the event is in: its explicit parent's, else the current ones.
         if let Some(scope) = ctx.event_scope() {
             writer.write_str(",\"spans\":[")?;
@@ -755,7 +840,7 @@ where
                     writer.write_char(',')?;
                 }
                 writer.write_str("\"name\":")?;
-                json_value(&mut writer, span.metadata().name())?;
+                json_str(&mut writer, span.metadata().name())?;
                 writer.write_char('}')?;
             }
             writer.write_char(']')?;
@@ -778,6 +863,11 @@ struct JsonEntries<'a> {
 
 impl JsonEntries<'_> {
     fn entry<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
+        self.written(name, |out| json_value(out, value));
+    }
+
+    /// Writes `"name":` then what `value` writes.
+    fn written(&mut self, name: &str, value: impl FnOnce(&mut dyn fmt::Write) -> fmt::Result) {
         if self.result.is_err() {
             return;
         }
@@ -785,9 +875,9 @@ impl JsonEntries<'_> {
             if !std::mem::take(&mut self.first) {
                 self.out.write_char(',')?;
             }
-            json_value(self.out, name)?;
+            json_str(self.out, name)?;
             self.out.write_char(':')?;
-            json_value(self.out, value)
+            value(self.out)
         })();
     }
 }
@@ -798,19 +888,28 @@ impl Visit for JsonEntries<'_> {
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.entry(field.name(), &value);
+        self.written(field.name(), |out| {
+            if value < 0 {
+                out.write_char('-')?;
+            }
+            out.write_str(Decimal::new(value.unsigned_abs()).as_str())
+        });
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.entry(field.name(), &value);
+        self.written(field.name(), |out| {
+            out.write_str(Decimal::new(value).as_str())
+        });
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.entry(field.name(), &value);
+        self.written(field.name(), |out| {
+            out.write_str(if value { "true" } else { "false" })
+        });
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.entry(field.name(), value);
+        self.written(field.name(), |out| json_str(out, value));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
@@ -820,6 +919,19 @@ impl Visit for JsonEntries<'_> {
             _ => name,
         };
         self.entry(name, &format_args!("{value:?}"));
+    }
+}
+
+/// `text` as a JSON string, as serde_json writes it: in quotes as it is when nothing in it
+/// needs escaping (no `"`, `\` or control character), which is every field name and nearly
+/// every value; else by serde_json.
+fn json_str(out: &mut dyn fmt::Write, text: &str) -> fmt::Result {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.write_char('"')?;
+        out.write_str(text)?;
+        out.write_char('"')
+    } else {
+        json_value(out, text)
     }
 }
 
@@ -1058,7 +1170,16 @@ mod tests {
             refresh.in_scope(|| tracing::info!(status = 200u16, latency_ms = 0.25, "request"));
         });
         tracing::dispatcher::with_default(dispatch, || {
-            tracing::warn!(error = %"refused\u{1b}[31m", ok = false, "outside");
+            tracing::warn!(
+                error = %"refused\u{1b}[31m",
+                ok = false,
+                n = -3i64,
+                least = i64::MIN,
+                most = u64::MAX,
+                zero = 0u64,
+                page = "/plain page?q=1&x='y'",
+                "outside"
+            );
         });
         tracing::dispatcher::with_default(dispatch, || {
             let span =
