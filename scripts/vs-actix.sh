@@ -30,21 +30,10 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_for() { for _ in $(seq 100); do curl -sf "$1" >/dev/null && return 0; sleep 0.05; done; echo "no answer from $1" >&2; exit 1; }
 
-# A loopback "GitHub": a user record whose avatar is a 460² photo-like PNG on the same host.
-mkdir -p "$work/users"
-python3 - "$work/avatar.png" <<'EOF'
-import struct, sys, zlib
-w = h = 460
-rows = b"".join(b"\0" + bytes((x * 7 + y * 3) & 255 for x in range(w) for _ in range(3)) for y in range(h))
-def chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-open(sys.argv[1], "wb").write(png + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-EOF
+# A loopback "GitHub" (see scripts/fake-github.sh).
+source scripts/fake-github.sh
 upstream_port=$(free_port)
-sed "s#https://avatars.githubusercontent.com/u/1024025?v=4#http://127.0.0.1:$upstream_port/avatar.png#" \
-  tests/fixtures/github/torvalds.json > "$work/users/torvalds"
-(cd "$work" && exec python3 -m http.server "$upstream_port" --bind 127.0.0.1 >/dev/null 2>&1) &
+fake_github "$work" "$upstream_port"
 
 bare_port=$(free_port)
 PORT=$bare_port "$bare" >/dev/null 2>&1 &
