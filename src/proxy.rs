@@ -280,6 +280,12 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl Served {
+    /// Whether sending this image holds anything besides its bytes: memory admitted for it,
+    /// or the flight it came from. An image the memory cache holds, fresh, holds neither.
+    pub fn holds_more_than_its_bytes(&self) -> bool {
+        self._memory.is_some() || self._flight.is_some()
+    }
+
     fn admitted(image: Arc<Held>, status: CacheStatus, memory: Admitted) -> Self {
         Self {
             image,

@@ -74,12 +74,23 @@ pub struct AnswerKey(String);
 impl AnswerKey {
     /// The key `query` is cached under.
     pub fn of(query: &ProfileQuery) -> Self {
-        let handle = if query.provider.is_generic() {
-            query.handle.clone()
-        } else {
-            query.handle.to_lowercase()
-        };
-        Self(format!("{}:{handle}", query.provider.id))
+        let (id, handle) = (query.provider.id, query.handle.as_str());
+        // One allocation on a cache hit: the handles of most platforms are ASCII, lower-cased
+        // in place; any other is lower-cased as `str::to_lowercase` does (final sigma too).
+        let mut key = String::with_capacity(id.len() + 1 + handle.len());
+        key.push_str(id);
+        key.push(':');
+        let start = key.len();
+        key.push_str(handle);
+        if !query.provider.is_generic() {
+            if handle.is_ascii() {
+                key[start..].make_ascii_lowercase();
+            } else {
+                key.truncate(start);
+                key.push_str(&handle.to_lowercase());
+            }
+        }
+        Self(key)
     }
 
     /// The key of the found profile in the disk store.
@@ -319,6 +330,38 @@ mod tests {
                 stale: hour,
             },
         )
+    }
+
+    #[test]
+    fn a_key_is_the_provider_and_the_handle_lower_cased_where_case_is_ignored() {
+        let handles = [
+            "torvalds",
+            "TorValds",
+            "Jack_Dorsey-1.x",
+            "Gargron@Mastodon.Social",
+            "ΟΔΥΣΣΕΥΣ",
+            "İstanbul",
+            "Straße",
+            "MiXeD émoji 😀",
+            "",
+            "https://Example.com/Team/Ana",
+        ];
+        for &provider in crate::providers::ALL {
+            for handle in handles {
+                let query = ProfileQuery {
+                    provider,
+                    handle: handle.to_owned(),
+                };
+                // As the key was made before it was built in one buffer.
+                let lowered = if provider.is_generic() {
+                    handle.to_owned()
+                } else {
+                    handle.to_lowercase()
+                };
+                let expected = format!("{}:{lowered}", provider.id);
+                assert_eq!(AnswerKey::of(&query).0, expected);
+            }
+        }
     }
 
     fn page(n: usize, url_len: usize) -> (AnswerKey, Profile) {

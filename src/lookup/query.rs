@@ -204,8 +204,7 @@ fn as_url(q: &str) -> Option<Url> {
     if q.chars().any(char::is_whitespace) {
         return None;
     }
-    let lower = q.to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
+    if starts_with_ignoring_case(q, "http://") || starts_with_ignoring_case(q, "https://") {
         return Url::parse(q).ok().filter(|u| u.host_str().is_some());
     }
     if q.contains("://") || q.starts_with('@') {
@@ -224,6 +223,13 @@ fn as_url(q: &str) -> Option<Url> {
     looks_like_host
         .then(|| Url::parse(&format!("https://{q}")).ok())
         .flatten()
+}
+
+/// Whether `q` starts with `prefix`, ASCII letters in either case.
+fn starts_with_ignoring_case(q: &str, prefix: &str) -> bool {
+    q.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// `user@host` with a plausible host name (a dot, no spaces, no second `@`).
@@ -384,6 +390,36 @@ mod tests {
             "https://example.social:8443/@ana",
         ] {
             assert_eq!(parsed(q, None), pair("page", q), "{q}");
+        }
+    }
+
+    #[test]
+    fn a_scheme_is_told_in_either_case_as_lower_casing_the_input_told_it() {
+        let inputs = [
+            "",
+            "h",
+            "http:/",
+            "http://",
+            "HTTP://x",
+            "Https://x.com/a",
+            "hTtPs:/",
+            "https//",
+            "httpé://x",
+            "ｈttp://x",
+            "http\u{130}://",
+            "https:\u{1F600}",
+            "ftp://x",
+            "torvalds",
+        ];
+        for q in inputs {
+            for prefix in ["http://", "https://"] {
+                let lowered = q.to_ascii_lowercase().starts_with(prefix);
+                assert_eq!(
+                    starts_with_ignoring_case(q, prefix),
+                    lowered,
+                    "{q} {prefix}"
+                );
+            }
         }
     }
 

@@ -56,7 +56,7 @@ pub async fn image(
     guard
         .check_url(&request.url)
         .map_err(|refused| Problem::from(&refused))?;
-    let download = request.download.then_some(request.name.as_str());
+    let download = request.download.then_some(request.name);
     serve(&req, &proxy, &request.url, &request.transform, download).await
 }
 
@@ -124,7 +124,15 @@ fn respond(
         Some(media_type) => builder.content_type(media_type),
         None => builder.content_type(entry.content_type.as_str()),
     };
-    builder.body(SharedBody::new(entry.bytes.clone(), served.clone()))
+    let bytes = entry.bytes.clone();
+    // What the bytes came with is kept while they are sent, when there is anything to keep:
+    // an image the memory cache holds comes with nothing (and a box of nothing allocates
+    // nothing).
+    if served.holds_more_than_its_bytes() {
+        builder.body(SharedBody::new(bytes, served))
+    } else {
+        builder.body(SharedBody::new(bytes, ()))
+    }
 }
 
 /// `"etag"`, as a header value.
@@ -149,15 +157,15 @@ fn known_media_type(media_type: &str) -> Option<HeaderValue> {
 
 /// What `/image` was asked for, checked.
 #[derive(Debug)]
-struct ImageRequest {
+struct ImageRequest<'a> {
     url: Url,
     transform: Transform,
     download: bool,
-    name: String,
+    name: &'a str,
 }
 
-impl ImageRequest {
-    fn parse(params: &ImageParams) -> Result<Self, Problem> {
+impl<'a> ImageRequest<'a> {
+    fn parse(params: &'a ImageParams) -> Result<Self, Problem> {
         let raw = params
             .url
             .as_deref()
@@ -175,7 +183,7 @@ impl ImageRequest {
                 .download
                 .as_deref()
                 .is_some_and(|v| matches!(v, "" | "1" | "true" | "yes")),
-            name: params.name.clone().unwrap_or_else(|| "image".into()),
+            name: params.name.as_deref().unwrap_or("image"),
         })
     }
 }
@@ -300,16 +308,15 @@ mod tests {
         assert_eq!(safe_file_name(&"x".repeat(300)).len(), 100);
     }
 
-    fn parsed(query: &str) -> Result<ImageRequest, Problem> {
+    /// The transform `query` asks for.
+    fn parsed(query: &str) -> Result<Transform, Problem> {
         let params = web::Query::<ImageParams>::from_query(query).expect("a query");
-        ImageRequest::parse(&params)
+        ImageRequest::parse(&params).map(|request| request.transform)
     }
 
     #[test]
     fn sizes_and_options_are_checked() {
-        let t = parsed("url=https://a.example/x.png&w=400&format=webp")
-            .unwrap()
-            .transform;
+        let t = parsed("url=https://a.example/x.png&w=400&format=webp").unwrap();
         assert_eq!(t.width, Some(400));
         assert!(!t.is_identity());
         for (bad, message) in [
