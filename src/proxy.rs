@@ -1,7 +1,6 @@
 //! The image proxy: fetch an image through the guarded client, transform it, and keep the
 //! result in the two-tier cache, so a cold start after scale-to-zero serves from disk.
 
-use std::io::Write as _;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -306,9 +305,11 @@ impl ImageKey {
     const LEN: usize = Self::PREFIX.len() + 64;
 
     fn of(url: &Url, t: &Transform) -> Self {
-        let mut hash = Sha256::new();
-        // Writing into a hash cannot fail.
-        let _ = write!(hash, "{url}\n{}", t.cache_key());
+        // The URL's text is what `{url}` displays: its serialization.
+        let hash = Sha256::new()
+            .chain_update(url.as_str())
+            .chain_update(b"\n")
+            .chain_update(t.cache_key().as_bytes());
         let mut key = [0; Self::LEN];
         key[..Self::PREFIX.len()].copy_from_slice(Self::PREFIX);
         hex_into(&hash.finalize(), &mut key[Self::PREFIX.len()..]);

@@ -61,13 +61,20 @@ impl FormatChoice {
     /// Parses a `format=` query value (`jpeg`, `jpg`, `png`, `webp`, `gif`, `original`),
     /// ignoring ASCII case; `None` for anything else.
     pub fn from_query(value: &str) -> Option<Self> {
-        let format = match value.to_ascii_lowercase().as_str() {
-            "original" => return Some(Self::Original),
-            "jpeg" | "jpg" => Format::Jpeg,
-            "png" => Format::Png,
-            "webp" => Format::Webp,
-            "gif" => Format::Gif,
-            _ => return None,
+        // Compared in place, any case, rather than lower-cased into a new string first.
+        let is = |name: &str| value.eq_ignore_ascii_case(name);
+        let format = if is("original") {
+            return Some(Self::Original);
+        } else if is("jpeg") || is("jpg") {
+            Format::Jpeg
+        } else if is("png") {
+            Format::Png
+        } else if is("webp") {
+            Format::Webp
+        } else if is("gif") {
+            Format::Gif
+        } else {
+            return None;
         };
         Some(Self::To(format))
     }

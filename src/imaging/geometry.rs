@@ -25,12 +25,10 @@ pub enum Fit {
 impl Fit {
     /// Parses a `fit=` query value (`cover`, `contain`, `inside`), ignoring ASCII case.
     pub fn from_query(value: &str) -> Option<Self> {
-        match value.to_ascii_lowercase().as_str() {
-            "cover" => Some(Self::Cover),
-            "contain" => Some(Self::Contain),
-            "inside" => Some(Self::Inside),
-            _ => None,
-        }
+        // Compared in place, any case, rather than lower-cased into a new string first.
+        [Self::Cover, Self::Contain, Self::Inside]
+            .into_iter()
+            .find(|fit| value.eq_ignore_ascii_case(fit.as_str()))
     }
 
     /// The `fit=` query value that names it.

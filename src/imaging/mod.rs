@@ -111,10 +111,32 @@ impl Default for Transform {
 
 impl Transform {
     /// A stable text naming this transform, field by field, for cache keys: it changes only
-    /// when what the transform does changes, [`PIPELINE_VERSION`] included. Written where
-    /// it is displayed (into the key's hash), never held as a `String`.
-    pub fn cache_key(&self) -> impl std::fmt::Display + '_ {
-        CacheKey(self)
+    /// when what the transform does changes, [`PIPELINE_VERSION`] included. Written on the
+    /// stack, byte by byte: it is made for every image request, cache hits included.
+    pub fn cache_key(&self) -> CacheKey {
+        let mut key = CacheKey {
+            text: [0; CacheKey::ROOM],
+            len: 0,
+        };
+        key.push(b"pipeline=");
+        key.push_number(PIPELINE_VERSION);
+        key.push(b";w=");
+        if let Some(width) = self.width {
+            key.push_number(width);
+        }
+        key.push(b";h=");
+        if let Some(height) = self.height {
+            key.push_number(height);
+        }
+        key.push(b";fit=");
+        key.push(self.fit.as_str().as_bytes());
+        key.push(b";format=");
+        key.push(self.format.as_str().as_bytes());
+        key.push(b";q=");
+        key.push_number(u32::from(self.quality));
+        key.push(b";upscale=");
+        key.push(if self.upscale { b"1" } else { b"0" });
+        key
     }
 
     /// Whether this asks for nothing at all: no size and the original format, so the source
@@ -126,28 +148,40 @@ impl Transform {
     }
 }
 
-/// [`Transform::cache_key`]'s text.
-struct CacheKey<'a>(&'a Transform);
+/// [`Transform::cache_key`]'s text, on the stack.
+pub struct CacheKey {
+    text: [u8; CacheKey::ROOM],
+    len: usize,
+}
 
-impl std::fmt::Display for CacheKey<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let t = self.0;
-        write!(f, "pipeline={PIPELINE_VERSION};w=")?;
-        if let Some(width) = t.width {
-            write!(f, "{width}")?;
+impl CacheKey {
+    /// Room for the longest text: three numbers of ten digits, the longest fit and format
+    /// names, and the field names.
+    const ROOM: usize = 96;
+
+    /// The text's bytes (ASCII).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.text[..self.len]
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.text[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    /// `n` in decimal, as `{n}` formats it.
+    fn push_number(&mut self, mut n: u32) {
+        let mut digits = [0; 10];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
         }
-        f.write_str(";h=")?;
-        if let Some(height) = t.height {
-            write!(f, "{height}")?;
-        }
-        write!(
-            f,
-            ";fit={};format={};q={};upscale={}",
-            t.fit.as_str(),
-            t.format.as_str(),
-            t.quality,
-            u8::from(t.upscale)
-        )
+        self.push(&digits[start..]);
     }
 }
 

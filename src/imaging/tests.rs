@@ -1077,3 +1077,120 @@ fn a_jpeg_of_more_scans_than_the_limit_is_refused() {
     // The original, ten scans, is fine.
     assert!(run(&jpeg, &t).is_ok());
 }
+
+// ---- cache keys and query values ----------------------------------------------------------
+
+/// Every transform's key text is the one its `Display` wrote before it was made on the stack.
+#[test]
+fn a_transforms_cache_key_is_the_text_it_always_was() {
+    let sides = [
+        None,
+        Some(0),
+        Some(1),
+        Some(9),
+        Some(10),
+        Some(400),
+        Some(4096),
+        Some(u32::MAX),
+    ];
+    let formats =
+        ["original", "jpeg", "png", "webp", "gif"].map(|f| FormatChoice::from_query(f).unwrap());
+    let mut seen = 0;
+    for width in sides {
+        for height in sides {
+            for fit in [Fit::Cover, Fit::Contain, Fit::Inside] {
+                for format in formats {
+                    for quality in [0, 1, 9, 10, 80, 99, 100, 255] {
+                        for upscale in [false, true] {
+                            let t = Transform {
+                                width,
+                                height,
+                                fit,
+                                format,
+                                quality,
+                                upscale,
+                            };
+                            let shown =
+                                |side: Option<u32>| side.map(|n| n.to_string()).unwrap_or_default();
+                            let before = format!(
+                                "pipeline={PIPELINE_VERSION};w={};h={};fit={};format={};q={quality};upscale={}",
+                                shown(width),
+                                shown(height),
+                                fit.as_str(),
+                                format.as_str(),
+                                u8::from(upscale)
+                            );
+                            assert_eq!(t.cache_key().as_bytes(), before.as_bytes());
+                            seen += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(seen, 8 * 8 * 3 * 5 * 8 * 2);
+}
+
+/// `fit=` and `format=` are read in any ASCII case, as lower-casing them first read them.
+#[test]
+fn fit_and_format_values_are_read_as_lower_casing_them_read_them() {
+    let fit_before = |v: &str| match v.to_ascii_lowercase().as_str() {
+        "cover" => Some(Fit::Cover),
+        "contain" => Some(Fit::Contain),
+        "inside" => Some(Fit::Inside),
+        _ => None,
+    };
+    let format_before = |v: &str| match v.to_ascii_lowercase().as_str() {
+        "original" => Some(FormatChoice::Original),
+        "jpeg" | "jpg" => Some(FormatChoice::To(Format::Jpeg)),
+        "png" => Some(FormatChoice::To(Format::Png)),
+        "webp" => Some(FormatChoice::To(Format::Webp)),
+        "gif" => Some(FormatChoice::To(Format::Gif)),
+        _ => None,
+    };
+    let words = [
+        "cover",
+        "contain",
+        "inside",
+        "original",
+        "jpeg",
+        "jpg",
+        "png",
+        "webp",
+        "gif",
+        "bmp",
+        "",
+        "covers",
+        "cove",
+        "web",
+        "webp ",
+        " png",
+        "jpég",
+        "ınside",
+        "ＰＮＧ",
+        "K",
+        "\u{212A}",
+    ];
+    for word in words {
+        // Every mix of upper and lower case of the first eight letters.
+        for mask in 0..256u32 {
+            let mixed: String = word
+                .chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i < 8 && mask & (1 << i) != 0 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            assert_eq!(Fit::from_query(&mixed), fit_before(&mixed), "{mixed}");
+            assert_eq!(
+                FormatChoice::from_query(&mixed),
+                format_before(&mixed),
+                "{mixed}"
+            );
+        }
+    }
+}
