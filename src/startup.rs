@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::{App, HttpServer, middleware::from_fn, web};
+use actix_web::{App, HttpServer, web};
 
 use crate::budget::{self, MemoryBudget};
 use crate::cache::TieredCache;
@@ -234,11 +234,8 @@ fn http_server(
             .app_data(proxy.clone())
             .app_data(guard.clone())
             .wrap(app_watcher.middleware())
-            .wrap(from_fn(move |req, next| {
-                security::limit_request(request_limits, req, next)
-            }))
-            .wrap(from_fn(security::headers))
-            .wrap(from_fn(telemetry::log_request))
+            .wrap(security::Hardening(request_limits))
+            .wrap(telemetry::RequestLog)
             .configure(|cfg| routes::configure(cfg, test_routes, &limiters))
     })
     .disable_signals()

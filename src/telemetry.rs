@@ -13,19 +13,22 @@
 
 use std::cell::Cell;
 use std::fmt;
+use std::future::{Ready, ready};
 use std::io::{self, IsTerminal, Write};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::task::{Context, Poll};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::Next;
 use clap::ValueEnum;
 use serde::Serialize;
 use tracing::field::{Field, Visit};
+use tracing::instrument::Instrumented;
 use tracing::level_filters::LevelFilter;
 use tracing::{Event, Instrument, Subscriber};
 use tracing_subscriber::EnvFilter;
@@ -964,50 +967,113 @@ pub struct Route(pub &'static str);
 
 static NEXT_REQUEST_ID: AtomicU64 = AtomicU64::new(1);
 
+/// The response header that carries the request's id, as its log lines do.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 /// Middleware: runs the request inside a `request` span holding its id, method and path,
-/// logs its status and latency, and tags the response with an `x-request-id` that matches.
-/// Health checks are logged at debug.
-pub async fn log_request(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let id = NEXT_REQUEST_ID.fetch_add(1, Ordering::Relaxed);
-    let health_check = HEALTH_CHECKS.contains(&req.path());
-    let span = if health_check {
-        tracing::debug_span!("request", request_id = id, method = %req.method(), path = req.path())
-    } else {
-        tracing::info_span!("request", request_id = id, method = %req.method(), path = req.path())
-    };
-    let mut request = std::pin::pin!(next.call(req).instrument(span));
-    let result = request.as_mut().await;
-    let elapsed = started.elapsed();
-    let latency_ms = elapsed.as_secs_f64() * 1000.0;
-    // Logged in the request's span without entering it again.
-    let span = request.span();
-    match &result {
-        Ok(res) => {
-            let status = res.status().as_u16();
-            if health_check {
-                tracing::debug!(parent: span, status, latency_ms, "request");
-            } else {
-                tracing::info!(parent: span, status, latency_ms, "request");
-            }
-            let route = res
-                .request()
-                .app_data::<Route>()
-                .map_or("unmatched", |r| r.0);
-            crate::metrics::request(route, status, elapsed);
-        }
-        Err(e) => tracing::warn!(parent: span, latency_ms, error = %e, "request failed"),
+/// logs its status and latency, counts it in the request metrics, and tags the response
+/// with an `x-request-id` that matches. Health checks are logged at debug.
+pub struct RequestLog;
+
+impl<S, B> Transform<S, ServiceRequest> for RequestLog
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Transform = RequestLogService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(RequestLogService { service }))
     }
-    result.map(|mut res| {
-        res.headers_mut().insert(
-            HeaderName::from_static("x-request-id"),
-            HeaderValue::from(id),
-        );
-        res
-    })
+}
+
+/// [`RequestLog`] in front of the app's service.
+pub struct RequestLogService<S> {
+    service: S,
+}
+
+impl<S, B> Service<ServiceRequest> for RequestLogService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Future = LoggedRequest<S::Future>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let started = Instant::now();
+        let id = NEXT_REQUEST_ID.fetch_add(1, Ordering::Relaxed);
+        let health_check = HEALTH_CHECKS.contains(&req.path());
+        let span = if health_check {
+            tracing::debug_span!("request", request_id = id, method = %req.method(), path = req.path())
+        } else {
+            tracing::info_span!("request", request_id = id, method = %req.method(), path = req.path())
+        };
+        // Whatever the app does before its future is first polled happens in the span too.
+        let request = span.in_scope(|| self.service.call(req)).instrument(span);
+        LoggedRequest {
+            request,
+            started,
+            id,
+            health_check,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A request's answer on its way, in its `request` span; logged and counted when it
+    /// comes.
+    pub struct LoggedRequest<F> {
+        #[pin]
+        request: Instrumented<F>,
+        started: Instant,
+        id: u64,
+        health_check: bool,
+    }
+}
+
+impl<F, B> Future for LoggedRequest<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, actix_web::Error>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let result = std::task::ready!(this.request.as_mut().poll(cx));
+        let elapsed = this.started.elapsed();
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        // Logged in the request's span without entering it again.
+        let span = this.request.span();
+        match &result {
+            Ok(res) => {
+                let status = res.status().as_u16();
+                if *this.health_check {
+                    tracing::debug!(parent: span, status, latency_ms, "request");
+                } else {
+                    tracing::info!(parent: span, status, latency_ms, "request");
+                }
+                let route = res
+                    .request()
+                    .app_data::<Route>()
+                    .map_or("unmatched", |r| r.0);
+                crate::metrics::request(route, status, elapsed);
+            }
+            Err(e) => tracing::warn!(parent: span, latency_ms, error = %e, "request failed"),
+        }
+        Poll::Ready(result.map(|mut res| {
+            res.headers_mut()
+                .insert(REQUEST_ID, HeaderValue::from(*this.id));
+            res
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -8,11 +8,14 @@ use std::net::Shutdown;
 use std::os::fd::AsFd;
 use std::time::Duration;
 
+use actix_web::HttpResponse;
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Extensions, ServiceRequest, ServiceResponse};
+use actix_web::dev::{
+    Extensions, Service, ServiceRequest, ServiceResponse, Transform, forward_ready,
+};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::Next;
+use futures_util::future::{Either, MapOk, Ready, TryFutureExt, ready};
 
 use super::error::Problem;
 
@@ -22,12 +25,111 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
      style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
      base-uri 'none'; frame-ancestors 'none'";
 
-/// Adds the headers after the handler ran, without touching the body.
-pub async fn headers(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let mut res = next.call(req).await?;
+/// Inbound size limits, checked before any handler runs.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLimits {
+    /// Longest query string (414 beyond it).
+    pub max_query_bytes: usize,
+    /// Most bytes of header names and values together (431 beyond it). Past a 128 KiB
+    /// request head or 96 headers actix answers 431 itself, before this is checked.
+    pub max_header_bytes: usize,
+}
+
+impl RequestLimits {
+    /// The refusal of a request over the limits: 414 for its query string, 431 for its
+    /// headers.
+    fn refusal(&self, req: &ServiceRequest) -> Option<HttpResponse> {
+        let (status, message) = if req.query_string().len() > self.max_query_bytes {
+            (
+                StatusCode::URI_TOO_LONG,
+                format!(
+                    "The query string is longer than {} bytes.",
+                    self.max_query_bytes
+                ),
+            )
+        } else if header_bytes(req) > self.max_header_bytes {
+            (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                format!(
+                    "The request headers are larger than {} bytes.",
+                    self.max_header_bytes
+                ),
+            )
+        } else {
+            return None;
+        };
+        Some(Problem::input(message).with_status(status).json())
+    }
+}
+
+/// The bytes of `req`'s header names and values together.
+fn header_bytes(req: &ServiceRequest) -> usize {
+    req.headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum()
+}
+
+/// The middleware at the edge: refuses requests over the [`RequestLimits`] (414, 431)
+/// before any handler runs, and adds the security headers to every answer, refusals
+/// included.
+pub struct Hardening(pub RequestLimits);
+
+impl<S, B> Transform<S, ServiceRequest> for Hardening
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = HardeningService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(HardeningService {
+            service,
+            limits: self.0,
+        }))
+    }
+}
+
+/// [`Hardening`] in front of the app's service.
+pub struct HardeningService<S> {
+    service: S,
+    limits: RequestLimits,
+}
+
+/// The left body: the app answered.
+type Answered<B> = fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>;
+
+impl<S, B> Service<ServiceRequest> for HardeningService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = Either<MapOk<S::Future, Answered<B>>, Ready<Result<Self::Response, Self::Error>>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        match self.limits.refusal(&req) {
+            None => {
+                let answered: Answered<B> = |res| with_headers(res.map_into_left_body());
+                Either::Left(self.service.call(req).map_ok(answered))
+            }
+            Some(refusal) => Either::Right(ready(Ok(with_headers(
+                req.into_response(refusal).map_into_right_body(),
+            )))),
+        }
+    }
+}
+
+/// `res` with the security headers: on every answer `nosniff` and `no-referrer`, on a
+/// page the [`CONTENT_SECURITY_POLICY`] and `X-Frame-Options: DENY` too.
+fn with_headers<B>(mut res: ServiceResponse<B>) -> ServiceResponse<B> {
     let is_html = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -49,54 +151,7 @@ pub async fn headers(
         );
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
-    Ok(res)
-}
-
-/// Inbound size limits, checked before any handler runs.
-#[derive(Debug, Clone, Copy)]
-pub struct RequestLimits {
-    /// Longest query string (414 beyond it).
-    pub max_query_bytes: usize,
-    /// Most bytes of header names and values together (431 beyond it). Past a 128 KiB
-    /// request head or 96 headers actix answers 431 itself, before this is checked.
-    pub max_header_bytes: usize,
-}
-
-/// Refuses requests over `limits` with 414 or 431.
-pub async fn limit_request(
-    limits: RequestLimits,
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let header_bytes: usize = req
-        .headers()
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len())
-        .sum();
-    let refusal = if req.query_string().len() > limits.max_query_bytes {
-        Some((
-            StatusCode::URI_TOO_LONG,
-            format!(
-                "The query string is longer than {} bytes.",
-                limits.max_query_bytes
-            ),
-        ))
-    } else if header_bytes > limits.max_header_bytes {
-        Some((
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            format!(
-                "The request headers are larger than {} bytes.",
-                limits.max_header_bytes
-            ),
-        ))
-    } else {
-        None
-    };
-    if let Some((status, message)) = refusal {
-        let problem = Problem::input(message).with_status(status);
-        return Ok(req.into_response(problem.json()).map_into_right_body());
-    }
-    Ok(next.call(req).await?.map_into_left_body())
+    res
 }
 
 /// How long a connection actix is done with is still read from before it is closed.
