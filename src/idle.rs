@@ -17,7 +17,6 @@
 
 use std::future::{Ready, ready};
 use std::pin::Pin;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -278,8 +277,8 @@ pub struct IdleTracking {
 
 impl<S, B> Transform<S, ServiceRequest> for IdleTracking
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
-    B: MessageBody + 'static,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
 {
     type Response = ServiceResponse<TrackedBody<B>>;
     type Error = actix_web::Error;
@@ -289,7 +288,7 @@ where
 
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(IdleTrackingService {
-            service: Rc::new(service),
+            service,
             watcher: self.watcher.clone(),
         }))
     }
@@ -297,18 +296,18 @@ where
 
 /// The per-worker service behind [`IdleTracking`].
 pub struct IdleTrackingService<S> {
-    service: Rc<S>,
+    service: S,
     watcher: IdleWatcher,
 }
 
 impl<S, B> Service<ServiceRequest> for IdleTrackingService<S>
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
-    B: MessageBody + 'static,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
 {
     type Response = ServiceResponse<TrackedBody<B>>;
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>>>>;
+    type Future = Tracked<S::Future>;
 
     forward_ready!(service);
 
@@ -320,18 +319,43 @@ where
             .watcher
             .counts(req.path())
             .then(|| self.watcher.start_request());
-        let service = Rc::clone(&self.service);
-        let watcher = self.watcher.clone();
-        Box::pin(async move {
-            // If this future is dropped (client gone), the guard drops with it.
-            let mut res = service.call(req).await?;
-            if watcher.state.stopping.load(Ordering::SeqCst) {
-                res.response_mut()
-                    .head_mut()
-                    .set_connection_type(ConnectionType::Close);
-            }
-            Ok(res.map_body(|_, body| TrackedBody { body, guard }))
-        })
+        Tracked {
+            response: self.service.call(req),
+            guard,
+            watcher: self.watcher.clone(),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A request's answer on its way, counted as in flight; if it is dropped first (the
+    /// client gone), the count drops with it.
+    pub struct Tracked<F> {
+        #[pin]
+        response: F,
+        guard: Option<InFlight>,
+        watcher: IdleWatcher,
+    }
+}
+
+impl<F, B> Future for Tracked<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, actix_web::Error>>,
+{
+    type Output = Result<ServiceResponse<TrackedBody<B>>, actix_web::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let answered = std::task::ready!(this.response.poll(cx));
+        // The body carries the count on from here; a failed request is finished now.
+        let guard = this.guard.take();
+        let mut res = answered?;
+        if this.watcher.state.stopping.load(Ordering::SeqCst) {
+            res.response_mut()
+                .head_mut()
+                .set_connection_type(ConnectionType::Close);
+        }
+        Poll::Ready(Ok(res.map_body(|_, body| TrackedBody { body, guard })))
     }
 }
 
