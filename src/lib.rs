@@ -10,6 +10,7 @@ pub mod budget;
 pub mod cache;
 pub mod check;
 pub mod configuration;
+pub mod decimal;
 pub mod extract;
 pub mod fetch;
 pub mod idle;

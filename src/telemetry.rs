@@ -41,6 +41,8 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
+use crate::decimal::Decimal;
+
 /// How long the writer thread lets a batch gather after its first line.
 const BATCH_WAIT: Duration = Duration::from_millis(100);
 
@@ -410,33 +412,6 @@ fn put_digits(out: &mut [u8], mut value: u64) {
     for digit in out.iter_mut().rev() {
         *digit = b'0' + (value % 10) as u8;
         value /= 10;
-    }
-}
-
-/// A `u64`'s decimal digits, written without `fmt` (as its `Display` and `Debug` write it).
-struct Decimal {
-    digits: [u8; 20],
-    start: usize,
-}
-
-impl Decimal {
-    fn new(mut value: u64) -> Self {
-        let mut digits = [0; 20];
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (value % 10) as u8;
-            value /= 10;
-            if value == 0 {
-                break;
-            }
-        }
-        Self { digits, start }
-    }
-
-    fn as_str(&self) -> &str {
-        // Only ASCII digits are written in.
-        std::str::from_utf8(&self.digits[self.start..]).unwrap_or_default()
     }
 }
 

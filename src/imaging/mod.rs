@@ -25,6 +25,8 @@ pub use geometry::Fit;
 
 use geometry::Plan;
 
+use crate::decimal::Decimal;
+
 /// Bumped whenever the same transform starts giving different bytes, so that variants
 /// cached before are not served for it: 2 is lossy WebP, 4:2:0 JPEG, colours converted to
 /// sRGB and the first-frame note; 3 is JPEG decoded by libjpeg-turbo and lossy WebP at
@@ -170,18 +172,8 @@ impl CacheKey {
     }
 
     /// `n` in decimal, as `{n}` formats it.
-    fn push_number(&mut self, mut n: u32) {
-        let mut digits = [0; 10];
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.push(&digits[start..]);
+    fn push_number(&mut self, n: u32) {
+        self.push(Decimal::new(u64::from(n)).as_bytes());
     }
 }
 
