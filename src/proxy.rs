@@ -2,8 +2,8 @@
 //! result in the two-tier cache, so a cold start after scale-to-zero serves from disk.
 
 use std::num::NonZeroUsize;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
@@ -13,7 +13,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::budget::{Admitted, MemoryBudget, Refusal};
-use crate::cache::{CacheStatus, Entry, Held, TieredCache, hex_into};
+use crate::cache::{self, CacheStatus, Entry, Held, TieredCache, hex_into};
 use crate::fetch::{FetchError, Fetcher};
 use crate::imaging::{self, ImageError, Limits, Transform};
 use crate::single_flight::{Refreshes, SingleFlight};
@@ -101,11 +101,7 @@ impl ImageProxy {
     /// once; a joiner's status is a hit.
     pub async fn get(&self, url: &Url, t: &Transform) -> Result<Served, ProxyError> {
         let key = ImageKey::of(url, t);
-        if let Some(image) = self
-            .cache
-            .fresh_in_memory(key.as_str(), SystemTime::now())
-            .await
-        {
+        if let Some(image) = self.cache.fresh_in_memory(&key, SystemTime::now()).await {
             return Ok(Served {
                 image,
                 status: CacheStatus::Hit,
@@ -113,9 +109,9 @@ impl ImageProxy {
                 _flight: None,
             });
         }
-        let (proxy, url, t) = (self.clone(), url.clone(), *t);
+        let (proxy, url, t, flown) = (self.clone(), url.clone(), *t, key.clone());
         let work = move || {
-            async move { proxy.serve(&key, &url, &t).await.map(Arc::new) }.in_current_span()
+            async move { proxy.serve(&flown, &url, &t).await.map(Arc::new) }.in_current_span()
         };
         let (served, started) = self.flights.run(&key, work).await;
         let shared = served?;
@@ -133,7 +129,7 @@ impl ImageProxy {
 
     /// The image from the cache or fetched now, with the memory its bytes take admitted.
     async fn serve(&self, key: &ImageKey, url: &Url, t: &Transform) -> Result<Served, ProxyError> {
-        if let Some(image) = self.cache.get(key.as_str()).await {
+        if let Some(image) = self.cache.get(key).await {
             let status = if image.entry.is_fresh(SystemTime::now()) {
                 CacheStatus::Hit
             } else {
@@ -152,14 +148,14 @@ impl ImageProxy {
     /// server awake.
     fn refresh(&self, key: &ImageKey, url: &Url, t: &Transform) {
         let proxy = self.clone();
-        let (url, t, key) = (url.clone(), *t, *key);
+        let (url, t, filled) = (url.clone(), *t, key.clone());
         let span = tracing::info_span!("refresh", image = %url);
         let work = async move {
-            if let Err(e) = proxy.fill(&key, &url, &t).await {
+            if let Err(e) = proxy.fill(&filled, &url, &t).await {
                 tracing::debug!("background refresh failed: {e}");
             }
         };
-        self.refreshes.spawn(key, work.instrument(span));
+        self.refreshes.spawn(key.clone(), work.instrument(span));
     }
 
     /// Fetches and transforms the image and caches the result; the memory the result takes
@@ -216,7 +212,7 @@ impl ImageProxy {
         };
         let entry =
             Entry::new(output.bytes, output.format.mime(), IMAGE_TTL).with_note(output.note);
-        Ok((self.cache.put(key.as_str(), entry).await, kept))
+        Ok((self.cache.put(key, entry).await, kept))
     }
 
     /// The body of the image at `url`, with its memory admitted as it grows: all at once
@@ -295,30 +291,65 @@ impl Served {
     }
 }
 
-/// What an image variant is cached under: `image:` and the hex SHA-256 of its URL and
-/// transform, the name the disk and Redis tiers have always stored it by, made on the stack.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct ImageKey([u8; ImageKey::LEN]);
+/// What an image variant is cached under: its URL and transform as text, which keys the
+/// memory tier (and the flights), and the name the disk and Redis tiers have always stored it
+/// by, `image:` and the hex SHA-256 of that text, made only when a tier past memory or a new
+/// entry needs it: a memory hit makes no digest.
+#[derive(Clone)]
+struct ImageKey {
+    /// The URL's serialization (what `{url}` displays; it never holds a line break), a line
+    /// break, and the transform's cache key.
+    text: String,
+    name: OnceLock<[u8; ImageKey::NAME_LEN]>,
+}
 
 impl ImageKey {
     const PREFIX: &[u8] = b"image:";
-    const LEN: usize = Self::PREFIX.len() + 64;
+    const NAME_LEN: usize = Self::PREFIX.len() + 64;
 
     fn of(url: &Url, t: &Transform) -> Self {
-        // The URL's text is what `{url}` displays: its serialization.
-        let hash = Sha256::new()
-            .chain_update(url.as_str())
-            .chain_update(b"\n")
-            .chain_update(t.cache_key().as_bytes());
-        let mut key = [0; Self::LEN];
-        key[..Self::PREFIX.len()].copy_from_slice(Self::PREFIX);
-        hex_into(&hash.finalize(), &mut key[Self::PREFIX.len()..]);
-        Self(key)
+        let (url, transform) = (url.as_str(), t.cache_key());
+        let transform = transform.as_bytes();
+        let mut text = String::with_capacity(url.len() + 1 + transform.len());
+        text.push_str(url);
+        text.push('\n');
+        // The transform's key is ASCII.
+        text.push_str(std::str::from_utf8(transform).unwrap_or_default());
+        Self {
+            text,
+            name: OnceLock::new(),
+        }
+    }
+}
+
+impl cache::Key for ImageKey {
+    fn memory(&self) -> &str {
+        &self.text
     }
 
-    fn as_str(&self) -> &str {
+    fn name(&self) -> &str {
+        let name = self.name.get_or_init(|| {
+            let mut name = [0; Self::NAME_LEN];
+            name[..Self::PREFIX.len()].copy_from_slice(Self::PREFIX);
+            hex_into(&Sha256::digest(&self.text), &mut name[Self::PREFIX.len()..]);
+            name
+        });
         // The prefix and hex digits are ASCII.
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        std::str::from_utf8(name).unwrap_or_default()
+    }
+}
+
+impl PartialEq for ImageKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for ImageKey {}
+
+impl std::hash::Hash for ImageKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
     }
 }
 
@@ -442,7 +473,7 @@ mod tests {
         let proxy = proxy(&cache);
         let t = Transform::default();
         let stale = Entry::new(png(), "image/png", Duration::ZERO);
-        cache.put(ImageKey::of(&host.url, &t).as_str(), stale).await;
+        cache.put(&ImageKey::of(&host.url, &t), stale).await;
 
         // One after another, each served and let go, so no request joins another's.
         for _ in 0..20 {
@@ -478,8 +509,10 @@ mod tests {
         let text = format!(
             "{url}\npipeline={PIPELINE_VERSION};w=400;h=;fit=cover;format=webp;q=80;upscale=0"
         );
-        let digest = Sha256::digest(text);
+        let digest = Sha256::digest(&text);
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(ImageKey::of(&url, &t).as_str(), format!("image:{hex}"));
+        let key = ImageKey::of(&url, &t);
+        assert_eq!(cache::Key::name(&key), format!("image:{hex}"));
+        assert_eq!(cache::Key::memory(&key), text);
     }
 }

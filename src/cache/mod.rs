@@ -20,7 +20,11 @@
 //! What the cache hands out is [`Held`]: the entry, shared rather than copied, with its
 //! ETag, made once when the entry was stored or read, not for every response.
 //!
-//! Public surface: [`TieredCache`] (`get`, `fresh_in_memory`, `put`, `persistent`),
+//! An entry is cached under a [`Key`]: a text (`str`) names it in every tier, or a caller
+//! whose stored names are digests (the image variants) keys the memory tier by the text the
+//! digest is made from, so a memory hit makes no digest.
+//!
+//! Public surface: [`TieredCache`] (`get`, `fresh_in_memory`, `put`, `persistent`), [`Key`],
 //! [`Entry`], [`Held`], [`Etag`], [`CacheStatus`], [`CacheSettings`], [`RedisSettings`] and
 //! [`RedisUrl`], and [`dir_from_setting`] for `GETIMAGES_CACHE_DIR`.
 
@@ -40,6 +44,37 @@ use sha2::{Digest, Sha256};
 use self::redis::RedisTier;
 pub use self::redis::{RedisSettings, RedisUrl};
 use disk::DiskTier;
+
+/// What an entry is cached under: a key for the memory tier and a name for the disk and Redis
+/// tiers (and the entry's ETag). A text is both; a key whose name costs more to make than
+/// its text (a digest) makes it only when a `get` goes past memory, or a `put` stores.
+pub trait Key {
+    /// The memory tier's key.
+    fn memory(&self) -> &str;
+
+    /// The name the disk and Redis tiers store the entry by, and its ETag is made from.
+    fn name(&self) -> &str;
+}
+
+impl Key for str {
+    fn memory(&self) -> &str {
+        self
+    }
+
+    fn name(&self) -> &str {
+        self
+    }
+}
+
+impl Key for String {
+    fn memory(&self) -> &str {
+        self
+    }
+
+    fn name(&self) -> &str {
+        self
+    }
+}
 
 /// Bytes an entry costs in memory besides its key, body and content type.
 const ENTRY_OVERHEAD: u64 = 128;
@@ -128,10 +163,10 @@ pub struct Held {
 }
 
 impl Held {
-    /// `entry` as stored under `key`, its ETag made now.
-    fn new(key: &str, entry: Entry) -> Arc<Self> {
+    /// `entry` as stored under the name `name`, its ETag made now.
+    fn new(name: &str, entry: Entry) -> Arc<Self> {
         Arc::new(Self {
-            etag: Etag::of(key, entry.stored_at),
+            etag: Etag::of(name, entry.stored_at),
             entry,
         })
     }
@@ -200,7 +235,7 @@ pub enum CacheStatus {
 
 impl CacheStatus {
     /// The `x-cache-status` header value.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Hit => "HIT",
             Self::Miss => "MISS",
@@ -290,7 +325,7 @@ impl TieredCache {
 
     /// The entry for `key`, fresh or not. A disk hit is copied into memory, a Redis hit into
     /// disk and memory, for next time.
-    pub async fn get(&self, key: &str) -> Option<Arc<Held>> {
+    pub async fn get(&self, key: &(impl Key + ?Sized)) -> Option<Arc<Held>> {
         let found = self.get_with_tier(key).await;
         crate::metrics::cache_read(found.as_ref().map(|(_, tier)| tier.as_str()));
         found.map(|(held, _)| held)
@@ -298,11 +333,15 @@ impl TieredCache {
 
     /// The entry for `key` if memory holds it and it is fresh at `now`: no disk read, and
     /// nothing counted when it is not (the `get` that follows counts once).
-    pub async fn fresh_in_memory(&self, key: &str, now: SystemTime) -> Option<Arc<Held>> {
+    pub async fn fresh_in_memory(
+        &self,
+        key: &(impl Key + ?Sized),
+        now: SystemTime,
+    ) -> Option<Arc<Held>> {
         if !self.use_memory {
             return None;
         }
-        let held = self.inner.memory.get(key).await?;
+        let held = self.inner.memory.get(key.memory()).await?;
         if !held.entry.is_fresh(now) {
             return None;
         }
@@ -310,27 +349,32 @@ impl TieredCache {
         Some(held)
     }
 
-    async fn get_with_tier(&self, key: &str) -> Option<(Arc<Held>, Tier)> {
+    async fn get_with_tier(&self, key: &(impl Key + ?Sized)) -> Option<(Arc<Held>, Tier)> {
         let tiers = &*self.inner;
         if self.use_memory
-            && let Some(held) = tiers.memory.get(key).await
+            && let Some(held) = tiers.memory.get(key.memory()).await
         {
             return Some((held, Tier::Memory));
         }
-        let (entry, tier) = match tiers.read_disk(key).await {
+        let (memory_key, name) = (key.memory(), key.name());
+        let (entry, tier) = match tiers.read_disk(name).await {
             Some(entry) => (entry, Tier::Disk),
             None => {
-                let entry = tiers.redis.as_ref()?.read(key).await?;
+                let entry = tiers.redis.as_ref()?.read(name).await?;
                 if let Some(disk) = &tiers.disk {
-                    disk.write(key, entry.clone()).await;
+                    disk.write(name, entry.clone()).await;
                 }
                 (entry, Tier::Redis)
             }
         };
-        let held = Held::new(key, entry);
-        if self.use_memory && tiers.fits_memory(key, &held.entry) {
+        let held = Held::new(name, entry);
+        if self.use_memory && tiers.fits_memory(memory_key, &held.entry) {
             // Only if absent: a `put` that ran while the file was read has the newer entry.
-            tiers.memory.entry_by_ref(key).or_insert(held.clone()).await;
+            tiers
+                .memory
+                .entry_by_ref(memory_key)
+                .or_insert(held.clone())
+                .await;
         }
         Some((held, tier))
     }
@@ -338,19 +382,23 @@ impl TieredCache {
     /// Stores `entry` for `key` in memory, on disk and in Redis, replacing what was there,
     /// and hands it back as held. Returns once the disk write is done, so a process that
     /// stops right after keeps the entry; the Redis write goes on in the background.
-    pub async fn put(&self, key: &str, entry: Entry) -> Arc<Held> {
+    pub async fn put(&self, key: &(impl Key + ?Sized), entry: Entry) -> Arc<Held> {
         let tiers = &*self.inner;
-        let held = Held::new(key, entry);
-        if self.use_memory && tiers.fits_memory(key, &held.entry) {
-            tiers.memory.insert(key.to_owned(), held.clone()).await;
+        let (memory_key, name) = (key.memory(), key.name());
+        let held = Held::new(name, entry);
+        if self.use_memory && tiers.fits_memory(memory_key, &held.entry) {
+            tiers
+                .memory
+                .insert(memory_key.to_owned(), held.clone())
+                .await;
         } else if self.use_memory {
-            tiers.memory.invalidate(key).await;
+            tiers.memory.invalidate(memory_key).await;
         }
         if let Some(redis) = &tiers.redis {
-            redis.write(key, &held.entry);
+            redis.write(name, &held.entry);
         }
         if let Some(disk) = &tiers.disk {
-            disk.write(key, held.entry.clone()).await;
+            disk.write(name, held.entry.clone()).await;
         }
         held
     }
