@@ -207,7 +207,8 @@ fn as_url(q: &str) -> Option<Url> {
     if starts_with_ignoring_case(q, "http://") || starts_with_ignoring_case(q, "https://") {
         return Url::parse(q).ok().filter(|u| u.host_str().is_some());
     }
-    if q.contains("://") || q.starts_with('@') {
+    // A byte scan: `str::contains` sets up a substring search for every input.
+    if q.as_bytes().windows(3).any(|w| w == b"://") || q.starts_with('@') {
         return None;
     }
     let host = q.split(['/', '?', '#']).next()?;
