@@ -471,14 +471,13 @@ impl TextLines {
     }
 }
 
-impl<S, N> FormatEvent<S, N> for TextLines
+impl<S> FormatEvent<S, OneWrite<PlainFields>> for TextLines
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
-    N: for<'a> FormatFields<'a> + 'static,
 {
     fn format_event(
         &self,
-        ctx: &FmtContext<'_, S, N>,
+        ctx: &FmtContext<'_, S, OneWrite<PlainFields>>,
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
@@ -503,7 +502,7 @@ where
                 writer.write_str(span.metadata().name())?;
                 seen = true;
                 let extensions = span.extensions();
-                if let Some(fields) = extensions.get::<FormattedFields<N>>()
+                if let Some(fields) = extensions.get::<FormattedFields<OneWrite<PlainFields>>>()
                     && !fields.is_empty()
                 {
                     writer.write_char('{')?;
@@ -516,7 +515,8 @@ where
                 writer.write_char(' ')?;
             }
         }
-        ctx.format_fields(writer.by_ref(), event)?;
+        // Straight into the line: staging is for a span's fields, kept as a `String`.
+        PlainFields.format_fields(writer.by_ref(), event)?;
         writer.write_char('\n')
     }
 }
@@ -613,6 +613,15 @@ impl PlainVisitor<'_> {
 }
 
 impl Visit for PlainVisitor<'_> {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        let name = field.name();
+        let mut digits = ryu::Buffer::new();
+        match plain_decimal(value, &mut digits) {
+            Some(text) if name != "message" => self.written(name, |w| w.write_str(text)),
+            _ => self.record_debug(field, &value),
+        }
+    }
+
     fn record_u64(&mut self, field: &Field, value: u64) {
         self.record_integer(field, value, false);
     }
@@ -649,6 +658,24 @@ impl Visit for PlainVisitor<'_> {
         let name = field.name();
         self.field(name, format_args!("{value:?}"), name == "message");
     }
+}
+
+/// `value` as its `Debug` writes it, written by ryu into `digits` rather than through
+/// `fmt`'s float machinery, when both write the same: a zero or a magnitude from 1e-4 to
+/// 1e16 (as a request's `latency_ms`), which both write without an exponent, whose shortest
+/// digits are at most 15. Up to 15 significant digits, two decimals never read as the same
+/// `f64`, so the shortest is the one both find; past that, where more than one may do, they
+/// may pick differently, and `None` leaves it to `Debug`.
+fn plain_decimal(value: f64, digits: &mut ryu::Buffer) -> Option<&str> {
+    let magnitude = value.abs();
+    if !(magnitude == 0.0 || (1e-4..1e16).contains(&magnitude)) {
+        return None;
+    }
+    let text = digits.format_finite(value);
+    let significant = text
+        .trim_start_matches(['-', '0', '.'])
+        .trim_end_matches(['0', '.']);
+    (significant.bytes().filter(u8::is_ascii_digit).count() <= 15).then_some(text)
 }
 
 /// Writes text with the control characters a terminal acts on escaped, as
@@ -1184,6 +1211,42 @@ mod tests {
             ours[..20] == theirs[..20]
         });
         assert!(same_second);
+    }
+
+    #[test]
+    fn plain_decimals_are_written_as_debug_writes_them() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1e-4,
+            1e16,
+            0.25,
+            1.0,
+            123.0,
+            0.1 + 0.2,
+            9.999_999e15,
+        ];
+        for _ in 0..200_000 {
+            // Any bits, and latencies as they are made: nanoseconds as milliseconds.
+            values.push(f64::from_bits(next()));
+            values.push(Duration::from_nanos(next() % 10_000_000_000).as_secs_f64() * 1000.0);
+        }
+        let mut written = 0;
+        for value in &values {
+            let mut digits = ryu::Buffer::new();
+            if let Some(text) = plain_decimal(*value, &mut digits) {
+                assert_eq!(text, format!("{value:?}"));
+                written += 1;
+            }
+        }
+        assert!(written > values.len() / 3, "{written} of {}", values.len());
     }
 
     #[test]
