@@ -168,13 +168,63 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
 
 /// Counts one answered request on `route` (the matched pattern, e.g. `/{provider}/{id}`).
 pub fn request(route: &'static str, status: u16, elapsed: Duration) {
-    let m = &*METRICS;
-    m.request_seconds
-        .get_or_create(&RouteLabels { route })
-        .observe(elapsed.as_secs_f64());
-    m.requests
-        .get_or_create(&RequestLabels { route, status })
-        .inc();
+    thread_local! {
+        static SEEN: Seen<(&'static str, u16), (Histogram, Counter)> = const { Seen::new() };
+    }
+    SEEN.with(|seen| {
+        seen.with(
+            (route, status),
+            |(seconds, requests)| {
+                seconds.observe(elapsed.as_secs_f64());
+                requests.inc();
+            },
+            || {
+                let m = &*METRICS;
+                (
+                    m.request_seconds
+                        .get_or_create(&RouteLabels { route })
+                        .clone(),
+                    m.requests
+                        .get_or_create(&RequestLabels { route, status })
+                        .clone(),
+                )
+            },
+        );
+    });
+}
+
+/// The series a thread has recorded into, by their labels: `Family::get_or_create` hashes
+/// the labels and takes a lock for every record, and a request records into the same few
+/// series again and again. A handle is the series itself (a counter or histogram clone
+/// shares its value), and is kept only once the family has made the series, so /metrics
+/// lists the same series as before. At most [`Seen::ROOM`] are kept; others are looked up.
+struct Seen<L, M> {
+    series: std::cell::RefCell<Vec<(L, M)>>,
+}
+
+impl<L: PartialEq + Copy, M> Seen<L, M> {
+    const ROOM: usize = 64;
+
+    const fn new() -> Self {
+        Self {
+            series: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Runs `record` on the series of `labels`, made by `make` the first time.
+    fn with(&self, labels: L, record: impl FnOnce(&M), make: impl FnOnce() -> M) {
+        let Ok(mut series) = self.series.try_borrow_mut() else {
+            return record(&make());
+        };
+        if let Some((_, found)) = series.iter().find(|(seen, _)| *seen == labels) {
+            return record(found);
+        }
+        let made = make();
+        record(&made);
+        if series.len() < Self::ROOM {
+            series.push((labels, made));
+        }
+    }
 }
 
 /// Counts one lookup asked of `provider`, with its outcome (`found`, `not_found`, ...).
@@ -189,10 +239,25 @@ pub fn lookup(provider: &'static str, outcome: &'static str, elapsed: Duration) 
 
 /// Counts a cache read answered by `tier` (`memory`, `disk`, `redis`), or by none.
 pub fn cache_read(tier: Option<&'static str>) {
+    thread_local! {
+        static SEEN: Seen<&'static str, Counter> = const { Seen::new() };
+    }
     match tier {
-        Some(tier) => METRICS.cache_hits.get_or_create(&TierLabels { tier }).inc(),
-        None => METRICS.cache_misses.inc(),
-    };
+        Some(tier) => SEEN.with(|seen| {
+            let record = |hits: &Counter| {
+                hits.inc();
+            };
+            seen.with(tier, record, || {
+                METRICS
+                    .cache_hits
+                    .get_or_create(&TierLabels { tier })
+                    .clone()
+            });
+        }),
+        None => {
+            METRICS.cache_misses.inc();
+        }
+    }
 }
 
 /// Counts one image transform and its time.
@@ -286,5 +351,30 @@ mod tests {
             .expect("an RSS figure");
         assert!(rss > 0);
         assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn a_series_recorded_again_on_a_thread_counts_in_its_family() {
+        let route = "/__test/metrics";
+        for _ in 0..3 {
+            request(route, 418, Duration::from_millis(2));
+        }
+        // Another thread finds the same series in the family.
+        std::thread::spawn(move || request(route, 418, Duration::from_millis(2)))
+            .join()
+            .unwrap();
+        let text = render(&Readings::default());
+        assert!(
+            text.contains(
+                r#"getimages_http_requests_total{route="/__test/metrics",status="418"} 4"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"getimages_http_request_duration_seconds_count{route="/__test/metrics"} 4"#
+            ),
+            "{text}"
+        );
     }
 }
