@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::error::{ApiError, Problem};
+use super::query::{FromPairs, Params, once, pairs};
 use crate::cache::CacheStatus;
 use crate::lookup::{Answer, Input, Lookup, LookupError, Profile, ProfileQuery};
 use crate::providers;
@@ -20,6 +21,24 @@ pub struct LookupParams {
     pub q: String,
     /// A provider id, to read `q` as that platform's handle.
     pub provider: Option<String>,
+}
+
+impl FromPairs for LookupParams {
+    fn from_pairs(query: &str) -> Option<Self> {
+        let mut q = None;
+        let mut provider = None;
+        for (name, value) in pairs(query) {
+            match &*name {
+                "q" => once(&mut q, value)?,
+                "provider" => once(&mut provider, value)?,
+                _ => {}
+            }
+        }
+        Some(Self {
+            q: q.unwrap_or_default(),
+            provider,
+        })
+    }
 }
 
 impl LookupParams {
@@ -42,7 +61,7 @@ impl LookupParams {
 /// `GET /api/v1/lookup?q=…[&provider=…]`.
 pub async fn lookup(
     lookup: web::Data<Lookup>,
-    params: web::Query<LookupParams>,
+    params: Params<LookupParams>,
 ) -> Result<HttpResponse, ApiError> {
     let query = params.profile(&lookup).await?;
     let (answer, cache) = lookup.lookup(&query).await;
@@ -60,6 +79,9 @@ pub fn failed_lookup(e: &LookupError, cache: CacheStatus) -> Problem {
     Problem::from(e).cached(cache, e.is_cacheable())
 }
 
+/// `application/json`, as a header value made at compile time.
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
 /// The JSON answer for a found profile, with cache headers: `{"data":…,"status":"success"}`,
 /// the profile's JSON made once (see [`Profile::json`]).
 pub fn profile_json(profile: &Profile, cache: CacheStatus) -> HttpResponse {
@@ -70,9 +92,7 @@ pub fn profile_json(profile: &Profile, cache: CacheStatus) -> HttpResponse {
     body.extend_from_slice(HEAD);
     body.extend_from_slice(data);
     body.extend_from_slice(TAIL);
-    let mut response = HttpResponse::Ok()
-        .content_type(HeaderValue::from_static("application/json"))
-        .body(body);
+    let mut response = HttpResponse::Ok().content_type(JSON).body(body);
     super::set_found_cache_headers(&mut response, cache);
     response
 }
@@ -106,4 +126,14 @@ pub async fn providers() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .json(json!({ "status": "success", "data": list }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_is_read_by_hand_as_serde_reads_it() {
+        crate::routes::query::tests::reads_as_serde::<LookupParams>();
+    }
 }

@@ -1,11 +1,12 @@
 //! `GET /image`: an image fetched through our proxy, resized and converted on request.
 
-use actix_web::http::header::{self, EntityTag, HeaderName, HeaderValue};
+use actix_web::http::header::{self, EntityTag, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use url::Url;
 
 use super::error::{ApiError, Problem};
+use super::query::{FromPairs, Params, once, pairs};
 use super::shared_body::SharedBody;
 use crate::fetch::guard::Guard;
 use crate::imaging::{DEFAULT_QUALITY, Fit, FormatChoice, Transform};
@@ -32,6 +33,29 @@ pub struct ImageParams {
     options: TransformParams,
 }
 
+impl FromPairs for ImageParams {
+    fn from_pairs(query: &str) -> Option<Self> {
+        let mut params = Self::default();
+        let options = &mut params.options;
+        for (name, value) in pairs(query) {
+            let slot = match &*name {
+                "url" => &mut params.url,
+                "w" => &mut params.w,
+                "h" => &mut params.h,
+                "download" => &mut params.download,
+                "name" => &mut params.name,
+                "fit" => &mut options.fit,
+                "format" => &mut options.format,
+                "q" => &mut options.q,
+                "upscale" => &mut options.upscale,
+                _ => continue,
+            };
+            once(slot, value)?;
+        }
+        Some(params)
+    }
+}
+
 /// The transform options `/image` and `/{provider}/{id}` share; sizes are each route's own.
 #[derive(Debug, Default, Deserialize)]
 pub struct TransformParams {
@@ -50,7 +74,7 @@ pub async fn image(
     req: HttpRequest,
     guard: web::Data<Guard>,
     proxy: web::Data<ImageProxy>,
-    params: web::Query<ImageParams>,
+    params: Params<ImageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let request = ImageRequest::parse(&params)?;
     guard
@@ -81,10 +105,13 @@ fn respond(
     let (image, cache) = (&served.image, served.status);
     let entry = &image.entry;
     // A transformed variant of a URL never changes; the original may, upstream.
+    const ORIGINAL: HeaderValue = HeaderValue::from_static("public, max-age=86400");
+    const VARIANT: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+    const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
     let control = if transform.is_identity() {
-        "public, max-age=86400"
+        ORIGINAL
     } else {
-        "public, max-age=31536000, immutable"
+        VARIANT
     };
     let not_modified = req.headers().contains_key(header::IF_NONE_MATCH)
         && super::client_has(req, &EntityTag::new_strong(image.etag.as_str().into()));
@@ -95,15 +122,9 @@ fn respond(
     };
     builder
         .insert_header((header::ETAG, quoted(image.etag.as_str())))
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static(control)))
-        .insert_header((
-            HeaderName::from_static("x-cache-status"),
-            HeaderValue::from_static(cache.as_str()),
-        ))
-        .insert_header((
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ));
+        .insert_header((header::CACHE_CONTROL, control))
+        .insert_header((super::X_CACHE_STATUS, super::cache_status(cache)))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, NOSNIFF));
     if let Some(note) = &entry.note {
         builder.insert_header(("x-image-note", note.as_str()));
     }
@@ -144,15 +165,19 @@ fn quoted(etag: &str) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("\"\""))
 }
 
-/// The media types we encode to, as header values made once.
+/// The media types we encode to, as header values made at compile time.
 fn known_media_type(media_type: &str) -> Option<HeaderValue> {
-    Some(HeaderValue::from_static(match media_type {
-        "image/webp" => "image/webp",
-        "image/jpeg" => "image/jpeg",
-        "image/png" => "image/png",
-        "image/gif" => "image/gif",
+    const WEBP: HeaderValue = HeaderValue::from_static("image/webp");
+    const JPEG: HeaderValue = HeaderValue::from_static("image/jpeg");
+    const PNG: HeaderValue = HeaderValue::from_static("image/png");
+    const GIF: HeaderValue = HeaderValue::from_static("image/gif");
+    Some(match media_type {
+        "image/webp" => WEBP,
+        "image/jpeg" => JPEG,
+        "image/png" => PNG,
+        "image/gif" => GIF,
         _ => return None,
-    }))
+    })
 }
 
 /// What `/image` was asked for, checked.
@@ -334,5 +359,10 @@ mod tests {
             assert_eq!(problem.body()["code"], "EINPUT", "{bad}");
             assert_eq!(problem.body()["message"], message, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_query_is_read_by_hand_as_serde_reads_it() {
+        crate::routes::query::tests::reads_as_serde::<ImageParams>();
     }
 }

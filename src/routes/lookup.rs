@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::api::{LookupParams, found};
 use super::error::{PageError, Problem};
+use super::query::Params;
 use super::ratelimit::Limiters;
 use super::search;
 use crate::lookup::{Input, Lookup};
@@ -17,7 +18,7 @@ pub async fn results(
     req: HttpRequest,
     lookup: web::Data<Lookup>,
     limiters: web::Data<Limiters>,
-    params: web::Query<LookupParams>,
+    params: Params<LookupParams>,
 ) -> Result<HttpResponse, PageError> {
     let provider = params.provider.as_deref();
     let refill = |problem: Problem| PageError(problem.asked(&params.q, provider));

@@ -13,14 +13,15 @@ mod image;
 mod lookup;
 mod metrics;
 mod not_found;
+mod query;
 pub mod ratelimit;
 mod search;
 pub mod security;
 mod shared_body;
 mod test_support;
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, EntityTag, HeaderValue, IfNoneMatch};
+use actix_web::http::header::{self, EntityTag, HeaderName, HeaderValue, IfNoneMatch};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{
     HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, Resource, guard, web,
 };
@@ -111,7 +112,20 @@ fn read() -> actix_web::Route {
 
 /// GET or HEAD.
 fn reads() -> impl guard::Guard {
-    guard::Any(guard::Get()).or(guard::Head())
+    Reads(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// GET or HEAD, told from the method alone. actix's method guards also note, in the
+/// request's extensions, each method they were checked for (a map insert and a `Vec` per
+/// request), for the `Allow` header of a 405; that note is read only when no route takes the
+/// method, so only another method is left to them to note.
+struct Reads(guard::AnyGuard);
+
+impl guard::Guard for Reads {
+    fn check(&self, ctx: &guard::GuardContext<'_>) -> bool {
+        let method = &ctx.head().method;
+        *method == Method::GET || *method == Method::HEAD || self.0.check(ctx)
+    }
 }
 
 /// The resource at `path`, carrying it as the route the request metrics name (see
@@ -151,15 +165,26 @@ fn render_failed() -> HttpResponse {
 
 /// Adds `x-cache-status` and the `cache-control` of a found profile.
 fn set_found_cache_headers(response: &mut HttpResponse, cache: CacheStatus) {
+    const CONTROL: HeaderValue = HeaderValue::from_static(FOUND_CACHE_CONTROL);
     let headers = response.headers_mut();
-    headers.insert(
-        header::HeaderName::from_static("x-cache-status"),
-        HeaderValue::from_static(cache.as_str()),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(FOUND_CACHE_CONTROL),
-    );
+    headers.insert(X_CACHE_STATUS, cache_status(cache));
+    headers.insert(header::CACHE_CONTROL, CONTROL);
+}
+
+/// `x-cache-status`.
+const X_CACHE_STATUS: HeaderName = HeaderName::from_static("x-cache-status");
+
+/// `status` as the value of `x-cache-status`, made at compile time rather than checked byte
+/// by byte on every response.
+fn cache_status(status: CacheStatus) -> HeaderValue {
+    const HIT: HeaderValue = HeaderValue::from_static(CacheStatus::Hit.as_str());
+    const MISS: HeaderValue = HeaderValue::from_static(CacheStatus::Miss.as_str());
+    const STALE: HeaderValue = HeaderValue::from_static(CacheStatus::Stale.as_str());
+    match status {
+        CacheStatus::Hit => HIT,
+        CacheStatus::Miss => MISS,
+        CacheStatus::Stale => STALE,
+    }
 }
 
 /// Whether the client already holds `etag` (`If-None-Match`, compared weakly as RFC 9110

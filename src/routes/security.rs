@@ -135,21 +135,17 @@ fn with_headers<B>(mut res: ServiceResponse<B>) -> ServiceResponse<B> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
+    // Made at compile time, not checked byte by byte on every response.
+    const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
+    const NO_REFERRER: HeaderValue = HeaderValue::from_static("no-referrer");
+    const CSP: HeaderValue = HeaderValue::from_static(CONTENT_SECURITY_POLICY);
+    const DENY: HeaderValue = HeaderValue::from_static("DENY");
     let headers = res.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+    headers.insert(header::REFERRER_POLICY, NO_REFERRER);
     if is_html {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        );
-        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        headers.insert(header::CONTENT_SECURITY_POLICY, CSP);
+        headers.insert(header::X_FRAME_OPTIONS, DENY);
     }
     res
 }
