@@ -653,17 +653,26 @@ impl TestHooks {
 
     /// Every upstream override: `--upstream` flags, then `GETIMAGES_UPSTREAM_<ID>` variables,
     /// keyed by provider id (lower case, `_` read as `-`). A bad variable is an error naming it.
+    /// Other variables may hold any bytes: only these must be text.
     pub fn upstream_overrides(&self) -> Result<Vec<(String, Url)>, String> {
         let mut out = Vec::new();
         for (id, url) in &self.upstreams {
             out.push((provider_id(id, "--upstream")?, url.clone()));
         }
-        for (name, value) in std::env::vars() {
-            let Some(id) = name.strip_prefix(UPSTREAM_ENV_PREFIX) else {
+        for (name, value) in std::env::vars_os() {
+            if !name
+                .as_encoded_bytes()
+                .starts_with(UPSTREAM_ENV_PREFIX.as_bytes())
+            {
                 continue;
-            };
+            }
+            let name = name.to_string_lossy();
+            let value = value
+                .to_str()
+                .ok_or_else(|| format!("invalid value for {name}: not UTF-8"))?;
+            let id = &name[UPSTREAM_ENV_PREFIX.len()..];
             let id = provider_id(&id.to_ascii_lowercase().replace('_', "-"), &name)?;
-            let url = parse_origin(&value).map_err(|e| format!("invalid value for {name}: {e}"))?;
+            let url = parse_origin(value).map_err(|e| format!("invalid value for {name}: {e}"))?;
             out.push((id, url));
         }
         Ok(out)

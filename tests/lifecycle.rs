@@ -282,6 +282,33 @@ fn a_bad_log_filter_or_an_override_for_no_provider_fails_the_start_with_exit_2()
     }
 }
 
+#[test]
+fn a_variable_that_is_not_text_stops_the_start_only_when_it_is_ours() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    // A supervisor may hand down anything, such as a Latin-1 value from an old unit file.
+    let mut command = app_command(&[]);
+    command.env("LEGACY_SETTING", OsStr::from_bytes(b"caf\xe9"));
+    let server = spawn_command(command);
+    assert_eq!(server.get("/healthz").status, 200, "{}", server.stderr());
+
+    let mut command = app_command(&[]);
+    command.env(
+        "GETIMAGES_UPSTREAM_GITHUB",
+        OsStr::from_bytes(b"http://caf\xe9.test"),
+    );
+    let mut app = Server::launch(command, 0);
+    let exit = app.wait_for_exit(PATIENCE);
+    assert_eq!(exit.status.code(), Some(2), "{}", app.stderr());
+    assert!(
+        app.stderr()
+            .contains("invalid value for GETIMAGES_UPSTREAM_GITHUB: not UTF-8"),
+        "{}",
+        app.stderr()
+    );
+}
+
 #[tokio::test]
 async fn a_cache_folder_the_server_cannot_write_is_reported_once_and_lookups_still_work() {
     use std::os::unix::fs::PermissionsExt;
