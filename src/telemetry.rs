@@ -1215,13 +1215,7 @@ mod tests {
 
     #[test]
     fn plain_decimals_are_written_as_debug_writes_them() {
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = fastrand::Rng::with_seed(0x9e37_79b9_7f4a_7c15);
         let mut values = vec![
             0.0,
             -0.0,
@@ -1235,8 +1229,8 @@ mod tests {
         ];
         for _ in 0..200_000 {
             // Any bits, and latencies as they are made: nanoseconds as milliseconds.
-            values.push(f64::from_bits(next()));
-            values.push(Duration::from_nanos(next() % 10_000_000_000).as_secs_f64() * 1000.0);
+            values.push(f64::from_bits(rng.u64(..)));
+            values.push(Duration::from_nanos(rng.u64(..10_000_000_000)).as_secs_f64() * 1000.0);
         }
         let mut written = 0;
         for value in &values {
