@@ -371,6 +371,10 @@ async fn variants_are_cached_validated_and_downloadable() {
         first.header("cache-control"),
         Some("public, max-age=31536000, immutable")
     );
+    // An image is never read as anything else, a hit as much as a miss.
+    for reply in [&first, &second] {
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+    }
     let etag = first.header("etag").expect("an ETag").to_owned();
     assert!(etag.starts_with('"'), "strong ETag: {etag}");
     assert_eq!(cdn.server.received_requests().await.unwrap().len(), 1);

@@ -107,7 +107,6 @@ fn respond(
     // A transformed variant of a URL never changes; the original may, upstream.
     const ORIGINAL: HeaderValue = HeaderValue::from_static("public, max-age=86400");
     const VARIANT: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
-    const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
     let control = if transform.is_identity() {
         ORIGINAL
     } else {
@@ -123,8 +122,7 @@ fn respond(
     builder
         .insert_header((header::ETAG, quoted(image.etag.as_str())))
         .insert_header((header::CACHE_CONTROL, control))
-        .insert_header((super::X_CACHE_STATUS, super::cache_status(cache)))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, NOSNIFF));
+        .insert_header((super::X_CACHE_STATUS, super::cache_status(cache)));
     if let Some(note) = &entry.note {
         builder.insert_header(("x-image-note", note.as_str()));
     }
