@@ -17,6 +17,7 @@ use crate::cache::{self, CacheStatus, Entry, Held, TieredCache, hex_into};
 use crate::fetch::{FetchError, Fetcher};
 use crate::imaging::{self, ImageError, Limits, Transform};
 use crate::single_flight::{Refreshes, SingleFlight};
+use crate::telemetry;
 
 /// How long a cached image counts as fresh; after that it is served STALE while refetched.
 const IMAGE_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -111,7 +112,9 @@ impl ImageProxy {
         }
         let (proxy, url, t, flown) = (self.clone(), url.clone(), *t, key.clone());
         let work = move || {
-            async move { proxy.serve(&flown, &url, &t).await.map(Arc::new) }.in_current_span()
+            telemetry::in_current_request(async move {
+                proxy.serve(&flown, &url, &t).await.map(Arc::new)
+            })
         };
         let (served, started) = self.flights.run(&key, work).await;
         let shared = served?;

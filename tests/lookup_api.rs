@@ -403,6 +403,32 @@ async fn a_failed_lookup_logs_its_real_cause_under_the_requests_id() {
     assert!(line.contains("Connection refused"), "{line}");
 }
 
+/// The same in JSON lines: the lookup's line and the request's own both list the request,
+/// with the id its response carries, as their first span.
+#[tokio::test]
+async fn json_lines_list_the_request_a_line_was_logged_in() {
+    let closed = free_port();
+    let mut app = spawn_app(&[
+        ("GETIMAGES_ALLOW_PRIVATE_NETWORKS", "1"),
+        ("GETIMAGES_LOG_FORMAT", "json"),
+    ]);
+
+    let reply = app
+        .api_lookup(&format!("http://127.0.0.1:{closed}/ana"), None)
+        .await;
+
+    assert_failure(&reply, 502, "EUPSTREAM");
+    let id: u64 = reply.header("x-request-id").expect("x-request-id").parse().unwrap();
+    let request = serde_json::json!({
+        "request_id": id, "method": "GET", "path": "/api/v1/lookup", "name": "request"
+    });
+    for needle in ["\"outcome\":\"upstream\"", "\"status\":502"] {
+        let line = app.process.wait_for_log(needle, Duration::from_secs(5));
+        let line: serde_json::Value = serde_json::from_str(&line).expect(&line);
+        assert_eq!(line["spans"], serde_json::json!([request]), "{line}");
+    }
+}
+
 /// A query string that repeats a parameter cannot be read as one lookup: a clear JSON error,
 /// not a bare text answer.
 #[tokio::test]

@@ -1,7 +1,12 @@
-//! Logging: tracing set up once, one span per request carrying its id (so every line a
-//! request's lookup or image work logs can be found together), and one line per request.
+//! Logging: tracing set up once, each request's id, method and path on every line it logs
+//! (so every line a request's lookup or image work logs can be found together), and one
+//! line per request.
 //!
 //! The access log is meant to cost a request next to nothing:
+//! - a request is the thread's current request while it is polled ([`context`]), not a
+//!   tracing span made, entered and closed for each one, and its line is written straight
+//!   to the output ([`AccessLines`]), in the bytes the fmt layer would write; a filter
+//!   beyond a bare level, or coloured lines, keep the `request` span and the fmt layer;
 //! - lines are appended to a buffer that a writer thread writes out in batches, a short
 //!   while after the first line of a batch or at once when the buffer fills, so a busy
 //!   server makes one wake-up and one system call per batch, not per line, and is never
@@ -11,7 +16,7 @@
 //! - a line is formatted with no allocation, and a span's fields with one;
 //! - health checks (`/healthz`, Fly's check) are logged at debug, not info.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::{Ready, ready};
 use std::io::{self, IsTerminal, Write};
@@ -28,9 +33,8 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use clap::ValueEnum;
 use serde::Serialize;
 use tracing::field::{Field, Visit};
-use tracing::instrument::Instrumented;
 use tracing::level_filters::LevelFilter;
-use tracing::{Event, Instrument, Subscriber};
+use tracing::{Event, Level, Span, Subscriber};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::field::VisitOutput;
@@ -38,10 +42,14 @@ use tracing_subscriber::fmt::format::{DefaultFields, DefaultVisitor, Writer};
 use tracing_subscriber::fmt::time::FormatTime;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields, MakeWriter};
 use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::registry::{LookupSpan, Scope, SpanRef};
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::decimal::Decimal;
+use context::RequestFields;
+pub use context::in_current_request;
+
+mod context;
 
 /// How long the writer thread lets a batch gather after its first line.
 const BATCH_WAIT: Duration = Duration::from_millis(100);
@@ -65,6 +73,9 @@ pub enum LogFormat {
 /// The batching writer's state, once [`init`] has run, for [`dropped_lines`].
 static BATCHES: OnceLock<Arc<Batches>> = OnceLock::new();
 
+/// Set by [`init`] when requests are logged without a span (see [`AccessLines`]).
+static ACCESS_LINES: OnceLock<AccessLines> = OnceLock::new();
+
 /// Installs the global tracing subscriber, or says why `filter` is not a log filter. Text
 /// lines are coloured only on a terminal, and never when `NO_COLOR` is set (no-color.org).
 /// Lines go through a writer thread with room for `buffered_lines` (8192 by default:
@@ -87,6 +98,7 @@ pub fn init(
         }
     };
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let ansi = io::stderr().is_terminal() && !no_color;
     let (output, guard) = if buffered_lines == 0 {
         (Output::Direct, None)
     } else {
@@ -95,11 +107,15 @@ pub fn init(
         (Output::Batched(writer), Some(guard))
     };
     let layer = tracing_subscriber::fmt::layer()
-        .with_ansi(io::stderr().is_terminal() && !no_color)
-        .with_writer(output);
-    let subscriber = tracing_subscriber::registry().with(env_filter).with(level);
+        .with_ansi(ansi)
+        .with_writer(output.clone());
+    let bare = env_filter.is_none();
+    let subscriber = tracing_subscriber::registry()
+        .with(bare.then_some(context::Origins))
+        .with(env_filter)
+        .with(level);
     // A subscriber already installed (tests that build several apps) is fine.
-    let _ = match format {
+    let installed = match format {
         LogFormat::Text => subscriber
             .with(
                 layer
@@ -111,6 +127,14 @@ pub fn init(
             .with(layer.fmt_fields(JsonFields).event_format(JsonLines))
             .try_init(),
     };
+    // Coloured lines, and a filter that may name the `request` span, keep the span.
+    if installed.is_ok() && bare && !ansi {
+        let _ = ACCESS_LINES.set(AccessLines {
+            format,
+            level,
+            output,
+        });
+    }
     Ok(guard)
 }
 
@@ -132,6 +156,7 @@ pub fn dropped_lines() -> u64 {
 }
 
 /// Where lines go: straight to stderr, or into the batches of the writer thread.
+#[derive(Clone)]
 enum Output {
     Direct,
     Batched(BatchWriter),
@@ -171,6 +196,86 @@ impl Write for LineWriter<'_> {
             Self::Batched(_) => Ok(()),
         }
     }
+}
+
+/// The request lines written straight to the output rather than through tracing, and each
+/// request's fields kept as the thread's current request ([`context`]) rather than in a
+/// span: what the fmt layer and the registry cost per request was most of what logging
+/// cost. The lines are the same bytes the fmt layer writes for the same event in a
+/// `request` span (a test compares them). Set up by [`init`] only where nothing can tell
+/// the difference: a bare level (no filter that may name the span) and no colours.
+struct AccessLines {
+    format: LogFormat,
+    level: LevelFilter,
+    output: Output,
+}
+
+impl AccessLines {
+    /// Writes a request's line (`request status=200 latency_ms=0.25`) at `level`, if it
+    /// is enabled.
+    fn write(&self, level: Level, request: RequestFields<'_>, status: u16, latency_ms: f64) {
+        if self.level < level {
+            return;
+        }
+        thread_local! {
+            static LINE: RefCell<String> = const { RefCell::new(String::new()) };
+        }
+        LINE.with(|line| {
+            let Ok(mut line) = line.try_borrow_mut() else {
+                return;
+            };
+            line.clear();
+            if access_line(&mut line, self.format, level, request, status, latency_ms).is_ok() {
+                let _ = self.output.make_writer().write_all(line.as_bytes());
+            }
+            // A very long path's line is not kept for the life of the thread.
+            line.shrink_to(1024);
+        });
+    }
+}
+
+/// Writes a request's line, as the fmt layer and [`TextLines`] or [`JsonLines`] write
+/// `info!(status, latency_ms, "request")` logged in its `request` span.
+fn access_line(
+    line: &mut String,
+    format: LogFormat,
+    level: Level,
+    request: RequestFields<'_>,
+    status: u16,
+    latency_ms: f64,
+) -> fmt::Result {
+    let mut writer = Writer::new(line);
+    match format {
+        LogFormat::Text => {
+            text_head(&mut writer, level)?;
+            text_request(&mut writer, request)?;
+            writer.write_str(" request status=")?;
+            writer.write_str(Decimal::new(u64::from(status)).as_str())?;
+            writer.write_str(" latency_ms=")?;
+            let mut digits = ryu::Buffer::new();
+            match plain_decimal(latency_ms, &mut digits) {
+                Some(text) => writer.write_str(text)?,
+                None => write!(writer, "{latency_ms:?}")?,
+            }
+        }
+        LogFormat::Json => {
+            writer.write_str("{\"timestamp\":\"")?;
+            Clock.format_time(&mut writer)?;
+            write!(
+                writer,
+                "\",\"level\":\"{level}\",\"message\":\"request\",\"status\":"
+            )?;
+            writer.write_str(Decimal::new(u64::from(status)).as_str())?;
+            writer.write_str(",\"latency_ms\":")?;
+            json_value(&mut writer, &latency_ms)?;
+            writer.write_str(",\"target\":")?;
+            json_str(&mut writer, module_path!())?;
+            writer.write_str(",\"spans\":[")?;
+            json_request(&mut writer, request)?;
+            writer.write_str("]}")?;
+        }
+    }
+    writer.write_char('\n')
 }
 
 /// The writer side of the batches: each `write` is one whole line (the fmt layer writes a
@@ -484,41 +589,82 @@ where
         if writer.has_ansi_escapes() {
             return self.coloured.format_event(ctx, writer, event);
         }
-        if Clock.format_time(&mut writer).is_err() {
-            writer.write_str("<unknown time>")?;
+        text_head(&mut writer, *event.metadata().level())?;
+        let mut spans = ctx
+            .event_scope()
+            .into_iter()
+            .flat_map(Scope::from_root)
+            .peekable();
+        let mut seen = match carried_request(spans.peek()) {
+            Some(origin) => text_request(&mut writer, origin.fields()).map(|()| true)?,
+            None => context::with_current(|request| {
+                request.map(|r| text_request(&mut writer, r)).transpose()
+            })?
+            .is_some(),
+        };
+        for span in spans {
+            writer.write_str(span.metadata().name())?;
+            seen = true;
+            let extensions = span.extensions();
+            if let Some(fields) = extensions.get::<FormattedFields<OneWrite<PlainFields>>>()
+                && !fields.is_empty()
+            {
+                writer.write_char('{')?;
+                writer.write_str(&fields.fields)?;
+                writer.write_char('}')?;
+            }
+            writer.write_char(':')?;
         }
-        writer.write_char(' ')?;
-        // Five wide, as tracing-subscriber pads them.
-        writer.write_str(match *event.metadata().level() {
-            tracing::Level::TRACE => "TRACE ",
-            tracing::Level::DEBUG => "DEBUG ",
-            tracing::Level::INFO => " INFO ",
-            tracing::Level::WARN => " WARN ",
-            tracing::Level::ERROR => "ERROR ",
-        })?;
-        if let Some(scope) = ctx.event_scope() {
-            let mut seen = false;
-            for span in scope.from_root() {
-                writer.write_str(span.metadata().name())?;
-                seen = true;
-                let extensions = span.extensions();
-                if let Some(fields) = extensions.get::<FormattedFields<OneWrite<PlainFields>>>()
-                    && !fields.is_empty()
-                {
-                    writer.write_char('{')?;
-                    writer.write_str(&fields.fields)?;
-                    writer.write_char('}')?;
-                }
-                writer.write_char(':')?;
-            }
-            if seen {
-                writer.write_char(' ')?;
-            }
+        if seen {
+            writer.write_char(' ')?;
         }
         // Straight into the line: staging is for a span's fields, kept as a `String`.
         PlainFields.format_fields(writer.by_ref(), event)?;
         writer.write_char('\n')
     }
+}
+
+/// The request a span made with no parent carries ([`context::Origins`]): the request
+/// its lines are logged under.
+fn carried_request<S>(root: Option<&SpanRef<'_, S>>) -> Option<Arc<context::Request>>
+where
+    S: for<'a> LookupSpan<'a>,
+{
+    root?.extensions().get::<Arc<context::Request>>().cloned()
+}
+
+/// The time and the level, padded as tracing-subscriber pads it: a text line's head.
+fn text_head(writer: &mut Writer<'_>, level: Level) -> fmt::Result {
+    if Clock.format_time(writer).is_err() {
+        writer.write_str("<unknown time>")?;
+    }
+    writer.write_char(' ')?;
+    // Five wide, as tracing-subscriber pads them.
+    writer.write_str(match level {
+        Level::TRACE => "TRACE ",
+        Level::DEBUG => "DEBUG ",
+        Level::INFO => " INFO ",
+        Level::WARN => " WARN ",
+        _ => "ERROR ",
+    })
+}
+
+/// A request as its `request` span heads a text line:
+/// `request{request_id=1 method=GET path="/"}:`.
+fn text_request(writer: &mut Writer<'_>, request: RequestFields<'_>) -> fmt::Result {
+    writer.write_str("request{request_id=")?;
+    writer.write_str(Decimal::new(request.id).as_str())?;
+    writer.write_str(" method=")?;
+    writer.write_str(request.method)?;
+    writer.write_str(" path=")?;
+    if debug_is_verbatim(request.path) {
+        writer.write_char('"')?;
+        writer.write_str(request.path)?;
+        writer.write_char('"')?;
+    } else {
+        write!(writer, "{:?}", request.path)?;
+    }
+    writer.write_str("}:")
 }
 
 /// The fields as [`DefaultFields`] writes them (`name=value`, the message first and bare),
@@ -824,11 +970,34 @@ where
         entries.result?;
         writer.write_str(",\"target\":")?;
         json_str(&mut writer, meta.target())?;
-        // The spans the event is in: its explicit parent's, else the current ones.
-        if let Some(scope) = ctx.event_scope() {
-            writer.write_str(",\"spans\":[")?;
-            for (n, span) in scope.from_root().enumerate() {
-                if n > 0 {
+        // The spans the event is in: its explicit parent's, else the current ones; headed by
+        // the request they were made in, or the one the thread serves.
+        let mut spans = ctx
+            .event_scope()
+            .map(Scope::from_root)
+            .map(Iterator::peekable);
+        let carried = carried_request(spans.as_mut().and_then(|spans| spans.peek()));
+        let mut listed = match &carried {
+            Some(origin) => {
+                writer.write_str(",\"spans\":[")?;
+                json_request(&mut writer, origin.fields()).map(|()| true)?
+            }
+            None => context::with_current(|request| {
+                request
+                    .map(|r| {
+                        writer.write_str(",\"spans\":[")?;
+                        json_request(&mut writer, r)
+                    })
+                    .transpose()
+            })?
+            .is_some(),
+        };
+        if let Some(spans) = spans {
+            if !listed {
+                writer.write_str(",\"spans\":[")?;
+            }
+            for span in spans {
+                if std::mem::replace(&mut listed, true) {
                     writer.write_char(',')?;
                 }
                 let extensions = span.extensions();
@@ -848,10 +1017,25 @@ where
                 json_str(&mut writer, span.metadata().name())?;
                 writer.write_char('}')?;
             }
+            listed = true;
+        }
+        if listed {
             writer.write_char(']')?;
         }
         writer.write_str("}\n")
     }
+}
+
+/// A request as its `request` span is listed in a JSON line's `spans`:
+/// `{"request_id":1,"method":"GET","path":"/","name":"request"}`.
+fn json_request(out: &mut dyn fmt::Write, request: RequestFields<'_>) -> fmt::Result {
+    out.write_str("{\"request_id\":")?;
+    out.write_str(Decimal::new(request.id).as_str())?;
+    out.write_str(",\"method\":")?;
+    json_str(out, request.method)?;
+    out.write_str(",\"path\":")?;
+    json_str(out, request.path)?;
+    out.write_str(",\"name\":\"request\"}")
 }
 
 /// Writes each field it visits as a JSON entry, `"name":value`, values as serde_json
@@ -972,9 +1156,10 @@ static NEXT_REQUEST_ID: AtomicU64 = AtomicU64::new(1);
 /// The response header that carries the request's id, as its log lines do.
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Middleware: runs the request inside a `request` span holding its id, method and path,
-/// logs its status and latency, counts it in the request metrics, and tags the response
-/// with an `x-request-id` that matches. Health checks are logged at debug.
+/// Middleware: runs the request for its id, method and path (in a `request` span, or as the
+/// thread's current request where [`init`] writes its lines without one), logs its status
+/// and latency, counts it in the request metrics, and tags the response with an
+/// `x-request-id` that matches. Health checks are logged at debug.
 pub struct RequestLog;
 
 impl<S, B> Transform<S, ServiceRequest> for RequestLog
@@ -1013,15 +1198,26 @@ where
         let started = Instant::now();
         let id = NEXT_REQUEST_ID.fetch_add(1, Ordering::Relaxed);
         let health_check = HEALTH_CHECKS.contains(&req.path());
-        let span = if health_check {
-            tracing::debug_span!("request", request_id = id, method = %req.method(), path = req.path())
+        let (span, mut serving) = if ACCESS_LINES.get().is_some() {
+            let request = context::Request::new(id, req.method().clone(), req.uri().clone());
+            (Span::none(), Some(request))
+        } else if health_check {
+            let span = tracing::debug_span!("request", request_id = id, method = %req.method(), path = req.path());
+            (span, None)
         } else {
-            tracing::info_span!("request", request_id = id, method = %req.method(), path = req.path())
+            let span = tracing::info_span!("request", request_id = id, method = %req.method(), path = req.path());
+            (span, None)
         };
-        // Whatever the app does before its future is first polled happens in the span too.
-        let request = span.in_scope(|| self.service.call(req)).instrument(span);
+        // Whatever the app does before its future is first polled happens in the request too.
+        let request = {
+            let _entered = span.enter();
+            let _serving = context::serving(&mut serving);
+            self.service.call(req)
+        };
         LoggedRequest {
             request,
+            span,
+            serving,
             started,
             id,
             health_check,
@@ -1030,11 +1226,13 @@ where
 }
 
 pin_project_lite::pin_project! {
-    /// A request's answer on its way, in its `request` span; logged and counted when it
-    /// comes.
+    /// A request's answer on its way, in its `request` span or as the thread's current
+    /// request; logged and counted when it comes.
     pub struct LoggedRequest<F> {
         #[pin]
-        request: Instrumented<F>,
+        request: F,
+        span: Span,
+        serving: Option<context::Request>,
         started: Instant,
         id: u64,
         health_check: bool,
@@ -1048,16 +1246,26 @@ where
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
-        let result = std::task::ready!(this.request.as_mut().poll(cx));
+        let this = self.project();
+        let (span, serving, id) = (&*this.span, this.serving, *this.id);
+        let result = {
+            let _entered = span.enter();
+            let _serving = context::serving(serving);
+            std::task::ready!(this.request.poll(cx))
+        };
         let elapsed = this.started.elapsed();
         let latency_ms = elapsed.as_secs_f64() * 1000.0;
-        // Logged in the request's span without entering it again.
-        let span = this.request.span();
         match &result {
             Ok(res) => {
                 let status = res.status().as_u16();
-                if *this.health_check {
+                if let (Some(lines), Some(request)) = (ACCESS_LINES.get(), serving.as_ref()) {
+                    let level = if *this.health_check {
+                        Level::DEBUG
+                    } else {
+                        Level::INFO
+                    };
+                    lines.write(level, request.fields(), status, latency_ms);
+                } else if *this.health_check {
                     tracing::debug!(parent: span, status, latency_ms, "request");
                 } else {
                     tracing::info!(parent: span, status, latency_ms, "request");
@@ -1068,11 +1276,13 @@ where
                     .map_or("unmatched", |r| r.0);
                 crate::metrics::request(route, status, elapsed);
             }
-            Err(e) => tracing::warn!(parent: span, latency_ms, error = %e, "request failed"),
+            Err(e) => {
+                let _serving = context::serving(serving);
+                tracing::warn!(parent: span, latency_ms, error = %e, "request failed");
+            }
         }
         Poll::Ready(result.map(|mut res| {
-            res.headers_mut()
-                .insert(REQUEST_ID, HeaderValue::from(*this.id));
+            res.headers_mut().insert(REQUEST_ID, HeaderValue::from(id));
             res
         }))
     }
@@ -1418,6 +1628,170 @@ mod tests {
                 {"request_id": 7, "method": "GET", "path": "/a \"quoted\"\npath", "name": "request"},
                 {"image": "https://x.example/a.png", "name": "refresh"},
             ])
+        );
+    }
+
+    /// Our lines in `format`, with the request's fields carried as a context does
+    /// ([`context::Origins`]), to a sink of their own.
+    fn ours(format: LogFormat) -> (tracing::Dispatch, Sink) {
+        let registry = || tracing_subscriber::registry().with(context::Origins);
+        let sink = Sink::default();
+        let writer = {
+            let sink = sink.clone();
+            move || sink.clone()
+        };
+        let layer = tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(writer);
+        let dispatch = match format {
+            LogFormat::Text => tracing::Dispatch::new(
+                registry().with(
+                    layer
+                        .fmt_fields(OneWrite(PlainFields))
+                        .event_format(TextLines::new()),
+                ),
+            ),
+            LogFormat::Json => tracing::Dispatch::new(
+                registry().with(layer.fmt_fields(JsonFields).event_format(JsonLines)),
+            ),
+        };
+        (dispatch, sink)
+    }
+
+    /// What a request's work logs, in its `request` span (`in_span`) or with the request as
+    /// the thread's current one: a line in a refresh span made inside it, one in the request,
+    /// its failure logged with its span (or none) as parent, and one in the refresh once the
+    /// request has ended; each line without its timestamp.
+    fn request_lines(format: LogFormat, in_span: bool, path: &str) -> Vec<String> {
+        let (dispatch, sink) = ours(format);
+        tracing::dispatcher::with_default(&dispatch, || {
+            let refresh = {
+                let (span, mut request) = if in_span {
+                    let span =
+                        tracing::info_span!("request", request_id = 7u64, method = %"GET", path);
+                    (span, None)
+                } else {
+                    let uri = path.parse().unwrap();
+                    let request = context::Request::new(7, actix_web::http::Method::GET, uri);
+                    (Span::none(), Some(request))
+                };
+                let _serving = context::serving(&mut request);
+                let _entered = span.enter();
+                let refresh = tracing::info_span!("refresh", provider = "github");
+                refresh.in_scope(|| tracing::info!(n = 1u64, "in the refresh"));
+                tracing::info!("in the request");
+                tracing::warn!(parent: &span, latency_ms = 1.5, error = %"boom", "request failed");
+                refresh
+            };
+            refresh.in_scope(|| tracing::info!("after the request"));
+            tracing::info!("outside");
+        });
+        without_timestamps(&sink)
+    }
+
+    #[test]
+    fn a_requests_lines_read_the_same_without_its_span() {
+        for format in [LogFormat::Text, LogFormat::Json] {
+            for path in ["/", "/github/torvalds", "/a\"b{c}"] {
+                let in_span = request_lines(format, true, path);
+                assert_eq!(request_lines(format, false, path), in_span);
+                assert_eq!(in_span.len(), 5, "{in_span:?}");
+                assert!(
+                    in_span[..4].iter().all(|line| line.contains("request_id")),
+                    "{in_span:?}"
+                );
+                assert!(!in_span[4].contains("request_id"), "{in_span:?}");
+            }
+        }
+        let text = request_lines(LogFormat::Text, false, "/a\"b{c}");
+        assert!(
+            text[3].ends_with(
+                "INFO request{request_id=7 method=GET path=\"/a\\\"b{c}\"}:\
+                 refresh{provider=\"github\"}: after the request"
+            ),
+            "{text:?}"
+        );
+    }
+
+    /// A request's line as the fmt layer writes it from `info!(status, latency_ms,
+    /// "request")` in the request's span, and as [`access_line`] writes it.
+    fn access_lines(
+        format: LogFormat,
+        level: Level,
+        request: RequestFields<'_>,
+        status: u16,
+        latency_ms: f64,
+    ) -> (String, String) {
+        let (dispatch, sink) = ours(format);
+        tracing::dispatcher::with_default(&dispatch, || {
+            let (id, method, path) = (request.id, request.method, request.path);
+            let span = tracing::info_span!("request", request_id = id, method = %method, path);
+            if level == Level::DEBUG {
+                tracing::debug!(target: "getimages::telemetry", parent: &span, status, latency_ms, "request");
+            } else {
+                tracing::info!(target: "getimages::telemetry", parent: &span, status, latency_ms, "request");
+            }
+        });
+        let mut line = String::new();
+        access_line(&mut line, format, level, request, status, latency_ms).unwrap();
+        let strip = |line: &str| {
+            line.split_once('Z')
+                .map_or(line, |(_, rest)| rest)
+                .to_owned()
+        };
+        (strip(&line), strip(&sink.text()))
+    }
+
+    #[test]
+    fn the_access_line_is_the_line_the_fmt_layer_writes() {
+        let paths = ["/", "/api/v1/lookup", "/a\"b{c}", "/%E2%82%AC/caf\u{e9}\t"];
+        let latencies = [0.0, 0.25, 1.0, 12.345_678_9, 1e-7, 123_456_789.5, 1e17];
+        for format in [LogFormat::Text, LogFormat::Json] {
+            for (n, path) in paths.iter().enumerate() {
+                for (level, status) in [(Level::INFO, 200), (Level::DEBUG, 404), (Level::INFO, 503)]
+                {
+                    for latency_ms in latencies {
+                        let request = RequestFields {
+                            id: u64::MAX - n as u64,
+                            method: ["GET", "HEAD", "POST", "PURGE"][n],
+                            path,
+                        };
+                        let (ours, theirs) =
+                            access_lines(format, level, request, status, latency_ms);
+                        assert_eq!(ours, theirs);
+                        assert!(ours.ends_with('\n') && ours.contains("status"), "{ours}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn access_lines_are_written_at_their_level_and_above_only() {
+        let sink = Sink::default();
+        let (writer, guard) = batched(16, FOREVER, Box::new(sink.clone()));
+        let lines = |level| AccessLines {
+            format: LogFormat::Text,
+            level,
+            output: Output::Batched(writer.clone()),
+        };
+        let request = RequestFields {
+            id: 3,
+            method: "GET",
+            path: "/healthz",
+        };
+        lines(LevelFilter::WARN).write(Level::INFO, request, 200, 0.5);
+        lines(LevelFilter::INFO).write(Level::DEBUG, request, 200, 0.5);
+        lines(LevelFilter::INFO).write(Level::INFO, request, 201, 0.5);
+        lines(LevelFilter::DEBUG).write(Level::DEBUG, request, 202, 0.5);
+        drop(guard);
+        let written = without_timestamps(&sink);
+        assert_eq!(
+            written,
+            [
+                "  INFO request{request_id=3 method=GET path=\"/healthz\"}: request status=201 latency_ms=0.5",
+                " DEBUG request{request_id=3 method=GET path=\"/healthz\"}: request status=202 latency_ms=0.5",
+            ]
         );
     }
 }
