@@ -418,7 +418,11 @@ async fn json_lines_list_the_request_a_line_was_logged_in() {
         .await;
 
     assert_failure(&reply, 502, "EUPSTREAM");
-    let id: u64 = reply.header("x-request-id").expect("x-request-id").parse().unwrap();
+    let id: u64 = reply
+        .header("x-request-id")
+        .expect("x-request-id")
+        .parse()
+        .unwrap();
     let request = serde_json::json!({
         "request_id": id, "method": "GET", "path": "/api/v1/lookup", "name": "request"
     });

@@ -4,7 +4,6 @@
 //! its logging). Work that outlives the request's poll carries an owned copy: a span made
 //! inside it ([`Origins`]) and a future another request may poll ([`in_current_request`]).
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -49,76 +48,34 @@ impl Request {
     }
 }
 
-/// What the thread is working for.
-enum Current {
-    /// A request it is serving, moved in from its future for the poll.
-    Serving(Request),
-    /// Work made inside a request.
-    Carried(Arc<Request>),
+scoped_tls::scoped_thread_local! {
+    /// The request the thread works for, while it polls that request's future or work made
+    /// inside it: a reference set for the poll, not a copy.
+    static CURRENT: Request
 }
 
-impl Current {
-    fn fields(&self) -> RequestFields<'_> {
-        match self {
-            Self::Serving(request) => request.fields(),
-            Self::Carried(request) => request.fields(),
-        }
+/// Runs `f` with `request`, if any, as the one the thread works for.
+pub fn serving<R>(request: Option<&Request>, f: impl FnOnce() -> R) -> R {
+    match request {
+        Some(request) => CURRENT.set(request, f),
+        None => f(),
     }
-
-    fn origin(&self) -> Arc<Request> {
-        match self {
-            Self::Serving(request) => Arc::new(request.clone()),
-            Self::Carried(request) => Arc::clone(request),
-        }
-    }
-}
-
-thread_local! {
-    static CURRENT: RefCell<Option<Current>> = const { RefCell::new(None) };
-}
-
-fn enter(now: Current) -> Option<Current> {
-    CURRENT.with(|current| current.borrow_mut().replace(now))
-}
-
-fn leave(previous: Option<Current>) -> Option<Current> {
-    CURRENT.with(|current| std::mem::replace(&mut *current.borrow_mut(), previous))
-}
-
-/// The thread serves a request until this is dropped, which moves the request back where
-/// it came from; then it works for what it worked for before.
-#[must_use = "the request is current only while this is kept"]
-pub struct Serving<'a> {
-    slot: &'a mut Option<Request>,
-    previous: Option<Current>,
-}
-
-impl Drop for Serving<'_> {
-    fn drop(&mut self) {
-        if let Some(Current::Serving(request)) = leave(self.previous.take()) {
-            *self.slot = Some(request);
-        }
-    }
-}
-
-/// Makes the request in `slot`, if any, the one the thread serves until the guard is
-/// dropped (moved, not copied, for the while).
-pub fn serving(slot: &mut Option<Request>) -> Option<Serving<'_>> {
-    let request = slot.take()?;
-    Some(Serving {
-        previous: enter(Current::Serving(request)),
-        slot,
-    })
 }
 
 /// Calls `f` with the fields of the request the thread works for, if any.
 pub fn with_current<R>(f: impl FnOnce(Option<RequestFields<'_>>) -> R) -> R {
-    CURRENT.with(|current| f(current.borrow().as_ref().map(Current::fields)))
+    if CURRENT.is_set() {
+        CURRENT.with(|request| f(Some(request.fields())))
+    } else {
+        f(None)
+    }
 }
 
 /// The request the thread works for, owned.
 fn current_origin() -> Option<Arc<Request>> {
-    CURRENT.with(|current| current.borrow().as_ref().map(Current::origin))
+    CURRENT
+        .is_set()
+        .then(|| CURRENT.with(|request| Arc::new(request.clone())))
 }
 
 /// `future` in the current tracing span and working for the current request, wherever it
@@ -144,20 +101,7 @@ impl<F: Future> Future for InRequest<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let Some(origin) = this.origin else {
-            return this.inner.poll(cx);
-        };
-        let _left = Left(enter(Current::Carried(Arc::clone(origin))));
-        this.inner.poll(cx)
-    }
-}
-
-/// Puts back what the thread worked for before, when dropped.
-struct Left(Option<Current>);
-
-impl Drop for Left {
-    fn drop(&mut self) {
-        leave(self.0.take());
+        serving(this.origin.as_deref(), || this.inner.poll(cx))
     }
 }
 
@@ -192,49 +136,42 @@ mod tests {
         with_current(|f| f.map(|f| (f.id, f.method.to_owned(), f.path.to_owned())))
     }
 
-    fn request(id: u64, method: Method, uri: &str) -> Option<Request> {
-        Some(Request::new(id, method, uri.parse().unwrap()))
+    fn request(id: u64, method: Method, uri: &str) -> Request {
+        Request::new(id, method, uri.parse().unwrap())
     }
 
     #[test]
     fn a_request_is_current_while_served_and_the_one_before_after() {
         assert_eq!(fields(), None);
-        let mut outer = request(1, Method::GET, "/a?q=1");
-        let mut inner = request(2, Method::HEAD, "/b");
-        {
-            let _outer = serving(&mut outer);
+        let outer = request(1, Method::GET, "/a?q=1");
+        let inner = request(2, Method::HEAD, "/b");
+        serving(Some(&outer), || {
             assert_eq!(fields(), Some((1, "GET".into(), "/a".into())));
-            {
-                let _inner = serving(&mut inner);
+            serving(Some(&inner), || {
                 assert_eq!(fields(), Some((2, "HEAD".into(), "/b".into())));
-            }
+            });
+            serving(None, || assert_eq!(fields().map(|f| f.0), Some(1)));
             assert_eq!(fields(), Some((1, "GET".into(), "/a".into())));
-        }
+        });
         assert_eq!(fields(), None);
-        // Each request is back in its future's hands.
-        assert_eq!(outer.map(|r| r.fields().id), Some(1));
-        assert_eq!(inner.map(|r| r.fields().path.to_owned()), Some("/b".into()));
-        assert!(serving(&mut None).is_none());
     }
 
     #[test]
     fn work_made_in_a_request_works_for_it_wherever_it_is_polled() {
-        let mut made_in = request(9, Method::GET, "/image?url=x");
-        let work = {
-            let _serving = serving(&mut made_in);
-            in_current_request(async { fields() })
-        };
-        let mut other = request(10, Method::GET, "/other");
-        let _other = serving(&mut other);
-        let seen = futures_util::FutureExt::now_or_never(work).flatten();
-        assert_eq!(seen, Some((9, "GET".into(), "/image".into())));
-        assert_eq!(fields().map(|f| f.0), Some(10));
+        let made_in = request(9, Method::GET, "/image?url=x");
+        let work = serving(Some(&made_in), || in_current_request(async { fields() }));
+        let other = request(10, Method::GET, "/other");
+        serving(Some(&other), || {
+            let seen = futures_util::FutureExt::now_or_never(work).flatten();
+            assert_eq!(seen, Some((9, "GET".into(), "/image".into())));
+            assert_eq!(fields().map(|f| f.0), Some(10));
+        });
     }
 
     #[test]
     fn a_root_span_made_in_a_request_carries_it_and_a_child_does_not() {
         let subscriber = tracing_subscriber::registry().with(Origins);
-        let mut served = request(4, Method::GET, "/x");
+        let served = request(4, Method::GET, "/x");
         tracing::subscriber::with_default(subscriber, || {
             let origin_of = |span: &Span| {
                 tracing::dispatcher::get_default(|dispatch| {
@@ -245,9 +182,11 @@ mod tests {
                 })
             };
             let outside = tracing::info_span!("outside");
-            let _serving = serving(&mut served);
-            let root = tracing::info_span!("refresh");
-            let child = tracing::info_span!(parent: &root, "child");
+            let (root, child) = serving(Some(&served), || {
+                let root = tracing::info_span!("refresh");
+                let child = tracing::info_span!(parent: &root, "child");
+                (root, child)
+            });
             assert_eq!(origin_of(&outside), None);
             assert_eq!(origin_of(&root), Some(4));
             assert_eq!(origin_of(&child), None);

@@ -1198,7 +1198,7 @@ where
         let started = Instant::now();
         let id = NEXT_REQUEST_ID.fetch_add(1, Ordering::Relaxed);
         let health_check = HEALTH_CHECKS.contains(&req.path());
-        let (span, mut serving) = if ACCESS_LINES.get().is_some() {
+        let (span, serving) = if ACCESS_LINES.get().is_some() {
             let request = context::Request::new(id, req.method().clone(), req.uri().clone());
             (Span::none(), Some(request))
         } else if health_check {
@@ -1211,8 +1211,7 @@ where
         // Whatever the app does before its future is first polled happens in the request too.
         let request = {
             let _entered = span.enter();
-            let _serving = context::serving(&mut serving);
-            self.service.call(req)
+            context::serving(serving.as_ref(), || self.service.call(req))
         };
         LoggedRequest {
             request,
@@ -1250,8 +1249,8 @@ where
         let (span, serving, id) = (&*this.span, this.serving, *this.id);
         let result = {
             let _entered = span.enter();
-            let _serving = context::serving(serving);
-            std::task::ready!(this.request.poll(cx))
+            let request = this.request;
+            std::task::ready!(context::serving(serving.as_ref(), || request.poll(cx)))
         };
         let elapsed = this.started.elapsed();
         let latency_ms = elapsed.as_secs_f64() * 1000.0;
@@ -1276,10 +1275,9 @@ where
                     .map_or("unmatched", |r| r.0);
                 crate::metrics::request(route, status, elapsed);
             }
-            Err(e) => {
-                let _serving = context::serving(serving);
+            Err(e) => context::serving(serving.as_ref(), || {
                 tracing::warn!(parent: span, latency_ms, error = %e, "request failed");
-            }
+            }),
         }
         Poll::Ready(result.map(|mut res| {
             res.headers_mut().insert(REQUEST_ID, HeaderValue::from(id));
@@ -1666,7 +1664,7 @@ mod tests {
         let (dispatch, sink) = ours(format);
         tracing::dispatcher::with_default(&dispatch, || {
             let refresh = {
-                let (span, mut request) = if in_span {
+                let (span, request) = if in_span {
                     let span =
                         tracing::info_span!("request", request_id = 7u64, method = %"GET", path);
                     (span, None)
@@ -1675,13 +1673,14 @@ mod tests {
                     let request = context::Request::new(7, actix_web::http::Method::GET, uri);
                     (Span::none(), Some(request))
                 };
-                let _serving = context::serving(&mut request);
                 let _entered = span.enter();
-                let refresh = tracing::info_span!("refresh", provider = "github");
-                refresh.in_scope(|| tracing::info!(n = 1u64, "in the refresh"));
-                tracing::info!("in the request");
-                tracing::warn!(parent: &span, latency_ms = 1.5, error = %"boom", "request failed");
-                refresh
+                context::serving(request.as_ref(), || {
+                    let refresh = tracing::info_span!("refresh", provider = "github");
+                    refresh.in_scope(|| tracing::info!(n = 1u64, "in the refresh"));
+                    tracing::info!("in the request");
+                    tracing::warn!(parent: &span, latency_ms = 1.5, error = %"boom", "request failed");
+                    refresh
+                })
             };
             refresh.in_scope(|| tracing::info!("after the request"));
             tracing::info!("outside");
