@@ -3,8 +3,10 @@
 # at the default log level (info) and at warn, on `/` (asked as wrk asks, and as a browser
 # asks, with `accept-encoding: gzip, deflate, br`), a cached lookup and a cached 400² WebP.
 # Rounds are interleaved, so the machine's load falls on every row alike; the table gives
-# each row's median req/s and its ratio to bare actix-web's `/` and to the same route at
-# warn. Needs wrk (Debian package) and the release builds the cold-start bench makes:
+# each row's median req/s and its ratio to bare actix-web's `/`, to bare actix-web sending
+# the same body (the home page's bytes, plain and brotli, and the WebP's, which it serves
+# from memory as `/file/{name}`), and to the same route at warn. Needs wrk (Debian package)
+# and the release builds the cold-start bench makes:
 #
 #   cargo build --release --locked --bin getimages --target-dir target/shipped
 #   cargo build --release --locked --manifest-path benches/bare-actix/Cargo.toml --target-dir target/shipped
@@ -35,9 +37,6 @@ source scripts/fake-github.sh
 upstream_port=$(free_port)
 fake_github "$work" "$upstream_port"
 
-bare_port=$(free_port)
-PORT=$bare_port "$bare" >/dev/null 2>&1 &
-wait_for "http://127.0.0.1:$bare_port/"
 
 # Ours twice, at info and at warn: rate limits off (one client sends everything), memory
 # cache only, the log written to a file as a deployment writes it to its collector.
@@ -68,9 +67,26 @@ for level in info warn; do
   done
 done
 
+# Bare actix-web, with the bodies ours sends to be sent beside them.
+curl -sf "$base/" -o "$work/page"
+curl -sf -H "$browser" "$base/" -o "$work/page.br"
+curl -sf "$base$image" -o "$work/image"
+bare_port=$(free_port)
+BARE_FILES="page=$work/page,page.br=$work/page.br,image=$work/image" PORT=$bare_port \
+  "$bare" >/dev/null 2>&1 &
+wait_for "http://127.0.0.1:$bare_port/"
+same_bytes() { echo "http://127.0.0.1:$bare_port/file/$1"; }
+
 # Each row: name, URL, and a request header if any. Runs are interleaved row by row within a
 # round.
-rows=("bare actix /|http://127.0.0.1:$bare_port/")
+rows=("bare actix /|http://127.0.0.1:$bare_port/"
+  "bare actix, the page's bytes|$(same_bytes page)"
+  "bare actix, the page's bytes as brotli|$(same_bytes page.br)"
+  "bare actix, the WebP's bytes|$(same_bytes image)")
+# The row of bare actix-web sending the same body as a row of ours, if there is one.
+declare -A same=(["ours / ("]="bare actix, the page's bytes"
+  ["ours / as a browser asks ("]="bare actix, the page's bytes as brotli"
+  ["WebP HIT ("]="bare actix, the WebP's bytes")
 for level in info warn; do
   base=http://127.0.0.1:${port[$level]}
   rows+=("ours / ($level)|$base/" "ours / as a browser asks ($level)|$base/|$browser"
@@ -99,8 +115,8 @@ done
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 anchor=$(median <<<"${results[bare actix /]}")
 printf '%s, wrk -t%s -c%s -d%s, %s rounds, log format %s\n' "$(uname -r)" "$THREADS" "$CONNECTIONS" "$DURATION" "$ROUNDS" "$FORMAT"
-printf '| %s | %s | %s | %s |\n' "row" "req/s (median)" "÷ bare actix /" "info ÷ warn"
-printf '| --- | --- | --- | --- |\n'
+printf '| %s | %s | %s | %s | %s |\n' "row" "req/s (median)" "÷ bare actix /" "÷ bare actix, same body" "info ÷ warn"
+printf '| --- | --- | --- | --- | --- |\n'
 for row in "${rows[@]}"; do
   name=${row%%|*}
   value=$(median <<<"${results[$name]}")
@@ -109,5 +125,11 @@ for row in "${rows[@]}"; do
     warn=$(median <<<"${results[${name/(info)/(warn)}]}")
     vs_warn=$(awk -v a="$value" -v b="$warn" 'BEGIN {printf "%.2f", a / b}')
   fi
-  printf '| %s | %.0f | %s | %s |\n' "$name" "$value" "$(awk -v a="$value" -v b="$anchor" 'BEGIN {printf "%.2f", a / b}')" "$vs_warn"
+  vs_same=""
+  for kind in "${!same[@]}"; do
+    if [[ $name == "$kind"* ]]; then
+      vs_same=$(awk -v a="$value" -v b="$(median <<<"${results[${same[$kind]}]}")" 'BEGIN {printf "%.2f", a / b}')
+    fi
+  done
+  printf '| %s | %.0f | %s | %s | %s |\n' "$name" "$value" "$(awk -v a="$value" -v b="$anchor" 'BEGIN {printf "%.2f", a / b}')" "$vs_same" "$vs_warn"
 done
