@@ -14,13 +14,14 @@ use url::Url;
 use super::api::{failed_lookup, found, profile_json};
 use super::error::{ApiError, Problem};
 use super::image::TransformParams;
+use super::query::{FromPairs, Params, once, pairs};
 use crate::fetch::guard::Guard;
 use crate::imaging::{Fit, Transform};
 use crate::lookup::{Lookup, ProfileQuery};
 use crate::proxy::ImageProxy;
 
 /// The query string of `/{provider}/{id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct AvatarParams {
     /// Present to answer with the lookup JSON instead of the image.
     json: Option<String>,
@@ -33,6 +34,25 @@ pub struct AvatarParams {
     options: TransformParams,
 }
 
+impl FromPairs for AvatarParams {
+    fn from_pairs(query: &str) -> Option<Self> {
+        let mut params = Self::default();
+        for (name, value) in pairs(query) {
+            let slot = match &*name {
+                "json" => &mut params.json,
+                "fallback" => &mut params.fallback,
+                "size" => &mut params.size,
+                other => match params.options.slot(other) {
+                    Some(slot) => slot,
+                    None => continue,
+                },
+            };
+            once(slot, value)?;
+        }
+        Some(params)
+    }
+}
+
 /// Answers with the profile's avatar (or JSON with `?json`).
 pub async fn avatar(
     req: HttpRequest,
@@ -40,7 +60,7 @@ pub async fn avatar(
     proxy: web::Data<ImageProxy>,
     guard: web::Data<Guard>,
     path: web::Path<(String, String)>,
-    params: web::Query<AvatarParams>,
+    params: Params<AvatarParams>,
 ) -> Result<HttpResponse, ApiError> {
     // The route's guard lets only a platform's id or alias through.
     let (provider, id) = path.into_inner();
@@ -85,4 +105,14 @@ fn redirect(location: &str) -> HttpResponse {
     HttpResponse::Found()
         .insert_header((header::LOCATION, location))
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn avatar_queries_are_read_by_hand_as_serde_reads_them() {
+        crate::routes::query::tests::reads_as_serde::<AvatarParams>();
+    }
 }

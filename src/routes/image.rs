@@ -36,7 +36,6 @@ pub struct ImageParams {
 impl FromPairs for ImageParams {
     fn from_pairs(query: &str) -> Option<Self> {
         let mut params = Self::default();
-        let options = &mut params.options;
         for (name, value) in pairs(query) {
             let slot = match &*name {
                 "url" => &mut params.url,
@@ -44,11 +43,10 @@ impl FromPairs for ImageParams {
                 "h" => &mut params.h,
                 "download" => &mut params.download,
                 "name" => &mut params.name,
-                "fit" => &mut options.fit,
-                "format" => &mut options.format,
-                "q" => &mut options.q,
-                "upscale" => &mut options.upscale,
-                _ => continue,
+                other => match params.options.slot(other) {
+                    Some(slot) => slot,
+                    None => continue,
+                },
             };
             once(slot, value)?;
         }
@@ -212,6 +210,17 @@ impl<'a> ImageRequest<'a> {
 }
 
 impl TransformParams {
+    /// The field a query parameter named `name` sets, if it is one of these.
+    pub fn slot(&mut self, name: &str) -> Option<&mut Option<String>> {
+        match name {
+            "fit" => Some(&mut self.fit),
+            "format" => Some(&mut self.format),
+            "q" => Some(&mut self.q),
+            "upscale" => Some(&mut self.upscale),
+            _ => None,
+        }
+    }
+
     /// The transform these options and the two sizes (each with the parameter name it was
     /// given as, for the error message) ask for.
     pub fn transform(

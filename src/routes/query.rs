@@ -1,8 +1,9 @@
-//! Query strings read by hand for the hit paths (`/image`, the lookups): the same pairs and
-//! the same values as actix's `web::Query` (serde_urlencoded over `form_urlencoded`), without
-//! serde's field machinery, and borrowed where nothing needs decoding. Anything the hand
-//! reading does not answer exactly as serde would (a repeated parameter) goes to `web::Query`,
-//! so its error, and the app's wording of it, stay the ones it has always been.
+//! Query strings read by hand for the hit paths (`/image`, `/{provider}/{id}`, the
+//! lookups): the same pairs and the same values as actix's `web::Query` (serde_urlencoded
+//! over `form_urlencoded`), without serde's field machinery, and borrowed where nothing
+//! needs decoding. Anything the hand reading does not answer exactly as serde would (a
+//! repeated parameter) goes to `web::Query`, so its error, and the app's wording of it, stay
+//! the ones it has always been.
 
 use std::borrow::Cow;
 use std::future::{Ready, ready};
@@ -171,6 +172,10 @@ pub(crate) const QUERIES: &[&str] = &[
     "fit=a&fit=b",
     "format=webp&url=a&format=png",
     "%75rl=x&w%3D=1",
+    "size=200&format=webp",
+    "json&size=64",
+    "fallback=https%3A%2F%2Fexample.com%2Fa.png&size=1&size=2",
+    "fallback=false&json=&json=1",
 ];
 
 #[cfg(test)]
