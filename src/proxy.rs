@@ -101,14 +101,9 @@ impl ImageProxy {
     /// same image at the same time sends the same bytes, admitted against the memory budget
     /// once; a joiner's status is a hit.
     pub async fn get(&self, url: &Url, t: &Transform) -> Result<Served, ProxyError> {
-        let key = ImageKey::of(url, t);
-        if let Some(image) = self.cache.fresh_in_memory(&key, SystemTime::now()).await {
-            return Ok(Served {
-                image,
-                status: CacheStatus::Hit,
-                _memory: None,
-                _flight: None,
-            });
+        let key = ImageKey::of(url.as_str(), t);
+        if let Some(served) = self.in_memory(&key).await {
+            return Ok(served);
         }
         let (proxy, url, t, flown) = (self.clone(), url.clone(), *t, key.clone());
         let work = move || {
@@ -127,6 +122,29 @@ impl ImageProxy {
             status,
             _flight: Some(Arc::clone(&shared)),
             ..Served::clone(&shared)
+        })
+    }
+
+    /// The image of the URL whose text is `url`, fresh in the memory cache, without parsing
+    /// the URL: an entry there was stored under a URL this process parsed, checked against
+    /// the guard and fetched, under the settings it still runs with, so text that is already
+    /// in that URL's form (its serialization) needs neither again. Text in any other form
+    /// (`None` whenever the memory cache has no such image) goes the way of [`Self::get`].
+    pub async fn held(&self, url: &str, t: &Transform) -> Option<Served> {
+        // A serialized URL is printable ASCII; anything else is never a key's URL.
+        if !url.bytes().all(|b| b.is_ascii_graphic()) {
+            return None;
+        }
+        self.in_memory(&ImageKey::of(url, t)).await
+    }
+
+    async fn in_memory(&self, key: &ImageKey) -> Option<Served> {
+        let image = self.cache.fresh_in_memory(key, SystemTime::now()).await?;
+        Some(Served {
+            image,
+            status: CacheStatus::Hit,
+            _memory: None,
+            _flight: None,
         })
     }
 
@@ -310,8 +328,9 @@ impl ImageKey {
     const PREFIX: &[u8] = b"image:";
     const NAME_LEN: usize = Self::PREFIX.len() + 64;
 
-    fn of(url: &Url, t: &Transform) -> Self {
-        let (url, transform) = (url.as_str(), t.cache_key());
+    /// The key of a URL's variant: `url` is the URL's serialization.
+    fn of(url: &str, t: &Transform) -> Self {
+        let transform = t.cache_key();
         let transform = transform.as_bytes();
         let mut text = String::with_capacity(url.len() + 1 + transform.len());
         text.push_str(url);
@@ -476,7 +495,7 @@ mod tests {
         let proxy = proxy(&cache);
         let t = Transform::default();
         let stale = Entry::new(png(), "image/png", Duration::ZERO);
-        cache.put(&ImageKey::of(&host.url, &t), stale).await;
+        cache.put(&ImageKey::of(host.url.as_str(), &t), stale).await;
 
         // One after another, each served and let go, so no request joins another's.
         for _ in 0..20 {
@@ -494,6 +513,50 @@ mod tests {
         .await;
 
         assert_eq!(host.requests(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_image_in_memory_is_found_by_its_urls_text_as_serialized_only() {
+        let cache = TieredCache::new(CacheSettings {
+            memory_bytes: 8 * MIB,
+            dir: None,
+            max_disk_bytes: 0,
+            redis: None,
+        });
+        let proxy = proxy(&cache);
+        let (t, other) = (
+            Transform::default(),
+            Transform {
+                quality: 10,
+                ..Transform::default()
+            },
+        );
+        let url = Url::parse("https://cdn.example/a%20b.png?x=1").unwrap();
+        let fresh = Entry::new(png(), "image/png", Duration::from_secs(3600));
+        cache.put(&ImageKey::of(url.as_str(), &t), fresh).await;
+        let stale_url = Url::parse("https://cdn.example/old.png").unwrap();
+        let stale = Entry::new(png(), "image/png", Duration::ZERO);
+        cache
+            .put(&ImageKey::of(stale_url.as_str(), &t), stale)
+            .await;
+
+        let held = proxy
+            .held(url.as_str(), &t)
+            .await
+            .expect("held as serialized");
+        assert_eq!(held.status, CacheStatus::Hit);
+        assert_eq!(held.image.entry.bytes, png());
+        for text in [
+            "HTTPS://CDN.example/a%20b.png?x=1",
+            "https://cdn.example/a b.png?x=1",
+            "https://cdn.example/a%20b.png?x=1\n",
+            "https://cdn.example/a%20b.png?x=1#",
+        ] {
+            assert!(proxy.held(text, &t).await.is_none(), "{text:?}");
+        }
+        assert!(proxy.held(url.as_str(), &other).await.is_none());
+        // Past its time, an image goes the way of `get`, which serves it STALE.
+        assert!(proxy.held(stale_url.as_str(), &t).await.is_none());
     }
 
     #[test]
@@ -514,7 +577,7 @@ mod tests {
         );
         let digest = Sha256::digest(&text);
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        let key = ImageKey::of(&url, &t);
+        let key = ImageKey::of(url.as_str(), &t);
         assert_eq!(cache::Key::name(&key), format!("image:{hex}"));
         assert_eq!(cache::Key::memory(&key), text);
     }

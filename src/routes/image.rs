@@ -75,11 +75,16 @@ pub async fn image(
     params: Params<ImageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let request = ImageRequest::parse(&params)?;
-    guard
-        .check_url(&request.url)
-        .map_err(|refused| Problem::from(&refused))?;
     let download = request.download.then_some(request.name);
-    serve(&req, &proxy, &request.url, &request.transform, download).await
+    // A hit on the URL as it was written: parsed and checked when it was fetched.
+    if let Some(served) = proxy.held(request.raw, &request.transform).await {
+        return Ok(respond(&req, served, &request.transform, download));
+    }
+    let url = request.url()?;
+    guard
+        .check_url(&url)
+        .map_err(|refused| Problem::from(&refused))?;
+    serve(&req, &proxy, &url, &request.transform, download).await
 }
 
 /// Fetches (or takes from the cache) and sends one image; `download` names the file to save.
@@ -176,10 +181,12 @@ fn known_media_type(media_type: &str) -> Option<HeaderValue> {
     })
 }
 
-/// What `/image` was asked for, checked.
+/// What `/image` was asked for, checked but for its URL, which is parsed only when the
+/// memory cache does not hold it as written ([`ImageRequest::url`]).
 #[derive(Debug)]
 struct ImageRequest<'a> {
-    url: Url,
+    /// The URL as written, trimmed.
+    raw: &'a str,
     transform: Transform,
     download: bool,
     name: &'a str,
@@ -193,10 +200,8 @@ impl<'a> ImageRequest<'a> {
             .map(str::trim)
             .filter(|u| !u.is_empty())
             .ok_or_else(|| Problem::input("Say which image: /image?url=https://…"))?;
-        let url =
-            Url::parse(raw).map_err(|_| Problem::input(format!("\"{raw}\" is not a URL.")))?;
         Ok(Self {
-            url,
+            raw,
             transform: params
                 .options
                 .transform(("w", params.w.as_deref()), ("h", params.h.as_deref()))?,
@@ -206,6 +211,12 @@ impl<'a> ImageRequest<'a> {
                 .is_some_and(|v| matches!(v, "" | "1" | "true" | "yes")),
             name: params.name.as_deref().unwrap_or("image"),
         })
+    }
+
+    /// The URL, parsed.
+    fn url(&self) -> Result<Url, Problem> {
+        let raw = self.raw;
+        Url::parse(raw).map_err(|_| Problem::input(format!("\"{raw}\" is not a URL.")))
     }
 }
 
