@@ -474,6 +474,16 @@ mod tests {
         )
     }
 
+    /// A cache of 8 MiB in memory and no other tier.
+    fn memory_cache() -> TieredCache {
+        TieredCache::new(CacheSettings {
+            memory_bytes: 8 * MIB,
+            dir: None,
+            max_disk_bytes: 0,
+            redis: None,
+        })
+    }
+
     /// Waits until `done` says so, failing the test after 10 s.
     async fn wait_until<F: Future<Output = bool>>(what: &str, mut done: impl FnMut() -> F) {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -486,12 +496,7 @@ mod tests {
     #[tokio::test]
     async fn twenty_stale_serves_of_one_image_make_one_refresh() {
         let host = HeldHost::start(png()).await;
-        let cache = TieredCache::new(CacheSettings {
-            memory_bytes: 8 * MIB,
-            dir: None,
-            max_disk_bytes: 0,
-            redis: None,
-        });
+        let cache = memory_cache();
         let proxy = proxy(&cache);
         let t = Transform::default();
         let stale = Entry::new(png(), "image/png", Duration::ZERO);
@@ -517,12 +522,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_image_in_memory_is_found_by_its_urls_text_as_serialized_only() {
-        let cache = TieredCache::new(CacheSettings {
-            memory_bytes: 8 * MIB,
-            dir: None,
-            max_disk_bytes: 0,
-            redis: None,
-        });
+        let cache = memory_cache();
         let proxy = proxy(&cache);
         let (t, other) = (
             Transform::default(),

@@ -1531,9 +1531,9 @@ mod tests {
     }
 
     /// A fmt layer writing to a new sink, without colours.
-    fn layer() -> (
+    fn layer<S>() -> (
         tracing_subscriber::fmt::Layer<
-            tracing_subscriber::Registry,
+            S,
             DefaultFields,
             tracing_subscriber::fmt::format::Format,
             impl for<'a> MakeWriter<'a> + 'static,
@@ -1633,14 +1633,7 @@ mod tests {
     /// ([`context::Origins`]), to a sink of their own.
     fn ours(format: LogFormat) -> (tracing::Dispatch, Sink) {
         let registry = || tracing_subscriber::registry().with(context::Origins);
-        let sink = Sink::default();
-        let writer = {
-            let sink = sink.clone();
-            move || sink.clone()
-        };
-        let layer = tracing_subscriber::fmt::layer()
-            .with_ansi(false)
-            .with_writer(writer);
+        let (layer, sink) = self::layer();
         let dispatch = match format {
             LogFormat::Text => tracing::Dispatch::new(
                 registry().with(
