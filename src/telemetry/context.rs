@@ -19,8 +19,11 @@ use tracing_subscriber::registry::LookupSpan;
 /// A request's fields as its lines show them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestFields<'a> {
+    /// The number its `x-request-id` carries.
     pub id: u64,
+    /// The method, as sent.
     pub method: &'a str,
+    /// The path, as sent (percent-encoded), without the query.
     pub path: &'a str,
 }
 
