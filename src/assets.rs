@@ -2,8 +2,8 @@
 
 /// A file served from `/static/`.
 pub struct Asset {
-    /// File name under `/static/`.
-    pub name: &'static str,
+    /// Where it is served: `/static/` and its file name.
+    pub path: &'static str,
     /// `content-type` header value.
     pub content_type: &'static str,
     /// The bytes.
@@ -13,9 +13,9 @@ pub struct Asset {
 }
 
 impl Asset {
-    const fn new(name: &'static str, content_type: &'static str, body: &'static [u8]) -> Self {
+    const fn new(path: &'static str, content_type: &'static str, body: &'static [u8]) -> Self {
         Self {
-            name,
+            path,
             content_type,
             body,
             hash: fnv1a(body),
@@ -24,27 +24,27 @@ impl Asset {
 
     /// The URL to link to: changes whenever the content does, so it can be cached forever.
     pub fn href(&self) -> String {
-        format!("/static/{}?v={:016x}", self.name, self.hash)
+        format!("{}?v={:016x}", self.path, self.hash)
     }
 }
 
 /// The stylesheet.
 pub static STYLE: Asset = Asset::new(
-    "style.css",
+    "/static/style.css",
     "text/css; charset=utf-8",
     include_bytes!("../static/style.css"),
 );
 
 /// The favicon.
 pub static FAVICON: Asset = Asset::new(
-    "favicon.svg",
+    "/static/favicon.svg",
     "image/svg+xml",
     include_bytes!("../static/favicon.svg"),
 );
 
 /// The results page's script (copy buttons; everything works without it).
 pub static SCRIPT: Asset = Asset::new(
-    "app.js",
+    "/static/app.js",
     "text/javascript; charset=utf-8",
     include_bytes!("../static/app.js"),
 );

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroUsize;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
@@ -360,6 +360,11 @@ pub struct TestHooks {
     #[arg(long, env = "GETIMAGES_TEST_ROUTES", default_value_t = false,
           value_parser = clap::builder::BoolishValueParser::new())]
     pub test_routes: bool,
+
+    /// [`TestHooks::upstream_overrides`]' answer, read once: `main` checks it before the
+    /// logs are set up, and the fetcher takes it later (each read copies the environment).
+    #[arg(skip)]
+    overrides: OnceLock<Result<Vec<(String, Url)>, String>>,
 }
 
 /// What `getimages` does instead of serving.
@@ -653,8 +658,15 @@ impl TestHooks {
 
     /// Every upstream override: `--upstream` flags, then `GETIMAGES_UPSTREAM_<ID>` variables,
     /// keyed by provider id (lower case, `_` read as `-`). A bad variable is an error naming it.
-    /// Other variables may hold any bytes: only these must be text.
+    /// Other variables may hold any bytes: only these must be text. Read once, on first use.
     pub fn upstream_overrides(&self) -> Result<Vec<(String, Url)>, String> {
+        self.overrides
+            .get_or_init(|| self.read_upstream_overrides())
+            .clone()
+    }
+
+    /// [`TestHooks::upstream_overrides`], read from the flags and the environment.
+    fn read_upstream_overrides(&self) -> Result<Vec<(String, Url)>, String> {
         let mut out = Vec::new();
         for (id, url) in &self.upstreams {
             out.push((provider_id(id, "--upstream")?, url.clone()));

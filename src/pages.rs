@@ -564,11 +564,18 @@ fn html_text(text: &str) -> String {
 }
 
 /// `/lookup?q=…[&provider=…]`: the results page for `query`.
+/// Written into one `String`: the home page makes one per platform, on the first visit.
 fn lookup_href(query: &str, provider: Option<&str>) -> String {
-    match provider {
-        Some(id) => format!("/lookup?q={}&provider={}", encoded(query), encoded(id)),
-        None => format!("/lookup?q={}", encoded(query)),
+    use url::form_urlencoded::byte_serialize;
+    let encoded_len = |value: &str| value.len() + value.len() / 2;
+    let mut href = String::with_capacity(32 + encoded_len(query) + provider.map_or(0, encoded_len));
+    href.push_str("/lookup?q=");
+    href.extend(byte_serialize(query.as_bytes()));
+    if let Some(id) = provider {
+        href.push_str("&provider=");
+        href.extend(byte_serialize(id.as_bytes()));
     }
+    href
 }
 
 /// `value` encoded for a query string.
@@ -604,6 +611,19 @@ mod tests {
             height: size.map(|s| s.1),
             bytes: None,
         }
+    }
+
+    #[test]
+    fn lookup_hrefs_encode_the_query_and_the_platform() {
+        assert_eq!(
+            lookup_href("@Gargron@mastodon.social", None),
+            "/lookup?q=%40Gargron%40mastodon.social"
+        );
+        assert_eq!(
+            lookup_href("a b&c=d/é", Some("x")),
+            "/lookup?q=a+b%26c%3Dd%2F%C3%A9&provider=x"
+        );
+        assert_eq!(lookup_href("", Some("a&b")), "/lookup?q=&provider=a%26b");
     }
 
     #[test]

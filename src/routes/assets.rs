@@ -1,23 +1,19 @@
-//! `GET /static/{name}`: embedded CSS and icons with ETags and long cache lifetimes,
-//! compressed for clients that accept it.
+//! `GET /static/…`: embedded CSS and icons with ETags and long cache lifetimes,
+//! compressed for clients that accept it. Each file is a route of its own, a fixed path the
+//! router matches without a pattern.
 
 use actix_web::http::header::{self, EntityTag};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 
 use super::compressed::{self, Compressed};
-use super::error::{PageError, Problem};
 use crate::assets;
 
 /// Each of [`assets::ALL`]'s compressed forms, in the same order.
 static FORMS: [Compressed; assets::ALL.len()] = [const { Compressed::new() }; assets::ALL.len()];
 
-/// Serves an embedded asset; `304` when the client already has this version.
-pub async fn serve(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, PageError> {
-    let (asset, forms) = assets::ALL
-        .iter()
-        .zip(&FORMS)
-        .find(|(asset, _)| asset.name == name.as_str())
-        .ok_or_else(|| PageError(Problem::no_such_page("There is no such file.")))?;
+/// Serves the `index`th of [`assets::ALL`]; `304` when the client already has this version.
+pub async fn serve(req: HttpRequest, index: usize) -> HttpResponse {
+    let (asset, forms) = (assets::ALL[index], &FORMS[index]);
     let (body, coding) = forms.get(asset.body, compressed::preferred(&req));
     let etag = EntityTag::new_strong(format!("{:016x}{}", asset.hash, coding.etag_suffix()));
     let fresh = super::client_has(&req, &etag);
@@ -35,9 +31,9 @@ pub async fn serve(req: HttpRequest, name: web::Path<String>) -> Result<HttpResp
     res.insert_header(header::ETag(etag))
         .insert_header((header::CACHE_CONTROL, cache));
     compressed::describe(&mut res, coding);
-    Ok(if fresh {
+    if fresh {
         res.finish()
     } else {
         res.content_type(asset.content_type).body(body)
-    })
+    }
 }

@@ -81,8 +81,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, test_routes: bool, limiters: &Lim
             resource("/image")
                 .wrap(limiters.images.middleware())
                 .route(read().to(image::image)),
-        )
-        .service(readable("/static/{name}").to(assets::serve));
+        );
+    for (index, asset) in crate::assets::ALL.iter().enumerate() {
+        cfg.service(readable(asset.path).to(move |req| assets::serve(req, index)));
+    }
     if test_routes {
         cfg.service(readable("/__test/stream").to(test_support::stream));
     }
