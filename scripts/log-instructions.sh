@@ -13,7 +13,7 @@
 # CARGO_PROFILE_RELEASE_STRIP=none.
 #
 #   scripts/log-instructions.sh   # BIN=target/release/getimages, FORMAT=text, ROUTE=/,
-#                                 # REQUESTS=2000
+#                                 # REQUESTS=2000, KEEP=dir to keep info.out and warn.out
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -66,6 +66,7 @@ instructions() {
   wait "$server" 2>/dev/null || true
   server=''
   awk '/Collected/ { gsub(",", "", $NF); print $NF }' "$work/$level.log"
+  if [[ -n ${KEEP:-} ]]; then mkdir -p "$KEEP" && cp "$work/$level.out" "$KEEP/"; fi
 }
 
 echo "binary: $BIN; $REQUESTS requests to $ROUTE, log format $FORMAT, one worker"
