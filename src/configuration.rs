@@ -18,8 +18,6 @@ use crate::fetch::{ProxySettings, ProxyUse};
 use crate::imaging;
 use crate::lookup::{Lifetimes, LookupSettings};
 use crate::providers::{self, Provider};
-use crate::routes::ratelimit::{Limiters, RateLimit};
-use crate::routes::security::RequestLimits;
 use crate::telemetry::LogFormat;
 
 /// Prefix of the per-provider upstream override variables.
@@ -519,39 +517,6 @@ impl Images {
                 .max_image_pixels
                 .unwrap_or((budget.most_for_decode() / 4).min(40_000_000)),
             max_alloc: budget.most_for_decode(),
-        }
-    }
-}
-
-impl Limits {
-    /// The per-client rate limits (lookups, searches, images), their buckets sharded for
-    /// `cpus`.
-    pub fn limiters(&self, cpus: NonZeroUsize) -> Limiters {
-        let limit = |per_minute, burst, what| {
-            RateLimit {
-                per_minute,
-                burst,
-                trust_fly_client_ip: self.trust_fly_client_ip,
-                what,
-            }
-            .limiter(cpus)
-        };
-        Limiters {
-            lookups: limit(self.rate_limit, self.rate_limit_burst, "lookups"),
-            searches: limit(
-                self.search_rate_limit,
-                self.search_rate_limit_burst,
-                "searches",
-            ),
-            images: limit(self.image_rate_limit, self.image_rate_limit_burst, "images"),
-        }
-    }
-
-    /// The request size limits.
-    pub fn requests(&self) -> RequestLimits {
-        RequestLimits {
-            max_query_bytes: self.max_query_bytes,
-            max_header_bytes: self.max_header_bytes,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Start-up and lifecycle: bind (or inherit) the listener, serve, and stop on idle or signal.
 
 use std::net::{SocketAddr, TcpListener};
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,8 @@ use crate::idle::IdleWatcher;
 use crate::lookup::Lookup;
 use crate::machine::Machine;
 use crate::proxy::ImageProxy;
-use crate::routes::security;
+use crate::routes::ratelimit::{Limiters, RateLimit};
+use crate::routes::security::{self, RequestLimits};
 use crate::{listener, routes, telemetry};
 
 /// After pausing the acceptor, how long to wait for connections it had already taken
@@ -224,8 +226,8 @@ fn http_server(
     let server_settings = &settings.server;
     let app_watcher = watcher.clone();
     let test_routes = settings.test_hooks.test_routes;
-    let limiters = settings.limits.limiters(machine.cpus);
-    let request_limits = settings.limits.requests();
+    let limiters = limiters(&settings.limits, machine.cpus);
+    let request_limits = request_limits(&settings.limits);
     let connection_watcher = watcher.clone();
     let server = HttpServer::new(move || {
         app_watcher.worker_started();
@@ -263,6 +265,41 @@ fn http_server(
     .map_err(StartError::Server)?
     .run();
     Ok(server)
+}
+
+/// The per-client rate limits `limits` sets (lookups, searches, images), their buckets
+/// sharded for `cpus`.
+fn limiters(limits: &configuration::Limits, cpus: NonZeroUsize) -> Limiters {
+    let limit = |per_minute, burst, what| {
+        RateLimit {
+            per_minute,
+            burst,
+            trust_fly_client_ip: limits.trust_fly_client_ip,
+            what,
+        }
+        .limiter(cpus)
+    };
+    Limiters {
+        lookups: limit(limits.rate_limit, limits.rate_limit_burst, "lookups"),
+        searches: limit(
+            limits.search_rate_limit,
+            limits.search_rate_limit_burst,
+            "searches",
+        ),
+        images: limit(
+            limits.image_rate_limit,
+            limits.image_rate_limit_burst,
+            "images",
+        ),
+    }
+}
+
+/// The request size limits `limits` sets.
+fn request_limits(limits: &configuration::Limits) -> RequestLimits {
+    RequestLimits {
+        max_query_bytes: limits.max_query_bytes,
+        max_header_bytes: limits.max_header_bytes,
+    }
 }
 
 /// The metrics port's server, when the settings ask for one.
