@@ -8,14 +8,17 @@
 //!   and 4:4:4 JPEG encoders);
 //! - **image**: the `image` crate's plain path (`load_from_memory`, `resize_to_fill` with
 //!   Lanczos3, `write_to`);
-//! - **libvips**: `vips thumbnail` when the `vips` command is installed
-//!   (`apt-get install libvips-tools`); its time includes starting the process.
+//! - **libvips**: `vips_thumbnail_buffer` and libvips' WebP or JPEG save, in a process kept
+//!   running (`benches/support/vips_thumbnail.c`, built here with `cc` when `pkg-config` finds
+//!   libvips: `apt-get install libvips-dev pkg-config`), one thread per operation and no
+//!   operation cache; it reports the time of those calls only, as the other rows time the
+//!   transform of bytes in memory.
 //!
 //! Each result is decoded again and compared with a reference (the whole source resized with
 //! Lanczos3, no encoding): PSNR over RGB and SSIM over luma, so smaller files are not bought
-//! with worse pictures. Then each pipeline runs once more in a child process on the
+//! with worse pictures. Then each pipeline runs once more in a child process of its own on the
 //! 4000×3000 source, which reports its peak resident memory (`VmHWM`) and what it held before
-//! the transform.
+//! the transform (for libvips, once libvips has started and read the source).
 //!
 //! The sources are generated in memory: photo-like pictures (gradients, soft and hard-edged
 //! shapes, fine texture and sensor-like noise), encoded as a camera does (q92, 4:2:0).
@@ -26,9 +29,9 @@
 //! without libvips or the memory children. Timings are reported, never asserted.
 
 use std::hint::black_box;
-use std::io::Cursor;
+use std::io::{BufRead, BufReader, Cursor, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fast_image_resize::{FilterType as FirFilter, ResizeAlg, ResizeOptions, Resizer};
@@ -64,7 +67,7 @@ impl Pipeline {
             Self::Ours => "ours (imaging::transform)",
             Self::Before => "ours before (whole decode, lossless WebP, 4:4:4)",
             Self::ImageCrate => "image crate plain (resize_to_fill)",
-            Self::Libvips => "libvips (vips thumbnail, incl. exec)",
+            Self::Libvips => "libvips in-process (vips_thumbnail_buffer)",
         }
     }
 
@@ -77,13 +80,31 @@ impl Pipeline {
         }
     }
 
-    /// Runs the pipeline on the JPEG at `path` (`jpeg` is its bytes).
-    fn run(self, jpeg: &[u8], path: &Path, format: Format, side: u32) -> Vec<u8> {
+    /// Runs the pipeline on the JPEG at `path` (`jpeg` is its bytes): the result and how long
+    /// the transform took. libvips runs in the harness process `vips`, which times its calls.
+    fn run(
+        self,
+        jpeg: &[u8],
+        path: &Path,
+        format: Format,
+        side: u32,
+        vips: Option<&mut Vips>,
+    ) -> (Vec<u8>, Duration) {
+        let timed = |transform: fn(&[u8], Format, u32) -> Vec<u8>| {
+            let start = Instant::now();
+            let out = black_box(transform(jpeg, format, side));
+            (out, start.elapsed())
+        };
         match self {
-            Self::Ours => ours(jpeg, format, side),
-            Self::Before => before(jpeg, format, side),
-            Self::ImageCrate => image_crate(jpeg, format, side),
-            Self::Libvips => libvips(path, format, side),
+            Self::Ours => timed(ours),
+            Self::Before => timed(before),
+            Self::ImageCrate => timed(image_crate),
+            Self::Libvips => {
+                let made = vips
+                    .expect("libvips is running")
+                    .thumbnail(path, format, side);
+                (made.bytes, made.took)
+            }
         }
     }
 }
@@ -97,16 +118,22 @@ fn main() {
     let measuring = args.iter().any(|a| a == "--bench");
     let divisor = if measuring { 1 } else { SMOKE_DIVISOR };
     let side = TARGET_SIDE / divisor;
-    let vips = measuring && vips_version().is_some();
+    let harness = if measuring {
+        Vips::build()
+    } else {
+        Err("left out of the smoke check".into())
+    };
+    let mut vips = harness.as_deref().ok().map(Vips::start);
+    let libvips = match &harness {
+        Ok(_) => format!("{} in-process", vips_version()),
+        Err(why) => why.clone(),
+    };
     let pipelines: Vec<Pipeline> = Pipeline::ALL
         .into_iter()
-        .filter(|&p| p != Pipeline::Libvips || vips)
+        .filter(|&p| p != Pipeline::Libvips || vips.is_some())
         .collect();
 
-    println!(
-        "image_resize: cover {side}×{side}, q{QUALITY}; libvips: {}",
-        vips_version().unwrap_or_else(|| "not installed".into())
-    );
+    println!("image_resize: cover {side}×{side}, q{QUALITY}; libvips: {libvips}");
     let mut large = None;
     for (width, height, iterations) in [(1600, 1600, 10), (4000, 3000, 5)] {
         let (width, height) = (width / divisor, height / divisor);
@@ -132,16 +159,15 @@ fn main() {
             for round in 0..warm_up + iterations {
                 // Round-robin, so a noisy neighbour spreads over every pipeline alike.
                 for (pipeline, samples) in pipelines.iter().zip(&mut samples) {
-                    let start = Instant::now();
-                    black_box(pipeline.run(&jpeg, &path, format, side));
+                    let (_, took) = pipeline.run(&jpeg, &path, format, side, vips.as_mut());
                     if round >= warm_up {
-                        samples.push(start.elapsed());
+                        samples.push(took);
                     }
                 }
             }
             for (pipeline, samples) in pipelines.iter().zip(&mut samples) {
                 samples.sort();
-                let out = pipeline.run(&jpeg, &path, format, side);
+                let (out, _) = pipeline.run(&jpeg, &path, format, side, vips.as_mut());
                 let got = image::load_from_memory(&out)
                     .expect("the result decodes")
                     .to_rgb8();
@@ -174,7 +200,13 @@ fn main() {
         );
         for format in [Format::Webp, Format::Jpeg] {
             for &pipeline in &pipelines {
-                let (peak, base) = peak_memory(pipeline, format, &large, side);
+                let (peak, base) = if let (Pipeline::Libvips, Ok(harness)) = (pipeline, &harness) {
+                    // A process of its own, so its peak is this picture's alone.
+                    let made = Vips::start(harness).thumbnail(&large, format, side);
+                    (made.peak_kib / 1024.0, made.before_kib / 1024.0)
+                } else {
+                    peak_memory(pipeline, format, &large, side)
+                };
                 println!(
                     "  {:<5} {:<50} {:>8.1} MiB {:>8.1} MiB",
                     format.extension(),
@@ -399,27 +431,106 @@ fn image_crate(jpeg: &[u8], format: Format, side: u32) -> Vec<u8> {
     out.into_inner()
 }
 
-fn libvips(path: &Path, format: Format, side: u32) -> Vec<u8> {
-    let out = path.with_extension(format!("vips.{}", format.extension()));
-    let status = Command::new("vips")
-        .arg("thumbnail")
-        .arg(path)
-        .arg(format!("{}[Q={QUALITY}]", out.display()))
-        .arg(side.to_string())
-        .args(["--height", &side.to_string(), "--crop", "centre"])
-        .status()
-        .expect("vips runs");
-    assert!(status.success(), "vips thumbnail failed");
-    let bytes = std::fs::read(&out).expect("vips wrote its output");
-    let _ = std::fs::remove_file(&out);
-    bytes
+/// libvips in a process of its own, kept running (`benches/support/vips_thumbnail.c`).
+struct Vips {
+    child: std::process::Child,
+    answers: BufReader<std::process::ChildStdout>,
 }
 
-fn vips_version() -> Option<String> {
-    let out = Command::new("vips").arg("--version").output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+/// One thumbnail libvips made, and what it reported.
+struct VipsMade {
+    bytes: Vec<u8>,
+    /// The thumbnail and save calls.
+    took: Duration,
+    /// Resident memory before the calls, the source read (`VmRSS`), in KiB.
+    before_kib: f64,
+    /// The process's peak resident memory after them (`VmHWM`), in KiB.
+    peak_kib: f64,
+}
+
+impl Vips {
+    /// Compiles the harness against the installed libvips; why not, if it cannot.
+    fn build() -> Result<PathBuf, String> {
+        let flags = Command::new("pkg-config")
+            .args(["--cflags", "--libs", "vips"])
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .ok_or("not installed (apt-get install libvips-dev pkg-config)")?;
+        let harness = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vips_thumbnail");
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/support/vips_thumbnail.c");
+        let built = Command::new("cc")
+            .args(["-O2", "-o"])
+            .arg(&harness)
+            .arg(&source)
+            .args(String::from_utf8_lossy(&flags.stdout).split_whitespace())
+            .status()
+            .map_err(|e| format!("cc did not run: {e}"))?;
+        if !built.success() {
+            return Err(format!("{} did not compile", source.display()));
+        }
+        Ok(harness)
+    }
+
+    fn start(harness: &Path) -> Self {
+        let mut child = Command::new(harness)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the libvips harness starts");
+        let answers = BufReader::new(child.stdout.take().expect("piped"));
+        Self { child, answers }
+    }
+
+    /// Has libvips make the `side`² cover of the JPEG at `path`.
+    fn thumbnail(&mut self, path: &Path, format: Format, side: u32) -> VipsMade {
+        let out = path.with_extension(format!("vips.{}", format.extension()));
+        let stdin = self.child.stdin.as_mut().expect("piped");
+        writeln!(
+            stdin,
+            "{} {} {} {side} {QUALITY}",
+            path.display(),
+            out.display(),
+            format.extension()
+        )
+        .and_then(|()| stdin.flush())
+        .expect("the harness reads its requests");
+        let mut line = String::new();
+        self.answers
+            .read_line(&mut line)
+            .expect("the harness answers");
+        let numbers: Vec<f64> = line
+            .split_whitespace()
+            .map(|n| n.parse().expect("a number"))
+            .collect();
+        let [nanos, before_kib, peak_kib] = numbers[..] else {
+            panic!("libvips failed on {}", path.display());
+        };
+        let bytes = std::fs::read(&out).expect("libvips wrote its output");
+        let _ = std::fs::remove_file(&out);
+        VipsMade {
+            bytes,
+            took: Duration::from_nanos(nanos as u64),
+            before_kib,
+            peak_kib,
+        }
+    }
+}
+
+impl Drop for Vips {
+    fn drop(&mut self) {
+        // Its standard input closed, the harness shuts libvips down and exits.
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+fn vips_version() -> String {
+    Command::new("pkg-config")
+        .args(["--modversion", "vips"])
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        .unwrap_or_default()
 }
 
 fn resize_fir(image: &DynamicImage, side: u32) -> DynamicImage {
@@ -454,8 +565,7 @@ fn peak_memory(pipeline: Pipeline, format: Format, path: &Path, side: u32) -> (f
     (numbers.next().unwrap(), numbers.next().unwrap())
 }
 
-/// In the child: read the source, note the resident memory, run once, print the peak (for
-/// libvips, the peak of the `vips` process, from `getrusage` of the children).
+/// In the child: read the source, note the resident memory, run once, print the peak.
 fn peak_memory_child(args: &[String]) {
     let [pipeline, format, path, side] = args else {
         panic!("usage: {CHILD_FLAG} PIPELINE FORMAT PATH SIDE");
@@ -473,18 +583,8 @@ fn peak_memory_child(args: &[String]) {
     let jpeg = std::fs::read(&path).expect("the source reads");
     let side = side.parse().expect("a side");
     let base = status_kib("VmRSS");
-    black_box(pipeline.run(&jpeg, &path, format, side));
-    let peak = if pipeline == Pipeline::Libvips {
-        children_max_rss_kib()
-    } else {
-        status_kib("VmHWM")
-    };
-    let base = if pipeline == Pipeline::Libvips {
-        0.0
-    } else {
-        base
-    };
-    println!("{} {}", peak / 1024.0, base / 1024.0);
+    black_box(pipeline.run(&jpeg, &path, format, side, None));
+    println!("{} {}", status_kib("VmHWM") / 1024.0, base / 1024.0);
 }
 
 /// A `kB` line of `/proc/self/status`.
@@ -495,17 +595,6 @@ fn status_kib(field: &str) -> f64 {
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .expect("the field is there")
-}
-
-/// The largest peak resident size among waited-for children, in KiB.
-fn children_max_rss_kib() -> f64 {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage only writes the struct it is given.
-    let usage = unsafe {
-        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
-        usage.assume_init()
-    };
-    usage.ru_maxrss as f64
 }
 
 // ---- sources and quality ------------------------------------------------------------------
