@@ -12,7 +12,8 @@
 //! measures it [`RUNS`] times, each on a fresh port. Beside it, from the same run and
 //! interleaved, it measures actix-web alone (`benches/bare-actix`, built the same way), the
 //! floor any actix server starts from. The output names the binaries and the machine.
-//! `GETIMAGES_BIN=/path/to/getimages` measures another build instead (e.g. the musl one).
+//! `GETIMAGES_BIN=/path/to/getimages` measures another build instead (e.g. the musl one), and
+//! `BARE_ACTIX_BIN=/path/to/bare-actix` another bare actix-web (the musl one beside it).
 //! The child inherits the environment, so `GETIMAGES_WORKERS=1 cargo bench ...` works too.
 //! Each run is made twice, back to back: as configured, and with `GETIMAGES_REDIS_URL`
 //! pointing at a loopback port where nothing listens, to show that the Redis tier (which
@@ -69,13 +70,13 @@ fn run(runs: usize) -> Result<(), String> {
         None if measuring => build_release(None, "getimages")?,
         _ => server_binary()?,
     };
-    let bare = if measuring {
-        Some(build_release(
+    let bare = match std::env::var_os("BARE_ACTIX_BIN") {
+        Some(path) if measuring => Some(PathBuf::from(path)),
+        None if measuring => Some(build_release(
             Some("benches/bare-actix/Cargo.toml"),
             "bare-actix",
-        )?)
-    } else {
-        None
+        )?),
+        _ => None,
     };
     let size = file_size(&bin)?;
     let nowhere = format!("redis://127.0.0.1:{}", free_port()?);
