@@ -155,20 +155,23 @@ fn main() {
         );
         for format in [Format::Webp, Format::Jpeg] {
             let mut samples = vec![Vec::new(); pipelines.len()];
+            // Each pipeline's result from the last round, for its size and quality.
+            let mut outs = vec![Vec::new(); pipelines.len()];
             let warm_up = usize::from(measuring);
             for round in 0..warm_up + iterations {
                 // Round-robin, so a noisy neighbour spreads over every pipeline alike.
-                for (pipeline, samples) in pipelines.iter().zip(&mut samples) {
-                    let (_, took) = pipeline.run(&jpeg, &path, format, side, vips.as_mut());
+                for ((pipeline, samples), out) in pipelines.iter().zip(&mut samples).zip(&mut outs)
+                {
+                    let (bytes, took) = pipeline.run(&jpeg, &path, format, side, vips.as_mut());
+                    *out = bytes;
                     if round >= warm_up {
                         samples.push(took);
                     }
                 }
             }
-            for (pipeline, samples) in pipelines.iter().zip(&mut samples) {
+            for ((pipeline, samples), out) in pipelines.iter().zip(&mut samples).zip(&outs) {
                 samples.sort();
-                let (out, _) = pipeline.run(&jpeg, &path, format, side, vips.as_mut());
-                let got = image::load_from_memory(&out)
+                let got = image::load_from_memory(out)
                     .expect("the result decodes")
                     .to_rgb8();
                 println!(
